@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file k8sagent.h
+ * @brief libk8sagent: everything in one include.
+ */
+#ifndef K8SAGENT_H
+#define K8SAGENT_H
+
+#include <k8sagent/version.h>
+#include <k8sagent/common.h>
+
+#endif

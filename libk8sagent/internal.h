@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Private helpers shared by the library's sources. Never installed. */
+#ifndef K8SA_INTERNAL_H
+#define K8SA_INTERNAL_H
+
+#include "config.h"
+#include <k8sagent/common.h>
+#include <stdarg.h>
+
+/* Only symbols marked K8SA_EXPORT leave the shared object (-fvisibility=hidden + version
+ * script); the public headers stay free of attributes so SWIG reads them unchanged. */
+#define K8SA_EXPORT __attribute__((visibility("default")))
+
+#if defined(__GNUC__)
+#define K8SA_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define K8SA_PRINTF(f, a)
+#endif
+
+/* Fill err (may be NULL) and return code: `return k8sa_fail(err, K8SA_E_IO, "open %s: %s", ...)`. */
+k8sa_status k8sa_fail(k8sa_error *err, k8sa_status code, const char *fmt, ...) K8SA_PRINTF(3, 4);
+k8sa_status k8sa_fail_http(k8sa_error *err, k8sa_status code, int http_status, const char *fmt, ...)
+	K8SA_PRINTF(4, 5);
+/* Prefix an already-filled error with context ("kubeconfig /x: " + old message). */
+void k8sa_error_prefix(k8sa_error *err, const char *fmt, ...) K8SA_PRINTF(2, 3);
+
+/* strdup that tolerates NULL (returns NULL). */
+char *k8sa_strdup0(const char *s);
+
+#endif
