@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file kubeconfig.h
+ * @brief Where the Kubernetes API is and how to authenticate: in-cluster, kubeconfig, or
+ *        explicit settings.
+ *
+ * @defgroup kubeconfig Kubernetes configuration
+ * @{
+ *
+ * Precedence of k8sa_kubeconfig_load_default():
+ *  1. an explicit kubeconfig path (the `--kubeconfig` flag);
+ *  2. in-cluster, when `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` are both set
+ *     and no context was asked for;
+ *  3. `$KUBECONFIG` (several files joined with ':'; the first occurrence of a key wins);
+ *  4. `~/.kube/config`.
+ * A context name (the `--context` flag) selects a context instead of `current-context`.
+ *
+ * A ::k8sa_kubeconfig is a plain value object: not shared across threads while being
+ * modified; the client copies what it needs, so it can be freed after k8sa_kube_new().
+ */
+#ifndef K8SAGENT_KUBECONFIG_H
+#define K8SAGENT_KUBECONFIG_H
+
+#include <k8sagent/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque configuration. Create with one of the constructors, free with k8sa_kubeconfig_free(). */
+typedef struct k8sa_kubeconfig k8sa_kubeconfig;
+
+/** An empty configuration for explicit settings. Returns NULL only when out of memory. */
+k8sa_kubeconfig *k8sa_kubeconfig_new(void);
+
+/** Free a configuration. NULL is a no-op. */
+void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg);
+
+/**
+ * Load kubeconfig file(s).
+ * @param out      receives a new configuration (caller frees) on success
+ * @param paths    file path, or several joined with ':'; NULL means `$KUBECONFIG`, then
+ *                 `~/.kube/config`
+ * @param context  context name, or NULL for the file's `current-context`
+ * @param err      optional error detail; names the file and the field on a bad config
+ */
+k8sa_status k8sa_kubeconfig_load_file(k8sa_kubeconfig **out, const char *paths,
+				      const char *context, k8sa_error *err);
+
+/**
+ * In-cluster configuration from `KUBERNETES_SERVICE_HOST`/`PORT` and the service-account
+ * files (`token`, `ca.crt`, `namespace`) under `/var/run/secrets/kubernetes.io/serviceaccount`
+ * (or `$K8SA_SERVICEACCOUNT_DIR`, for tests). The token is read from its file, and re-read
+ * by the client as it rotates.
+ */
+k8sa_status k8sa_kubeconfig_load_in_cluster(k8sa_kubeconfig **out, k8sa_error *err);
+
+/** Load by the precedence above. `path`/`context` may be NULL. */
+k8sa_status k8sa_kubeconfig_load_default(k8sa_kubeconfig **out, const char *path,
+					 const char *context, k8sa_error *err);
+
+/** @name Explicit settings (each copies its string; NULL clears the setting) */
+/**@{*/
+k8sa_status k8sa_kubeconfig_set_server(k8sa_kubeconfig *cfg, const char *url);
+k8sa_status k8sa_kubeconfig_set_token(k8sa_kubeconfig *cfg, const char *token);
+/** A token file, re-read as it changes (projected tokens rotate). */
+k8sa_status k8sa_kubeconfig_set_token_file(k8sa_kubeconfig *cfg, const char *path);
+k8sa_status k8sa_kubeconfig_set_ca_file(k8sa_kubeconfig *cfg, const char *path);
+/** PEM text of the CA bundle (not base64). */
+k8sa_status k8sa_kubeconfig_set_ca_pem(k8sa_kubeconfig *cfg, const char *pem);
+k8sa_status k8sa_kubeconfig_set_client_cert_file(k8sa_kubeconfig *cfg, const char *path);
+k8sa_status k8sa_kubeconfig_set_client_key_file(k8sa_kubeconfig *cfg, const char *path);
+k8sa_status k8sa_kubeconfig_set_client_cert_pem(k8sa_kubeconfig *cfg, const char *pem);
+k8sa_status k8sa_kubeconfig_set_client_key_pem(k8sa_kubeconfig *cfg, const char *pem);
+k8sa_status k8sa_kubeconfig_set_tls_server_name(k8sa_kubeconfig *cfg, const char *name);
+/** Skip TLS verification. Honoured, but the client warns on stderr each time it connects. */
+k8sa_status k8sa_kubeconfig_set_insecure_skip_tls_verify(k8sa_kubeconfig *cfg, int insecure);
+k8sa_status k8sa_kubeconfig_set_namespace(k8sa_kubeconfig *cfg, const char *ns);
+/**@}*/
+
+/** @name Read back (borrowed strings, valid until the next change or free; may be NULL) */
+/**@{*/
+const char *k8sa_kubeconfig_server(const k8sa_kubeconfig *cfg);
+/** Default namespace: the context's, the in-cluster pod's, or "default". Never NULL. */
+const char *k8sa_kubeconfig_namespace(const k8sa_kubeconfig *cfg);
+/** Name of the context used, or NULL (in-cluster, explicit). */
+const char *k8sa_kubeconfig_context(const k8sa_kubeconfig *cfg);
+/** Where the configuration came from: "in-cluster", "explicit" or the kubeconfig path. */
+const char *k8sa_kubeconfig_source(const k8sa_kubeconfig *cfg);
+int k8sa_kubeconfig_insecure_skip_tls_verify(const k8sa_kubeconfig *cfg);
+/**@}*/
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
