@@ -9,9 +9,9 @@ bad=$(printf '%s\n' "$syms" | grep -v '^k8sa_' | grep -v '^K8SA_' || true)
 if [ -n "$bad" ]; then
 	echo "symbols exported without the k8sa_ prefix:"; echo "$bad"; exit 1
 fi
-# Every function declared in a public header must be exported.
+# Every function declared in an installed public header must be exported.
 # (comments stripped by the preprocessor so prose mentioning a name does not count)
-decl=$(for h in "$top_srcdir"/include/k8sagent/*.h; do ${CC:-cc} -fpreprocessed -dD -E -P "$h" 2>/dev/null; done |
+decl=$(for h in $K8SA_PUBLIC_HEADERS; do h="$top_srcdir/$h"; ${CC:-cc} -fpreprocessed -dD -E -P "$h" 2>/dev/null; done |
 	tr '\n' ' ' | grep -o 'k8sa_[a-z0-9_]* *(' | tr -d '( ' | sort -u)
 missing=0
 for f in $decl; do
