@@ -750,9 +750,6 @@ static k8sa_status kc_resolve(kc_set *set, const char *context, k8sa_kubeconfig 
 		return st;
 	if (user && (st = kc_user(set, cfg, ctxname, user, err)) != K8SA_OK)
 		return st;
-	if (cfg->insecure)
-		fprintf(stderr, "libk8sagent: warning: kubeconfig %s: context \"%s\": insecure-skip-tls-verify is set, "
-			"the API server's certificate will not be verified\n", set->files[0].path, ctxname);
 	return K8SA_OK;
 }
 
