@@ -13,16 +13,15 @@ Scenarios listed in tests/scenarios/KNOWN_GAPS report GAP instead of failing."""
 import json
 import os
 import re
-import select
-import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import expect  # noqa: E402
+from kubesim import Kubesim  # noqa: E402  (the shared harness, tests/lib/kubesim.py)
 
 SKIP = 77
 TOP_SRC = os.environ.get("top_srcdir") or os.path.dirname(HERE)
@@ -137,41 +136,6 @@ def lint(name, d):
     return p
 
 
-class Kubesim:
-    def __init__(self, scenario_dir, work):
-        self.kubeconfig = os.path.join(work, "kubeconfig")
-        self.audit = os.path.join(work, "audit.log")
-        self.proc = subprocess.Popen(
-            [KUBESIM, "--scenario", scenario_dir, "--listen", "127.0.0.1:0",
-             "--write-kubeconfig", self.kubeconfig, "--audit-log", self.audit],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.output = b""
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if r:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                self.output += chunk
-                if b"listening on https://" in self.output and os.path.exists(self.kubeconfig):
-                    return
-            elif self.proc.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError("kubesim did not start: %s" % self.output.decode(errors="replace")[-500:])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-
-
 def run(args, timeout=60):
     try:
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
@@ -188,41 +152,45 @@ def prompt_available(kubeconfig, ns):
 def run_one(name, d, state, verbose):
     e = expect.load(os.path.join(d, "expect.json"))
     ns = e["namespace"]
-    work = tempfile.mkdtemp(prefix="k8sa-scn-")
     problems, notes = [], []
     try:
-        ks = Kubesim(d, work)
-        try:
-            rc, out, err = run([K8SAGENT, "--kubeconfig", ks.kubeconfig, "analyze", "-n", ns,
-                                "-o", "json"])
-            try:
-                doc = json.loads(out) if out.strip() else None
-            except ValueError:
-                doc = None
-                problems.append("analyze -o json printed invalid JSON: %r" % out[:200])
-            if rc not in (0, 1):
-                problems.append("analyze exited %d: %s" % (rc, err.strip()[-300:]))
-            elif doc is not None:
-                problems += expect.check_analysis(e, doc, rc)
-            if verbose and doc:
-                for f in doc.get("findings", []):
-                    notes.append("  %-9s %s%s" % (f.get("severity"), expect.fmt(f),
-                                                 "  <- root cause" if f.get("root_cause") else ""))
-            if state.get("prompt") is not False:
-                ok, prompt = prompt_available(ks.kubeconfig, ns)
-                if ok:
-                    state["prompt"] = True
-                    problems += expect.check_prompt(e, prompt)
-                elif state.get("prompt") is None:
-                    state["prompt"] = False
-        finally:
-            ks.stop()
-        with open(ks.audit) as f:
-            problems += expect.check_audit(f.readlines())
+        ks = Kubesim(os.path.abspath(d), binary=KUBESIM).start()
     except RuntimeError as ex:
-        problems.append(str(ex))
+        return [str(ex)], notes
+    try:
+        rc, out, err = run([K8SAGENT, "--kubeconfig", ks.kubeconfig, "analyze", "-n", ns,
+                            "-o", "json"])
+        try:
+            doc = json.loads(out) if out.strip() else None
+        except ValueError:
+            doc = None
+            problems.append("analyze -o json printed invalid JSON: %r" % out[:200])
+        if rc not in (0, 1):
+            problems.append("analyze exited %d: %s" % (rc, err.strip()[-300:]))
+        elif doc is not None:
+            problems += expect.check_analysis(e, doc, rc)
+        elif not problems:
+            problems.append("analyze -o json printed nothing")
+        if verbose and doc:
+            for f in doc.get("findings", []):
+                notes.append("  %-9s %s%s" % (f.get("severity"), expect.fmt(f),
+                                             "  <- root cause" if f.get("root_cause") else ""))
+        if state.get("prompt") is not False:
+            ok, prompt = prompt_available(ks.kubeconfig, ns)
+            if ok:
+                state["prompt"] = True
+                problems += expect.check_prompt(e, prompt)
+            elif state.get("prompt") is None:
+                state["prompt"] = False
+            else:
+                problems.append("diagnose --print-prompt failed")
+        # Stop the server first so that its audit log is complete.
+        ks.proc.send_signal(signal.SIGTERM)
+        ks.proc.wait(timeout=10)
+        with open(ks.audit_log) as f:
+            problems += expect.check_audit(f.readlines())
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        ks.stop()
     return problems, notes
 
 

@@ -6,12 +6,11 @@ artifact and are committed; rerun after editing a scenario here:
     /usr/bin/python3 tests/lib/make_scenarios.py tests/scenarios [NAME...]
 """
 
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from k8sfix import *  # noqa: E402,F401,F403
+from k8sfix import ts, template_containers  # noqa: E402
 import k8sfix as K  # noqa: E402
 
 LIST_KINDS = {
@@ -236,7 +235,7 @@ ImagePullBackOff; the earlier revision is already scaled down.""")
     s.expect = {"findings": [F("ImagePullBackOff", "Pod", pn)],
                 "allowed": [F("DeploymentUnavailable", "Deployment", "invoicer")],
                 "root_cause": F("ImagePullBackOff", "Pod", pn),
-                "evidence": ["authorization failed", "registry.example.com/billing/invoicer:3.2.0"]}
+                "evidence": ["pull access denied", "registry.example.com/billing/invoicer:3.2.0"]}
     return s
 
 
