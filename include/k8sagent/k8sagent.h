@@ -8,5 +8,6 @@
 
 #include <k8sagent/version.h>
 #include <k8sagent/common.h>
+#include <k8sagent/llm.h>
 
 #endif
