@@ -8,5 +8,7 @@
 
 #include <k8sagent/version.h>
 #include <k8sagent/common.h>
+#include <k8sagent/kubeconfig.h>
+#include <k8sagent/kube.h>
 
 #endif
