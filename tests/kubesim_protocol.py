@@ -132,6 +132,13 @@ def test_paging(ks, names):
     eq(seen, names, "paging yields every item exactly once, in order")
     eq(tokens, 2, "two continue tokens for 6 items")
     eq(len(rvs), 1, "resourceVersion stable across pages")
+    # all namespaces: keys are "namespace/name"
+    p1 = ks.get_json("/api/v1/pods?limit=4")
+    c = p1["metadata"]["continue"]
+    tok = json.loads(base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)))
+    eq(tok["start"], "shop/" + names[3] + "\0", "cluster-wide token key")
+    p2 = ks.get_json("/api/v1/pods?" + query(limit=4, **{"continue": c}))
+    eq([p["metadata"]["name"] for p in p1["items"] + p2["items"]], names, "cluster-wide paging")
     st, s = status_of(ks, PODS + "?limit=2&continue=%%%%")
     eq(st, 400, "bad continue token")
     # paging with a selector: no remainingItemCount
@@ -222,11 +229,15 @@ def test_faults():
     with Kubesim("demo-shop", "--fault", "expire-continue",
                  "--fault", "status=503,path=/pods,count=1;status=429,retry-after=2,path=/nodes,count=1",
                  "--fault", "drop,path=/services,count=1", "--fault", "truncate,path=/endpoints",
-                 "--fault", "latency=300ms,path=/replicasets", "--forbid", "nodes,deployments",
+                 "--fault", "latency=300ms,path=/replicasets",
+                 "--fault", "status=500,query=limit=3,count=1", "--forbid", "nodes,deployments",
                  "--forbid", "pods/log") as ks:
         eq(ks.get_json("/api")["versions"], ["v1"], "discovery not faulted")
         st, s = status_of(ks, PODS)
         eq((st, s["reason"], s["code"]), (503, "ServiceUnavailable", 503), "503 fault")
+        st, s = status_of(ks, "/api/v1/namespaces/shop/events?limit=3")
+        eq((st, s["reason"]), (500, "InternalError"), "query= fault")
+        eq(ks.request("/api/v1/namespaces/shop/events?limit=3")[0], 200, "query= fault count=1")
         first = ks.get_json(PODS + "?limit=2")
         cont = first["metadata"]["continue"]
         st, s = status_of(ks, PODS + "?" + query(limit=2, **{"continue": cont}))

@@ -21,6 +21,8 @@ const char ks_faults_help[] =
 	"    expire-continue    answer a request carrying continue= with 410 Expired (count defaults to 1)\n"
 	"  modifiers:\n"
 	"    path=SUBSTR        only requests whose path contains SUBSTR (also needed to hit discovery)\n"
+	"    query=SUBSTR       only requests whose raw query string contains SUBSTR\n"
+	"                       (e.g. query=continue= for continued pages, query=limit=)\n"
 	"    method=M           only requests with this method\n"
 	"    count=N            only the first N matching requests (default: all)\n"
 	"    after=N            skip the first N matching requests\n"
@@ -37,6 +39,7 @@ typedef struct rule {
 	int retry_after;
 	char *path;
 	char *method;
+	char *query;
 	long count; /* -1: unlimited */
 	long after;
 	long seen;
@@ -108,6 +111,10 @@ static int parse_rule(rule *r, char *text, char *err, size_t errlen)
 			free(r->path);
 			if (!(r->path = strdup(v)))
 				goto bad;
+		} else if (!strcmp(t, "query") && v && *v) {
+			free(r->query);
+			if (!(r->query = strdup(v)))
+				goto bad;
 		} else if (!strcmp(t, "method") && v && *v) {
 			free(r->method);
 			if (!(r->method = strdup(v)))
@@ -155,6 +162,7 @@ static void rule_free(rule *r)
 {
 	free(r->path);
 	free(r->method);
+	free(r->query);
 }
 
 int ks_faults_add(ks_faults **fp, const char *spec, char *err, size_t errlen)
@@ -208,8 +216,8 @@ void ks_faults_free(ks_faults *f)
 	free(f);
 }
 
-void ks_faults_match(ks_faults *f, const char *method, const char *path, int is_discovery,
-		     int has_continue, ks_fault_hit *hit)
+void ks_faults_match(ks_faults *f, const char *method, const char *path, const char *query,
+		     int is_discovery, int has_continue, ks_fault_hit *hit)
 {
 	memset(hit, 0, sizeof *hit);
 	hit->retry_after = -1;
@@ -220,6 +228,8 @@ void ks_faults_match(ks_faults *f, const char *method, const char *path, int is_
 	for (size_t i = 0; i < f->n; i++) {
 		rule *r = &f->r[i];
 		if (r->path ? !strstr(path, r->path) : is_discovery)
+			continue;
+		if (r->query && !strstr(query, r->query))
 			continue;
 		if (r->method && strcasecmp(r->method, method))
 			continue;

@@ -854,7 +854,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	response r = {.status = 0, .retry_after = -1};
 	ks_fault_hit hit;
 	int health = !strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz");
-	ks_faults_match(srv.faults, method, url, is_discovery(url) || health,
+	const char *rawq = strchr(rq->uri, '?');
+	ks_faults_match(srv.faults, method, url, rawq ? rawq + 1 : "", is_discovery(url) || health,
 			qarg(c, "continue") != NULL, &hit);
 	if (hit.latency_ms > 0) {
 		struct timespec d = {hit.latency_ms / 1000, (hit.latency_ms % 1000) * 1000000L};

@@ -131,8 +131,9 @@ typedef struct ks_faults ks_faults;
 /* Parses one --fault argument and appends its rules. Returns 0, or -1 with err set. */
 int ks_faults_add(ks_faults **f, const char *spec, char *err, size_t errlen);
 void ks_faults_free(ks_faults *f);
-/* Decides which faults fire for a request (thread-safe; counts matches). */
-void ks_faults_match(ks_faults *f, const char *method, const char *path,
+/* Decides which faults fire for a request (thread-safe; counts matches). query is the
+ * raw query string ("" when none). */
+void ks_faults_match(ks_faults *f, const char *method, const char *path, const char *query,
 		     int is_discovery, int has_continue, ks_fault_hit *hit);
 /* The grammar, for --help. */
 extern const char ks_faults_help[];
