@@ -102,7 +102,8 @@ static int status_for(k8sa_status st)
 	case K8SA_E_NOT_FOUND: return 404;
 	case K8SA_E_LIMIT: return 413;
 	case K8SA_E_CANCELLED: return 499;
-	case K8SA_E_CONFIG: return 503;
+	case K8SA_E_CONFIG:
+	case K8SA_E_UNSUPPORTED: return 503;
 	case K8SA_E_TIMEOUT: return 504;
 	case K8SA_E_NOMEM:
 	case K8SA_E_INTERNAL: return 500;
@@ -135,6 +136,8 @@ static enum MHD_Result send_agent_error(struct MHD_Connection *c, kd_req *req, k
 static enum MHD_Result check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns, int *ok)
 {
 	*ok = 0;
+	if (!KD_AGENT_BUILT)
+		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
 	if (!k8sa_namespace_is_valid(ns))
 		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label "
 				     "(lower-case letters, digits and '-', at most 63 characters)");
@@ -338,7 +341,7 @@ static int parse_body(kd_req *req, int need_question, body *b, char *msg, size_t
 		snprintf(msg, msglen, "out of memory");
 		return 500;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *root = json_tokener_parse_ex(tok, s, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
@@ -446,6 +449,10 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	}
 	if (b.question)
 		req->log_question = strdup(b.question);
+	if (!KD_AGENT_BUILT) {
+		json_object_put(b.root);
+		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
+	}
 	int stream = b.stream || wants_sse(c);
 	const char *ns = b.ns ? b.ns : kd_default_namespace();
 	enum MHD_Result ret;
