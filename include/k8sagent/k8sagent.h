@@ -11,5 +11,7 @@
 #include <k8sagent/kubeconfig.h>
 #include <k8sagent/kube.h>
 #include <k8sagent/redact.h>
+#include <k8sagent/llm.h>
+#include <k8sagent/prompt.h>
 
 #endif
