@@ -36,7 +36,7 @@ struct k8sa_answer {
 	char *model;
 	k8sa_status llm_status;
 	char *llm_error;
-	char *findings_json, *context, *messages_json, *prompt_text, *dropped_json, *gaps_json;
+	char *findings_json, *findings_text, *context, *messages_json, *prompt_text, *dropped_json, *gaps_json;
 	char *prompt_version;
 	char *timings_json;
 	int problems;
@@ -262,6 +262,7 @@ K8SA_EXPORT void k8sa_answer_free(k8sa_answer *x)
 	free(x->model);
 	free(x->llm_error);
 	free(x->findings_json);
+	free(x->findings_text);
 	free(x->context);
 	free(x->messages_json);
 	free(x->prompt_text);
@@ -300,6 +301,7 @@ K8SA_EXPORT const char *k8sa_answer_model(const k8sa_answer *x) { return x ? x->
 K8SA_EXPORT k8sa_status k8sa_answer_llm_status(const k8sa_answer *x) { return x ? x->llm_status : K8SA_E_INVALID_ARG; }
 K8SA_EXPORT const char *k8sa_answer_llm_error(const k8sa_answer *x) { return x ? x->llm_error : NULL; }
 K8SA_EXPORT const char *k8sa_answer_findings_json(const k8sa_answer *x) { return x ? x->findings_json : NULL; }
+K8SA_EXPORT const char *k8sa_answer_findings_text(const k8sa_answer *x) { return x ? x->findings_text : NULL; }
 K8SA_EXPORT const char *k8sa_answer_context(const k8sa_answer *x) { return x ? x->context : NULL; }
 K8SA_EXPORT const char *k8sa_answer_messages_json(const k8sa_answer *x) { return x ? x->messages_json : NULL; }
 K8SA_EXPORT const char *k8sa_answer_prompt_text(const k8sa_answer *x) { return x ? x->prompt_text : NULL; }
@@ -514,6 +516,8 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 	double t2 = now_ms();
 	if (st == K8SA_OK)
 		st = k8sa_findings_to_json(f, &x->findings_json, err);
+	if (st == K8SA_OK)
+		st = k8sa_findings_to_text(f, &x->findings_text, err);
 	if (st == K8SA_OK)
 		st = k8sa_snapshot_gaps_json(snap, &x->gaps_json, err);
 	if (st == K8SA_OK)

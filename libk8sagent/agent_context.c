@@ -5,63 +5,28 @@
 #include "internal.h"
 #include "agent_internal.h"
 #include "snapshot_internal.h"
+#include "tbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct tbuf {
-	char *s;
-	size_t n, cap;
-	int oom;
-} tbuf;
-
-static void tb_printf(tbuf *b, const char *fmt, ...) K8SA_PRINTF(2, 3);
-
-static void tb_printf(tbuf *b, const char *fmt, ...)
+/* Items are built in one reused buffer: reset, print, add. */
+static void tb_reset(k8sa_tbuf *b)
 {
-	va_list ap;
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->n;
-		va_start(ap, fmt);
-		int w = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-		va_end(ap);
-		if (w < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)w < room) {
-			b->n += (size_t)w;
-			return;
-		}
-		size_t ncap = (b->cap ? b->cap * 2 : 256) + (size_t)w;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
 }
 
-static const char *tb_str(tbuf *b)
+static const char *tb_str(const k8sa_tbuf *b)
 {
-	return b->s ? b->s : "";
-}
-
-static void tb_reset(tbuf *b)
-{
-	b->n = 0;
-	if (b->s)
-		b->s[0] = '\0';
+	return b->p ? b->p : "";
 }
 
 static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int roots, k8sa_error *err)
 {
-	tbuf t = {0};
+	k8sa_tbuf t = {0};
 	k8sa_status st = K8SA_OK;
 	size_t n = k8sa_findings_count(f);
 
@@ -73,14 +38,14 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 		const char *ns = k8sa_finding_namespace(f, i), *c = k8sa_finding_container(f, i);
 		size_t members = k8sa_finding_member_count(f, i);
 		tb_reset(&t);
-		tb_printf(&t, "%s%s [%s] %s %s%s%s", roots ? "Likely root cause: " : "",
+		k8sa_tbuf_printf(&t, "%s%s [%s] %s %s%s%s", roots ? "Likely root cause: " : "",
 			  k8sa_finding_code(f, i), k8sa_severity_name(k8sa_finding_severity(f, i)),
 			  k8sa_finding_kind(f, i), ns && *ns ? ns : "", ns && *ns ? "/" : "",
 			  k8sa_finding_name(f, i));
 		if (c && *c)
-			tb_printf(&t, " (container %s)", c);
+			k8sa_tbuf_printf(&t, " (container %s)", c);
 		if (members > 1)
-			tb_printf(&t, " and %zu similar", members - 1);
+			k8sa_tbuf_printf(&t, " and %zu similar", members - 1);
 		if (t.oom)
 			break;
 		/* The summary and evidence quote cluster text (messages, log lines): fenced. */
@@ -90,72 +55,72 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 			st = k8sa_prompt_add_item(p, k8sa_finding_summary(f, i), err);
 		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_evidence_count(f, i); j++) {
 			tb_reset(&t);
-			tb_printf(&t, "evidence: %s", k8sa_finding_evidence(f, i, j));
+			k8sa_tbuf_printf(&t, "evidence: %s", k8sa_finding_evidence(f, i, j));
 			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
 		}
 		if (members > 1 && st == K8SA_OK) {
 			tb_reset(&t);
-			tb_printf(&t, "members:");
+			k8sa_tbuf_printf(&t, "members:");
 			for (size_t j = 0; j < members && j < 10; j++)
-				tb_printf(&t, " %s", k8sa_finding_member(f, i, j));
+				k8sa_tbuf_printf(&t, " %s", k8sa_finding_member(f, i, j));
 			if (members > 10)
-				tb_printf(&t, " (+%zu more)", members - 10);
+				k8sa_tbuf_printf(&t, " (+%zu more)", members - 10);
 			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
 		}
 		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_command_count(f, i); j++) {
 			tb_reset(&t);
-			tb_printf(&t, "command: %s", k8sa_finding_command(f, i, j));
+			k8sa_tbuf_printf(&t, "command: %s", k8sa_finding_command(f, i, j));
 			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
 		}
 	}
 	if (t.oom && st == K8SA_OK)
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the findings context");
-	free(t.s);
+	k8sa_tbuf_release(&t);
 	return st;
 }
 
-static void describe_state(tbuf *t, const char *label, const m_state *s)
+static void describe_state(k8sa_tbuf *t, const char *label, const m_state *s)
 {
 	switch (s->kind) {
 	case M_STATE_WAITING:
-		tb_printf(t, ", %s waiting %s", label, s->reason ? s->reason : "");
+		k8sa_tbuf_printf(t, ", %s waiting %s", label, s->reason ? s->reason : "");
 		break;
 	case M_STATE_TERMINATED:
-		tb_printf(t, ", %s terminated %s exit %lld", label, s->reason ? s->reason : "",
+		k8sa_tbuf_printf(t, ", %s terminated %s exit %lld", label, s->reason ? s->reason : "",
 			  (long long)s->exit_code);
 		break;
 	case M_STATE_RUNNING:
-		tb_printf(t, ", %s running", label);
+		k8sa_tbuf_printf(t, ", %s running", label);
 		break;
 	default:
 		break;
 	}
 }
 
-static void describe_container(tbuf *t, const m_pod *p, const m_cstatus *cs, int init)
+static void describe_container(k8sa_tbuf *t, const m_pod *p, const m_cstatus *cs, int init)
 {
 	int dummy;
 	const m_container *spec = m_pod_container(p, cs->name, &dummy);
-	tb_printf(t, "%scontainer %s: ready=%s restarts=%lld", init ? "init " : "", cs->name,
+	k8sa_tbuf_printf(t, "%scontainer %s: ready=%s restarts=%lld", init ? "init " : "", cs->name,
 		  cs->ready ? "true" : "false", (long long)cs->restarts);
 	describe_state(t, "now", &cs->state);
 	describe_state(t, "last", &cs->last);
 	if (spec) {
 		if (spec->lim_mem || spec->lim_cpu)
-			tb_printf(t, ", limits: memory %s cpu %s", spec->lim_mem ? spec->lim_mem : "-",
+			k8sa_tbuf_printf(t, ", limits: memory %s cpu %s", spec->lim_mem ? spec->lim_mem : "-",
 				  spec->lim_cpu ? spec->lim_cpu : "-");
 		if (spec->req_mem || spec->req_cpu)
-			tb_printf(t, ", requests: memory %s cpu %s", spec->req_mem ? spec->req_mem : "-",
+			k8sa_tbuf_printf(t, ", requests: memory %s cpu %s", spec->req_mem ? spec->req_mem : "-",
 				  spec->req_cpu ? spec->req_cpu : "-");
 		if (spec->image)
-			tb_printf(t, ", image %s", spec->image);
+			k8sa_tbuf_printf(t, ", image %s", spec->image);
 	}
 }
 
 /* Facts: one item per unhealthy pod, one per workload short of replicas. */
 static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 {
-	tbuf t = {0};
+	k8sa_tbuf t = {0};
 	k8sa_status st = K8SA_OK;
 	int opened = 0;
 
@@ -164,29 +129,29 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 		if (pod->healthy)
 			continue;
 		tb_reset(&t);
-		tb_printf(&t, "pod %s/%s: phase %s", pod->meta.ns ? pod->meta.ns : "", pod->meta.name,
+		k8sa_tbuf_printf(&t, "pod %s/%s: phase %s", pod->meta.ns ? pod->meta.ns : "", pod->meta.name,
 			  pod->phase ? pod->phase : "unknown");
 		if (pod->reason)
-			tb_printf(&t, " reason %s", pod->reason);
+			k8sa_tbuf_printf(&t, " reason %s", pod->reason);
 		if (pod->node)
-			tb_printf(&t, " node %s", pod->node);
+			k8sa_tbuf_printf(&t, " node %s", pod->node);
 		for (unsigned c = 0; c < pod->nconds; c++)
 			if (pod->conds[c].status && strcmp(pod->conds[c].status, "True") != 0)
-				tb_printf(&t, "; %s=%s%s%s", pod->conds[c].type, pod->conds[c].status,
+				k8sa_tbuf_printf(&t, "; %s=%s%s%s", pod->conds[c].type, pod->conds[c].status,
 					  pod->conds[c].reason ? " " : "",
 					  pod->conds[c].reason ? pod->conds[c].reason : "");
 		for (unsigned c = 0; c < pod->ninit_statuses; c++) {
-			tb_printf(&t, "; ");
+			k8sa_tbuf_printf(&t, "; ");
 			describe_container(&t, pod, &pod->init_statuses[c], 1);
 		}
 		for (unsigned c = 0; c < pod->nstatuses; c++) {
-			tb_printf(&t, "; ");
+			k8sa_tbuf_printf(&t, "; ");
 			describe_container(&t, pod, &pod->statuses[c], 0);
 		}
 		if (!pod->nstatuses)
 			for (unsigned c = 0; c < pod->ncontainers; c++) {
 				const m_container *k = &pod->containers[c];
-				tb_printf(&t, "; container %s requests: cpu %s memory %s", k->name,
+				k8sa_tbuf_printf(&t, "; container %s requests: cpu %s memory %s", k->name,
 					  k->req_cpu ? k->req_cpu : "-", k->req_mem ? k->req_mem : "-");
 			}
 		if (t.oom)
@@ -208,12 +173,12 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 		if (w->ready >= w->desired && w->unavailable == 0)
 			continue;
 		tb_reset(&t);
-		tb_printf(&t, "%s %s/%s: desired %lld ready %lld available %lld", wl_kind[w->wkind],
+		k8sa_tbuf_printf(&t, "%s %s/%s: desired %lld ready %lld available %lld", wl_kind[w->wkind],
 			  w->meta.ns ? w->meta.ns : "", w->meta.name, (long long)w->desired,
 			  (long long)w->ready, (long long)w->available);
 		for (unsigned c = 0; c < w->nconds; c++)
 			if (w->conds[c].status && strcmp(w->conds[c].status, "True") != 0)
-				tb_printf(&t, "; %s=%s %s", w->conds[c].type, w->conds[c].status,
+				k8sa_tbuf_printf(&t, "; %s=%s %s", w->conds[c].type, w->conds[c].status,
 					  w->conds[c].reason ? w->conds[c].reason : "");
 		if (t.oom)
 			break;
@@ -228,7 +193,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 	}
 	if (t.oom && st == K8SA_OK)
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the facts context");
-	free(t.s);
+	k8sa_tbuf_release(&t);
 	return st;
 }
 

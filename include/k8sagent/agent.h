@@ -122,6 +122,9 @@ k8sa_status k8sa_answer_llm_status(const k8sa_answer *a);
 const char *k8sa_answer_llm_error(const k8sa_answer *a);
 /** Findings as `{"namespace":..., "findings":[...]}` (diagnose only). */
 const char *k8sa_answer_findings_json(const k8sa_answer *a);
+/** The findings as the short text report (root cause first) that `k8sagent analyze` prints
+ *  (diagnose only). */
+const char *k8sa_answer_findings_text(const k8sa_answer *a);
 /** The exact context text the model saw (diagnose only). */
 const char *k8sa_answer_context(const k8sa_answer *a);
 /** The exact messages sent, as a JSON array of {role, content}. */
