@@ -8,5 +8,9 @@
 
 #include <k8sagent/version.h>
 #include <k8sagent/common.h>
+#include <k8sagent/kubeconfig.h>
+#include <k8sagent/kube.h>
+#include <k8sagent/redact.h>
+#include <k8sagent/llm.h>
 
 #endif

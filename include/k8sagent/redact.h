@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file redact.h
+ * @brief Scrub secrets from text bound for the model.
+ *
+ * @defgroup redact Redaction
+ * @{
+ *
+ * Everything the agent sends to a model (log lines, event messages, env values, annotations,
+ * command lines, analyzer facts) passes through this layer; the prompt builder (prompt.h)
+ * applies it to every section itself. Each secret is replaced by a marker naming its kind,
+ * e.g. `[REDACTED:password]`, `[REDACTED:token]`, `[REDACTED:jwt]`,
+ * `[REDACTED:private-key]`, `[REDACTED:aws-key]`.
+ *
+ * What is recognised (hand-written scanner, one pass, no regex):
+ * - `Authorization:` / `Proxy-Authorization:` headers (any scheme; the rest of the line or
+ *   the quoted string), `Bearer <token>` anywhere;
+ * - JWTs (`eyJ...` `.` `...` `.` `...`);
+ * - passwords in URLs: `scheme://user:pass@host` -> `scheme://user:[REDACTED:password]@host`
+ *   (also with an empty user, `redis://:pass@host`);
+ * - key/value pairs whose key looks secret, in text, logfmt, JSON (also JSON escaped inside a
+ *   string), YAML and command-line flags (`--password x`), case-insensitive: the key is split
+ *   into words (`_ - .` and camelCase) and is secret when a word is password, passwd, pwd,
+ *   pass, passphrase, secret, token, auth, authorization, credential(s), creds, cookie,
+ *   apikey, accesskey, secretkey, privatekey, or `key` qualified by api/access/secret/
+ *   private/signing/encryption/master/account/storage/client; keys whose last word is a
+ *   reference rather than a value (name, ref, file, path, dir, url, uri, type, length, ttl,
+ *   expiry, seconds, ...) are left alone (`secretName: db-creds` is evidence, not a secret);
+ * - Kubernetes env entries written as `name: DB_PASSWORD` followed by `value: x` (YAML or
+ *   JSON), using k8sa_env_name_is_secret();
+ * - PEM private keys, the whole BEGIN..END block even across lines (to the end of the text
+ *   when the END line is missing);
+ * - AWS access key ids (AKIA/ASIA/AGPA/AIDA/AROA/ANPA/ANVA/AIPA + 16 upper-case alnum);
+ *   GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab (glpat-), Slack (xox?-) and
+ *   `sk-` API tokens;
+ * - long high-entropy base64 runs (>= 40 chars mixing upper, lower and digits and changing
+ *   character class often), which catches bare keys and the inside of split PEM blocks.
+ *   Pure hex (sha256 digests, container ids), lower-case names with hash suffixes
+ *   (cart-7d9f8b6c5-x2x7q) and ordinary words are not touched.
+ *
+ * Prose is kept: "invalid password for user", "token expired" have no value after a
+ * separator and are not changed. The scanner only cuts at ASCII bytes, so multibyte UTF-8
+ * sequences are never split; input may contain NUL bytes when its length is given.
+ *
+ * Thread safety: k8sa_redact(), k8sa_env_name_is_secret() and k8sa_redact_env_value() are
+ * thread-safe. A ::k8sa_redactor is used by one thread at a time.
+ */
+#ifndef K8SAGENT_REDACT_H
+#define K8SAGENT_REDACT_H
+
+#include <stddef.h>
+#include <k8sagent/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Kinds of redacted secrets (append-only; also the marker text, see k8sa_redact_kind_name()). */
+typedef enum k8sa_redact_kind {
+	K8SA_REDACT_PASSWORD = 0,    /**< "password": passwords, URL passwords */
+	K8SA_REDACT_TOKEN = 1,       /**< "token": bearer tokens, auth headers, API tokens */
+	K8SA_REDACT_JWT = 2,         /**< "jwt" */
+	K8SA_REDACT_PRIVATE_KEY = 3, /**< "private-key": PEM blocks, private_key values */
+	K8SA_REDACT_AWS_KEY = 4,     /**< "aws-key": AWS access key ids and secret keys */
+	K8SA_REDACT_API_KEY = 5,     /**< "api-key": api_key / access_key values */
+	K8SA_REDACT_SECRET = 6,      /**< "secret": other secret-looking values, high-entropy runs */
+	K8SA_REDACT_CUSTOM = 7       /**< "custom": the caller's literals and patterns */
+} k8sa_redact_kind;
+
+/** Number of kinds in this build (kinds are 0 .. count-1). */
+int k8sa_redact_kind_count(void);
+
+/** Name of a kind as used in markers ("password"...); "unknown" when out of range. Static. */
+const char *k8sa_redact_kind_name(k8sa_redact_kind kind);
+
+/**
+ * Redact @p len bytes of @p text with the built-in rules.
+ * @param text     input, may contain NUL bytes; may be NULL when @p len is 0
+ * @param len      its length in bytes
+ * @param out_len  when not NULL, receives the output length (without the terminating NUL)
+ * @return a new NUL-terminated string, freed with k8sa_free(); NULL only when out of memory.
+ */
+char *k8sa_redact(const char *text, size_t len, size_t *out_len);
+
+/** k8sa_redact() of a NUL-terminated string (NULL in -> NULL out). Freed with k8sa_free(). */
+char *k8sa_redact_str(const char *text);
+
+/**
+ * Whether an environment variable's name says its value is secret: a word (split on `_ - .`
+ * and camelCase) is PASSWORD, PASSWD, PWD, PASS, PASSPHRASE, SECRET, TOKEN, KEY, KEYS,
+ * APIKEY, CREDENTIAL(S), CREDS, AUTH, COOKIE, SALT, or the name contains PASSWORD, SECRET,
+ * TOKEN, APIKEY or CREDENTIAL anywhere. Unlike text keys, a bare KEY word counts (safety
+ * first), but not inside another word: KEYCLOAK_URL and MONKEY are not secret. Names whose
+ * last word names a reference or a setting (…_FILE, …_PATH, …_DIR, …_NAME, …_REF, …_URL,
+ * …_HOST, …_PORT, …_TYPE, …_LENGTH, …_TTL, …_TIMEOUT, …_ENABLED...) are not secret: their
+ * values point at the secret or tune it. URLs and other secrets in any value are still
+ * scrubbed by k8sa_redact_env_value().
+ * @return 1 when secret, 0 otherwise (also for NULL).
+ */
+int k8sa_env_name_is_secret(const char *name);
+
+/**
+ * The value of env var @p name as it may be shown to the model: "[REDACTED:<kind>]" when the
+ * name is secret (and the value not empty), otherwise k8sa_redact() of the value (a
+ * `REDIS_URL=redis://:pw@host` keeps the URL without the password).
+ * @return a new string freed with k8sa_free(); NULL when @p value is NULL or out of memory.
+ */
+char *k8sa_redact_env_value(const char *name, const char *value);
+
+/** A redactor: built-in rules plus the caller's additions, and counters per kind. */
+typedef struct k8sa_redactor k8sa_redactor;
+
+/** New redactor with the built-in rules and zero counters. NULL when out of memory. */
+k8sa_redactor *k8sa_redactor_new(void);
+
+/** Free a redactor. NULL is a no-op. */
+void k8sa_redactor_free(k8sa_redactor *r);
+
+/**
+ * Treat @p word (letters, digits, `_`) as one more secret key word, matched like the
+ * built-in ones (case-insensitive, as a whole word of a key): values of `<word>=...` are
+ * redacted as "secret". K8SA_E_INVALID_ARG when empty or not a word.
+ */
+k8sa_status k8sa_redactor_add_key(k8sa_redactor *r, const char *word, k8sa_error *err);
+
+/**
+ * Redact every occurrence of the exact string @p value (at least 4 bytes), as "custom".
+ * Use it for secrets the caller knows (e.g. the LLM API key). K8SA_E_INVALID_ARG when shorter.
+ */
+k8sa_status k8sa_redactor_add_literal(k8sa_redactor *r, const char *value, k8sa_error *err);
+
+/**
+ * Redact every match of the POSIX extended regular expression @p pattern, as "custom".
+ * K8SA_E_INVALID_ARG with the regcomp() message when the pattern does not compile, or when it
+ * matches the empty string.
+ */
+k8sa_status k8sa_redactor_add_regex(k8sa_redactor *r, const char *pattern, k8sa_error *err);
+
+/**
+ * Redact with this redactor's rules and add to its counters. As k8sa_redact() otherwise.
+ * A NULL @p r means the built-in rules without counting.
+ * @return new string freed with k8sa_free(); NULL only when out of memory.
+ */
+char *k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
+
+/** As k8sa_redact_env_value(), with this redactor's rules and counters (NULL r allowed). */
+char *k8sa_redactor_env_value(k8sa_redactor *r, const char *name, const char *value);
+
+/** How many secrets of @p kind this redactor replaced since creation or the last reset. */
+unsigned long k8sa_redactor_count(const k8sa_redactor *r, k8sa_redact_kind kind);
+
+/** Total replacements of every kind. */
+unsigned long k8sa_redactor_total(const k8sa_redactor *r);
+
+/**
+ * The counters as a JSON object, e.g. `{"password":2,"token":1,...,"total":3}` (every kind
+ * present). Freed with k8sa_free(); NULL when out of memory or @p r is NULL.
+ */
+char *k8sa_redactor_counts_json(const k8sa_redactor *r);
+
+/** Set every counter back to zero. */
+void k8sa_redactor_reset_counts(k8sa_redactor *r);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* K8SAGENT_REDACT_H */

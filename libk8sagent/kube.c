@@ -1,0 +1,1097 @@
+/* SPDX-License-Identifier: MIT */
+/* The read-only Kubernetes client on libcurl + json-c.
+ *
+ * Read-only by construction: every transfer is set up in one place (xfer_send) with
+ * CURLOPT_HTTPGET and nothing else; URLs are built only from the resource table below (plus
+ * pods/{name}/log and /version), and names that could change the path are refused. */
+#include "internal.h"
+#include "kube_internal.h"
+#include "kubeconfig_internal.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- resources */
+
+static const struct {
+	const char *plural;
+	const char *prefix; /* API group/version path */
+	int namespaced;
+} resources[K8SA_RES_COUNT] = {
+	[K8SA_RES_NAMESPACES] = {"namespaces", "/api/v1", 0},
+	[K8SA_RES_NODES] = {"nodes", "/api/v1", 0},
+	[K8SA_RES_PODS] = {"pods", "/api/v1", 1},
+	[K8SA_RES_EVENTS] = {"events", "/api/v1", 1},
+	[K8SA_RES_DEPLOYMENTS] = {"deployments", "/apis/apps/v1", 1},
+	[K8SA_RES_REPLICASETS] = {"replicasets", "/apis/apps/v1", 1},
+	[K8SA_RES_STATEFULSETS] = {"statefulsets", "/apis/apps/v1", 1},
+	[K8SA_RES_DAEMONSETS] = {"daemonsets", "/apis/apps/v1", 1},
+	[K8SA_RES_JOBS] = {"jobs", "/apis/batch/v1", 1},
+	[K8SA_RES_CRONJOBS] = {"cronjobs", "/apis/batch/v1", 1},
+	[K8SA_RES_SERVICES] = {"services", "/api/v1", 1},
+	[K8SA_RES_ENDPOINTS] = {"endpoints", "/api/v1", 1},
+	[K8SA_RES_PVCS] = {"persistentvolumeclaims", "/api/v1", 1},
+	[K8SA_RES_CONFIGMAPS] = {"configmaps", "/api/v1", 1},
+	[K8SA_RES_INGRESSES] = {"ingresses", "/apis/networking.k8s.io/v1", 1},
+	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
+	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
+	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
+};
+
+K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].plural : NULL;
+}
+
+const char *k8sa_resource_api_prefix(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].prefix : NULL;
+}
+
+int k8sa_resource_namespaced(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].namespaced : 0;
+}
+
+/* ---------------------------------------------------------------- the client */
+
+struct k8sa_kube {
+	char *base; /* server URL, no trailing '/'; host replaced by tls-server-name if set */
+	struct curl_slist *connect_to;
+	char *ca_file, *ca_pem, *cert_file, *key_file, *cert_pem, *key_pem;
+	int insecure, warned_insecure;
+	char *ns;
+	/* bearer token: fixed, or from a file re-read as it rotates */
+	char *token;
+	char *token_file;
+	char *token_cached;
+	unsigned int token_gen; /* bumped whenever the cached token changes */
+	time_t token_read_at;
+	struct stat token_st;
+	int token_period;
+	long connect_ms, request_ms;
+	unsigned int page_size, max_parallel;
+	size_t max_page, max_log;
+	CURLM *multi; /* kept across calls: its connection cache gives keep-alive */
+	char user_agent[64];
+};
+
+static time_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
+{
+	if (!kube)
+		return;
+	if (kube->multi)
+		curl_multi_cleanup(kube->multi);
+	curl_slist_free_all(kube->connect_to);
+	free(kube->base);
+	free(kube->ca_file);
+	free(kube->ca_pem);
+	free(kube->cert_file);
+	free(kube->key_file);
+	free(kube->cert_pem);
+	free(kube->key_pem);
+	free(kube->ns);
+	free(kube->token);
+	free(kube->token_file);
+	free(kube->token_cached);
+	free(kube);
+}
+
+/* With tls-server-name, ask for that host name in the URL (so SNI and certificate
+ * verification use it) and connect to the real address with CURLOPT_CONNECT_TO. */
+static k8sa_status apply_tls_server_name(k8sa_kube *kube, const char *name, k8sa_error *err)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *url = NULL, *ct = NULL;
+	k8sa_status st = K8SA_E_NOMEM;
+
+	if (!u)
+		goto out;
+	if (curl_url_set(u, CURLUPART_URL, kube->base, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		st = k8sa_fail(err, K8SA_E_CONFIG, "server URL \"%s\" cannot be parsed", kube->base);
+		goto out;
+	}
+	if (k8sa_kube_check_name("tls-server-name", name, err) != K8SA_OK) {
+		st = k8sa_fail(err, K8SA_E_CONFIG, "tls-server-name \"%s\" is not a host name", name);
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_HOST, name, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+		st = k8sa_fail(err, K8SA_E_CONFIG, "tls-server-name \"%s\" is not a host name", name);
+		goto out;
+	}
+	if (asprintf(&ct, "%s:%s:%s:%s", name, port, host, port) < 0) {
+		ct = NULL;
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	struct curl_slist *l = curl_slist_append(NULL, ct);
+	if (!l) {
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	kube->connect_to = l;
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	char *base = strdup(url);
+	if (!base) {
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	free(kube->base);
+	kube->base = base;
+	st = K8SA_OK;
+out:
+	if (st == K8SA_E_NOMEM && err && err->code != K8SA_E_NOMEM)
+		k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	curl_free(host);
+	curl_free(port);
+	curl_free(url);
+	free(ct);
+	curl_url_cleanup(u);
+	return st;
+}
+
+K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cfg, k8sa_error *err)
+{
+	if (!out || !cfg)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "kube client: out and cfg must not be NULL");
+	if (!cfg->server || !cfg->server[0])
+		return k8sa_fail(err, K8SA_E_CONFIG, "kube client: the configuration (%s) has no server",
+				 k8sa_kubeconfig_source(cfg));
+	if (strncmp(cfg->server, "https://", 8) && strncmp(cfg->server, "http://", 7))
+		return k8sa_fail(err, K8SA_E_CONFIG, "kube client: server \"%s\" is not an http(s):// URL", cfg->server);
+	if (strpbrk(cfg->server, "?# \t\r\n"))
+		return k8sa_fail(err, K8SA_E_CONFIG, "kube client: server \"%s\" must not hold a query or fragment",
+				 cfg->server);
+
+	k8sa_kube *k = calloc(1, sizeof(*k));
+	if (!k)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k->insecure = cfg->insecure;
+	k->connect_ms = 5000;
+	k->request_ms = 30000;
+	k->page_size = 500;
+	k->max_parallel = 8;
+	k->max_page = K8SA_KUBE_MAX_PAGE_BYTES;
+	k->max_log = K8SA_KUBE_MAX_LOG_BYTES;
+	k->token_period = 60;
+	snprintf(k->user_agent, sizeof(k->user_agent), "libk8sagent/%s", k8sa_version());
+	int oom = !(k->base = strdup(cfg->server)) ||
+		  (cfg->ca_file && !(k->ca_file = strdup(cfg->ca_file))) ||
+		  (cfg->ca_pem && !(k->ca_pem = strdup(cfg->ca_pem))) ||
+		  (cfg->cert_file && !(k->cert_file = strdup(cfg->cert_file))) ||
+		  (cfg->key_file && !(k->key_file = strdup(cfg->key_file))) ||
+		  (cfg->cert_pem && !(k->cert_pem = strdup(cfg->cert_pem))) ||
+		  (cfg->key_pem && !(k->key_pem = strdup(cfg->key_pem))) ||
+		  !(k->ns = strdup(k8sa_kubeconfig_namespace(cfg))) ||
+		  (cfg->token && !(k->token = strdup(cfg->token))) ||
+		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file))) ||
+		  !(k->multi = curl_multi_init());
+	if (oom) {
+		k8sa_kube_free(k);
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
+	size_t n = strlen(k->base);
+	while (n > 0 && k->base[n - 1] == '/')
+		k->base[--n] = '\0';
+	if (cfg->tls_server_name && cfg->tls_server_name[0]) {
+		k8sa_status st = apply_tls_server_name(k, cfg->tls_server_name, err);
+		if (st != K8SA_OK) {
+			k8sa_kube_free(k);
+			return st;
+		}
+	}
+	curl_multi_setopt(k->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)k->max_parallel);
+	*out = k;
+	return K8SA_OK;
+}
+
+K8SA_EXPORT void k8sa_kube_set_timeout_ms(k8sa_kube *kube, long connect_ms, long request_ms)
+{
+	if (!kube)
+		return;
+	kube->connect_ms = connect_ms > 0 ? connect_ms : 5000;
+	kube->request_ms = request_ms > 0 ? request_ms : 30000;
+}
+
+K8SA_EXPORT void k8sa_kube_set_page_size(k8sa_kube *kube, unsigned int limit)
+{
+	if (kube)
+		kube->page_size = limit;
+}
+
+K8SA_EXPORT void k8sa_kube_set_max_parallel(k8sa_kube *kube, unsigned int n)
+{
+	if (!kube)
+		return;
+	kube->max_parallel = n ? n : 1;
+	curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+}
+
+K8SA_EXPORT const char *k8sa_kube_namespace(const k8sa_kube *kube)
+{
+	return kube ? kube->ns : NULL;
+}
+
+void k8sa_kube_set_body_limits(k8sa_kube *kube, size_t page_bytes, size_t log_bytes)
+{
+	if (!kube)
+		return;
+	if (page_bytes)
+		kube->max_page = page_bytes;
+	if (log_bytes)
+		kube->max_log = log_bytes;
+}
+
+void k8sa_kube_set_token_refresh(k8sa_kube *kube, int seconds)
+{
+	if (kube)
+		kube->token_period = seconds > 0 ? seconds : 0;
+}
+
+/* ---------------------------------------------------------------- bearer token */
+
+/* Current token (borrowed; NULL: none). A token file is re-read when its period has passed
+ * and the file changed, or at once when `force` (after a 401), as client-go does. A file
+ * that cannot be read keeps the last good token. */
+static k8sa_status current_token(k8sa_kube *kube, int force, const char **out, k8sa_error *err)
+{
+	*out = NULL;
+	if (!kube->token_file) {
+		*out = kube->token;
+		return K8SA_OK;
+	}
+	time_t now = mono_now();
+	if (kube->token_cached && !force && now - kube->token_read_at < kube->token_period) {
+		*out = kube->token_cached;
+		return K8SA_OK;
+	}
+	struct stat st;
+	int have_st = stat(kube->token_file, &st) == 0;
+	if (kube->token_cached && !force && have_st && st.st_ino == kube->token_st.st_ino &&
+	    st.st_size == kube->token_st.st_size && st.st_mtim.tv_sec == kube->token_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == kube->token_st.st_mtim.tv_nsec) {
+		kube->token_read_at = now;
+		*out = kube->token_cached;
+		return K8SA_OK;
+	}
+	char *tok = NULL;
+	k8sa_status s = k8sa_read_token_file(kube->token_file, &tok, err);
+	if (s != K8SA_OK) {
+		if (kube->token_cached) {
+			*out = kube->token_cached;
+			return K8SA_OK;
+		}
+		return s;
+	}
+	if (!kube->token_cached || strcmp(tok, kube->token_cached)) {
+		free(kube->token_cached);
+		kube->token_cached = tok;
+		kube->token_gen++;
+	} else {
+		free(tok);
+	}
+	if (have_st)
+		kube->token_st = st;
+	kube->token_read_at = now;
+	*out = kube->token_cached;
+	return K8SA_OK;
+}
+
+/* ---------------------------------------------------------------- transfers */
+
+typedef struct xfer {
+	k8sa_kube_req *req;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *buf;
+	size_t len, cap, max;
+	int over_limit;
+	char *cont; /* continue token of the next page */
+	int restarted, retries, auth_retried;
+	unsigned int token_gen;
+	long long not_before; /* ms, monotonic: a retry waits until then */
+	int waiting, running, finished;
+	char status_line[160];
+	char retry_after[32];
+	char errbuf[CURL_ERROR_SIZE];
+	char what[320]; /* "list pods in namespace shop" */
+} xfer;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	xfer *x = ud;
+	size_t n = size * nmemb;
+	if (n > x->max - x->len) {
+		x->over_limit = 1;
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
+	}
+	if (x->len + n + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 16384;
+		while (cap < x->len + n + 1)
+			cap *= 2;
+		char *nb = realloc(x->buf, cap);
+		if (!nb)
+			return 0;
+		x->buf = nb;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, data, n);
+	x->len += n;
+	x->buf[x->len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	xfer *x = ud;
+	size_t n = size * nmemb;
+	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* A new response (after 100 Continue, or a retry): forget the old one's headers. */
+		size_t c = n < sizeof(x->status_line) ? n : sizeof(x->status_line) - 1;
+		memcpy(x->status_line, data, c);
+		x->status_line[c] = '\0';
+		x->retry_after[0] = '\0';
+	} else if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		size_t c = n - 12 < sizeof(x->retry_after) ? n - 12 : sizeof(x->retry_after) - 1;
+		memcpy(x->retry_after, data + 12, c);
+		x->retry_after[c] = '\0';
+	}
+	return n;
+}
+
+/* Append `s` URL-escaped. */
+static int append_escaped(char *buf, size_t size, size_t *used, CURL *easy, const char *s)
+{
+	char *e = curl_easy_escape(easy, s, 0);
+	if (!e)
+		return -1;
+	int w = snprintf(buf + *used, size - *used, "%s", e);
+	curl_free(e);
+	if (w < 0 || (size_t)w >= size - *used)
+		return -1;
+	*used += (size_t)w;
+	return 0;
+}
+
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) K8SA_PRINTF(4, 5);
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= size - *used)
+		return -1;
+	*used += (size_t)w;
+	return 0;
+}
+
+/* The request URL of the transfer's next attempt, only from the table and checked names. */
+static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *err)
+{
+	k8sa_kube_req *r = x->req;
+	size_t size = strlen(kube->base) + 1024 + (x->cont ? 3 * strlen(x->cont) : 0) +
+		      (r->field_selector ? 3 * strlen(r->field_selector) : 0);
+	char *url = malloc(size);
+	size_t used = 0;
+	int bad = 0;
+
+	if (!url)
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	bad |= append(url, size, &used, "%s", kube->base);
+	switch (r->type) {
+	case K8SA_REQ_LIST:
+		bad |= append(url, size, &used, "%s", resources[r->resource].prefix);
+		if (resources[r->resource].namespaced && r->ns) {
+			bad |= append(url, size, &used, "/namespaces/");
+			bad |= append_escaped(url, size, &used, x->easy, r->ns);
+		}
+		bad |= append(url, size, &used, "/%s", resources[r->resource].plural);
+		char sep = '?';
+		if (kube->page_size) {
+			bad |= append(url, size, &used, "%climit=%u", sep, kube->page_size);
+			sep = '&';
+		}
+		if (r->field_selector && r->field_selector[0]) {
+			bad |= append(url, size, &used, "%cfieldSelector=", sep);
+			bad |= append_escaped(url, size, &used, x->easy, r->field_selector);
+			sep = '&';
+		}
+		if (x->cont) {
+			bad |= append(url, size, &used, "%ccontinue=", sep);
+			bad |= append_escaped(url, size, &used, x->easy, x->cont);
+		}
+		break;
+	case K8SA_REQ_LOG:
+		bad |= append(url, size, &used, "/api/v1/namespaces/");
+		bad |= append_escaped(url, size, &used, x->easy, r->ns);
+		bad |= append(url, size, &used, "/pods/");
+		bad |= append_escaped(url, size, &used, x->easy, r->pod);
+		bad |= append(url, size, &used, "/log");
+		char lsep = '?';
+		if (r->container && r->container[0]) {
+			bad |= append(url, size, &used, "?container=");
+			bad |= append_escaped(url, size, &used, x->easy, r->container);
+			lsep = '&';
+		}
+		if (r->previous) {
+			bad |= append(url, size, &used, "%cprevious=true", lsep);
+			lsep = '&';
+		}
+		if (r->tail_lines > 0) {
+			bad |= append(url, size, &used, "%ctailLines=%ld", lsep, r->tail_lines);
+			lsep = '&';
+		}
+		if (r->limit_bytes > 0)
+			bad |= append(url, size, &used, "%climitBytes=%ld", lsep, r->limit_bytes);
+		break;
+	case K8SA_REQ_VERSION:
+		bad |= append(url, size, &used, "/version");
+		break;
+	}
+	if (bad) {
+		free(url);
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: cannot build the URL", x->what);
+	}
+	*out = url;
+	return K8SA_OK;
+}
+
+/* Validate a request and name it for messages. */
+static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
+{
+	k8sa_kube_req *r = x->req;
+	k8sa_status st;
+	switch (r->type) {
+	case K8SA_REQ_LIST:
+		if ((unsigned)r->resource >= K8SA_RES_COUNT)
+			return k8sa_fail(err, K8SA_E_READ_ONLY, "refusing to list an unknown resource (%d)",
+					 (int)r->resource);
+		if (!r->on_item)
+			return k8sa_fail(err, K8SA_E_INVALID_ARG, "list %s: no item callback",
+					 resources[r->resource].plural);
+		if (resources[r->resource].namespaced && r->ns) {
+			if ((st = k8sa_kube_check_name("namespace", r->ns, err)) != K8SA_OK)
+				return st;
+			snprintf(x->what, sizeof(x->what), "list %s in namespace %s", resources[r->resource].plural, r->ns);
+		} else {
+			snprintf(x->what, sizeof(x->what), "list %s", resources[r->resource].plural);
+		}
+		if (r->field_selector) {
+			for (const char *p = r->field_selector; *p; p++)
+				if ((unsigned char)*p < ' ' || *p == 0x7f)
+					return k8sa_fail(err, K8SA_E_READ_ONLY,
+							 "%s: refusing a field selector with control characters", x->what);
+		}
+		return K8SA_OK;
+	case K8SA_REQ_LOG:
+		if ((st = k8sa_kube_check_name("namespace", r->ns, err)) != K8SA_OK ||
+		    (st = k8sa_kube_check_name("pod name", r->pod, err)) != K8SA_OK ||
+		    (r->container && r->container[0] &&
+		     (st = k8sa_kube_check_name("container name", r->container, err)) != K8SA_OK))
+			return st;
+		snprintf(x->what, sizeof(x->what), "%slog of pod %s%s%s in namespace %s", r->previous ? "previous " : "",
+			 r->pod, r->container && r->container[0] ? " container " : "",
+			 r->container && r->container[0] ? r->container : "", r->ns);
+		return K8SA_OK;
+	case K8SA_REQ_VERSION:
+		snprintf(x->what, sizeof(x->what), "server version");
+		return K8SA_OK;
+	}
+	return k8sa_fail(err, K8SA_E_INVALID_ARG, "unknown request type %d", (int)r->type);
+}
+
+/* Set up and add one GET. The only place a request is configured. */
+static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
+{
+	k8sa_kube_req *r = x->req;
+	k8sa_error *err = &r->err;
+	char *url = NULL, *auth = NULL;
+	const char *token;
+	k8sa_status st;
+
+	if (!x->easy) {
+		if (!(x->easy = curl_easy_init()))
+			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+		CURL *e = x->easy;
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(e, CURLOPT_USERAGENT, kube->user_agent);
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, kube->connect_ms);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, kube->request_ms);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+		if (kube->connect_to)
+			curl_easy_setopt(e, CURLOPT_CONNECT_TO, kube->connect_to);
+		if (kube->insecure) {
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		} else if (kube->ca_pem) {
+			struct curl_blob blob = {kube->ca_pem, strlen(kube->ca_pem), CURL_BLOB_COPY};
+			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		} else if (kube->ca_file) {
+			curl_easy_setopt(e, CURLOPT_CAINFO, kube->ca_file);
+			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		}
+		if (kube->cert_pem) {
+			struct curl_blob blob = {kube->cert_pem, strlen(kube->cert_pem), CURL_BLOB_COPY};
+			curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
+			curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		} else if (kube->cert_file) {
+			curl_easy_setopt(e, CURLOPT_SSLCERT, kube->cert_file);
+		}
+		if (kube->key_pem) {
+			struct curl_blob blob = {kube->key_pem, strlen(kube->key_pem), CURL_BLOB_COPY};
+			curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
+			curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+		} else if (kube->key_file) {
+			curl_easy_setopt(e, CURLOPT_SSLKEY, kube->key_file);
+		}
+	}
+	if ((st = current_token(kube, 0, &token, err)) != K8SA_OK) {
+		k8sa_error_prefix(err, "%s: ", x->what);
+		return st;
+	}
+	x->token_gen = kube->token_gen;
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	struct curl_slist *h = curl_slist_append(NULL, r->type == K8SA_REQ_LOG ? "Accept: */*" : "Accept: application/json");
+	if (h && token) {
+		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0) {
+			auth = NULL;
+		} else {
+			struct curl_slist *h2 = curl_slist_append(h, auth);
+			if (!h2) {
+				curl_slist_free_all(h);
+				h = NULL;
+			}
+		}
+		if (!auth) {
+			curl_slist_free_all(h);
+			h = NULL;
+		}
+	}
+	free(auth);
+	if (!h)
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	x->headers = h;
+	if ((st = build_url(kube, x, &url, err)) != K8SA_OK)
+		return st;
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	x->len = 0;
+	x->over_limit = 0;
+	x->status_line[0] = '\0';
+	x->retry_after[0] = '\0';
+	x->errbuf[0] = '\0';
+	x->max = r->type == K8SA_REQ_LOG ? kube->max_log : kube->max_page;
+	if (kube->insecure && !kube->warned_insecure) {
+		kube->warned_insecure = 1;
+		fprintf(stderr, "libk8sagent: warning: TLS verification is off (insecure-skip-tls-verify) for %s\n",
+			kube->base);
+	}
+	if (curl_multi_add_handle(kube->multi, x->easy) != CURLM_OK)
+		return k8sa_fail(err, K8SA_E_INTERNAL, "%s: curl_multi_add_handle failed", x->what);
+	r->attempts++;
+	x->running = 1;
+	return K8SA_OK;
+}
+
+static k8sa_status curl_error(xfer *x, CURLcode rc, k8sa_error *err)
+{
+	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	k8sa_status code;
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		code = K8SA_E_TIMEOUT;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		code = K8SA_E_TLS;
+		break;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		code = K8SA_E_PROTOCOL;
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		code = K8SA_E_NOMEM;
+		break;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		code = K8SA_E_CONFIG;
+		break;
+	default:
+		code = K8SA_E_TRANSPORT;
+		break;
+	}
+	if (rc == CURLE_WRITE_ERROR && x->over_limit)
+		return k8sa_fail(err, K8SA_E_LIMIT, "%s: response body larger than %zu bytes", x->what, x->max);
+	if (rc == CURLE_WRITE_ERROR)
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory for the response body", x->what);
+	return k8sa_fail(err, code, "%s: %s", x->what, detail);
+}
+
+/* ConfigMap values may hold secrets: keep only the keys (values become null). */
+static k8sa_status strip_configmap(json_object *item)
+{
+	static const char *const fields[] = {"data", "binaryData"};
+	for (int i = 0; i < 2; i++) {
+		json_object *d;
+		if (!json_object_object_get_ex(item, fields[i], &d))
+			continue;
+		if (!json_object_is_type(d, json_type_object)) {
+			json_object_object_del(item, fields[i]);
+			continue;
+		}
+		json_object *keys = json_object_new_object();
+		if (!keys)
+			return K8SA_E_NOMEM;
+		json_object_object_foreach(d, k, v)
+		{
+			(void)v;
+			if (json_object_object_add(keys, k, NULL) != 0) {
+				json_object_put(keys);
+				return K8SA_E_NOMEM;
+			}
+		}
+		if (json_object_object_add(item, fields[i], keys) != 0) {
+			json_object_put(keys);
+			return K8SA_E_NOMEM;
+		}
+	}
+	return K8SA_OK;
+}
+
+/* Parse a complete 200 list page, deliver its items, remember the continue token.
+ * Returns K8SA_OK with x->cont set (NULL on the last page). */
+static k8sa_status deliver_page(xfer *x)
+{
+	k8sa_kube_req *r = x->req;
+	k8sa_error *err = &r->err;
+	json_tokener *tok = json_tokener_new_ex(256);
+	json_object *page = NULL, *items = NULL, *meta = NULL, *cont = NULL;
+	k8sa_status st = K8SA_OK;
+
+	if (!tok)
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	if (x->len > 0x7fffffff) {
+		json_tokener_free(tok);
+		return k8sa_fail(err, K8SA_E_LIMIT, "%s: page of %zu bytes is too large to parse", x->what, x->len);
+	}
+	page = json_tokener_parse_ex(tok, x->buf ? x->buf : "", (int)x->len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || !page) {
+		json_object_put(page);
+		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: malformed JSON in the response (%s, %zu bytes)", x->what,
+				 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr), x->len);
+	}
+	for (size_t i = used; i < x->len; i++)
+		if (x->buf[i] != ' ' && x->buf[i] != '\n' && x->buf[i] != '\r' && x->buf[i] != '\t') {
+			json_object_put(page);
+			return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: trailing data after the JSON body", x->what);
+		}
+	if (!json_object_is_type(page, json_type_object)) {
+		json_object_put(page);
+		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
+	}
+	if (!json_object_object_get_ex(page, "items", &items) ||
+	    !(json_object_is_type(items, json_type_array) || json_object_is_type(items, json_type_null))) {
+		json_object_put(page);
+		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response has no \"items\" list", x->what);
+	}
+	char *next = NULL;
+	if (json_object_object_get_ex(page, "metadata", &meta) && json_object_object_get_ex(meta, "continue", &cont) &&
+	    json_object_is_type(cont, json_type_string) && json_object_get_string_len(cont) > 0) {
+		if (x->cont && !strcmp(x->cont, json_object_get_string(cont))) {
+			json_object_put(page);
+			return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the server returned the same continue token twice",
+					 x->what);
+		}
+		if (!(next = strdup(json_object_get_string(cont)))) {
+			json_object_put(page);
+			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+		}
+	}
+	r->pages++;
+	size_t n = items && json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+	for (size_t i = 0; i < n && st == K8SA_OK; i++) {
+		json_object *it = json_object_array_get_idx(items, i);
+		if (!json_object_is_type(it, json_type_object)) {
+			st = k8sa_fail(err, K8SA_E_PROTOCOL, "%s: item %zu is not an object", x->what, i);
+			break;
+		}
+		if (r->resource == K8SA_RES_CONFIGMAPS && strip_configmap(it) != K8SA_OK) {
+			st = k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+			break;
+		}
+		st = r->on_item(r->ud, it);
+		if (st != K8SA_OK)
+			k8sa_fail(err, st, "%s: stopped by the consumer (%s)", x->what, k8sa_strerror(st));
+		else
+			r->items++;
+	}
+	json_object_put(page);
+	free(x->cont);
+	x->cont = st == K8SA_OK ? next : NULL;
+	if (st != K8SA_OK)
+		free(next);
+	return st;
+}
+
+/* Hand a finished body to the request (LOG, VERSION). */
+static k8sa_status take_body(xfer *x)
+{
+	k8sa_kube_req *r = x->req;
+	if (r->type == K8SA_REQ_VERSION) {
+		json_object *v = x->buf ? json_tokener_parse(x->buf) : NULL;
+		int ok = v && json_object_is_type(v, json_type_object);
+		json_object_put(v);
+		if (!ok)
+			return k8sa_fail(&r->err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
+	}
+	if (!x->buf && !(x->buf = calloc(1, 1)))
+		return k8sa_fail(&r->err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	r->body = x->buf;
+	r->body_len = x->len;
+	x->buf = NULL;
+	x->len = x->cap = 0;
+	return K8SA_OK;
+}
+
+typedef enum { NEXT_DONE, NEXT_SEND, NEXT_WAIT } next_step;
+
+/* Decide what a completed attempt leads to. Fills r->status on NEXT_DONE. */
+static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
+{
+	k8sa_kube_req *r = x->req;
+	long http = 0;
+
+	if (rc != CURLE_OK) {
+		r->status = curl_error(x, rc, &r->err);
+		return NEXT_DONE;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &http);
+	if (http >= 200 && http < 300) {
+		if (r->type != K8SA_REQ_LIST) {
+			r->status = take_body(x);
+			return NEXT_DONE;
+		}
+		r->status = deliver_page(x);
+		if (r->status == K8SA_OK && x->cont)
+			return NEXT_SEND;
+		return NEXT_DONE;
+	}
+	k8sa_status code = k8sa_kube_map_error((int)http, x->buf, x->len, x->status_line, x->retry_after, x->what,
+					       &r->err);
+	if (http == 401 && kube->token_file && !x->auth_retried) {
+		/* The token may have rotated under us: re-read now, and retry once if it changed. */
+		const char *tok;
+		k8sa_error ignored;
+		x->auth_retried = 1;
+		if (current_token(kube, 1, &tok, &ignored) == K8SA_OK && kube->token_gen != x->token_gen)
+			return NEXT_SEND;
+	}
+	if (http == 410 && r->type == K8SA_REQ_LIST && x->cont && !x->restarted) {
+		/* The continue token expired: start the list again from the first page. */
+		x->restarted = 1;
+		r->restarts++;
+		free(x->cont);
+		x->cont = NULL;
+		r->items = 0;
+		if (r->on_restart)
+			r->on_restart(r->ud);
+		return NEXT_SEND;
+	}
+	if ((http == 429 || http == 503) && x->retries < 2) {
+		int delay = r->err.retry_after > 0 ? r->err.retry_after : 1;
+		if (delay > K8SA_KUBE_MAX_RETRY_AFTER)
+			delay = K8SA_KUBE_MAX_RETRY_AFTER;
+		x->retries++;
+		x->not_before = mono_ms() + delay * 1000LL;
+		return NEXT_WAIT;
+	}
+	r->status = code;
+	return NEXT_DONE;
+}
+
+static void xfer_finish(xfer *x)
+{
+	x->finished = 1;
+	x->running = 0;
+	x->waiting = 0;
+}
+
+static void xfer_cleanup(k8sa_kube *kube, xfer *x)
+{
+	if (x->easy) {
+		if (x->running)
+			curl_multi_remove_handle(kube->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->buf);
+	free(x->cont);
+}
+
+k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_error *err)
+{
+	if (!kube || (!reqs && n))
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "kube run: NULL client or requests");
+	if (n == 0)
+		return K8SA_OK;
+	xfer *xs = calloc(n, sizeof(*xs));
+	if (!xs)
+		return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		k8sa_kube_req *r = &reqs[i];
+		r->status = K8SA_OK;
+		memset(&r->err, 0, sizeof(r->err));
+		r->body = NULL;
+		r->body_len = 0;
+		r->items = 0;
+		r->pages = 0;
+		r->restarts = 0;
+		r->attempts = 0;
+		xs[i].req = r;
+	}
+
+	size_t next = 0, finished = 0, active = 0;
+	unsigned int max_active = kube->max_parallel ? kube->max_parallel : 1;
+	k8sa_status ret = K8SA_OK;
+	while (finished < n) {
+		/* Start new requests up to the parallel limit. */
+		while (next < n && active < max_active) {
+			xfer *x = &xs[next++];
+			x->req->status = xfer_prepare(x, &x->req->err);
+			if (x->req->status == K8SA_OK)
+				x->req->status = xfer_send(kube, x);
+			if (x->req->status != K8SA_OK) {
+				xfer_finish(x);
+				finished++;
+			} else {
+				active++;
+			}
+		}
+		/* Retries whose wait is over. */
+		long long now = mono_ms(), wait_ms = 1000;
+		for (size_t i = 0; i < n; i++) {
+			xfer *x = &xs[i];
+			if (!x->waiting)
+				continue;
+			if (x->not_before <= now) {
+				x->waiting = 0;
+				x->req->status = xfer_send(kube, x);
+				if (x->req->status != K8SA_OK) {
+					xfer_finish(x);
+					finished++;
+					active--;
+				}
+			} else if (x->not_before - now < wait_ms) {
+				wait_ms = x->not_before - now;
+			}
+		}
+		if (finished == n)
+			break;
+		int still = 0;
+		CURLMcode mc = curl_multi_perform(kube->multi, &still);
+		if (mc != CURLM_OK) {
+			ret = k8sa_fail(err, K8SA_E_INTERNAL, "kube run: curl_multi_perform: %s", curl_multi_strerror(mc));
+			break;
+		}
+		CURLMsg *msg;
+		int left, progressed = 0;
+		while ((msg = curl_multi_info_read(kube->multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			xfer *x = NULL;
+			CURLcode rc = msg->data.result;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			curl_multi_remove_handle(kube->multi, msg->easy_handle);
+			x->running = 0;
+			progressed = 1;
+			switch (xfer_complete(kube, x, rc)) {
+			case NEXT_SEND:
+				x->req->status = xfer_send(kube, x);
+				if (x->req->status == K8SA_OK)
+					break;
+				/* fallthrough */
+			case NEXT_DONE:
+				xfer_finish(x);
+				finished++;
+				active--;
+				/* Free the easy handle's buffers now: a long batch should not hold them. */
+				free(x->buf);
+				x->buf = NULL;
+				x->len = x->cap = 0;
+				break;
+			case NEXT_WAIT:
+				x->waiting = 1;
+				break;
+			}
+		}
+		if (progressed || finished == n)
+			continue;
+		mc = curl_multi_poll(kube->multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1), NULL);
+		if (mc != CURLM_OK) {
+			ret = k8sa_fail(err, K8SA_E_INTERNAL, "kube run: curl_multi_poll: %s", curl_multi_strerror(mc));
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ret != K8SA_OK && !xs[i].finished) {
+			xs[i].req->status = ret;
+			xs[i].req->err = err ? *err : xs[i].req->err;
+		}
+		xfer_cleanup(kube, &xs[i]);
+	}
+	free(xs);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- conveniences */
+
+static k8sa_status collect_item(void *ud, json_object *item)
+{
+	if (json_object_array_add(ud, json_object_get(item)) != 0) {
+		json_object_put(item);
+		return K8SA_E_NOMEM;
+	}
+	return K8SA_OK;
+}
+
+static void collect_restart(void *ud)
+{
+	json_object *arr = ud;
+	size_t n = json_object_array_length(arr);
+	if (n)
+		json_object_array_del_idx(arr, 0, n);
+}
+
+static k8sa_status run_one(k8sa_kube *kube, k8sa_kube_req *req, k8sa_error *err)
+{
+	k8sa_status st = k8sa_kube_run(kube, req, 1, err);
+	if (st != K8SA_OK)
+		return st;
+	if (req->status != K8SA_OK) {
+		if (err)
+			*err = req->err;
+		free(req->body);
+		req->body = NULL;
+		return req->status;
+	}
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_kube_list_json(k8sa_kube *kube, k8sa_resource res, const char *ns,
+					     const char *field_selector, char **out_json, k8sa_error *err)
+{
+	if (!kube || !out_json)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "list: NULL client or output");
+	json_object *arr = json_object_new_array();
+	if (!arr)
+		return k8sa_fail(err, K8SA_E_NOMEM, "list: out of memory");
+	k8sa_kube_req req = {
+		.type = K8SA_REQ_LIST,
+		.resource = res,
+		.ns = ns,
+		.field_selector = field_selector,
+		.on_item = collect_item,
+		.on_restart = collect_restart,
+		.ud = arr,
+	};
+	k8sa_status st = run_one(kube, &req, err);
+	if (st == K8SA_OK) {
+		const char *s = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (!s || !(*out_json = strdup(s)))
+			st = k8sa_fail(err, K8SA_E_NOMEM, "list: out of memory");
+	}
+	json_object_put(arr);
+	return st;
+}
+
+K8SA_EXPORT k8sa_status k8sa_kube_pod_log(k8sa_kube *kube, const char *ns, const char *pod, const char *container,
+					   int previous, long tail_lines, long limit_bytes, char **out, size_t *out_len,
+					   k8sa_error *err)
+{
+	if (!kube || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "pod log: NULL client or output");
+	k8sa_kube_req req = {
+		.type = K8SA_REQ_LOG,
+		.ns = ns,
+		.pod = pod,
+		.container = container,
+		.previous = previous,
+		.tail_lines = tail_lines,
+		.limit_bytes = limit_bytes,
+	};
+	k8sa_status st = run_one(kube, &req, err);
+	if (st != K8SA_OK)
+		return st;
+	*out = req.body;
+	if (out_len)
+		*out_len = req.body_len;
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_kube_server_version(k8sa_kube *kube, char **out_json, k8sa_error *err)
+{
+	if (!kube || !out_json)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "server version: NULL client or output");
+	k8sa_kube_req req = {.type = K8SA_REQ_VERSION};
+	k8sa_status st = run_one(kube, &req, err);
+	if (st == K8SA_OK)
+		*out_json = req.body;
+	return st;
+}

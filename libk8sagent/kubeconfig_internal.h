@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration object's fields, shared by the loader (kubeconfig.c) and the client
+ * (kube.c). Private to the library. */
+#ifndef K8SA_KUBECONFIG_INTERNAL_H
+#define K8SA_KUBECONFIG_INTERNAL_H
+
+#include <k8sagent/kubeconfig.h>
+#include <stddef.h>
+
+struct k8sa_kubeconfig {
+	char *server;          /* https://host:port[/prefix] or http:// (kubectl proxy) */
+	char *token;           /* static bearer token */
+	char *token_file;      /* re-read bearer token (wins over token when both are set) */
+	char *ca_file;
+	char *ca_pem;          /* PEM text */
+	char *cert_file, *key_file;
+	char *cert_pem, *key_pem;
+	char *tls_server_name;
+	int insecure;
+	char *ns;              /* NULL: "default" */
+	char *context;
+	char *source;          /* "explicit", "in-cluster", or the kubeconfig path(s) */
+};
+
+/* Default directory of the service-account files. */
+#define K8SA_SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/* Read a whole small file (at most `max` bytes) into a malloc()ed NUL-terminated buffer.
+ * Returns 0, or an errno value (EFBIG when larger than max). */
+int k8sa_read_file(const char *path, size_t max, char **out, size_t *out_len);
+
+/* Read a bearer token file: contents with surrounding whitespace trimmed, non-empty.
+ * K8SA_E_CONFIG naming the path on failure. */
+k8sa_status k8sa_read_token_file(const char *path, char **out, k8sa_error *err);
+
+#endif

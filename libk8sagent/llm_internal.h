@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* Private parts of the LLM client shared by llm.c (settings, messages, results, models),
+ * llm_stream.c (the transfer) and llm_parse.c (framing parsers, error bodies). */
+#ifndef K8SA_LLM_INTERNAL_H
+#define K8SA_LLM_INTERNAL_H
+
+#include "internal.h"
+#include <k8sagent/llm.h>
+
+struct k8sa_llm {
+	char *url; /* no trailing '/' */
+	k8sa_llm_backend backend;
+	char *model;
+	char *api_key;
+	char *keep_alive;
+	double temperature; /* < 0: unset */
+	long num_ctx;       /* 0: unset */
+	long max_tokens;    /* 0: unset */
+	long seed;          /* < 0: unset */
+	long connect_ms, first_token_ms, total_ms;
+	unsigned int retries;
+	long backoff_ms;
+	int streaming;
+};
+
+struct k8sa_messages {
+	size_t n, cap;
+	char **role;
+	char **content;
+};
+
+/* A growable byte buffer, always NUL-terminated when data is non-NULL. */
+struct llm_buf {
+	char *data;
+	size_t len, cap;
+};
+int llm_buf_add(struct llm_buf *b, const char *s, size_t n); /* 0 ok, -1 ENOMEM */
+void llm_buf_free(struct llm_buf *b);
+
+struct k8sa_llm_result {
+	struct llm_buf text;
+	char *model;
+	char *done_reason;
+	int complete;
+	long prompt_tokens, answer_tokens;
+	double total_ms, load_ms, prompt_eval_ms, eval_ms;
+	double first_token_ms, elapsed_ms;
+	int attempts;
+};
+
+void llm_result_init(k8sa_llm_result *r);
+void llm_result_clear(k8sa_llm_result *r);
+
+/* ---- framing parsers (llm_parse.c) ---- */
+
+enum llm_framing {
+	LLM_FRAME_NDJSON,       /* Ollama stream: one JSON per line */
+	LLM_FRAME_SSE,          /* OpenAI stream: data: events */
+	LLM_FRAME_OLLAMA_WHOLE, /* Ollama stream:false: one JSON body */
+	LLM_FRAME_OPENAI_WHOLE  /* OpenAI stream:false: one JSON body */
+};
+
+/* Called for each non-empty piece of answer text; return 0 on success, -1 on ENOMEM. */
+typedef int (*llm_text_fn)(void *ud, const char *text, size_t len);
+
+struct llm_parser {
+	enum llm_framing framing;
+	struct llm_buf line;  /* partial line (streams) or the whole body */
+	struct llm_buf data;  /* SSE: data of the event being read */
+	int have_data;        /* SSE: a data: field was seen for the current event */
+	int done;             /* the server said the answer is complete */
+	int finish_seen;      /* SSE: a finish_reason arrived */
+	k8sa_status status;   /* K8SA_OK, or the first failure (then feeding stops) */
+	char message[K8SA_ERROR_MESSAGE_SIZE];
+	k8sa_llm_result *res; /* metrics, model and stop reason land here */
+	llm_text_fn on_text;
+	void *ud;
+};
+
+void llm_parser_init(struct llm_parser *p, enum llm_framing framing, k8sa_llm_result *res,
+		     llm_text_fn on_text, void *ud);
+/* Feed bytes as they come, split anywhere. Returns p->status. */
+k8sa_status llm_parser_feed(struct llm_parser *p, const char *data, size_t len);
+/* End of body: parses what is buffered and checks the answer was complete. Returns
+ * K8SA_OK when complete, else p->status (K8SA_E_PROTOCOL for a cut stream). */
+k8sa_status llm_parser_finish(struct llm_parser *p);
+void llm_parser_free(struct llm_parser *p);
+
+/* The message of an error body (Ollama {"error":"..."}, OpenAI/llama.cpp/vLLM
+ * {"error":{"message":...}}, vLLM legacy {"object":"error","message":...}), or the trimmed
+ * body text when it is not JSON. NULL for an empty body. Caller frees. */
+char *llm_error_body_message(const char *body, size_t len);
+
+/* ---- shared by llm.c and llm_stream.c ---- */
+
+double llm_now_ms(void);
+k8sa_llm *llm_clone(const k8sa_llm *llm);
+/* Full URL of an endpoint ("/api/chat", "/v1/models"...) for this backend. Caller frees. */
+char *llm_endpoint(const k8sa_llm *llm, const char *path);
+/* Request body for a chat. Caller frees. */
+char *llm_build_request(const k8sa_llm *llm, const k8sa_messages *msgs);
+/* Fill err for an HTTP error status with the server's body, mapped as llm.h says. */
+k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, size_t len,
+			   k8sa_error *err);
+/* Fill err for a connection failure (names the URL, suggests OLLAMA_HOST / --llm-url). */
+k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err);
+
+/* Move the stream's result out (the stream keeps an empty one). NULL on ENOMEM. */
+k8sa_llm_result *llm_stream_take_result(k8sa_stream *s);
+
+#endif

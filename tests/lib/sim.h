@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Test harness for the simulators (llmsim, kubesim, or any server that prints
+ * "listening on URL" on stdout when ready): start in a private temp dir, wait for the URL,
+ * stop and clean up. Shared by every C test suite. */
+#ifndef K8SA_TEST_SIM_H
+#define K8SA_TEST_SIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct test_sim {
+	pid_t pid;          /* 0 when not running */
+	char url[256];      /* e.g. http://127.0.0.1:40123 (from the "listening on" line) */
+	char dir[256];      /* private temp dir, removed by test_sim_stop() */
+	char record[320];   /* start_llmsim(): dir/record.jsonl */
+	int out_fd;         /* read end of the child's stdout, drained by a thread */
+	unsigned long drain_thread;
+};
+
+/* Path of a program or file in the build tree ($top_builddir/rel, else ./rel). */
+void test_build_path(char *out, size_t n, const char *rel);
+/* Path of a file in the source tree ($top_srcdir/rel, else ./rel). */
+void test_src_path(char *out, size_t n, const char *rel);
+
+/* Make s->dir (a fresh temp dir) if not made yet. 0 on success. */
+int test_sim_mkdir(struct test_sim *s);
+
+/* Start argv[0] with argv (NULL-terminated) and wait up to timeout_ms for a stdout line
+ * containing "listening on URL"; the URL lands in s->url. The child dies with the thread
+ * that started it (PR_SET_PDEATHSIG): start simulators from the main test thread. Later stdout lines are copied to stderr. 0 on success,
+ * -1 (with a message on stderr) on failure. Call test_sim_mkdir() first to put files in
+ * s->dir before starting; otherwise it is made here. */
+int test_sim_start(struct test_sim *s, char *const argv[], int timeout_ms);
+
+/* SIGTERM (then SIGKILL after 2 s), reap, remove s->dir. Safe to call twice. */
+void test_sim_stop(struct test_sim *s);
+
+/* Write `text` to s->dir/name and put the full path in out. 0 on success. */
+int test_sim_write_file(struct test_sim *s, const char *name, const char *text, char *out, size_t n);
+
+/* Start tests/llmsim/llmsim on 127.0.0.1:0 with the script text (JSON, or NULL for none)
+ * and --record s->record. 0 on success. */
+int start_llmsim(struct test_sim *s, const char *script_json);
+
+/* Same on a given port (for tests that need a server to appear at a known address). */
+int start_llmsim_port(struct test_sim *s, const char *script_json, int port);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
+int test_free_port(void);
+
+#endif

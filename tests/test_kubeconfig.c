@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/* kubeconfig parsing, merging, errors; in-cluster configuration; base64. */
+#include "internal.h"
+#include "base64.h"
+#include "kubeconfig_internal.h"
+#include <k8sagent/k8sagent.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char data_dir[3072];
+static char tmp_dir[256];
+
+static const char *data(const char *name)
+{
+	static char buf[8][4096];
+	static int slot;
+	char *b = buf[slot++ % 8];
+	snprintf(b, sizeof(buf[0]), "%s/%s", data_dir, name);
+	return b;
+}
+
+static const char *tmp_write(const char *name, const char *content)
+{
+	static char buf[8][512];
+	static int slot;
+	char *b = buf[slot++ % 8];
+	snprintf(b, sizeof(buf[0]), "%s/%s", tmp_dir, name);
+	FILE *f = fopen(b, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	fclose(f);
+	return b;
+}
+
+static void setup(void)
+{
+	const char *top = getenv("top_srcdir");
+	snprintf(data_dir, sizeof(data_dir), "%.2900s/tests/data/kube", top ? top : K8SA_TEST_SRCDIR);
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/k8sa-kc-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	unsetenv("KUBECONFIG");
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	unsetenv("POD_NAMESPACE");
+	unsetenv("K8SA_SERVICEACCOUNT_DIR");
+}
+
+static void teardown(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Load and expect failure with `code` and a message containing every given fragment. */
+static void expect_fail(const char *paths, const char *context, k8sa_status code, const char *frag1,
+			const char *frag2)
+{
+	k8sa_kubeconfig *cfg = (k8sa_kubeconfig *)0x1;
+	k8sa_error e;
+	memset(&e, 0, sizeof(e));
+	k8sa_status st = k8sa_kubeconfig_load_file(&cfg, paths, context, &e);
+	ck_assert_msg(st == code, "status %s, want %s (%s)", k8sa_strerror(st), k8sa_strerror(code), e.message);
+	ck_assert_int_eq(e.code, code);
+	ck_assert_ptr_eq(cfg, (k8sa_kubeconfig *)0x1); /* untouched on failure */
+	if (frag1)
+		ck_assert_msg(strstr(e.message, frag1), "message \"%s\" lacks \"%s\"", e.message, frag1);
+	if (frag2)
+		ck_assert_msg(strstr(e.message, frag2), "message \"%s\" lacks \"%s\"", e.message, frag2);
+}
+
+START_TEST(token_kubeconfig)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, data("kubeconfig-token.yaml"), NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://127.0.0.1:6443");
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "fake");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");
+	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), data("kubeconfig-token.yaml"));
+	ck_assert_int_eq(k8sa_kubeconfig_insecure_skip_tls_verify(cfg), 0);
+	ck_assert_ptr_nonnull(strstr(cfg->token, "eyJhbGciOiJSUzI1NiIs"));
+	ck_assert_str_eq(cfg->ca_pem, "-----BEGIN CERTIFICATE-----\nMIIFAKE\n-----END CERTIFICATE-----\n");
+	ck_assert_ptr_null(cfg->ca_file);
+	ck_assert_ptr_null(cfg->cert_pem);
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(client_cert_data)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, data("kubeconfig-clientcert.yaml"), NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://127.0.0.1:40123");
+	ck_assert_str_eq(cfg->cert_pem, "-----BEGIN CERTIFICATE-----\nMIICLIENT\n-----END CERTIFICATE-----\n");
+	ck_assert_str_eq(cfg->key_pem, "-----BEGIN RSA PRIVATE KEY-----\nMIIKEY\n-----END RSA PRIVATE KEY-----\n");
+	ck_assert_ptr_null(cfg->token);
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(ca_file_relative_and_token_file)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, data("kubeconfig-cafile.yaml"), NULL, &e), K8SA_OK);
+	/* Relative paths resolve against the kubeconfig's own directory, not the cwd. */
+	ck_assert_str_eq(cfg->ca_file, data("ca.pem"));
+	ck_assert_str_eq(cfg->token_file, data("token.txt"));
+	ck_assert_str_eq(cfg->tls_server_name, "kubernetes.default.svc");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "shop");
+	char *tok = NULL;
+	ck_assert_int_eq(k8sa_read_token_file(cfg->token_file, &tok, &e), K8SA_OK);
+	ck_assert_str_eq(tok, "tok-from-file");
+	free(tok);
+	k8sa_kubeconfig_free(cfg);
+
+	/* Named context: no namespace there, so "default". */
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, data("kubeconfig-cafile.yaml"), "other", &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "other");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");
+	k8sa_kubeconfig_free(cfg);
+
+	/* A CA path that does not exist names the field and the file. */
+	const char *p = tmp_write("missing-ca.yaml",
+				  "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
+				  "    certificate-authority: nope/ca.crt\n"
+				  "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "clusters[0].cluster.certificate-authority", "nope/ca.crt: No such file");
+}
+END_TEST
+
+START_TEST(merge_order_first_wins)
+{
+	char paths[8300];
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	snprintf(paths, sizeof(paths), "%s:%s", data("kubeconfig-merge1.yaml"), data("kubeconfig-merge2.yaml"));
+	setenv("KUBECONFIG", paths, 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, NULL, NULL, &e), K8SA_OK);
+	/* current-context, context "first", cluster "shared" and user "u" all come from file 1. */
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "first");
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://first.example:6443");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "ns-first");
+	ck_assert_str_eq(cfg->token, "token-first");
+	ck_assert_int_eq(k8sa_kubeconfig_insecure_skip_tls_verify(cfg), 1);
+	k8sa_kubeconfig_free(cfg);
+
+	/* A context only in file 2, with a cluster only in file 2 and a user from file 1. */
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, NULL, "second", &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://only-second.example:6443");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "ns-second");
+	ck_assert_str_eq(cfg->token, "token-first");
+	ck_assert_int_eq(k8sa_kubeconfig_insecure_skip_tls_verify(cfg), 0);
+	k8sa_kubeconfig_free(cfg);
+
+	/* Reversed order: file 2 wins. */
+	snprintf(paths, sizeof(paths), "%s:%s", data("kubeconfig-merge2.yaml"), data("kubeconfig-merge1.yaml"));
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, paths, NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "second");
+	ck_assert_str_eq(cfg->token, "token-second");
+	k8sa_kubeconfig_free(cfg);
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, paths, "first", &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "ns-ignored");
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://only-second.example:6443");
+	k8sa_kubeconfig_free(cfg);
+
+	/* A missing file inside a list is skipped, like kubectl. */
+	snprintf(paths, sizeof(paths), "%s/nope.yaml:%s", tmp_dir, data("kubeconfig-merge2.yaml"));
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, paths, NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "second");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(home_kube_config)
+{
+	char dir[600];
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	snprintf(dir, sizeof(dir), "%s/.kube", tmp_dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	tmp_write(".kube/config", "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:8001'}\n"
+				  "contexts:\n- name: proxy\n  context: {cluster: c, namespace: home}\n"
+				  "current-context: proxy\n");
+	setenv("HOME", tmp_dir, 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, NULL, NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "http://127.0.0.1:8001");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "home");
+	ck_assert_ptr_null(cfg->token); /* no user: anonymous (kubectl proxy) */
+	k8sa_kubeconfig_free(cfg);
+	/* An explicit path beats HOME. */
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, data("kubeconfig-token.yaml"), NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "fake");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(context_not_found_lists_contexts)
+{
+	expect_fail(data("kubeconfig-cafile.yaml"), "foo", K8SA_E_CONFIG, "context \"foo\" not found (contexts: local, other)",
+		    "kubeconfig-cafile.yaml");
+	const char *p = tmp_write("nocur.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1'}\n"
+						"contexts:\n- name: a\n  context: {cluster: c}\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "no current-context set", "(contexts: a)");
+	p = tmp_write("nocluster.yaml", "contexts:\n- name: a\n  context: {cluster: gone, user: u}\ncurrent-context: a\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "context \"a\": cluster \"gone\" not found", "(clusters: none)");
+	p = tmp_write("nouser.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1'}\n"
+				     "contexts:\n- name: a\n  context: {cluster: c, user: ghost}\ncurrent-context: a\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "user \"ghost\" not found", NULL);
+}
+END_TEST
+
+START_TEST(malformed_yaml_has_line_and_column)
+{
+	expect_fail(data("kubeconfig-malformed.yaml"), NULL, K8SA_E_CONFIG, "kubeconfig-malformed.yaml: line 4 column ",
+		    "mapping values are not allowed");
+	const char *p = tmp_write("tab.yaml", "clusters:\n\t- name: x\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "line 2 column 1", NULL);
+}
+END_TEST
+
+START_TEST(missing_and_empty_files)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/does-not-exist", tmp_dir);
+	expect_fail(path, NULL, K8SA_E_CONFIG, path, "No such file or directory");
+	expect_fail(data("kubeconfig-empty.yaml"), NULL, K8SA_E_CONFIG, "kubeconfig-empty.yaml: file is empty", NULL);
+	const char *p = tmp_write("comments.yaml", "# only a comment\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "file is empty", NULL);
+	expect_fail(tmp_dir, NULL, K8SA_E_CONFIG, "Is a directory", NULL);
+	/* Every file of a list missing: the first is named. */
+	snprintf(path, sizeof(path), "%s/a:%s/b", tmp_dir, tmp_dir);
+	expect_fail(path, NULL, K8SA_E_CONFIG, "/a: No such file", NULL);
+	setenv("HOME", tmp_dir, 1);
+	expect_fail(NULL, NULL, K8SA_E_CONFIG, ".kube/config: No such file", NULL);
+}
+END_TEST
+
+START_TEST(wrong_types)
+{
+	expect_fail(data("kubeconfig-wrongtype.yaml"), NULL, K8SA_E_CONFIG, "clusters: expected a list, got a mapping",
+		    "line 3");
+	const char *p = tmp_write("list.yaml", "- a\n- b\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "top level: expected a mapping, got a list", NULL);
+	p = tmp_write("entry.yaml", "clusters:\n- just-a-string\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "clusters[0]: expected a mapping, got a scalar", NULL);
+	p = tmp_write("server.yaml", "clusters:\n- name: c\n  cluster: {server: [a, b]}\n"
+				     "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "clusters[0].cluster.server: expected a string, got a list", NULL);
+	p = tmp_write("noname.yaml", "users:\n- user: {token: x}\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "users[0].name: missing", NULL);
+	p = tmp_write("bool.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1', insecure-skip-tls-verify: maybe}\n"
+				   "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "insecure-skip-tls-verify: expected true or false, got \"maybe\"", NULL);
+	expect_fail(data("kubeconfig-noserver.yaml"), NULL, K8SA_E_CONFIG, "clusters[0].cluster.server: missing", NULL);
+	p = tmp_write("scheme.yaml", "clusters:\n- name: c\n  cluster: {server: 'ftp://h:1'}\n"
+				     "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "is not an http(s):// URL", NULL);
+}
+END_TEST
+
+START_TEST(bad_base64_names_the_field)
+{
+	expect_fail(data("kubeconfig-badbase64.yaml"), NULL, K8SA_E_CONFIG, "users[0].user.client-key-data: invalid base64",
+		    "kubeconfig-badbase64.yaml");
+	const char *p = tmp_write("certonly.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1'}\n"
+						   "users:\n- name: u\n  user: {client-certificate-data: QUJD}\n"
+						   "contexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "client-certificate without client-key", NULL);
+}
+END_TEST
+
+START_TEST(insecure_flag)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	char paths[8300];
+	snprintf(paths, sizeof(paths), "%s", data("kubeconfig-merge1.yaml"));
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, paths, NULL, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_insecure_skip_tls_verify(cfg), 1);
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(exec_and_basic_auth_unsupported)
+{
+	expect_fail(data("kubeconfig-exec.yaml"), NULL, K8SA_E_UNSUPPORTED, "user \"prod-admin\"",
+		    "exec credential plugins are not supported yet; use a token");
+	expect_fail(data("kubeconfig-basicauth.yaml"), NULL, K8SA_E_UNSUPPORTED, "user \"admin\"", "username/password");
+}
+END_TEST
+
+START_TEST(explicit_settings)
+{
+	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), "explicit");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");
+	ck_assert_ptr_null(k8sa_kubeconfig_server(cfg));
+	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, "https://x:1"), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_namespace(cfg, "shop"), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_insecure_skip_tls_verify(cfg, 7), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://x:1");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "shop");
+	ck_assert_int_eq(k8sa_kubeconfig_insecure_skip_tls_verify(cfg), 1);
+	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, NULL), K8SA_OK);
+	ck_assert_ptr_null(k8sa_kubeconfig_server(cfg));
+	ck_assert_int_eq(k8sa_kubeconfig_set_token(NULL, "x"), K8SA_E_INVALID_ARG);
+	/* A client cannot be made without a server. */
+	k8sa_kube *kube = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "has no server"));
+	k8sa_kubeconfig_free(cfg);
+	k8sa_kubeconfig_free(NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- in-cluster */
+
+static void sa_dir(const char *token, const char *ns)
+{
+	setenv("K8SA_SERVICEACCOUNT_DIR", tmp_dir, 1);
+	if (token)
+		tmp_write("token", token);
+	tmp_write("ca.crt", "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n");
+	if (ns)
+		tmp_write("namespace", ns);
+}
+
+START_TEST(in_cluster_basic)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	sa_dir("tok\n", "  shop\n");
+	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://10.96.0.1:443");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "shop"); /* trimmed */
+	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), "in-cluster");
+	ck_assert_ptr_null(k8sa_kubeconfig_context(cfg));
+	char want[600];
+	snprintf(want, sizeof(want), "%s/token", tmp_dir);
+	ck_assert_str_eq(cfg->token_file, want);
+	snprintf(want, sizeof(want), "%s/ca.crt", tmp_dir);
+	ck_assert_str_eq(cfg->ca_file, want);
+	k8sa_kubeconfig_free(cfg);
+
+	/* load_default picks in-cluster when both variables are set and no context is asked for. */
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, NULL, NULL, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), "in-cluster");
+	k8sa_kubeconfig_free(cfg);
+	/* ... but a context means a kubeconfig. */
+	setenv("KUBECONFIG", data("kubeconfig-cafile.yaml"), 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, NULL, "other", &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_context(cfg), "other");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(in_cluster_ipv6_and_pod_namespace)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	sa_dir("tok", "from-file");
+	setenv("KUBERNETES_SERVICE_HOST", "fd00:10:96::1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
+	setenv("POD_NAMESPACE", "from-env", 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_server(cfg), "https://[fd00:10:96::1]:6443");
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "from-env");
+	k8sa_kubeconfig_free(cfg);
+	/* No namespace file and no POD_NAMESPACE: "default". */
+	unsetenv("POD_NAMESPACE");
+	char p[600];
+	snprintf(p, sizeof(p), "%s/namespace", tmp_dir);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+START_TEST(in_cluster_errors)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	sa_dir(NULL, "ns");
+	setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1", 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set"));
+	setenv("KUBERNETES_SERVICE_PORT", "https", 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "not a port number"));
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "/token: No such file"));
+	tmp_write("token", " \n");
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "/token: empty"));
+	tmp_write("token", "t");
+	char p[600];
+	snprintf(p, sizeof(p), "%s/ca.crt", tmp_dir);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(&cfg, &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "CA file"));
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	ck_assert_int_eq(k8sa_kubeconfig_load_in_cluster(NULL, &e), K8SA_E_INVALID_ARG);
+}
+END_TEST
+
+START_TEST(base64_decoder)
+{
+	char *out = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(k8sa_base64_decode("aGVsbG8=", 8, &out, &n), 0);
+	ck_assert_str_eq(out, "hello");
+	ck_assert_uint_eq(n, 5);
+	free(out);
+	ck_assert_int_eq(k8sa_base64_decode("aGVs\nbG8", 8, &out, &n), 0); /* no padding, wrapped */
+	ck_assert_str_eq(out, "hello");
+	free(out);
+	ck_assert_int_eq(k8sa_base64_decode("", 0, &out, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(k8sa_base64_decode("a", 1, &out, &n), -1);
+	ck_assert_int_eq(k8sa_base64_decode("aGVsbG8=x", 9, &out, &n), -1);
+	ck_assert_int_eq(k8sa_base64_decode("aGV*", 4, &out, &n), -1);
+	ck_assert_int_eq(k8sa_base64_decode("aGVsbA===", 9, &out, &n), -1);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("kubeconfig");
+	TCase *tc = tcase_create("kubeconfig");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, token_kubeconfig);
+	tcase_add_test(tc, client_cert_data);
+	tcase_add_test(tc, ca_file_relative_and_token_file);
+	tcase_add_test(tc, merge_order_first_wins);
+	tcase_add_test(tc, home_kube_config);
+	tcase_add_test(tc, context_not_found_lists_contexts);
+	tcase_add_test(tc, malformed_yaml_has_line_and_column);
+	tcase_add_test(tc, missing_and_empty_files);
+	tcase_add_test(tc, wrong_types);
+	tcase_add_test(tc, bad_base64_names_the_field);
+	tcase_add_test(tc, insecure_flag);
+	tcase_add_test(tc, exec_and_basic_auth_unsupported);
+	tcase_add_test(tc, explicit_settings);
+	suite_add_tcase(s, tc);
+	TCase *ic = tcase_create("in-cluster");
+	tcase_add_checked_fixture(ic, setup, teardown);
+	tcase_add_test(ic, in_cluster_basic);
+	tcase_add_test(ic, in_cluster_ipv6_and_pod_namespace);
+	tcase_add_test(ic, in_cluster_errors);
+	tcase_add_test(ic, base64_decoder);
+	suite_add_tcase(s, ic);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
