@@ -83,6 +83,8 @@ a_finding *a_new(a_ctx *c, const char *code, k8sa_severity sev, const char *kind
 	x->container = dup0(f, container);
 	x->summary = dup0(f, "");
 	x->rank = 50;
+	/* every finding lists the objects it covers; grouped pod findings add more */
+	a_member(c, x, name);
 	return x;
 }
 
@@ -345,7 +347,7 @@ void a_log_evidence(a_ctx *c, a_finding *f, const m_log *log, const char *label)
 	if (!log || !log->text || !log->len)
 		return;
 	const char *t = log->text, *end = t + log->len;
-	int added = 0, follow = 0;
+	int added = 0, follow = 0, last_shown = 0;
 	const char *last = NULL;
 	size_t last_len = 0;
 	/* the first decisive line, the stack frames after it, and the last line */
@@ -362,20 +364,23 @@ void a_log_evidence(a_ctx *c, a_finding *f, const m_log *log, const char *label)
 		if (l > lead) {
 			last = s + lead;
 			last_len = l - lead;
+			last_shown = 0;
 			if (follow > 0) {
 				a_evidence(c, f, "%s: %.*s", label, (int)(l - lead > 300 ? 300 : l - lead), s + lead);
 				added++;
 				follow--;
+				last_shown = 1;
 			} else if (decisive(s, l) && added < 4) {
 				a_evidence(c, f, "%s: %.*s", label, (int)(l - lead > 300 ? 300 : l - lead), s + lead);
 				added++;
+				last_shown = 1;
 				if (starts_trace(s, l))
 					follow = 5;
 			}
 		}
 		p = nl ? nl + 1 : end;
 	}
-	if (last)
+	if (last && !last_shown)
 		a_evidence(c, f, "%s (last line): %.*s", label, (int)(last_len > 300 ? 300 : last_len), last);
 }
 

@@ -94,7 +94,6 @@ static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, con
 		*fresh = 0;
 		return NULL;
 	}
-	a_member(c, f, p->meta.name);
 	a_group_add(c, f, code, p, container);
 	f->pod = p;
 	f->node = p->node;
@@ -270,7 +269,7 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
 	if (!f || !fresh)
 		return;
-	const char *what = init ? "init container" : "container";
+	const char *what = init ? "Init container" : "Container";
 	if (eq(code, "ImagePullBackOff")) {
 		a_summary(c, f, "%s %s of pod %s cannot pull image %s", what, nz(cs->name), p->meta.name,
 			  nz(mc && mc->image ? mc->image : cs->image));

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,25 @@ const char *k8sa_snap_resource_name(k8sa_resource res)
 	return (unsigned)res < K8SA_RES_COUNT ? names[res] : "unknown";
 }
 
+/* A path built on the heap: scenario paths have no fixed bound. */
+static char *pathf(const char *fmt, ...) K8SA_PRINTF(1, 2);
+static char *pathf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
 static int is_dir(const char *p)
 {
 	struct stat st;
@@ -385,15 +405,22 @@ static int is_dir(const char *p)
 
 static k8sa_status load_list(k8sa_snapshot *s, const char *dir, k8sa_resource res, k8sa_error *err)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", dir, res_file[res]);
+	char *path = pathf("%s/%s", dir, res_file[res]);
+	if (!path)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? K8SA_OK : k8sa_fail(err, K8SA_E_IO, "%s: %s", path, strerror(errno));
+	if (!f) {
+		k8sa_status r = errno == ENOENT ? K8SA_OK : k8sa_fail(err, K8SA_E_IO, "%s: %s", path, strerror(errno));
+		free(path);
+		return r;
+	}
 	fclose(f);
 	json_object *doc = json_object_from_file(path);
-	if (!doc)
-		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: not valid JSON", path);
+	if (!doc) {
+		k8sa_fail(err, K8SA_E_PROTOCOL, "%s: not valid JSON", path);
+		free(path);
+		return K8SA_E_PROTOCOL;
+	}
 	json_object *items = NULL;
 	k8sa_status st = K8SA_OK;
 	if (json_object_object_get_ex(doc, "items", &items) && json_object_is_type(items, json_type_array)) {
@@ -402,7 +429,25 @@ static k8sa_status load_list(k8sa_snapshot *s, const char *dir, k8sa_resource re
 			st = m_model_add(&s->m, res, json_object_array_get_idx(items, i));
 	}
 	json_object_put(doc);
-	return st ? k8sa_fail(err, st, "%s: %s", path, k8sa_strerror(st)) : K8SA_OK;
+	if (st)
+		k8sa_fail(err, st, "%s: %s", path, k8sa_strerror(st));
+	free(path);
+	return st;
+}
+
+/* Every namespaced list of one namespace directory (a missing directory is an empty
+ * namespace, as the API server answers for a namespace that does not exist). */
+static k8sa_status load_namespace(k8sa_snapshot *s, const char *cluster, const char *ns, k8sa_error *err)
+{
+	char *path = pathf("%s/%s", cluster, ns);
+	if (!path)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k8sa_status st = K8SA_OK;
+	if (is_dir(path))
+		for (size_t i = 0; i < K8SA_SNAP_NNS && !st; i++)
+			st = load_list(s, path, k8sa_snap_namespaced[i], err);
+	free(path);
+	return st;
 }
 
 static k8sa_status read_file(const char *path, char **out, size_t *len)
@@ -444,36 +489,35 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 	if (!dir || !out)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "dir and out are required");
 	*out = NULL;
-	char cluster[4096];
-	snprintf(cluster, sizeof(cluster), "%s/cluster", dir);
-	if (!is_dir(cluster))
-		snprintf(cluster, sizeof(cluster), "%s", dir);
-	if (!is_dir(cluster))
+	char *cluster = pathf("%s/cluster", dir);
+	if (cluster && !is_dir(cluster)) {
+		free(cluster);
+		cluster = pathf("%s", dir);
+	}
+	if (!cluster)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if (!is_dir(cluster)) {
+		free(cluster);
 		return k8sa_fail(err, K8SA_E_IO, "%s: not a scenario directory", dir);
+	}
 	const k8sa_snapshot_opts *o = opts ? opts : &k8sa_snap_default_opts;
 	k8sa_snapshot *s = k8sa_snap_new(ns, o);
-	if (!s)
+	if (!s) {
+		free(cluster);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
 	k8sa_status st = K8SA_OK;
-	char path[4096];
 	for (size_t i = 0; i < K8SA_SNAP_NCS && !st; i++)
 		st = load_list(s, cluster, k8sa_snap_cluster_scoped[i], err);
 	if (ns) {
-		snprintf(path, sizeof(path), "%s/%s", cluster, ns);
-		for (size_t i = 0; i < K8SA_SNAP_NNS && !st; i++)
-			st = load_list(s, path, k8sa_snap_namespaced[i], err);
+		if (!st)
+			st = load_namespace(s, cluster, ns, err);
 	} else {
 		DIR *d = opendir(cluster);
 		struct dirent *de;
-		while (!st && d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", cluster, de->d_name);
-			if (!is_dir(path))
-				continue;
-			for (size_t i = 0; i < K8SA_SNAP_NNS && !st; i++)
-				st = load_list(s, path, k8sa_snap_namespaced[i], err);
-		}
+		while (!st && d && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				st = load_namespace(s, cluster, de->d_name, err);
 		if (d)
 			closedir(d);
 	}
@@ -485,11 +529,16 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 		k8sa_fail(err, st, "out of memory");
 	for (size_t i = 0; !st && i < njobs; i++) {
 		const m_pod *p = &s->m.pods.v[jobs[i].pod];
-		snprintf(path, sizeof(path), "%s/%s/logs/%s/%s%s", cluster, p->meta.ns ? p->meta.ns : "",
-			 p->meta.name, jobs[i].container, jobs[i].previous ? ".previous.log" : ".log");
+		char *path = pathf("%s/%s/logs/%s/%s%s", cluster, p->meta.ns ? p->meta.ns : "", p->meta.name,
+				   jobs[i].container, jobs[i].previous ? ".previous.log" : ".log");
+		if (!path) {
+			st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+			break;
+		}
 		char *text;
 		size_t len;
 		k8sa_status r = read_file(path, &text, &len);
+		free(path);
 		if (r == K8SA_OK) {
 			st = k8sa_snap_keep_log(s, o, &jobs[i], text, len);
 			free(text);
@@ -499,6 +548,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 			st = k8sa_fail(err, r, "out of memory");
 		}
 	}
+	free(cluster);
 	free(jobs);
 	if (st) {
 		k8sa_snapshot_free(s);

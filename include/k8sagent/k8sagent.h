@@ -12,5 +12,7 @@
 #include <k8sagent/kube.h>
 #include <k8sagent/redact.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/snapshot.h>
+#include <k8sagent/analyze.h>
 
 #endif
