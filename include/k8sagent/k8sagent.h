@@ -12,5 +12,6 @@
 #include <k8sagent/kube.h>
 #include <k8sagent/redact.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/prompt.h>
 
 #endif
