@@ -464,6 +464,7 @@ static const char *script =
 	"{\"match\":\"loadingforever\",\"reply\":\"never\",\"status_503_times\":1000},"
 	"{\"match\":\"cancelme\",\"reply\":\"too late\",\"delay_ms\":5000},"
 	"{\"match\":\"chunky\",\"reply\":\"abcdefghij\",\"chunks\":[\"ab\",\"cde\",\"f\",\"ghij\"]},"
+	"{\"match\":\"lingering\",\"reply\":\"done here\",\"hold_open_ms\":3000},"
 	"{\"match\":\"long\",\"reply\":\"w1 w2 w3 w4 w5 w6 w7 w8\"}"
 	"]}";
 
@@ -1031,6 +1032,56 @@ START_TEST(cancel_from_another_thread)
 }
 END_TEST
 
+START_TEST(cancel_during_retry_backoff)
+{
+	int port = test_free_port();
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	k8sa_llm *l;
+	k8sa_llm_new(&l, NULL);
+	k8sa_llm_set_url(l, url, NULL);
+	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_stream *s;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+	struct canceller c = {s, 200};
+	pthread_t t;
+	pthread_create(&t, NULL, cancel_later, &c);
+	const char *chunk;
+	double t0 = llm_now_ms();
+	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+	double took = llm_now_ms() - t0;
+	pthread_join(t, NULL);
+	ck_assert_msg(took < 1000, "took %.0f ms", took);
+	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
+	k8sa_stream_free(s);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+START_TEST(done_without_waiting_for_close)
+{
+	/* The final chunk / [DONE] ends the answer even if the server keeps the socket open. */
+	for (int b = 0; b < 2; b++) {
+		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
+		k8sa_messages *m = mk_msgs("lingering");
+		k8sa_llm_result *r = NULL;
+		k8sa_error e;
+		double t0 = llm_now_ms();
+		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+		ck_assert_msg(llm_now_ms() - t0 < 1000, "took %.0f ms", llm_now_ms() - t0);
+		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
+		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
+		k8sa_llm_result_free(r);
+		k8sa_messages_free(m);
+		k8sa_llm_free(l);
+	}
+}
+END_TEST
+
 static int stop_after_first(void *ud, const char *text, size_t len)
 {
 	struct collected *c = ud;
@@ -1262,6 +1313,8 @@ static Suite *llm_suite(void)
 	tcase_add_test(t, total_timeout_keeps_partial);
 	tcase_add_test(t, connect_timeout);
 	tcase_add_test(t, cancel_from_another_thread);
+	tcase_add_test(t, cancel_during_retry_backoff);
+	tcase_add_test(t, done_without_waiting_for_close);
 	tcase_add_test(t, callback_stream_and_stop);
 	tcase_add_test(t, bad_arguments);
 	tcase_add_test(t, one_handle_many_threads);
