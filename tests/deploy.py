@@ -206,6 +206,21 @@ def check_containerfile():
           and any(w == "ARG" and r.split("=")[0] == "REVISION" for w, r in fins),
           "revision label comes from build ARG REVISION in the final stage")
 
+    # The build stage copies k8sagentd from /usr/bin or /usr/sbin after `make install`:
+    # once a fragment builds it, it must be an installed program.
+    am_text = ""
+    for d, dirs, files in os.walk(TOP):
+        dirs[:] = [x for x in dirs if not x.startswith((".", "libk8sagent-", "autom4te"))]
+        for f in files:
+            if f.endswith(".am"):
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    am_text += fh.read().replace("\\\n", " ") + "\n"
+    if re.search(r"\bservice/k8sagentd\b", am_text):
+        check(re.search(r"^\s*s?bin_PROGRAMS\s*\+?=.*\bservice/k8sagentd\b", am_text, re.M),
+              "k8sagentd is an installed program (bin_PROGRAMS or sbin_PROGRAMS), as the image expects")
+    else:
+        skipped.append("k8sagentd install location (no fragment builds it yet)")
+
     ign = path(".dockerignore")
     if check(os.path.isfile(ign), ".dockerignore exists (keeps host objects out of the build context)"):
         pats = set(read(".dockerignore").split())
@@ -740,8 +755,89 @@ def check_yamllint():
     print("yamllint: %d files, %d warnings" % (len(files), len(warnings)))
 
 
+def installed_packages():
+    """{package: (set of dependency names, in the base image?)} from the dpkg database."""
+    p = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Depends}, ${Pre-Depends}\t${Essential}\t${Priority}\t${Status}\n"],
+                       capture_output=True, text=True)
+    pkgs = {}
+    for line in p.stdout.splitlines():
+        name, deps, essential, priority, status = (line.split("\t") + [""] * 5)[:5]
+        if "installed" not in status.split()[-1:]:
+            continue
+        names = {re.split(r"[\s(:]", alt.strip())[0] for d in deps.split(",") for alt in d.split("|") if alt.strip()}
+        pkgs[name] = (names - {""}, essential == "yes" or priority == "required")
+    return pkgs
+
+
+def check_runtime_libs():
+    """The final stage's packages must provide every library the built binaries load.
+
+    Reads the NEEDED entries of the binaries in the build tree, finds the Debian package of
+    each library, and requires it to be one of the runtime packages, one of their
+    dependencies, or part of the base image (Essential/required packages)."""
+    build = os.environ.get("top_builddir") or TOP
+    cands = [os.path.join(build, ".libs", "libk8sagent.so.0")]
+    for prog in ("k8sagentd", "k8sagent"):
+        cands += [os.path.join(build, "service", ".libs", prog), os.path.join(build, "service", prog)]
+    bins = []
+    for c in cands:
+        try:
+            with open(c, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    bins.append(c)
+        except OSError:
+            pass
+    tools = all(shutil.which(t) for t in ("readelf", "ldd", "dpkg-query", "dpkg"))
+    if not bins or not tools:
+        skipped.append("runtime libraries (no built binaries or no readelf/dpkg)")
+        print("SKIP (part): runtime-library check needs the build tree's binaries, readelf and dpkg")
+        return
+    names = [os.path.basename(b) for b in bins]
+    if "k8sagentd" not in names:
+        skipped.append("runtime libraries of k8sagentd (not built yet; checked libk8sagent only)")
+    pkgs = installed_packages()
+    closure, todo = set(), list(RUNTIME_PKGS)
+    while todo:
+        p = todo.pop()
+        if p in closure or p not in pkgs:
+            continue
+        closure.add(p)
+        todo += pkgs[p][0]
+    base = {p for p, (_, b) in pkgs.items() if b}
+    check(RUNTIME_PKGS <= set(pkgs), "runtime packages are known to dpkg here (missing %s)"
+          % sorted(RUNTIME_PKGS - set(pkgs)))
+    used = set()
+    for b in bins:
+        dyn = subprocess.run(["readelf", "-d", b], capture_output=True, text=True).stdout
+        needed = re.findall(r"\(NEEDED\).*\[(.+?)\]", dyn)
+        env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(build, ".libs"))
+        resolved = dict(re.findall(r"^\s*(\S+) => (/\S+)", subprocess.run(["ldd", b], capture_output=True,
+                                                                           text=True, env=env).stdout, re.M))
+        for so in needed:
+            if so.startswith("libk8sagent"):
+                continue
+            lib = resolved.get(so)
+            if not check(lib, "%s: %s resolves on this machine" % (os.path.basename(b), so)):
+                continue
+            owner = None
+            for cand in {lib, os.path.realpath(lib), lib.replace("/usr/lib/", "/lib/"), lib.replace("/lib/", "/usr/lib/", 1)}:
+                q = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
+                if q.returncode == 0:
+                    owner = q.stdout.split(":")[0].strip()
+                    break
+            if not check(owner, "%s: package of %s found" % (os.path.basename(b), lib)):
+                continue
+            used.add(owner)
+            check(owner in closure or owner in base,
+                  "%s needs %s (%s), which the final image installs" % (os.path.basename(b), so, owner))
+    if "k8sagentd" in names:
+        unused = {p for p in RUNTIME_PKGS - {"ca-certificates"} if p not in used}
+        check(not unused, "every runtime library package is needed by a binary (unused: %s)" % sorted(unused))
+
+
 def main():
     check_containerfile()
+    check_runtime_libs()
     rbac_self_test()
     check_kustomization()
     check_rendered()

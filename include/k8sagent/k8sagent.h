@@ -14,5 +14,6 @@
 #include <k8sagent/llm.h>
 #include <k8sagent/snapshot.h>
 #include <k8sagent/analyze.h>
+#include <k8sagent/prompt.h>
 
 #endif
