@@ -108,7 +108,6 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 {
 	const char *prompt_dir = NULL;
 	int c;
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hD:", llm_opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': prompt_dir = optarg; break;
@@ -171,7 +170,6 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 {
 	const char *ns = NULL, *prompt_dir = NULL, *output = "text";
 	int all = 0, print_prompt = 0, c;
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hn:Ao:D:", llm_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': ns = optarg; break;
