@@ -223,27 +223,50 @@ static k8sa_status add_gaps(k8sa_prompt *p, const k8sa_snapshot *snap, const m_m
 	return st;
 }
 
-static k8sa_status add_events(k8sa_prompt *p, const m_model *m, k8sa_error *err)
+/* Is (kind, name) an object a finding is about (the object itself or a member pod)? */
+static int has_finding(const k8sa_findings *f, const char *kind, const char *name)
+{
+	if (!kind || !name)
+		return 0;
+	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
+		if (k8sa_finding_severity(f, i) < K8SA_SEV_WARNING)
+			continue;
+		int pod = strcmp(k8sa_finding_kind(f, i), "Pod") == 0;
+		if (strcmp(k8sa_finding_kind(f, i), kind) == 0 && strcmp(k8sa_finding_name(f, i), name) == 0)
+			return 1;
+		for (size_t j = 0; pod && strcmp(kind, "Pod") == 0 && j < k8sa_finding_member_count(f, i); j++)
+			if (strcmp(k8sa_finding_member(f, i, j), name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Warning events first (newest first: the budget drops the oldest), then Normal events about
+ * objects with findings ("Killing: failed liveness probe, will be restarted" is Normal). */
+static k8sa_status add_events(k8sa_prompt *p, const m_model *m, const k8sa_findings *f, k8sa_error *err)
 {
 	k8sa_status st = K8SA_OK;
 	int opened = 0;
 	char line[2048], ev[1536];
 
-	/* The model keeps events newest first: the budget drops the oldest. */
-	for (size_t i = 0; i < m->events.n && st == K8SA_OK; i++) {
-		const m_event *e = &m->events.v[i];
-		if (e->type && strcmp(e->type, "Warning") != 0)
-			continue;
-		if (!opened) {
-			st = k8sa_prompt_add_section(p, K8SA_SECTION_EVENTS, "Warning events (newest first)",
-						     NULL, 1, err);
-			opened = 1;
-			if (st != K8SA_OK)
-				break;
+	for (int pass = 0; pass < 2 && st == K8SA_OK; pass++) {
+		for (size_t i = 0; i < m->events.n && st == K8SA_OK; i++) {
+			const m_event *e = &m->events.v[i];
+			int warning = !e->type || strcmp(e->type, "Normal") != 0;
+			if (pass == 0 ? !warning : (warning || !has_finding(f, e->kind, e->name)))
+				continue;
+			if (!opened) {
+				st = k8sa_prompt_add_section(p, K8SA_SECTION_EVENTS, "Events (warnings first, newest first)",
+							     NULL, 1, err);
+				opened = 1;
+				if (st != K8SA_OK)
+					break;
+			}
+			k8sa_event_line(e, ev, sizeof(ev));
+			snprintf(line, sizeof(line), "%s%s/%s: %s", warning ? "" : "(Normal) ", e->kind ? e->kind : "?",
+				 e->name ? e->name : "?", ev);
+			st = k8sa_prompt_add_item(p, line, err);
 		}
-		k8sa_event_line(e, ev, sizeof(ev));
-		snprintf(line, sizeof(line), "%s/%s: %s", e->kind ? e->kind : "?", e->name ? e->name : "?", ev);
-		st = k8sa_prompt_add_item(p, line, err);
 	}
 	return st;
 }
@@ -296,7 +319,7 @@ k8sa_status k8sa_agent_add_context(k8sa_prompt *p, const k8sa_snapshot *snap, co
 		return st;
 	if ((st = add_gaps(p, snap, m, err)) != K8SA_OK)
 		return st;
-	if ((st = add_events(p, m, err)) != K8SA_OK)
+	if ((st = add_events(p, m, f, err)) != K8SA_OK)
 		return st;
 	return add_logs(p, m, err);
 }
