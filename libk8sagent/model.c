@@ -1320,7 +1320,8 @@ static int cmp_event_obj(const void *a, const void *b)
 	return c;
 }
 
-#define SORT(vec, fn) qsort((vec).v, (vec).n, sizeof(*(vec).v), fn)
+/* qsort() with a NULL base is undefined even for 0 elements (UBSan: empty lists) */
+#define SORT(vec, fn) ((vec).n > 1 ? qsort((vec).v, (vec).n, sizeof(*(vec).v), fn) : (void)0)
 
 k8sa_status m_model_finish(m_model *m)
 {
@@ -1492,6 +1493,8 @@ m_workload *m_find_workload(m_model *m, m_wl_kind k, const char *ns, const char 
 		else
 			hi = mid;
 	}
+	if (lo == start)
+		return NULL; /* also keeps NULL + 0 (undefined) away when there are no workloads */
 	return (m_workload *)find_meta(m->workloads.v + start, lo - start, sizeof(m_workload),
 				       offsetof(m_workload, meta), ns, name);
 }
