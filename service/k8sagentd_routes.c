@@ -282,7 +282,12 @@ static json_object *parse_or_null(const char *s)
 
 static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 {
-	const char *ns = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "namespace");
+	const char *ns = NULL;
+	size_t nslen = 0;
+	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "namespace", 9, &ns, &nslen) != MHD_YES)
+		ns = NULL;
+	if (ns && strlen(ns) != nslen) /* "%00" inside: the C string would hide the rest */
+		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label");
 	if (!ns)
 		ns = kd_default_namespace();
 	int ok;
