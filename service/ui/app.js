@@ -67,9 +67,8 @@ function renderMarkdown(target, src) {
       while (i < lines.length && !lines[i].trim().startsWith(marker)) body.push(lines[i++]);
       i++; // closing fence (or end of a still-streaming block)
       const pre = el("pre");
-      const code = el("code", lang ? "lang-" + lang : null, body.join("\n"));
-      pre.appendChild(code);
       if (lang) pre.appendChild(el("span", "lang", lang));
+      pre.appendChild(el("code", lang ? "lang-" + lang : null, body.join("\n")));
       target.appendChild(pre);
       continue;
     }
