@@ -297,7 +297,7 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			break;
 		case O_MAX_LLM:
-			if (parse_int("--max-llm", optarg, 1, 1024, &n))
+			if (parse_int("--max-llm", optarg, 1, 100000, &n))
 				return -1;
 			kd_cfg.max_llm = (int)n;
 			break;
