@@ -336,7 +336,6 @@ def test_metrics(kd):
 
 
 def main():
-    kd_bin = os.path.join(TOP, "service", "k8sagentd")
     if not os.access(LLMSIM, os.X_OK):
         print("SKIP: llmsim not built (%s)" % LLMSIM)
         return 77
@@ -344,11 +343,6 @@ def main():
     try:
         with Kubesim("demo-shop") as ks, Llmsim(SCRIPT, tmp) as llm:
             with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url) as kd:
-                st, j = kd.json("GET", "/api/findings?namespace=shop")
-                if st == 503 and "no agent" in j.get("error", ""):
-                    print("SKIP: this libk8sagent has no agent yet (libk8sagent/agent.c not built): "
-                          "the /ask, /diagnose and /api/findings tests need it (%s)" % kd_bin)
-                    return 77
                 test_answers(kd, ks, llm)
                 test_sse(kd)
                 test_namespace_corpus(kd, ks)

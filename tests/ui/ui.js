@@ -66,8 +66,12 @@ function check(cond, what) {
     check(outside.length === 0, "no request left k8sagentd: " + outside.join(", "));
     check(errors.length === 0, "no page errors: " + errors.join("; "));
 
+    // Grow the window to the whole page (a full-page shot would leave the sticky composer
+    // floating over the middle of it).
+    const h = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1200, height: Math.min(h + 20, 4000) });
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(outDir, "ui.png"), fullPage: true });
+    await page.screenshot({ path: path.join(outDir, "ui.png") });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
