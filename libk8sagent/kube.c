@@ -541,7 +541,11 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 		CURL *e = x->easy;
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
 		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+		curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 		curl_easy_setopt(e, CURLOPT_USERAGENT, kube->user_agent);
 		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");

@@ -371,6 +371,10 @@ k8sa_status llm_parser_finish(struct llm_parser *p)
 {
 	if (p->status != K8SA_OK)
 		return p->status;
+	if (p->done && p->framing != LLM_FRAME_OLLAMA_WHOLE && p->framing != LLM_FRAME_OPENAI_WHOLE) {
+		p->res->complete = 1; /* whatever follows the final chunk or [DONE] is not ours */
+		return K8SA_OK;
+	}
 	switch (p->framing) {
 	case LLM_FRAME_OLLAMA_WHOLE:
 	case LLM_FRAME_OPENAI_WHOLE:

@@ -377,6 +377,10 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 					break; /* the easy handle may be gone now */
 				}
 			}
+			/* The server said the answer is complete: do not wait for it to close. */
+			if (s->state == S_RUNNING && s->parser.done && s->parser.status == K8SA_OK &&
+			    llm_parser_finish(&s->parser) == K8SA_OK)
+				finish(s, S_DONE);
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}

@@ -440,6 +440,50 @@ START_TEST(base64_decoder)
 }
 END_TEST
 
+START_TEST(every_truncation_fails_cleanly)
+{
+	/* Cut a valid kubeconfig at every byte: each prefix loads or fails with a config error,
+	 * never crashes or leaks (run under valgrind/ASan). */
+	static const char *const sources[] = {"kubeconfig-clientcert.yaml", "kubeconfig-cafile.yaml",
+					      "kubeconfig-exec.yaml"};
+	for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+		FILE *f = fopen(data(sources[s]), "r");
+		ck_assert_ptr_nonnull(f);
+		char text[8192];
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		/* Relative file references must still resolve from the temp dir. */
+		tmp_write("ca.pem", "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n");
+		tmp_write("token.txt", "t");
+		int ok = 0;
+		for (size_t cut = 0; cut <= n; cut++) {
+			text[cut] = '\0';
+			const char *p = tmp_write("cut.yaml", text);
+			k8sa_kubeconfig *cfg = NULL;
+			k8sa_error e;
+			memset(&e, 0, sizeof(e));
+			k8sa_status st = k8sa_kubeconfig_load_file(&cfg, p, NULL, &e);
+			ck_assert_msg(st == K8SA_OK || st == K8SA_E_CONFIG || st == K8SA_E_UNSUPPORTED,
+				      "%s cut at %zu: %s", sources[s], cut, k8sa_strerror(st));
+			if (st == K8SA_OK) {
+				ok++;
+				ck_assert_ptr_nonnull(k8sa_kubeconfig_server(cfg));
+				k8sa_kubeconfig_free(cfg);
+			} else {
+				ck_assert_ptr_null(cfg);
+				ck_assert_msg(e.message[0] && strstr(e.message, "cut.yaml"), "%s", e.message);
+			}
+			/* restore for the next, longer prefix */
+			f = fopen(data(sources[s]), "r");
+			ck_assert_uint_eq(fread(text, 1, n, f), n);
+			fclose(f);
+		}
+		if (s < 2) /* the whole file is valid */
+			ck_assert_int_ge(ok, 1);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kubeconfig");
@@ -458,6 +502,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, insecure_flag);
 	tcase_add_test(tc, exec_and_basic_auth_unsupported);
 	tcase_add_test(tc, explicit_settings);
+	tcase_add_test(tc, every_truncation_fails_cleanly);
 	suite_add_tcase(s, tc);
 	TCase *ic = tcase_create("in-cluster");
 	tcase_add_checked_fixture(ic, setup, teardown);

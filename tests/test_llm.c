@@ -464,6 +464,7 @@ static const char *script =
 	"{\"match\":\"loadingforever\",\"reply\":\"never\",\"status_503_times\":1000},"
 	"{\"match\":\"cancelme\",\"reply\":\"too late\",\"delay_ms\":5000},"
 	"{\"match\":\"chunky\",\"reply\":\"abcdefghij\",\"chunks\":[\"ab\",\"cde\",\"f\",\"ghij\"]},"
+	"{\"match\":\"lingering\",\"reply\":\"done here\",\"hold_open_ms\":3000},"
 	"{\"match\":\"long\",\"reply\":\"w1 w2 w3 w4 w5 w6 w7 w8\"}"
 	"]}";
 
@@ -1031,6 +1032,56 @@ START_TEST(cancel_from_another_thread)
 }
 END_TEST
 
+START_TEST(cancel_during_retry_backoff)
+{
+	int port = test_free_port();
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	k8sa_llm *l;
+	k8sa_llm_new(&l, NULL);
+	k8sa_llm_set_url(l, url, NULL);
+	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_stream *s;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+	struct canceller c = {s, 200};
+	pthread_t t;
+	pthread_create(&t, NULL, cancel_later, &c);
+	const char *chunk;
+	double t0 = llm_now_ms();
+	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+	double took = llm_now_ms() - t0;
+	pthread_join(t, NULL);
+	ck_assert_msg(took < 1000, "took %.0f ms", took);
+	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
+	k8sa_stream_free(s);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+START_TEST(done_without_waiting_for_close)
+{
+	/* The final chunk / [DONE] ends the answer even if the server keeps the socket open. */
+	for (int b = 0; b < 2; b++) {
+		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
+		k8sa_messages *m = mk_msgs("lingering");
+		k8sa_llm_result *r = NULL;
+		k8sa_error e;
+		double t0 = llm_now_ms();
+		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+		ck_assert_msg(llm_now_ms() - t0 < 1000, "took %.0f ms", llm_now_ms() - t0);
+		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
+		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
+		k8sa_llm_result_free(r);
+		k8sa_messages_free(m);
+		k8sa_llm_free(l);
+	}
+}
+END_TEST
+
 static int stop_after_first(void *ud, const char *text, size_t len)
 {
 	struct collected *c = ud;
@@ -1087,6 +1138,145 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------------------------ */
+/* llama.cpp dialect with an API key */
+
+static struct test_sim lsim;
+
+static void lsim_up(void)
+{
+	k8sa_global_init();
+	memset(&lsim, 0, sizeof(lsim));
+	if (start_llmsim(&lsim, "{\"flavor\":\"llamacpp\",\"api_key\":\"s3cret\",\"models\":[\"qwen\"],"
+				"\"rules\":[{\"reply\":\"fine\",\"prompt_tokens\":26}]}") != 0)
+		ck_abort_msg("cannot start llmsim");
+}
+
+static void lsim_down(void)
+{
+	test_sim_stop(&lsim);
+	k8sa_global_cleanup();
+}
+
+START_TEST(llamacpp_timings_and_api_key)
+{
+	k8sa_llm *l;
+	k8sa_llm_new(&l, NULL);
+	char url[300];
+	snprintf(url, sizeof(url), "%s/v1/", lsim.url); /* a /v1 base URL works too */
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_llm_set_backend_name(l, "llamacpp", NULL);
+	k8sa_llm_set_model(l, "qwen", NULL);
+	k8sa_llm_set_retries(l, 0, 0);
+	k8sa_messages *m = mk_msgs("hi");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	/* no key: 401 from the server, in llama.cpp's error shape */
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_UNAUTHORIZED);
+	ck_assert_int_eq(e.http_status, 401);
+	ck_assert_ptr_nonnull(strstr(e.message, "Invalid API Key"));
+	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_OK); /* /v1/models is public, as in llama.cpp */
+	k8sa_llm_set_api_key(l, "s3cret", NULL);
+	for (int streaming = 0; streaming < 2; streaming++) {
+		k8sa_llm_set_streaming(l, streaming);
+		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+		ck_assert_str_eq(k8sa_llm_result_text(r), "fine");
+		ck_assert_int_eq(k8sa_llm_result_prompt_tokens(r), 26);
+		ck_assert_int_eq(k8sa_llm_result_answer_tokens(r), 1);
+		/* llama.cpp timings: prompt_ms = 1 + 0.01 * prompt tokens in llmsim */
+		ck_assert_double_eq_tol(k8sa_llm_result_prompt_eval_ms(r), 1.26, 1e-9);
+		ck_assert(k8sa_llm_result_eval_ms(r) >= 0);
+		k8sa_llm_result_free(r);
+	}
+	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_OK);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------------ */
+/* one settings handle, many threads */
+
+struct worker {
+	const k8sa_llm *l;
+	int id;
+	int ok;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	char q[64];
+	snprintf(q, sizeof(q), "worker %d asks", w->id);
+	k8sa_messages *m = NULL;
+	k8sa_messages_new(&m, NULL);
+	k8sa_messages_add(m, "user", q, NULL);
+	w->ok = 1;
+	for (int i = 0; i < 5; i++) {
+		k8sa_stream *s = NULL;
+		if (k8sa_llm_stream_start(w->l, m, &s, NULL) != K8SA_OK) {
+			w->ok = 0;
+			break;
+		}
+		const char *c;
+		struct llm_buf text = {0};
+		k8sa_status st;
+		while ((st = k8sa_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
+			llm_buf_add(&text, c, strlen(c));
+		if (st != K8SA_OK || !text.data || strcmp(text.data, "llmsim: received 1 messages") != 0)
+			w->ok = 0;
+		llm_buf_free(&text);
+		k8sa_stream_free(s);
+	}
+	k8sa_messages_free(m);
+	return NULL;
+}
+
+START_TEST(one_handle_many_threads)
+{
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	struct worker w[16];
+	pthread_t t[16];
+	for (int i = 0; i < 16; i++) {
+		w[i].l = l;
+		w[i].id = i;
+		pthread_create(&t[i], NULL, worker_run, &w[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(w[i].ok, "worker %d failed", i);
+	}
+	k8sa_llm_free(l);
+}
+END_TEST
+
+START_TEST(big_prompt_arrives_intact)
+{
+	/* 2 MB of prompt with every byte class JSON must escape arrives byte for byte. */
+	size_t n = 2u << 20;
+	char *big = malloc(n + 1);
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "ab\"\\\n\t<&>{}\x01"[i % 12];
+	big[n] = '\0';
+	memcpy(big, "bigprompt ", 10);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	k8sa_messages *m = mk_msgs(big);
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	k8sa_llm_result_free(r);
+	json_object *b = recorded("bigprompt "), *msgs, *c;
+	ck_assert(json_object_object_get_ex(b, "messages", &msgs));
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(msgs, 1), "content", &c));
+	ck_assert_str_eq(json_object_get_string(c), big);
+	json_object_put(b);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+	free(big);
+}
+END_TEST
+
 static Suite *llm_suite(void)
 {
 	Suite *s = suite_create("llm");
@@ -1122,8 +1312,17 @@ static Suite *llm_suite(void)
 	tcase_add_test(t, total_timeout_keeps_partial);
 	tcase_add_test(t, connect_timeout);
 	tcase_add_test(t, cancel_from_another_thread);
+	tcase_add_test(t, cancel_during_retry_backoff);
+	tcase_add_test(t, done_without_waiting_for_close);
 	tcase_add_test(t, callback_stream_and_stop);
 	tcase_add_test(t, bad_arguments);
+	tcase_add_test(t, one_handle_many_threads);
+	tcase_add_test(t, big_prompt_arrives_intact);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("llamacpp");
+	tcase_add_unchecked_fixture(t, lsim_up, lsim_down);
+	tcase_add_test(t, llamacpp_timings_and_api_key);
 	suite_add_tcase(s, t);
 	return s;
 }

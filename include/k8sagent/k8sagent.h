@@ -12,6 +12,8 @@
 #include <k8sagent/kube.h>
 #include <k8sagent/redact.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/snapshot.h>
+#include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 
 #endif

@@ -84,7 +84,10 @@ const char *k8sa_kube_namespace(const k8sa_kube *kube);
 
 /**
  * List every object of a resource, following `continue` pages (a 410 Expired continue
- * restarts the list once).
+ * restarts the list once, from the first page; the partial result is dropped, so the
+ * array never holds an object twice). 429 and 503 are retried twice, after Retry-After
+ * (at most 5 s). ConfigMaps come without their values: every `data`/`binaryData` value is
+ * JSON null, only the keys remain. A page body over 256 MB fails with K8SA_E_LIMIT.
  * @param ns             namespace, or NULL for all namespaces (ignored for cluster-scoped)
  * @param field_selector e.g. "involvedObject.name=web-1", or NULL
  * @param out_json       receives a JSON array of the items (caller frees with k8sa_free())
@@ -98,6 +101,7 @@ k8sa_status k8sa_kube_list_json(k8sa_kube *kube, k8sa_resource res, const char *
  * @param previous    non-zero for the previous (crashed) instance
  * @param tail_lines  last N lines, or <= 0 for all
  * @param limit_bytes at most N bytes, or <= 0 for no limit
+ * Bodies over 16 MB fail with K8SA_E_LIMIT (pass limit_bytes to bound it server-side).
  * @param out         receives the NUL-terminated text (caller frees with k8sa_free())
  * @param out_len     receives its length (may be NULL)
  */

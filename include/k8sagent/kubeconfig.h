@@ -15,6 +15,15 @@
  *  4. `~/.kube/config`.
  * A context name (the `--context` flag) selects a context instead of `current-context`.
  *
+ * kubeconfig support: `token`, `tokenFile` (re-read as it rotates), client certificates
+ * (`client-certificate(-data)`, `client-key(-data)`), `certificate-authority(-data)`,
+ * `insecure-skip-tls-verify`, `tls-server-name`, the context's `namespace`. Relative file
+ * paths resolve against the kubeconfig's directory. In a ':'-joined list, missing files are
+ * skipped (as kubectl does); a single missing file is an error. `exec` credential plugins,
+ * `auth-provider` and username/password fail with K8SA_E_UNSUPPORTED (no command is run).
+ * Errors name the file and the field (`users[0].user.client-key-data: invalid base64`) or
+ * the line and column of a YAML syntax error.
+ *
  * A ::k8sa_kubeconfig is a plain value object: not shared across threads while being
  * modified; the client copies what it needs, so it can be freed after k8sa_kube_new().
  */

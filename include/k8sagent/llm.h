@@ -163,6 +163,8 @@ k8sa_status k8sa_llm_set_keep_alive(k8sa_llm *llm, const char *keep_alive, k8sa_
  * @param first_token_ms from the start of the request to the first text (default 300000:
  *                       a large model may need minutes to load)
  * @param total_ms       the whole answer (default 900000)
+ * With streaming off (k8sa_llm_set_streaming()) the first text is the whole answer, so the
+ * first-token timeout bounds it too.
  */
 void k8sa_llm_set_timeouts_ms(k8sa_llm *llm, long connect_ms, long first_token_ms, long total_ms);
 

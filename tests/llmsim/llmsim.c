@@ -57,6 +57,7 @@ struct rule {
 	int garbage_after;    /* -1 = never */
 	long prompt_tokens;   /* -1 = estimated */
 	long load_ms;         /* 0 = omitted (omitempty) */
+	int hold_open_ms;     /* keep the stream open this long after its last event */
 };
 
 static struct rule *rules;
@@ -279,6 +280,7 @@ static void load_rule(struct rule *r, json_object *o)
 	}
 	r->prompt_tokens = jint(o, "prompt_tokens", -1);
 	r->load_ms = jint(o, "load_ms", 0);
+	r->hold_open_ms = jint(o, "hold_open_ms", 0);
 }
 
 static void load_script(const char *path)
@@ -689,6 +691,8 @@ static void next_event(struct stream *s)
 		s->phase = 5;
 		return;
 	}
+	if (r && r->hold_open_ms)
+		sleep_ms(r->hold_open_ms); /* a proxy or server slow to close after the end */
 	s->ended = 1;
 }
 

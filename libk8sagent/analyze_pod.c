@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/* Pod analyzers: container states, scheduling, probes, mounts, eviction, termination. */
+#include "internal.h"
+#include "analyze_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define RECENT (3600) /* "recently": within an hour of the cluster time */
+
+static int eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int starts(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static void state_evidence(a_ctx *c, a_finding *f, const char *label, const m_state *s)
+{
+	char t[32];
+	switch (s->kind) {
+	case M_STATE_WAITING:
+		if (s->message)
+			a_evidence(c, f, "%s.waiting: reason=%s message=%s", label, nz(s->reason), s->message);
+		else
+			a_evidence(c, f, "%s.waiting: reason=%s", label, nz(s->reason));
+		break;
+	case M_STATE_TERMINATED:
+		m_format_time(s->finished, t);
+		a_evidence(c, f, "%s.terminated: reason=%s exitCode=%lld%s%s%s%s", label, s->reason ? s->reason : "(none)",
+			   (long long)s->exit_code, s->signal ? " signal=" : "", "", t[0] ? " finishedAt=" : "", t);
+		if (s->message)
+			a_evidence(c, f, "%s.terminated.message: %s", label, s->message);
+		break;
+	case M_STATE_RUNNING:
+		m_format_time(s->started, t);
+		a_evidence(c, f, "%s.running: startedAt=%s", label, t[0] ? t : "(unknown)");
+		break;
+	case M_STATE_NONE:
+		break;
+	}
+}
+
+static void resources_evidence(a_ctx *c, a_finding *f, const m_container *mc, int memory_only)
+{
+	if (!mc)
+		return;
+	if (memory_only) {
+		a_evidence(c, f, "limits: memory %s", mc->lim_mem ? mc->lim_mem : "(none)");
+		if (mc->req_mem)
+			a_evidence(c, f, "requests: memory %s", mc->req_mem);
+		return;
+	}
+	if (mc->req_cpu || mc->req_mem)
+		a_evidence(c, f, "requests: %s%s%s%s%s", mc->req_cpu ? "cpu " : "", nz(mc->req_cpu),
+			   mc->req_cpu && mc->req_mem ? ", " : "", mc->req_mem ? "memory " : "", nz(mc->req_mem));
+	if (mc->lim_cpu || mc->lim_mem)
+		a_evidence(c, f, "limits: %s%s%s%s%s", mc->lim_cpu ? "cpu " : "", nz(mc->lim_cpu),
+			   mc->lim_cpu && mc->lim_mem ? ", " : "", mc->lim_mem ? "memory " : "", nz(mc->lim_mem));
+}
+
+static void pod_commands(a_ctx *c, a_finding *f, const m_pod *p, const char *container, int logs, int previous)
+{
+	const char *ns = nz(p->meta.ns), *n = p->meta.name;
+	a_command(c, f, "kubectl describe pod %s -n %s", n, ns);
+	if (logs && container)
+		a_command(c, f, "kubectl logs %s -n %s -c %s%s", n, ns, container, previous ? " --previous" : "");
+	a_command(c, f, "kubectl get events -n %s --field-selector involvedObject.name=%s", ns, n);
+}
+
+/* A pod finding, grouped with the same code/owner/container: *fresh says whether the caller
+ * should fill evidence (first member) or the pod was only added as a member. */
+static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, const m_pod *p, const char *container,
+			      int rank, int *fresh)
+{
+	a_finding *f = a_group_find(c, code, p, container);
+	if (f) {
+		a_member(c, f, p->meta.name);
+		if (sev > f->sev)
+			f->sev = sev;
+		*fresh = 0;
+		return f;
+	}
+	f = a_new(c, code, sev, "Pod", p->meta.ns, p->meta.name, container);
+	if (!f) {
+		*fresh = 0;
+		return NULL;
+	}
+	a_group_add(c, f, code, p, container);
+	f->pod = p;
+	f->node = p->node;
+	f->rank = rank;
+	a_pod_owner(c, p, &f->owner_kind, &f->owner_name);
+	*fresh = 1;
+	return f;
+}
+
+/* ---- events about one container of a pod ---- */
+
+typedef struct cev {
+	const char *container;
+	const char *reason;        /* NULL: any warning */
+	const char *msg_prefix;    /* NULL: any message */
+	int64_t since;
+	const m_event *e[8];
+	int n, max;
+	int64_t total;             /* summed counts of matching events */
+} cev;
+
+static int container_matches(const m_event *e, const char *container)
+{
+	if (!container || !e->field_path)
+		return 1;
+	const char *b = strchr(e->field_path, '{');
+	if (!b)
+		return 1;
+	size_t l = strlen(container);
+	return strncmp(b + 1, container, l) == 0 && b[1 + l] == '}';
+}
+
+static int pick_cev(void *ud, const m_event *e)
+{
+	cev *q = ud;
+	if (q->reason ? !eq(e->reason, q->reason) : !eq(e->type, "Warning"))
+		return 0;
+	if (q->msg_prefix && !starts(e->message, q->msg_prefix) && !(e->message && strstr(e->message, q->msg_prefix)))
+		return 0;
+	if (!container_matches(e, q->container))
+		return 0;
+	if (q->since && e->last && e->last < q->since)
+		return 0;
+	q->total += e->count;
+	if (q->n < q->max)
+		q->e[q->n++] = e;
+	return 0;
+}
+
+static int find_cev(a_ctx *c, const m_pod *p, cev *q)
+{
+	if (!q->max)
+		q->max = 3;
+	m_events_for(c->m, "Pod", p->meta.ns, p->meta.name, pick_cev, q);
+	return q->n;
+}
+
+static void cev_evidence(a_ctx *c, a_finding *f, const cev *q)
+{
+	for (int i = 0; i < q->n; i++) {
+		char buf[1024];
+		k8sa_event_line(q->e[i], buf, sizeof(buf));
+		a_evidence(c, f, "event %s", buf);
+	}
+}
+
+/* Warning events of a container (any reason), newest first, since a time. */
+static void container_events(a_ctx *c, a_finding *f, const m_pod *p, const char *container, int64_t since, int max)
+{
+	cev q = {.container = container, .since = since, .max = max};
+	find_cev(c, p, &q);
+	cev_evidence(c, f, &q);
+}
+
+/* ---- individual checks ---- */
+
+static int has_bad_init(const m_pod *p)
+{
+	const m_cond *ini = m_cond_find(p->conds, p->nconds, "Initialized");
+	return ini && eq(ini->status, "False");
+}
+
+static void check_unschedulable(a_ctx *c, const m_pod *p, const m_cond *sched)
+{
+	int fresh;
+	a_finding *f = pod_finding(c, "Unschedulable", K8SA_SEV_CRITICAL, p, NULL, 20, &fresh);
+	if (!f || !fresh)
+		return;
+	a_summary(c, f, "Pod %s cannot be scheduled: %s", p->meta.name,
+		  sched && sched->message ? sched->message : "no node fits it");
+	if (sched)
+		a_evidence(c, f, "condition PodScheduled=False reason=%s: %s", nz(sched->reason), nz(sched->message));
+	cev q = {.reason = "FailedScheduling", .max = 2};
+	find_cev(c, p, &q);
+	cev_evidence(c, f, &q);
+	for (unsigned i = 0; i < p->ncontainers; i++) {
+		const m_container *mc = &p->containers[i];
+		if (mc->req_cpu || mc->req_mem)
+			a_evidence(c, f, "container %s requests: cpu %s, memory %s", nz(mc->name),
+				   mc->req_cpu ? mc->req_cpu : "(none)", mc->req_mem ? mc->req_mem : "(none)");
+	}
+	for (unsigned i = 0; i < p->nvolumes; i++)
+		if (eq(p->volumes[i].kind, "PersistentVolumeClaim") && p->volumes[i].ref) {
+			const m_pvc *pvc = m_find_pvc(c->m, p->meta.ns, p->volumes[i].ref);
+			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", nz(p->volumes[i].name),
+				   p->volumes[i].ref, pvc ? nz(pvc->phase) : "not found");
+			if (pvc && !eq(pvc->phase, "Bound") && !f->ref_kind) {
+				f->ref_kind = "PersistentVolumeClaim";
+				f->ref_name = p->volumes[i].ref;
+			}
+		}
+	pod_commands(c, f, p, NULL, 0, 0);
+	a_command(c, f, "kubectl describe nodes");
+}
+
+static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_container *mc)
+{
+	if (!mc)
+		return;
+	for (unsigned i = 0; i < mc->nrefs; i++) {
+		const m_envref *r = &mc->refs[i];
+		if (eq(r->kind, "ConfigMap") && c->m->seen[K8SA_RES_CONFIGMAPS] + c->m->configmaps.n > 0) {
+			const m_configmap *cm = m_find_configmap(c->m, p->meta.ns, r->name);
+			if (!cm) {
+				a_evidence(c, f, "%s%s%s references ConfigMap %s, which does not exist%s", r->env ? "env " : "envFrom",
+					   r->env ? r->env : "", r->env ? "" : "", nz(r->name), r->optional ? " (optional)" : "");
+				continue;
+			}
+			if (r->key) {
+				int found = 0;
+				for (unsigned k = 0; k < cm->nkeys; k++)
+					found |= eq(cm->keys[k], r->key);
+				if (!found)
+					a_evidence(c, f, "env %s references key %s of ConfigMap %s, which has no such key",
+						   nz(r->env), r->key, nz(r->name));
+			}
+		} else if (eq(r->kind, "Secret")) {
+			/* Secrets are never read: name the reference, nothing more */
+			if (r->env)
+				a_evidence(c, f, "env %s references Secret %s key %s", r->env, nz(r->name), nz(r->key));
+			else
+				a_evidence(c, f, "envFrom references Secret %s", nz(r->name));
+		}
+	}
+}
+
+static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, int init)
+{
+	const char *r = cs->state.reason;
+	const char *code = NULL;
+	k8sa_severity sev = K8SA_SEV_CRITICAL;
+	int rank = 30;
+	if (eq(r, "ImagePullBackOff") || eq(r, "ErrImagePull") || eq(r, "ErrImageNeverPull") ||
+	    eq(r, "RegistryUnavailable") || eq(r, "SignatureValidationFailed")) {
+		code = "ImagePullBackOff";
+		rank = 24;
+	} else if (eq(r, "InvalidImageName")) {
+		code = "InvalidImageName";
+		rank = 23;
+	} else if (eq(r, "CreateContainerConfigError")) {
+		code = "CreateContainerConfigError";
+		rank = 22;
+	} else if (eq(r, "CreateContainerError") || eq(r, "RunContainerError") || eq(r, "StartError") ||
+		   eq(r, "ContainerCannotRun")) {
+		code = "CreateContainerError";
+		rank = 25;
+	} else {
+		return;
+	}
+	if (init && eq(code, "CreateContainerError"))
+		code = "InitContainerFailing";
+	int fresh;
+	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	if (!f || !fresh)
+		return;
+	const char *what = init ? "Init container" : "Container";
+	if (eq(code, "ImagePullBackOff")) {
+		a_summary(c, f, "%s %s of pod %s cannot pull image %s", what, nz(cs->name), p->meta.name,
+			  nz(mc && mc->image ? mc->image : cs->image));
+		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+		state_evidence(c, f, "state", &cs->state);
+		/* the pull error itself ("not found", "unauthorized", "no such host") */
+		cev q = {.container = cs->name, .reason = "Failed", .max = 3};
+		find_cev(c, p, &q);
+		cev_evidence(c, f, &q);
+		container_events(c, f, p, cs->name, 0, 2);
+	} else if (eq(code, "InvalidImageName")) {
+		a_summary(c, f, "%s %s of pod %s has an invalid image reference %s", what, nz(cs->name), p->meta.name,
+			  nz(mc && mc->image ? mc->image : cs->image));
+		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+		state_evidence(c, f, "state", &cs->state);
+		container_events(c, f, p, cs->name, 0, 2);
+	} else if (eq(code, "CreateContainerConfigError")) {
+		a_summary(c, f, "%s %s of pod %s cannot start: %s", what, nz(cs->name), p->meta.name,
+			  cs->state.message ? cs->state.message : "a referenced ConfigMap or Secret is missing");
+		state_evidence(c, f, "state", &cs->state);
+		check_config_refs(c, f, p, mc);
+		container_events(c, f, p, cs->name, 0, 3);
+	} else {
+		a_summary(c, f, "%s %s of pod %s cannot be created or started: %s", what, nz(cs->name), p->meta.name,
+			  cs->state.message ? cs->state.message : nz(r));
+		state_evidence(c, f, "state", &cs->state);
+		if (mc && mc->command)
+			a_evidence(c, f, "command: %s", mc->command);
+		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+		container_events(c, f, p, cs->name, 0, 3);
+	}
+	pod_commands(c, f, p, cs->name, 0, 0);
+}
+
+/* A crash: CrashLoopBackOff, OOMKilled or a liveness kill; evidence from the last
+ * termination, limits, events and the previous log. */
+static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, const char *code,
+			  k8sa_severity sev, int init)
+{
+	int rank = eq(code, "OOMKilled") ? 21 : eq(code, "InitContainerFailing") ? 20 : eq(code, "CrashLoopBackOff") ? 26 : 28;
+	int fresh;
+	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	if (!f || !fresh)
+		return;
+	const m_state *term = cs->last.kind == M_STATE_TERMINATED ? &cs->last
+			      : cs->state.kind == M_STATE_TERMINATED ? &cs->state
+								       : NULL;
+	const char *what = init ? "Init container" : "Container";
+	char ec[64] = "";
+	if (term && term->exit_code)
+		snprintf(ec, sizeof(ec), " (exit code %lld)", (long long)term->exit_code);
+	if (eq(code, "OOMKilled"))
+		a_summary(c, f, "%s %s of pod %s is killed for running out of memory (limit %s)%s", what, nz(cs->name),
+			  p->meta.name, mc && mc->lim_mem ? mc->lim_mem : "none",
+			  eq(cs->state.reason, "CrashLoopBackOff") ? " and restarts in a loop" : "");
+	else if (eq(code, "LivenessProbeFailing"))
+		a_summary(c, f, "%s %s of pod %s is restarted because its liveness probe fails", what, nz(cs->name),
+			  p->meta.name);
+	else if (init)
+		a_summary(c, f, "Init container %s of pod %s %s%s, so the pod never starts", nz(cs->name), p->meta.name,
+			  term ? "fails" : "does not finish", ec);
+	else
+		a_summary(c, f, "%s %s of pod %s crashes%s and restarts in a loop", what, nz(cs->name), p->meta.name, ec);
+	state_evidence(c, f, "state", &cs->state);
+	if (cs->last.kind == M_STATE_TERMINATED)
+		state_evidence(c, f, "lastState", &cs->last);
+	a_evidence(c, f, "restartCount: %lld", (long long)cs->restarts);
+	resources_evidence(c, f, mc, eq(code, "OOMKilled"));
+	if (mc && eq(code, "LivenessProbeFailing") && mc->liveness.present)
+		a_evidence(c, f, "livenessProbe: %s", mc->liveness.summary);
+	container_events(c, f, p, cs->name, 0, 3);
+	const m_log *prev = m_pod_log(p, cs->name, 1), *cur = m_pod_log(p, cs->name, 0);
+	a_log_evidence(c, f, prev, "log (previous instance)");
+	if (!prev)
+		a_log_evidence(c, f, cur, "log");
+	pod_commands(c, f, p, cs->name, 1, cs->last.kind == M_STATE_TERMINATED);
+}
+
+static int liveness_kills(a_ctx *c, const m_pod *p, const m_cstatus *cs)
+{
+	int64_t since = cs->last.kind == M_STATE_TERMINATED && cs->last.started ? cs->last.started : 0;
+	cev q = {.container = cs->name, .reason = "Unhealthy", .msg_prefix = "Liveness probe failed", .since = since};
+	cev k = {.container = cs->name, .reason = "Killing", .msg_prefix = "failed liveness probe", .since = since};
+	find_cev(c, p, &q);
+	find_cev(c, p, &k);
+	return q.n > 0 || k.n > 0;
+}
+
+static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int init)
+{
+	int is_init;
+	const m_container *mc = m_pod_container(p, cs->name, &is_init);
+	int recent_term = cs->last.kind == M_STATE_TERMINATED &&
+			  (!cs->last.finished || !c->now || c->now - cs->last.finished <= RECENT);
+
+	if (cs->state.kind == M_STATE_WAITING) {
+		const char *r = cs->state.reason;
+		if (eq(r, "CrashLoopBackOff")) {
+			if (eq(cs->last.reason, "OOMKilled"))
+				crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+			else if (init)
+				crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+			else if (liveness_kills(c, p, cs))
+				crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_CRITICAL, init);
+			else
+				crash_finding(c, p, cs, mc, "CrashLoopBackOff", K8SA_SEV_CRITICAL, init);
+			return;
+		}
+		waiting_finding(c, p, cs, mc, init);
+		if (eq(r, "ContainerCreating") || eq(r, "PodInitializing"))
+			return; /* FailedMount is checked per pod */
+		return;
+	}
+	if (cs->state.kind == M_STATE_TERMINATED) {
+		if (eq(cs->state.reason, "OOMKilled")) {
+			crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+			return;
+		}
+		if (init && cs->state.exit_code != 0) {
+			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+			return;
+		}
+		return; /* Job pods: judged by the Job; completed containers are fine */
+	}
+	if (cs->state.kind != M_STATE_RUNNING)
+		return;
+	if (init) {
+		/* an init container still running long after the pod started never finishes */
+		if (has_bad_init(p) && cs->state.started && c->now && c->now - cs->state.started > 600)
+			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_WARNING, init);
+		return;
+	}
+	/* running: recent OOM kills, liveness restarts, readiness, restart counts */
+	if (cs->restarts > 0 && recent_term && eq(cs->last.reason, "OOMKilled")) {
+		crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_WARNING, init);
+		return;
+	}
+	if (cs->restarts > 0 && recent_term && liveness_kills(c, p, cs)) {
+		crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_WARNING, init);
+		return;
+	}
+	if (!cs->ready) {
+		/* only probe failures of the current instance count (older BackOff/Unhealthy
+		 * events from before it started say nothing about now) */
+		cev q = {.container = cs->name, .reason = "Unhealthy", .msg_prefix = "Readiness probe failed",
+			 .since = cs->state.started};
+		find_cev(c, p, &q);
+		int long_unready = mc && mc->readiness.present && cs->state.started && c->now &&
+				   c->now - cs->state.started > 300;
+		if (q.n || long_unready) {
+			int fresh;
+			a_finding *f = pod_finding(c, "ReadinessProbeFailing", K8SA_SEV_WARNING, p, cs->name, 30, &fresh);
+			if (f && fresh) {
+				a_summary(c, f, "Container %s of pod %s runs but is not ready: its readiness probe fails",
+					  nz(cs->name), p->meta.name);
+				state_evidence(c, f, "state", &cs->state);
+				a_evidence(c, f, "ready: false");
+				if (mc && mc->readiness.present)
+					a_evidence(c, f, "readinessProbe: %s", mc->readiness.summary);
+				cev_evidence(c, f, &q);
+				const m_log *cur = m_pod_log(p, cs->name, 0);
+				a_log_evidence(c, f, cur, "log");
+				pod_commands(c, f, p, cs->name, 1, 0);
+			}
+			return;
+		}
+	}
+	if (cs->restarts >= 5 && cs->last.kind == M_STATE_TERMINATED && cs->last.finished && c->now &&
+	    c->now - cs->last.finished <= RECENT) {
+		int fresh;
+		a_finding *f = pod_finding(c, "HighRestartCount", K8SA_SEV_WARNING, p, cs->name, 32, &fresh);
+		if (f && fresh) {
+			a_summary(c, f, "Container %s of pod %s runs now but has restarted %lld times, the last time recently",
+				  nz(cs->name), p->meta.name, (long long)cs->restarts);
+			a_evidence(c, f, "restartCount: %lld", (long long)cs->restarts);
+			state_evidence(c, f, "lastState", &cs->last);
+			resources_evidence(c, f, mc, 0);
+			const m_log *prev = m_pod_log(p, cs->name, 1);
+			a_log_evidence(c, f, prev, "log (previous instance)");
+			pod_commands(c, f, p, cs->name, 1, 1);
+		}
+	}
+}
+
+static int pick_mount(void *ud, const m_event *e)
+{
+	const m_event **out = ud;
+	if ((eq(e->reason, "FailedMount") || eq(e->reason, "FailedAttachVolume")) && !*out)
+		*out = e;
+	return 0;
+}
+
+static void check_mounts(a_ctx *c, const m_pod *p)
+{
+	/* only while the pod cannot start: mount events of a pod now ready are history */
+	const m_cond *ready = m_cond_find(p->conds, p->nconds, "Ready");
+	if (ready && eq(ready->status, "True"))
+		return;
+	if (!p->node)
+		return;
+	const m_event *e = NULL;
+	m_events_for(c->m, "Pod", p->meta.ns, p->meta.name, pick_mount, &e);
+	if (!e)
+		return;
+	int fresh;
+	a_finding *f = pod_finding(c, "FailedMount", K8SA_SEV_CRITICAL, p, NULL, 19, &fresh);
+	if (!f || !fresh)
+		return;
+	a_summary(c, f, "Pod %s cannot mount its volumes: %s", p->meta.name, nz(e->message));
+	cev q = {.reason = "FailedMount", .max = 3};
+	find_cev(c, p, &q);
+	cev_evidence(c, f, &q);
+	cev q2 = {.reason = "FailedAttachVolume", .max = 2};
+	find_cev(c, p, &q2);
+	cev_evidence(c, f, &q2);
+	for (unsigned i = 0; i < p->nvolumes; i++) {
+		const m_volume *v = &p->volumes[i];
+		if (!v->ref)
+			continue;
+		if (eq(v->kind, "PersistentVolumeClaim")) {
+			const m_pvc *pvc = m_find_pvc(c->m, p->meta.ns, v->ref);
+			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", nz(v->name), v->ref,
+				   pvc ? nz(pvc->phase) : "not found");
+			if (pvc && !eq(pvc->phase, "Bound") && !f->ref_kind) {
+				f->ref_kind = "PersistentVolumeClaim";
+				f->ref_name = v->ref;
+			}
+		} else if (eq(v->kind, "ConfigMap")) {
+			const m_configmap *cm = m_find_configmap(c->m, p->meta.ns, v->ref);
+			a_evidence(c, f, "volume %s: ConfigMap %s%s", nz(v->name), v->ref,
+				   cm ? "" : (c->m->configmaps.n ? " (does not exist)" : ""));
+		} else {
+			a_evidence(c, f, "volume %s: %s %s", nz(v->name), nz(v->kind), v->ref);
+		}
+	}
+	pod_commands(c, f, p, NULL, 0, 0);
+}
+
+static void check_pod(a_ctx *c, const m_pod *p)
+{
+	const char *ns = nz(p->meta.ns), *name = p->meta.name;
+	int fresh;
+	if (eq(p->reason, "Evicted")) {
+		/* the kubelet killed it (exit 137): not a crash, not an OOM of the app */
+		a_finding *f = pod_finding(c, "Evicted", K8SA_SEV_WARNING, p, NULL, 35, &fresh);
+		if (f && fresh) {
+			a_summary(c, f, "Pod %s was evicted by the kubelet: %s", name, nz(p->message));
+			a_evidence(c, f, "status.phase: %s, status.reason: Evicted", nz(p->phase));
+			if (p->message)
+				a_evidence(c, f, "status.message: %s", p->message);
+			if (p->node)
+				a_evidence(c, f, "node: %s", p->node);
+			a_event_evidence(c, f, "Pod", p->meta.ns, name, 0, 2, 0);
+			a_command(c, f, "kubectl describe pod %s -n %s", name, ns);
+			if (p->node)
+				a_command(c, f, "kubectl describe node %s", p->node);
+			a_command(c, f, "kubectl get pods -n %s --field-selector status.phase=Failed", ns);
+		}
+		return;
+	}
+	if (p->meta.deleted) {
+		int64_t grace = p->meta.deletion_grace >= 0 ? p->meta.deletion_grace : p->grace >= 0 ? p->grace : 30;
+		if (c->now && c->now - p->meta.deleted > grace + 300) {
+			a_finding *f = pod_finding(c, "PodStuckTerminating", K8SA_SEV_WARNING, p, NULL, 36, &fresh);
+			if (f && fresh) {
+				char t[32];
+				m_format_time(p->meta.deleted, t);
+				a_summary(c, f, "Pod %s has been terminating for %lld minutes", name,
+					  (long long)((c->now - p->meta.deleted) / 60));
+				a_evidence(c, f, "metadata.deletionTimestamp: %s", t);
+				a_evidence(c, f, "terminationGracePeriodSeconds: %lld", (long long)grace);
+				if (p->node) {
+					const m_node *n = m_find_node(c->m, p->node);
+					const m_cond *r = n ? m_cond_find(n->conds, n->nconds, "Ready") : NULL;
+					a_evidence(c, f, "node %s: Ready=%s", p->node, r ? nz(r->status) : "unknown");
+				}
+				a_command(c, f, "kubectl describe pod %s -n %s", name, ns);
+				a_command(c, f, "kubectl get pod %s -n %s -o jsonpath='{.metadata.finalizers}'", name, ns);
+			}
+		}
+		return;
+	}
+	if (eq(p->phase, "Succeeded"))
+		return;
+	const m_cond *sched = m_cond_find(p->conds, p->nconds, "PodScheduled");
+	if ((sched && eq(sched->status, "False")) || (eq(p->phase, "Pending") && !p->node && !p->nstatuses)) {
+		if ((sched && eq(sched->status, "False")) || c->now - p->meta.created > 60 || !c->now) {
+			check_unschedulable(c, p, sched);
+			return;
+		}
+	}
+	/* init containers first: while one fails, the app containers only wait */
+	int init_bad = 0;
+	for (unsigned i = 0; i < p->ninit_statuses; i++) {
+		size_t before = c->f->n;
+		const m_cstatus *cs = &p->init_statuses[i];
+		if (cs->state.kind == M_STATE_TERMINATED && cs->state.exit_code == 0)
+			continue;
+		check_container(c, p, cs, 1);
+		if (c->f->n != before || (cs->state.kind == M_STATE_WAITING && cs->state.reason &&
+					  !eq(cs->state.reason, "PodInitializing") && !eq(cs->state.reason, "ContainerCreating")))
+			init_bad = 1;
+	}
+	/* a failed init container that is not retried (restartPolicy Never) */
+	if (!init_bad && has_bad_init(p) && eq(p->phase, "Failed")) {
+		for (unsigned i = 0; i < p->ninit_statuses; i++) {
+			const m_cstatus *cs = &p->init_statuses[i];
+			if (cs->state.kind == M_STATE_TERMINATED && cs->state.exit_code != 0)
+				crash_finding(c, p, cs, m_pod_container(p, cs->name, NULL), "InitContainerFailing",
+					      K8SA_SEV_CRITICAL, 1);
+		}
+	}
+	if (!init_bad)
+		for (unsigned i = 0; i < p->nstatuses; i++)
+			check_container(c, p, &p->statuses[i], 0);
+	check_mounts(c, p);
+}
+
+void a_analyze_pods(a_ctx *c)
+{
+	for (size_t i = 0; i < c->m->pods.n; i++) {
+		const m_pod *p = &c->m->pods.v[i];
+		if (p->healthy)
+			continue;
+		check_pod(c, p);
+	}
+}

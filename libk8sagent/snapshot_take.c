@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* Taking a snapshot through the Kubernetes client: one parallel batch of lists, reduced as
+ * pages arrive, then one batch for the logs of unhealthy containers. */
+#include "internal.h"
+#include "snapshot_internal.h"
+#include "kube_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- taking through the client ------------------------------------------------------------ */
+
+typedef struct item_ctx {
+	k8sa_snapshot *snap;
+	k8sa_resource res;
+} item_ctx;
+
+/* The client calls this from the thread running k8sa_kube_run() (curl multi), one item at a
+ * time, so the model needs no lock. */
+static k8sa_status on_item(void *ud, json_object *item)
+{
+	item_ctx *c = ud;
+	return m_model_add(&c->snap->m, c->res, item);
+}
+
+K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, const k8sa_snapshot_opts *opts,
+					   k8sa_snapshot **out, k8sa_error *err)
+{
+	if (!kube || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "kube and out are required");
+	*out = NULL;
+	const k8sa_snapshot_opts *o = opts ? opts : &k8sa_snap_default_opts;
+	k8sa_snapshot *s = k8sa_snap_new(ns, o);
+	if (!s)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+
+	k8sa_kube_req reqs[K8SA_SNAP_NNS + K8SA_SNAP_NCS];
+	item_ctx ctx[K8SA_SNAP_NNS + K8SA_SNAP_NCS];
+	memset(reqs, 0, sizeof(reqs));
+	for (size_t i = 0; i < K8SA_SNAP_NNS + K8SA_SNAP_NCS; i++) {
+		ctx[i].snap = s;
+		ctx[i].res = i < K8SA_SNAP_NNS ? k8sa_snap_namespaced[i] : k8sa_snap_cluster_scoped[i - K8SA_SNAP_NNS];
+		reqs[i].type = K8SA_REQ_LIST;
+		reqs[i].resource = ctx[i].res;
+		reqs[i].ns = i < K8SA_SNAP_NNS ? ns : NULL;
+		reqs[i].on_item = on_item;
+		reqs[i].ud = &ctx[i];
+	}
+	k8sa_status st = k8sa_kube_run(kube, reqs, K8SA_SNAP_NNS + K8SA_SNAP_NCS, err);
+	if (st) {
+		k8sa_snapshot_free(s);
+		return st;
+	}
+	size_t ok = 0;
+	const k8sa_kube_req *first_bad = NULL;
+	for (size_t i = 0; i < K8SA_SNAP_NNS + K8SA_SNAP_NCS; i++) {
+		if (reqs[i].status == K8SA_OK) {
+			ok++;
+			continue;
+		}
+		if (reqs[i].status == K8SA_E_NOMEM) {
+			k8sa_snapshot_free(s);
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		}
+		if (!first_bad)
+			first_bad = &reqs[i];
+		if (k8sa_snap_add_gap(s, k8sa_snap_resource_name(reqs[i].resource), &reqs[i].err)) {
+			k8sa_snapshot_free(s);
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		}
+	}
+	if (!ok) {
+		/* total failure: report the first request's own error (all alike, typically) */
+		if (err) {
+			*err = first_bad->err;
+			k8sa_error_prefix(err, "snapshot: every request failed; %s", k8sa_snap_resource_name(first_bad->resource));
+		}
+		st = first_bad->status;
+		k8sa_snapshot_free(s);
+		return st;
+	}
+	if ((st = m_model_finish(&s->m))) {
+		k8sa_snapshot_free(s);
+		return k8sa_fail(err, st, "out of memory");
+	}
+
+	/* second batch: logs of unhealthy containers */
+	log_job *jobs = NULL;
+	size_t njobs = 0;
+	if ((st = k8sa_snap_plan_logs(s, o, &jobs, &njobs))) {
+		k8sa_snapshot_free(s);
+		return k8sa_fail(err, st, "out of memory");
+	}
+	if (njobs) {
+		k8sa_kube_req *lr = calloc(njobs, sizeof(*lr));
+		if (!lr) {
+			free(jobs);
+			k8sa_snapshot_free(s);
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		}
+		for (size_t i = 0; i < njobs; i++) {
+			const m_pod *p = &s->m.pods.v[jobs[i].pod];
+			lr[i].type = K8SA_REQ_LOG;
+			lr[i].ns = p->meta.ns;
+			lr[i].pod = p->meta.name;
+			lr[i].container = jobs[i].container;
+			lr[i].previous = jobs[i].previous;
+			lr[i].tail_lines = o->log_lines;
+			lr[i].limit_bytes = o->log_bytes;
+		}
+		st = k8sa_kube_run(kube, lr, njobs, NULL);
+		for (size_t i = 0; st == K8SA_OK && i < njobs; i++) {
+			if (lr[i].status == K8SA_OK && lr[i].body)
+				st = k8sa_snap_keep_log(s, o, &jobs[i], lr[i].body, lr[i].body_len);
+			else if (lr[i].status == K8SA_E_FORBIDDEN || lr[i].status == K8SA_E_UNAUTHORIZED)
+				st = k8sa_snap_add_gap(s, "pods/log", &lr[i].err);
+			/* 400 (waiting to start, no previous instance) and 404 (pod gone) just
+			 * mean there is no log to read */
+		}
+		for (size_t i = 0; i < njobs; i++)
+			free(lr[i].body);
+		free(lr);
+		st = st == K8SA_E_NOMEM ? st : K8SA_OK; /* a failed log batch loses only logs */
+	}
+	free(jobs);
+	if (st) {
+		k8sa_snapshot_free(s);
+		return k8sa_fail(err, st, "out of memory");
+	}
+	*out = s;
+	return K8SA_OK;
+}
+

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* k8sagentd: private declarations shared by the service's sources (never installed).
+ * The service is a thin HTTP front-end on libk8sagent's agent API: parsing, limits, streaming,
+ * metrics and the UI live here; every diagnosis decision lives in the library. */
+#ifndef K8SAGENTD_H
+#define K8SAGENTD_H
+
+#include "config.h"
+#include <k8sagent/k8sagent.h>
+#include <k8sagent/agent.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Interim (until libk8sagent/agent.c is on main): the agent API is referenced weakly, so the
+ * service links without it and the routes that need it answer 503. KD_AGENT_BUILT says
+ * whether the library has it. */
+#pragma weak k8sa_agent_new
+#pragma weak k8sa_agent_free
+#pragma weak k8sa_agent_set_kubeconfig
+#pragma weak k8sa_agent_set_llm_url
+#pragma weak k8sa_agent_set_backend
+#pragma weak k8sa_agent_set_model
+#pragma weak k8sa_agent_set_api_key
+#pragma weak k8sa_agent_set_context_tokens
+#pragma weak k8sa_agent_set_timeout
+#pragma weak k8sa_agent_set_prompt_dir
+#pragma weak k8sa_namespace_is_valid
+#pragma weak k8sa_agent_diagnose
+#pragma weak k8sa_agent_diagnose_start
+#pragma weak k8sa_agent_ask_start
+#pragma weak k8sa_answer_stream_next
+#pragma weak k8sa_answer_stream_answer
+#pragma weak k8sa_answer_stream_cancel
+#pragma weak k8sa_answer_stream_free
+#pragma weak k8sa_answer_free
+#pragma weak k8sa_answer_text
+#pragma weak k8sa_answer_llm_status
+#pragma weak k8sa_answer_findings_json
+#pragma weak k8sa_answer_messages_json
+#pragma weak k8sa_answer_gaps_json
+#pragma weak k8sa_answer_timings_json
+#pragma weak k8sa_answer_to_json
+#define KD_AGENT_BUILT (k8sa_agent_new != NULL && k8sa_namespace_is_valid != NULL)
+
+/* ---- configuration (k8sagentd.c) ---------------------------------------------------------- */
+typedef struct kd_config {
+	char *listen_addr;        /* "0.0.0.0" */
+	unsigned short port;      /* 8000; 0: the kernel picks */
+	char *port_file;          /* write the bound port here */
+	char *kubeconfig;         /* --kubeconfig */
+	char *context;            /* --context */
+	char *llm_url;            /* resolved, never NULL after start */
+	char *backend;            /* "ollama" | "openai" */
+	char *model;              /* NULL: library default */
+	char *api_key;            /* K8SA_LLM_API_KEY */
+	int context_tokens;       /* 0: library default */
+	char *prompt_dir;         /* --prompt-dir / K8SA_PROMPT_DIR */
+	char *default_ns;         /* --namespace, else the kubeconfig's */
+	double llm_timeout;       /* seconds, whole answer */
+	double request_timeout;   /* seconds, queue wait + idle connection */
+	int max_llm;              /* concurrent model calls */
+	int queue;                /* waiting model calls beyond max_llm */
+	size_t max_body;          /* bytes */
+	size_t max_question;      /* bytes */
+	unsigned int max_conns;   /* concurrent connections */
+	int grace;                /* seconds for in-flight work on SIGTERM */
+	int cache_ttl;            /* seconds; 0 disables */
+	int cache_entries;
+	int log_level;            /* KD_LOG_* */
+	char **allow_ns;          /* K8SA_NAMESPACES, NULL-terminated, NULL: all allowed */
+	char *auth_token;         /* from K8SA_AUTH_TOKEN_FILE, NULL: no auth */
+} kd_config;
+
+extern kd_config kd_cfg;
+
+/* ---- logging (k8sagentd_log.c) ------------------------------------------------------------- */
+enum { KD_LOG_ERROR = 0, KD_LOG_WARN = 1, KD_LOG_INFO = 2, KD_LOG_DEBUG = 3 };
+int kd_log_level_parse(const char *s);
+void kd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One JSON access-log line; `question` is only logged at debug level. */
+void kd_access_log(const char *method, const char *path, int status, double ms, uint64_t bytes,
+		   const char *remote, const char *question);
+/* JSON string literal for s (with quotes) appended to a malloc'd buffer: helper for logs. */
+char *kd_json_quote(const char *s);
+
+/* ---- routes and requests (httpd_server.c, k8sagentd_routes.c) ----------------------------- */
+typedef enum kd_route {
+	KD_R_UI = 0, KD_R_HEALTH, KD_R_HEALTHZ, KD_R_READYZ, KD_R_METRICS, KD_R_OPENAPI,
+	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_OTHER,
+	KD_R_COUNT
+} kd_route;
+
+const char *kd_route_label(kd_route r);
+
+typedef struct kd_sse kd_sse;
+
+/* One HTTP request, from the first access-handler call to the completion callback. */
+typedef struct kd_req {
+	kd_route route;
+	double t0;                /* monotonic seconds */
+	char *method, *path;
+	char remote[64];
+	char *body;               /* request body, NUL-terminated */
+	size_t body_len;
+	int too_large;            /* body beyond max_body: answer 413 */
+	int status;               /* status of the queued response */
+	uint64_t bytes;           /* body bytes of a non-streamed response */
+	kd_sse *sse;              /* streamed response state (shared with the response) */
+	char *log_question;       /* debug-level access log only */
+	int holds_slot;           /* a model slot is held until completion */
+} kd_req;
+
+/* Queue a response and record its status/size on the request. Takes ownership of nothing. */
+enum MHD_Result kd_send(struct MHD_Connection *c, kd_req *req, int status, const char *ctype,
+			const char *body, size_t len);
+/* A JSON error body {"error": msg, "code": status}. */
+enum MHD_Result kd_send_error(struct MHD_Connection *c, kd_req *req, int status, const char *fmt,
+			      ...) __attribute__((format(printf, 4, 5)));
+/* Same with extra headers (name, value pairs, NULL-terminated). */
+enum MHD_Result kd_send_error_h(struct MHD_Connection *c, kd_req *req, int status,
+				const char *const *headers, const char *msg);
+/* Route one complete request (body read). */
+enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req);
+/* Which methods a known path allows ("GET, HEAD"), NULL for an unknown path. */
+const char *kd_route_allow(const char *path, kd_route *route);
+
+/* ---- the server (httpd_server.c) ----------------------------------------------------------- */
+struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port);
+/* Requests being handled right now (for graceful shutdown). */
+long kd_httpd_in_flight(void);
+double kd_now(void);
+
+/* ---- metrics (k8sagentd_metrics.c) --------------------------------------------------------- */
+void kd_metrics_init(void);
+void kd_metrics_request(kd_route r, int status, double seconds);
+void kd_metrics_inflight(int delta);
+void kd_metrics_first_token(double seconds);
+void kd_metrics_tokens_per_second(double tps);
+void kd_metrics_snapshot(double seconds);
+void kd_metrics_kube_error(const char *code);
+void kd_metrics_cache(int hit);
+/* Feed the timings/gaps JSON of an answer into the histograms and error counters. */
+void kd_metrics_answer(const k8sa_answer *a);
+/* Prometheus text exposition; caller frees. */
+char *kd_metrics_render(size_t *len);
+
+/* ---- limits and auth (k8sagentd_limits.c) --------------------------------------------------- */
+void kd_limits_init(void);
+/* Take a model slot, waiting in the queue up to the request timeout.
+ * 0: taken; -1: slots and queue full (429); -2: waited too long (429); -3: shutting down (503). */
+int kd_slot_acquire(void);
+void kd_slot_release(void);
+int kd_slots_in_use(void);
+int kd_queue_length(void);
+void kd_limits_shutdown(void);
+/* 1 when the Authorization header carries the configured token (or no token is configured). */
+int kd_auth_ok(const char *authorization);
+/* 1 when the namespace is in K8SA_NAMESPACES (or no allowlist is set). */
+int kd_namespace_allowed(const char *ns);
+
+/* ---- answer cache (k8sagentd_cache.c) ------------------------------------------------------ */
+void kd_cache_init(void);
+/* Key of an answer: SHA-256 over backend, URL, model and the exact messages sent (so the
+ * prompt version and the context are both in it). Hex into key[65]. */
+void kd_cache_key(const char *messages_json, char key[65]);
+/* The cached answer JSON (caller frees), NULL on a miss or an expired entry. */
+char *kd_cache_get(const char key[65]);
+void kd_cache_put(const char key[65], const char *answer_json);
+
+/* ---- backend handles (k8sagentd_backend.c) ------------------------------------------------- */
+int kd_backend_init(void);
+void kd_backend_cleanup(void);
+/* An agent configured from kd_cfg, from a pool (one request uses it at a time). */
+k8sa_agent *kd_agent_acquire(k8sa_error *err);
+void kd_agent_release(k8sa_agent *agent);
+/* Default namespace: --namespace, else the kubeconfig's (in-cluster: the pod's own). */
+const char *kd_default_namespace(void);
+/* Cached (1 s) probes: 1 reachable, 0 not; `why` gets the reason when not (may be NULL). */
+int kd_probe_kube(char *why, size_t whylen);
+int kd_probe_llm(char *why, size_t whylen);
+/* JSON array of namespace names (caller frees), or NULL with err filled. */
+char *kd_namespaces_json(k8sa_error *err);
+/* JSON array of model names from the LLM server (caller frees), or NULL with err filled. */
+char *kd_models_json(k8sa_error *err);
+/* 1 when a Kubernetes configuration was loaded at start. */
+int kd_have_kubeconfig(const char **why);
+
+/* ---- streaming (k8sagentd_sse.c) ----------------------------------------------------------- */
+void kd_sse_init(void);
+void kd_sse_shutdown(void);
+/* Cancel every running model stream (graceful shutdown after the grace period). */
+void kd_sse_cancel_all(void);
+/* Run a started stream as an SSE response. Takes ownership of `stream`, `agent` and the
+ * request's model slot. `cache_key` (may be NULL) stores a complete answer in the cache. */
+enum MHD_Result kd_sse_respond(struct MHD_Connection *c, kd_req *req, k8sa_answer_stream *stream,
+			       k8sa_agent *agent, int diagnose, const char *cache_key);
+/* Answer a cached answer JSON as an SSE response (context, findings, one token, done). */
+enum MHD_Result kd_sse_respond_cached(struct MHD_Connection *c, kd_req *req, const char *answer_json);
+/* Pull a started stream to its end in this thread (blocking routes), cancellable by a client
+ * disconnect like a streamed one. Records first-token time. Returns the stream's status. */
+k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *stream, k8sa_error *err);
+/* The request finished (completion callback): cancel a stream still running, drop references. */
+void kd_sse_request_done(kd_req *req);
+uint64_t kd_sse_bytes(const kd_sse *sse);
+
+/* ---- embedded assets (generated: k8sagentd_assets.c) --------------------------------------- */
+typedef struct kd_asset {
+	const char *path;         /* "/index.html" */
+	const char *content_type;
+	const unsigned char *data;
+	size_t len;
+} kd_asset;
+extern const kd_asset kd_assets[];
+extern const size_t kd_assets_count;
+const kd_asset *kd_asset_find(const char *path);
+
+#endif

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/* k8sagentd routes: request validation and the mapping of HTTP onto the agent API. Everything
+ * a request names (namespace, question) is checked here before the library is asked to touch
+ * the Kubernetes API or the model. */
+#include "k8sagentd.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *path;
+	kd_route route;
+	const char *allow;
+	int auth;  /* needs the bearer token when one is configured */
+} routes[] = {
+	{"/health", KD_R_HEALTH, "GET, HEAD", 0},
+	{"/healthz", KD_R_HEALTHZ, "GET, HEAD", 0},
+	{"/readyz", KD_R_READYZ, "GET, HEAD", 0},
+	{"/metrics", KD_R_METRICS, "GET, HEAD", 0},
+	{"/openapi.json", KD_R_OPENAPI, "GET, HEAD", 0},
+	{"/models", KD_R_MODELS, "GET, HEAD", 1},
+	{"/api/models", KD_R_MODELS, "GET, HEAD", 1},
+	{"/api/namespaces", KD_R_NAMESPACES, "GET, HEAD", 1},
+	{"/api/findings", KD_R_FINDINGS, "GET, HEAD", 1},
+	{"/ask", KD_R_ASK, "POST", 1},
+	{"/diagnose", KD_R_DIAGNOSE, "POST", 1},
+	{"/api/ask", KD_R_ASK, "POST", 1},
+	{"/api/diagnose", KD_R_DIAGNOSE, "POST", 1},
+};
+
+const char *kd_route_label(kd_route r)
+{
+	static const char *const names[KD_R_COUNT] = {
+		"ui", "/health", "/healthz", "/readyz", "/metrics", "/openapi.json", "/models",
+		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "other"};
+	return (unsigned)r < KD_R_COUNT ? names[r] : "other";
+}
+
+static int route_auth(kd_route r)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+		if (routes[i].route == r)
+			return routes[i].auth;
+	return 0;
+}
+
+const char *kd_route_allow(const char *path, kd_route *route)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+		if (strcmp(path, routes[i].path) == 0) {
+			*route = routes[i].route;
+			return routes[i].allow;
+		}
+	if (strcmp(path, "/") == 0 || (kd_asset_find(path) && strcmp(path, "/openapi.json") != 0)) {
+		*route = KD_R_UI;
+		return "GET, HEAD";
+	}
+	*route = KD_R_OTHER;
+	return NULL;
+}
+
+static int method_allowed(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = allow; *p;) {
+		size_t m = strcspn(p, ",");
+		if (m == n && strncmp(p, method, n) == 0)
+			return 1;
+		p += m;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+static enum MHD_Result send_json_obj(struct MHD_Connection *c, kd_req *req, int status, json_object *o)
+{
+	size_t len = 0;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	char *body = malloc(len + 2);
+	enum MHD_Result ret = MHD_NO;
+	if (body) {
+		memcpy(body, s, len);
+		body[len] = '\n';
+		ret = kd_send(c, req, status, "application/json", body, len + 1);
+		free(body);
+	}
+	json_object_put(o);
+	return ret;
+}
+
+/* HTTP status for a failed agent call. */
+static int status_for(k8sa_status st)
+{
+	switch (st) {
+	case K8SA_E_INVALID_ARG: return 400;
+	case K8SA_E_NOT_FOUND: return 404;
+	case K8SA_E_LIMIT: return 413;
+	case K8SA_E_CANCELLED: return 499;
+	case K8SA_E_CONFIG:
+	case K8SA_E_UNSUPPORTED: return 503;
+	case K8SA_E_TIMEOUT: return 504;
+	case K8SA_E_NOMEM:
+	case K8SA_E_INTERNAL: return 500;
+	default: return 502; /* the Kubernetes API or the model server failed us */
+	}
+}
+
+static int is_kube_failure(k8sa_status st)
+{
+	return st == K8SA_E_TRANSPORT || st == K8SA_E_TLS || st == K8SA_E_TIMEOUT ||
+	       st == K8SA_E_UNAUTHORIZED || st == K8SA_E_FORBIDDEN || st == K8SA_E_NOT_FOUND ||
+	       st == K8SA_E_SERVER || st == K8SA_E_HTTP || st == K8SA_E_PROTOCOL ||
+	       st == K8SA_E_TOO_MANY_REQUESTS || st == K8SA_E_GONE || st == K8SA_E_BAD_REQUEST;
+}
+
+static enum MHD_Result send_agent_error(struct MHD_Connection *c, kd_req *req, k8sa_status st,
+					const k8sa_error *err, int kube)
+{
+	if (kube && is_kube_failure(st)) {
+		char code[16];
+		snprintf(code, sizeof code, "%d", err->http_status);
+		kd_metrics_kube_error(err->http_status ? code : k8sa_strerror(st));
+	}
+	return kd_send_error(c, req, status_for(st), "%s: %s", k8sa_strerror(st),
+			     err->message[0] ? err->message : "failed");
+}
+
+/* The namespace checks every route runs before the library touches the API: a valid
+ * DNS-1123 label (no "../secrets", "a/b", NUL or 10 KB names), then the allowlist. */
+static enum MHD_Result check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns, int *ok)
+{
+	*ok = 0;
+	if (!KD_AGENT_BUILT)
+		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
+	if (!k8sa_namespace_is_valid(ns))
+		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label "
+				     "(lower-case letters, digits and '-', at most 63 characters)");
+	if (!kd_namespace_allowed(ns))
+		return kd_send_error(c, req, 403, "namespace %s is not in the allowed list (K8SA_NAMESPACES)", ns);
+	if (!kd_have_kubeconfig(NULL)) {
+		const char *why;
+		kd_have_kubeconfig(&why);
+		return kd_send_error(c, req, 503, "no Kubernetes configuration: %s", why);
+	}
+	*ok = 1;
+	return MHD_YES;
+}
+
+/* ---- simple routes ------------------------------------------------------------------------ */
+static enum MHD_Result r_health(struct MHD_Connection *c, kd_req *req)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "k8s_api_available", json_object_new_boolean(kd_probe_kube(NULL, 0)));
+	json_object_object_add(o, "version", json_object_new_string(k8sa_version()));
+	return send_json_obj(c, req, 200, o);
+}
+
+static enum MHD_Result r_healthz(struct MHD_Connection *c, kd_req *req)
+{
+	static const char body[] = "{\"status\":\"ok\"}\n";
+	return kd_send(c, req, 200, "application/json", body, sizeof body - 1);
+}
+
+static enum MHD_Result r_readyz(struct MHD_Connection *c, kd_req *req)
+{
+	char kwhy[256], lwhy[256];
+	int k = kd_probe_kube(kwhy, sizeof kwhy), l = kd_probe_llm(lwhy, sizeof lwhy);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(k && l ? "ready" : "not ready"));
+	json_object_object_add(o, "kubernetes", json_object_new_string(k ? "ok" : kwhy));
+	json_object_object_add(o, "llm", json_object_new_string(l ? "ok" : lwhy));
+	if (!(k && l)) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s%s%s", k ? "" : "Kubernetes API unreachable: ",
+			 k ? "" : kwhy, "");
+		if (!l)
+			snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%sLLM unreachable: %s",
+				 k ? "" : "; ", lwhy);
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "code", json_object_new_int(503));
+	}
+	return send_json_obj(c, req, k && l ? 200 : 503, o);
+}
+
+static enum MHD_Result r_metrics(struct MHD_Connection *c, kd_req *req)
+{
+	size_t len = 0;
+	char *text = kd_metrics_render(&len);
+	if (!text)
+		return kd_send_error(c, req, 500, "out of memory");
+	enum MHD_Result ret = kd_send(c, req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return ret;
+}
+
+static enum MHD_Result r_asset(struct MHD_Connection *c, kd_req *req, const char *path)
+{
+	const kd_asset *a = kd_asset_find(strcmp(path, "/") == 0 ? "/index.html" : path);
+	if (!a)
+		return kd_send_error(c, req, 404, "not found");
+	struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)(uintptr_t)a->data,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	/* The answer text is untrusted (model output quoting cluster data): no inline script, no
+	 * outside origin, nothing framed. */
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+				"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	enum MHD_Result ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	if (ret == MHD_YES) {
+		req->status = 200;
+		req->bytes = a->len;
+	}
+	return ret;
+}
+
+static enum MHD_Result r_models(struct MHD_Connection *c, kd_req *req)
+{
+	k8sa_error err = {0};
+	char *models = kd_models_json(&err);
+	if (!models)
+		return send_agent_error(c, req, err.code ? err.code : K8SA_E_LLM, &err, 0);
+	json_object *o = json_object_new_object(), *arr = json_tokener_parse(models);
+	free(models);
+	json_object_object_add(o, "models", arr ? arr : json_object_new_array());
+	json_object_object_add(o, "model", json_object_new_string(kd_cfg.model));
+	json_object_object_add(o, "backend", json_object_new_string(kd_cfg.backend));
+	json_object_object_add(o, "llm_url", json_object_new_string(kd_cfg.llm_url));
+	return send_json_obj(c, req, 200, o);
+}
+
+static enum MHD_Result r_namespaces(struct MHD_Connection *c, kd_req *req)
+{
+	k8sa_error err = {0};
+	if (!kd_have_kubeconfig(NULL)) {
+		const char *why;
+		kd_have_kubeconfig(&why);
+		return kd_send_error(c, req, 503, "no Kubernetes configuration: %s", why);
+	}
+	char *names = kd_namespaces_json(&err);
+	json_object *all = names ? json_tokener_parse(names) : NULL;
+	free(names);
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	if (all) {
+		for (size_t i = 0; i < json_object_array_length(all); i++) {
+			json_object *n = json_object_array_get_idx(all, i);
+			if (kd_namespace_allowed(json_object_get_string(n)))
+				json_object_array_add(arr, json_object_get(n));
+		}
+	} else if (kd_cfg.allow_ns) {
+		/* Listing namespaces may be forbidden by RBAC: the allowlist still names them. */
+		for (char **p = kd_cfg.allow_ns; *p; p++)
+			json_object_array_add(arr, json_object_new_string(*p));
+	} else {
+		json_object_put(o);
+		json_object_put(arr);
+		return send_agent_error(c, req, err.code ? err.code : K8SA_E_INTERNAL, &err, 1);
+	}
+	json_object_put(all);
+	json_object_object_add(o, "namespaces", arr);
+	json_object_object_add(o, "default", json_object_new_string(kd_default_namespace()));
+	return send_json_obj(c, req, 200, o);
+}
+
+static json_object *parse_or_null(const char *s)
+{
+	return s ? json_tokener_parse(s) : NULL;
+}
+
+static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
+{
+	const char *ns = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "namespace");
+	if (!ns)
+		ns = kd_default_namespace();
+	int ok;
+	enum MHD_Result ret = check_namespace(c, req, ns, &ok);
+	if (!ok)
+		return ret;
+	k8sa_error err = {0};
+	k8sa_agent *agent = kd_agent_acquire(&err);
+	if (!agent)
+		return send_agent_error(c, req, K8SA_E_INTERNAL, &err, 0);
+	k8sa_answer *a = NULL;
+	k8sa_status st = k8sa_agent_diagnose(agent, ns, NULL, 0, &a, &err);
+	kd_agent_release(agent);
+	if (st != K8SA_OK)
+		return send_agent_error(c, req, st, &err, 1);
+	kd_metrics_answer(a);
+	json_object *o = parse_or_null(k8sa_answer_findings_json(a));
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = json_object_new_object();
+		json_object_object_add(o, "namespace", json_object_new_string(ns));
+		json_object_object_add(o, "findings", json_object_new_array());
+	}
+	json_object *gaps = parse_or_null(k8sa_answer_gaps_json(a));
+	json_object_object_add(o, "gaps", gaps ? gaps : json_object_new_array());
+	json_object *t = parse_or_null(k8sa_answer_timings_json(a));
+	if (t)
+		json_object_object_add(o, "timings", t);
+	k8sa_answer_free(a);
+	return send_json_obj(c, req, 200, o);
+}
+
+/* ---- /ask and /diagnose ------------------------------------------------------------------- */
+typedef struct body {
+	const char *question;  /* borrowed from root */
+	const char *ns;
+	int stream, no_cache;
+	json_object *root;
+} body;
+
+/* 0 on success, else the HTTP status with msg filled. */
+static int parse_body(kd_req *req, int need_question, body *b, char *msg, size_t msglen)
+{
+	memset(b, 0, sizeof *b);
+	const char *s = req->body ? req->body : "";
+	size_t len = req->body_len;
+	size_t i = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (i == len && !need_question) {
+		b->root = json_object_new_object(); /* `curl -X POST /diagnose`: all defaults */
+		return 0;
+	}
+	json_tokener *tok = json_tokener_new_ex(32);
+	if (!tok) {
+		snprintf(msg, msglen, "out of memory");
+		return 500;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *root = json_tokener_parse_ex(tok, s, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		json_object_put(root);
+		snprintf(msg, msglen, "invalid JSON: %s",
+			 jerr == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(jerr));
+		return 400;
+	}
+	while (used < len && (s[used] == ' ' || s[used] == '\t' || s[used] == '\r' || s[used] == '\n'))
+		used++;
+	if (used != len || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		snprintf(msg, msglen, used != len ? "invalid JSON: trailing data after the object"
+						   : "the request body must be a JSON object");
+		return 400;
+	}
+	b->root = root;
+	json_object *v;
+	if (json_object_object_get_ex(root, "question", &v) && !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(msg, msglen, "'question' must be a string");
+			return 400;
+		}
+		size_t qlen = (size_t)json_object_get_string_len(v);
+		b->question = json_object_get_string(v);
+		if (strlen(b->question) != qlen) {
+			snprintf(msg, msglen, "'question' must not contain NUL characters");
+			return 400;
+		}
+		if (qlen > kd_cfg.max_question) {
+			snprintf(msg, msglen, "'question' is longer than %zu bytes", kd_cfg.max_question);
+			return 413;
+		}
+		const char *q = b->question;
+		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+			q++;
+		if (!*q)
+			b->question = NULL;
+	}
+	if (need_question && !b->question) {
+		snprintf(msg, msglen, "'question' is required (a non-empty string)");
+		return 400;
+	}
+	if (json_object_object_get_ex(root, "namespace", &v) && !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(msg, msglen, "'namespace' must be a string");
+			return 400;
+		}
+		b->ns = json_object_get_string(v);
+		if (strlen(b->ns) != (size_t)json_object_get_string_len(v)) {
+			snprintf(msg, msglen, "invalid namespace: must be a DNS-1123 label");
+			return 400;
+		}
+	}
+	static const char *const bools[] = {"stream", "no_cache"};
+	for (int k = 0; k < 2; k++) {
+		if (json_object_object_get_ex(root, bools[k], &v) && !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				snprintf(msg, msglen, "'%s' must be true or false", bools[k]);
+				return 400;
+			}
+			*(k == 0 ? &b->stream : &b->no_cache) = json_object_get_boolean(v);
+		}
+	}
+	return 0;
+}
+
+static int wants_sse(struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	return accept && strstr(accept, "text/event-stream") != NULL;
+}
+
+static enum MHD_Result send_slot_error(struct MHD_Connection *c, kd_req *req, int rc)
+{
+	if (rc == -3)
+		return kd_send_error(c, req, 503, "shutting down");
+	static const char *const h[] = {MHD_HTTP_HEADER_RETRY_AFTER, "2", NULL};
+	return kd_send_error_h(c, req, 429, h,
+			       rc == -1 ? "too many requests: all model slots and the queue are busy"
+					: "too many requests: waited too long for a model slot");
+}
+
+/* Answer JSON with "cached" set (the body of a blocking /diagnose). */
+static enum MHD_Result send_answer_json(struct MHD_Connection *c, kd_req *req, int status,
+					const char *answer_json, int cached)
+{
+	json_object *o = parse_or_null(answer_json);
+	if (!o)
+		return kd_send_error(c, req, 500, "internal error: unreadable answer");
+	json_object_object_add(o, "cached", json_object_new_boolean(cached));
+	return send_json_obj(c, req, status, o);
+}
+
+static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int diagnose)
+{
+	char msg[256];
+	body b;
+	int rc = parse_body(req, !diagnose, &b, msg, sizeof msg);
+	if (rc) {
+		json_object_put(b.root);
+		return kd_send_error(c, req, rc, "%s", msg);
+	}
+	if (b.question)
+		req->log_question = strdup(b.question);
+	if (!KD_AGENT_BUILT) {
+		json_object_put(b.root);
+		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
+	}
+	int stream = b.stream || wants_sse(c);
+	const char *ns = b.ns ? b.ns : kd_default_namespace();
+	enum MHD_Result ret;
+	if (diagnose) {
+		int ok;
+		ret = check_namespace(c, req, ns, &ok);
+		if (!ok)
+			goto out;
+	}
+	rc = kd_slot_acquire();
+	if (rc) {
+		ret = send_slot_error(c, req, rc);
+		goto out;
+	}
+	k8sa_error err = {0};
+	k8sa_agent *agent = kd_agent_acquire(&err);
+	if (!agent) {
+		kd_slot_release();
+		ret = send_agent_error(c, req, K8SA_E_INTERNAL, &err, 0);
+		goto out;
+	}
+	k8sa_answer_stream *s = NULL;
+	k8sa_status st = diagnose ? k8sa_agent_diagnose_start(agent, ns, b.question, &s, &err)
+				  : k8sa_agent_ask_start(agent, b.question, &s, &err);
+	if (st != K8SA_OK) {
+		kd_agent_release(agent);
+		kd_slot_release();
+		ret = send_agent_error(c, req, st, &err, diagnose);
+		goto out;
+	}
+	const k8sa_answer *a = k8sa_answer_stream_answer(s);
+	char key[65] = "";
+	if (diagnose && kd_cfg.cache_ttl > 0 && !b.no_cache) {
+		kd_cache_key(k8sa_answer_messages_json(a), key);
+		char *hit = kd_cache_get(key);
+		if (hit) {
+			kd_metrics_answer(a); /* the snapshot did run */
+			k8sa_answer_stream_free(s);
+			kd_agent_release(agent);
+			kd_slot_release();
+			ret = stream ? kd_sse_respond_cached(c, req, hit) : send_answer_json(c, req, 200, hit, 1);
+			free(hit);
+			goto out;
+		}
+	}
+	if (stream) {
+		ret = kd_sse_respond(c, req, s, agent, diagnose, key[0] ? key : NULL);
+		goto out;
+	}
+	kd_stream_drain(c, s, &err);
+	kd_metrics_answer(a);
+	char *json = k8sa_answer_to_json(a);
+	int status = 200;
+	if (!diagnose && !k8sa_answer_text(a))
+		status = status_for(k8sa_answer_llm_status(a) ? k8sa_answer_llm_status(a) : K8SA_E_LLM);
+	if (json && key[0] && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
+		kd_cache_put(key, json);
+	k8sa_answer_stream_free(s);
+	kd_agent_release(agent);
+	kd_slot_release();
+	if (!json) {
+		ret = kd_send_error(c, req, 500, "out of memory");
+		goto out;
+	}
+	if (status != 200) {
+		/* /ask with no answer: an error body that still carries the answer's fields. */
+		json_object *o = parse_or_null(json);
+		if (o) {
+			json_object *e;
+			const char *m = json_object_object_get_ex(o, "llm_error", &e) ? json_object_get_string(e) : NULL;
+			json_object_object_add(o, "error", json_object_new_string(m ? m : "the model gave no answer"));
+			json_object_object_add(o, "code", json_object_new_int(status));
+			ret = send_json_obj(c, req, status, o);
+		} else {
+			ret = kd_send_error(c, req, status, "the model gave no answer");
+		}
+	} else {
+		ret = send_answer_json(c, req, 200, json, 0);
+	}
+	k8sa_free(json);
+out:
+	json_object_put(b.root);
+	return ret;
+}
+
+enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
+{
+	kd_route r;
+	const char *allow = kd_route_allow(req->path, &r);
+	req->route = r;
+	if (!allow)
+		return kd_send_error(c, req, 404, "no such route: %s (see /openapi.json)", req->path);
+	if (!method_allowed(allow, req->method)) {
+		const char *h[] = {MHD_HTTP_HEADER_ALLOW, allow, NULL};
+		char msg[128];
+		snprintf(msg, sizeof msg, "method not allowed; use %s", allow);
+		return kd_send_error_h(c, req, 405, h, msg);
+	}
+	if (route_auth(r) &&
+	    !kd_auth_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
+		static const char *const h[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"k8sagentd\"", NULL};
+		return kd_send_error_h(c, req, 401, h, "unauthorized: send Authorization: Bearer <token>");
+	}
+	switch (r) {
+	case KD_R_UI: return r_asset(c, req, req->path);
+	case KD_R_OPENAPI: return r_asset(c, req, "/openapi.json");
+	case KD_R_HEALTH: return r_health(c, req);
+	case KD_R_HEALTHZ: return r_healthz(c, req);
+	case KD_R_READYZ: return r_readyz(c, req);
+	case KD_R_METRICS: return r_metrics(c, req);
+	case KD_R_MODELS: return r_models(c, req);
+	case KD_R_NAMESPACES: return r_namespaces(c, req);
+	case KD_R_FINDINGS: return r_findings(c, req);
+	case KD_R_ASK: return r_model_call(c, req, 0);
+	case KD_R_DIAGNOSE: return r_model_call(c, req, 1);
+	default: return kd_send_error(c, req, 404, "not found");
+	}
+}

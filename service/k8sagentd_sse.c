@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+/* k8sagentd streaming: answers as Server-Sent Events (context, findings, token..., done|error)
+ * written as the model produces them, and a watcher that cancels a model call when its client
+ * goes away. MHD only notices a closed client when a write fails, and a streaming thread spends
+ * its time blocked in k8sa_answer_stream_next() waiting for a token that may take minutes; so
+ * one watcher thread polls the sockets of running model calls for a hang-up (POLLRDHUP) and
+ * cancels their streams, which frees the model at once. */
+#include "k8sagentd.h"
+
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- disconnect watcher ------------------------------------------------------------------- */
+typedef struct watch {
+	int fd;
+	k8sa_answer_stream *stream;
+	int fired;
+	struct watch *next;
+} watch;
+
+static pthread_mutex_t w_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t w_cv = PTHREAD_COND_INITIALIZER;
+static watch *watches;
+static int w_stop;
+static pthread_t w_thread;
+static int w_started;
+
+static void *watcher(void *arg)
+{
+	(void)arg;
+	struct pollfd *pfds = NULL;
+	size_t cap = 0;
+	pthread_mutex_lock(&w_mu);
+	while (!w_stop) {
+		if (!watches) {
+			pthread_cond_wait(&w_cv, &w_mu);
+			continue;
+		}
+		size_t n = 0;
+		for (watch *w = watches; w; w = w->next)
+			n++;
+		if (n > cap) {
+			struct pollfd *np = realloc(pfds, n * sizeof *np);
+			if (!np) {
+				pthread_mutex_unlock(&w_mu);
+				poll(NULL, 0, 200);
+				pthread_mutex_lock(&w_mu);
+				continue;
+			}
+			pfds = np;
+			cap = n;
+		}
+		size_t i = 0;
+		for (watch *w = watches; w; w = w->next, i++) {
+			pfds[i].fd = w->fd;
+			pfds[i].events = POLLRDHUP;
+			pfds[i].revents = 0;
+		}
+		pthread_mutex_unlock(&w_mu);
+		int r = poll(pfds, n, 200);
+		pthread_mutex_lock(&w_mu);
+		if (r <= 0)
+			continue;
+		/* The list may have changed while unlocked: match entries by fd. */
+		for (i = 0; i < n; i++) {
+			if (!(pfds[i].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+				continue;
+			for (watch *w = watches; w; w = w->next)
+				if (w->fd == pfds[i].fd && !w->fired) {
+					w->fired = 1;
+					kd_log(KD_LOG_DEBUG, "client went away: cancelling its model call");
+					k8sa_answer_stream_cancel(w->stream);
+				}
+		}
+		/* Fired entries stay until their owner removes them; do not spin on them. */
+		int live = 0;
+		for (watch *w = watches; w; w = w->next)
+			live |= !w->fired;
+		if (!live && !w_stop)
+			pthread_cond_wait(&w_cv, &w_mu);
+	}
+	pthread_mutex_unlock(&w_mu);
+	free(pfds);
+	return NULL;
+}
+
+void kd_sse_init(void)
+{
+	if (pthread_create(&w_thread, NULL, watcher, NULL) == 0)
+		w_started = 1;
+}
+
+void kd_sse_shutdown(void)
+{
+	pthread_mutex_lock(&w_mu);
+	w_stop = 1;
+	pthread_cond_broadcast(&w_cv);
+	pthread_mutex_unlock(&w_mu);
+	if (w_started)
+		pthread_join(w_thread, NULL);
+	w_started = 0;
+}
+
+static int conn_fd(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+static void watch_add(watch *w, struct MHD_Connection *c, k8sa_answer_stream *s)
+{
+	w->fd = conn_fd(c);
+	w->stream = s;
+	w->fired = 0;
+	pthread_mutex_lock(&w_mu);
+	w->next = watches;
+	watches = w;
+	pthread_cond_broadcast(&w_cv);
+	pthread_mutex_unlock(&w_mu);
+}
+
+/* After this returns the watcher no longer touches w->stream: it may be freed. */
+static void watch_remove(watch *w)
+{
+	pthread_mutex_lock(&w_mu);
+	for (watch **p = &watches; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	w->stream = NULL;
+	pthread_mutex_unlock(&w_mu);
+}
+
+void kd_sse_cancel_all(void)
+{
+	pthread_mutex_lock(&w_mu);
+	for (watch *w = watches; w; w = w->next)
+		if (w->stream)
+			k8sa_answer_stream_cancel(w->stream);
+	pthread_mutex_unlock(&w_mu);
+}
+
+/* ---- pulling a stream --------------------------------------------------------------------- */
+k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *s, k8sa_error *err)
+{
+	watch w;
+	watch_add(&w, c, s);
+	double t0 = kd_now();
+	int first = 1;
+	k8sa_status st;
+	for (;;) {
+		const char *chunk = NULL;
+		size_t len = 0;
+		st = k8sa_answer_stream_next(s, &chunk, &len, err);
+		if (st != K8SA_OK || !chunk)
+			break;
+		if (first) {
+			kd_metrics_first_token(kd_now() - t0);
+			first = 0;
+		}
+	}
+	watch_remove(&w);
+	return st;
+}
+
+/* ---- SSE responses ------------------------------------------------------------------------ */
+enum { PH_CONTEXT, PH_FINDINGS, PH_TOKENS, PH_DONE, PH_END };
+
+struct kd_sse {
+	atomic_int refs;
+	pthread_mutex_t mu;
+	k8sa_answer_stream *stream; /* NULL once finished */
+	k8sa_agent *agent;
+	int holds_slot;
+	int diagnose;
+	char key[65];
+	char *cached;               /* a cached answer JSON being replayed, else NULL */
+	int phase;
+	char *buf;
+	size_t len, off, cap;
+	atomic_ullong bytes;
+	double t_model;
+	int got_token;
+	int finish_now;             /* set by sse_step: release the model call under mu */
+	watch w;
+};
+
+uint64_t kd_sse_bytes(const kd_sse *s)
+{
+	return atomic_load(&((kd_sse *)(uintptr_t)s)->bytes);
+}
+
+static void sse_unref(kd_sse *s)
+{
+	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s->buf);
+	free(s->cached);
+	free(s);
+}
+
+/* Release the model call: stream, agent, slot. Idempotent; caller holds s->mu. */
+static void sse_finish(kd_sse *s, int cancel)
+{
+	if (!s->stream && !s->agent && !s->holds_slot)
+		return;
+	if (s->stream) {
+		watch_remove(&s->w);
+		if (cancel)
+			k8sa_answer_stream_cancel(s->stream);
+		k8sa_answer_stream_free(s->stream);
+		s->stream = NULL;
+	}
+	kd_agent_release(s->agent);
+	s->agent = NULL;
+	if (s->holds_slot) {
+		kd_slot_release();
+		s->holds_slot = 0;
+	}
+}
+
+static int emit(kd_sse *s, const char *event, const char *data, size_t dlen)
+{
+	size_t need = strlen(event) + dlen + 32;
+	if (s->len + need > s->cap) {
+		size_t cap = s->len + need + 1024;
+		char *nb = realloc(s->buf, cap);
+		if (!nb)
+			return -1;
+		s->buf = nb;
+		s->cap = cap;
+	}
+	s->len += (size_t)snprintf(s->buf + s->len, s->cap - s->len, "event: %s\ndata: ", event);
+	memcpy(s->buf + s->len, data, dlen);
+	s->len += dlen;
+	memcpy(s->buf + s->len, "\n\n", 2);
+	s->len += 2;
+	return 0;
+}
+
+static int emit_obj(kd_sse *s, const char *event, json_object *o)
+{
+	size_t len = 0;
+	const char *js = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	int r = emit(s, event, js, len);
+	json_object_put(o);
+	return r;
+}
+
+static json_object *parse_or(const char *js, json_object *(*dflt)(void))
+{
+	json_object *o = js ? json_tokener_parse(js) : NULL;
+	return o ? o : dflt();
+}
+
+static json_object *get_copy(json_object *from, const char *key)
+{
+	json_object *v = NULL;
+	if (from && json_object_object_get_ex(from, key, &v))
+		return json_object_get(v);
+	return NULL;
+}
+
+/* event: context — the exact context the model read, what the budget dropped, what could
+ * not be read. */
+static int emit_context(kd_sse *s, json_object *answer)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "context", get_copy(answer, "context"));
+	json_object_object_add(o, "dropped", get_copy(answer, "dropped"));
+	json_object_object_add(o, "gaps", get_copy(answer, "gaps"));
+	return emit_obj(s, "context", o);
+}
+
+/* event: done — the answer's final fields, without the bulky ones already sent. */
+static int emit_done(kd_sse *s, json_object *answer, int cached)
+{
+	static const char *const drop[] = {"context", "findings", "dropped", "gaps", "messages", "prompt"};
+	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+		json_object_object_del(answer, drop[i]);
+	json_object_object_add(answer, "cached", json_object_new_boolean(cached));
+	return emit_obj(s, "done", answer);
+}
+
+static json_object *answer_obj(const k8sa_answer *a)
+{
+	char *js = k8sa_answer_to_json(a);
+	json_object *o = js ? json_tokener_parse(js) : NULL;
+	k8sa_free(js);
+	return o ? o : json_object_new_object();
+}
+
+/* Produce the next piece of output into s->buf. Returns 0, or -1 to end the response. */
+static int sse_step(kd_sse *s)
+{
+	const k8sa_answer *a = s->stream ? k8sa_answer_stream_answer(s->stream) : NULL;
+	switch (s->phase) {
+	case PH_CONTEXT:
+		s->phase = PH_FINDINGS;
+		if (s->diagnose) {
+			json_object *ao = a ? answer_obj(a) : parse_or(s->cached, json_object_new_object);
+			int r = emit_context(s, ao);
+			json_object_put(ao);
+			return r;
+		}
+		return 0;
+	case PH_FINDINGS:
+		s->phase = PH_TOKENS;
+		s->t_model = kd_now();
+		if (!s->diagnose)
+			return 0;
+		if (a)
+			return emit_obj(s, "findings", parse_or(k8sa_answer_findings_json(a), json_object_new_object));
+		{
+			json_object *ao = parse_or(s->cached, json_object_new_object);
+			json_object *f = get_copy(ao, "findings");
+			json_object_put(ao);
+			return emit_obj(s, "findings", f ? f : json_object_new_array());
+		}
+	case PH_TOKENS: {
+		if (s->cached) {
+			json_object *ao = parse_or(s->cached, json_object_new_object);
+			json_object *t;
+			if (json_object_object_get_ex(ao, "answer", &t) && json_object_is_type(t, json_type_string)) {
+				json_object *o = json_object_new_object();
+				json_object_object_add(o, "text", json_object_get(t));
+				emit_obj(s, "token", o);
+			}
+			s->phase = PH_END;
+			return emit_done(s, ao, 1);
+		}
+		const char *chunk = NULL;
+		size_t len = 0;
+		k8sa_error err = {0};
+		k8sa_status st = k8sa_answer_stream_next(s->stream, &chunk, &len, &err);
+		if (st == K8SA_OK && chunk) {
+			if (!s->got_token) {
+				s->got_token = 1;
+				kd_metrics_first_token(kd_now() - s->t_model);
+			}
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "text", json_object_new_string_len(chunk, (int)len));
+			return emit_obj(s, "token", o);
+		}
+		kd_metrics_answer(a);
+		if (st == K8SA_E_CANCELLED)
+			return -1; /* the client left (or shutdown): nobody to tell */
+		if (st != K8SA_OK) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "error", json_object_new_string(err.message[0] ? err.message : k8sa_strerror(st)));
+			json_object_object_add(o, "code", json_object_new_int(502));
+			json_object_object_add(o, "status", json_object_new_string(k8sa_strerror(st)));
+			s->phase = PH_END;
+			s->finish_now = 1;
+			return emit_obj(s, "error", o);
+		}
+		/* The end of the answer. */
+		char *js = k8sa_answer_to_json(a);
+		if (js && s->key[0] && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
+			kd_cache_put(s->key, js);
+		json_object *ao = js ? json_tokener_parse(js) : NULL;
+		k8sa_free(js);
+		s->phase = PH_END;
+		s->finish_now = 1;
+		return emit_done(s, ao ? ao : json_object_new_object(), 0);
+	}
+	default:
+		return -1;
+	}
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	kd_sse *s = cls;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if (s->off < s->len) {
+			size_t n = s->len - s->off < max ? s->len - s->off : max;
+			memcpy(out, s->buf + s->off, n);
+			s->off += n;
+			atomic_fetch_add(&s->bytes, n);
+			pthread_mutex_unlock(&s->mu);
+			return (ssize_t)n;
+		}
+		s->len = s->off = 0;
+		if (s->phase == PH_END) {
+			sse_finish(s, 0);
+			pthread_mutex_unlock(&s->mu);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		/* Unlock while the model is awaited; kd_sse_request_done() then only cancels. */
+		pthread_mutex_unlock(&s->mu);
+		int r = sse_step(s);
+		pthread_mutex_lock(&s->mu);
+		if (s->finish_now) {
+			s->finish_now = 0;
+			sse_finish(s, 0);
+		}
+		if (r < 0) {
+			sse_finish(s, 1);
+			pthread_mutex_unlock(&s->mu);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+	}
+}
+
+static void sse_free_cb(void *cls)
+{
+	sse_unref(cls);
+}
+
+static enum MHD_Result start(struct MHD_Connection *c, kd_req *req, kd_sse *s)
+{
+	atomic_init(&s->refs, 2); /* the request and the response */
+	atomic_init(&s->bytes, 0);
+	pthread_mutex_init(&s->mu, NULL);
+	req->sse = s;
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read,
+								   s, sse_free_cb);
+	if (!r) {
+		sse_unref(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* nginx: do not buffer the stream */
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	if (ret == MHD_YES)
+		req->status = 200;
+	return ret;
+}
+
+enum MHD_Result kd_sse_respond(struct MHD_Connection *c, kd_req *req, k8sa_answer_stream *stream,
+			       k8sa_agent *agent, int diagnose, const char *cache_key)
+{
+	kd_sse *s = calloc(1, sizeof *s);
+	if (!s) {
+		k8sa_answer_stream_free(stream);
+		kd_agent_release(agent);
+		kd_slot_release();
+		return MHD_NO;
+	}
+	s->stream = stream;
+	s->agent = agent;
+	s->holds_slot = 1;
+	s->diagnose = diagnose;
+	if (cache_key)
+		memcpy(s->key, cache_key, 65);
+	watch_add(&s->w, c, stream);
+	return start(c, req, s);
+}
+
+enum MHD_Result kd_sse_respond_cached(struct MHD_Connection *c, kd_req *req, const char *answer_json)
+{
+	kd_sse *s = calloc(1, sizeof *s);
+	if (!s)
+		return MHD_NO;
+	s->diagnose = 1;
+	s->cached = strdup(answer_json);
+	return start(c, req, s);
+}
+
+void kd_sse_request_done(kd_req *req)
+{
+	kd_sse *s = req->sse;
+	if (!s)
+		return;
+	req->sse = NULL;
+	/* A stream still running here means the client left mid-answer: stop the model. */
+	pthread_mutex_lock(&s->mu);
+	if (s->stream)
+		k8sa_answer_stream_cancel(s->stream);
+	sse_finish(s, 1);
+	pthread_mutex_unlock(&s->mu);
+	sse_unref(s);
+}
