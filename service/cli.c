@@ -20,8 +20,9 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  snapshot -n NS [-o json|summary]   what the agent sees in a namespace (-A: all)\n"
 		"  analyze  -n NS [-o text|json]      deterministic findings, root cause first (-A: all)\n"
-		"  ask QUESTION                       ask the model (not yet available)\n"
-		"  diagnose -n NS [QUESTION]          findings explained by the model (not yet available)\n"
+		"  ask QUESTION                       ask the model (the answer streams)\n"
+		"  diagnose -n NS [QUESTION]          findings explained by the model (--print-prompt:\n"
+		"                                     the exact messages, no model call)\n"
 		"\n"
 		"Global options:\n"
 		"  --kubeconfig FILE       kubeconfig to use (default: in-cluster, $KUBECONFIG, ~/.kube/config)\n"
@@ -35,7 +36,8 @@ static void usage(FILE *out)
 		"  -h, --help              this help; `k8sagent COMMAND --help` for a command\n"
 		"  -V, --version           print the version\n"
 		"\n"
-		"Exit status: 0 no problems, 1 problems found, 2 usage, configuration or API error.\n");
+		"Exit status: 0 no problems, 1 problems found, 2 usage, configuration or API error,\n"
+		"3 (ask, diagnose) no model answered: the findings were still printed.\n");
 }
 
 static int parse_long(const char *s, const char *flag, long *out)
@@ -115,9 +117,10 @@ int main(int argc, char **argv)
 		rc = cli_snapshot(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "analyze") == 0) {
 		rc = cli_analyze(&g, sub_argc, sub_argv);
-	} else if (strcmp(cmd, "ask") == 0 || strcmp(cmd, "diagnose") == 0) {
-		fprintf(stderr, "k8sagent: %s: not yet available in this build\n", cmd);
-		rc = CLI_ERROR;
+	} else if (strcmp(cmd, "ask") == 0) {
+		rc = cli_ask(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "diagnose") == 0) {
+		rc = cli_diagnose(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = CLI_OK;

@@ -70,7 +70,9 @@ int k8sa_namespace_is_valid(const char *ns);
 
 /** @name Blocking calls (each returns an answer the caller frees with k8sa_answer_free()) */
 /**@{*/
-/** Ask the model a question, with the Kubernetes-specialist system prompt. */
+/** Ask the model a question, with the Kubernetes-specialist system prompt. When the model
+ *  fails the call fails with its status (K8SA_E_TRANSPORT, K8SA_E_MODEL_NOT_FOUND...) and
+ *  `*out` is NULL; use k8sa_agent_ask_start() to keep a partial answer. */
 k8sa_status k8sa_agent_ask(k8sa_agent *agent, const char *question, k8sa_answer **out, k8sa_error *err);
 /**
  * Diagnose a namespace: snapshot, analyzers, prompt, model. Returns K8SA_OK with findings
@@ -120,6 +122,9 @@ k8sa_status k8sa_answer_llm_status(const k8sa_answer *a);
 const char *k8sa_answer_llm_error(const k8sa_answer *a);
 /** Findings as `{"namespace":..., "findings":[...]}` (diagnose only). */
 const char *k8sa_answer_findings_json(const k8sa_answer *a);
+/** The findings as the short text report (root cause first) that `k8sagent analyze` prints
+ *  (diagnose only). */
+const char *k8sa_answer_findings_text(const k8sa_answer *a);
 /** The exact context text the model saw (diagnose only). */
 const char *k8sa_answer_context(const k8sa_answer *a);
 /** The exact messages sent, as a JSON array of {role, content}. */

@@ -15,5 +15,6 @@
 #include <k8sagent/snapshot.h>
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
+#include <k8sagent/agent.h>
 
 #endif

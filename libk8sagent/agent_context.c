@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/* What a diagnosis shows the model, in order of value: the root-cause findings, the other
+ * findings, compact facts about what is unhealthy, what could not be read, warning events,
+ * and log tails. The prompt builder shortens from the end of that list under its budget. */
+#include "internal.h"
+#include "agent_internal.h"
+#include "snapshot_internal.h"
+#include "tbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Items are built in one reused buffer: reset, print, add. */
+static void tb_reset(k8sa_tbuf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+static const char *tb_str(const k8sa_tbuf *b)
+{
+	return b->p ? b->p : "";
+}
+
+static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int roots, k8sa_error *err)
+{
+	k8sa_tbuf t = {0};
+	k8sa_status st = K8SA_OK;
+	size_t n = k8sa_findings_count(f);
+
+	for (size_t i = 0; i < n && st == K8SA_OK; i++) {
+		if (!!k8sa_finding_root_cause(f, i) != roots)
+			continue;
+		if (!roots && k8sa_finding_severity(f, i) < K8SA_SEV_WARNING)
+			continue;
+		const char *ns = k8sa_finding_namespace(f, i), *c = k8sa_finding_container(f, i);
+		size_t members = k8sa_finding_member_count(f, i);
+		tb_reset(&t);
+		k8sa_tbuf_printf(&t, "%s%s [%s] %s %s%s%s", roots ? "Likely root cause: " : "",
+			  k8sa_finding_code(f, i), k8sa_severity_name(k8sa_finding_severity(f, i)),
+			  k8sa_finding_kind(f, i), ns && *ns ? ns : "", ns && *ns ? "/" : "",
+			  k8sa_finding_name(f, i));
+		if (c && *c)
+			k8sa_tbuf_printf(&t, " (container %s)", c);
+		if (members > 1)
+			k8sa_tbuf_printf(&t, " and %zu similar", members - 1);
+		if (t.oom)
+			break;
+		/* The summary and evidence quote cluster text (messages, log lines): fenced. */
+		st = k8sa_prompt_add_section(p, roots ? K8SA_SECTION_ROOT_CAUSE : K8SA_SECTION_FINDING,
+					     tb_str(&t), NULL, 1, err);
+		if (st == K8SA_OK)
+			st = k8sa_prompt_add_item(p, k8sa_finding_summary(f, i), err);
+		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_evidence_count(f, i); j++) {
+			tb_reset(&t);
+			k8sa_tbuf_printf(&t, "evidence: %s", k8sa_finding_evidence(f, i, j));
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+		}
+		if (members > 1 && st == K8SA_OK) {
+			tb_reset(&t);
+			k8sa_tbuf_printf(&t, "members:");
+			for (size_t j = 0; j < members && j < 10; j++)
+				k8sa_tbuf_printf(&t, " %s", k8sa_finding_member(f, i, j));
+			if (members > 10)
+				k8sa_tbuf_printf(&t, " (+%zu more)", members - 10);
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+		}
+		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_command_count(f, i); j++) {
+			tb_reset(&t);
+			k8sa_tbuf_printf(&t, "command: %s", k8sa_finding_command(f, i, j));
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+		}
+	}
+	if (t.oom && st == K8SA_OK)
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the findings context");
+	k8sa_tbuf_release(&t);
+	return st;
+}
+
+static void describe_state(k8sa_tbuf *t, const char *label, const m_state *s)
+{
+	switch (s->kind) {
+	case M_STATE_WAITING:
+		k8sa_tbuf_printf(t, ", %s waiting %s", label, s->reason ? s->reason : "");
+		break;
+	case M_STATE_TERMINATED:
+		k8sa_tbuf_printf(t, ", %s terminated %s exit %lld", label, s->reason ? s->reason : "",
+			  (long long)s->exit_code);
+		break;
+	case M_STATE_RUNNING:
+		k8sa_tbuf_printf(t, ", %s running", label);
+		break;
+	default:
+		break;
+	}
+}
+
+static void describe_container(k8sa_tbuf *t, const m_pod *p, const m_cstatus *cs, int init)
+{
+	int dummy;
+	const m_container *spec = m_pod_container(p, cs->name, &dummy);
+	k8sa_tbuf_printf(t, "%scontainer %s: ready=%s restarts=%lld", init ? "init " : "", cs->name,
+		  cs->ready ? "true" : "false", (long long)cs->restarts);
+	describe_state(t, "now", &cs->state);
+	describe_state(t, "last", &cs->last);
+	if (spec) {
+		if (spec->lim_mem || spec->lim_cpu)
+			k8sa_tbuf_printf(t, ", limits: memory %s cpu %s", spec->lim_mem ? spec->lim_mem : "-",
+				  spec->lim_cpu ? spec->lim_cpu : "-");
+		if (spec->req_mem || spec->req_cpu)
+			k8sa_tbuf_printf(t, ", requests: memory %s cpu %s", spec->req_mem ? spec->req_mem : "-",
+				  spec->req_cpu ? spec->req_cpu : "-");
+		if (spec->image)
+			k8sa_tbuf_printf(t, ", image %s", spec->image);
+	}
+}
+
+/* Facts: one item per unhealthy pod, one per workload short of replicas. */
+static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
+{
+	k8sa_tbuf t = {0};
+	k8sa_status st = K8SA_OK;
+	int opened = 0;
+
+	for (size_t i = 0; i < m->pods.n && st == K8SA_OK; i++) {
+		const m_pod *pod = &m->pods.v[i];
+		if (pod->healthy)
+			continue;
+		tb_reset(&t);
+		k8sa_tbuf_printf(&t, "pod %s/%s: phase %s", pod->meta.ns ? pod->meta.ns : "", pod->meta.name,
+			  pod->phase ? pod->phase : "unknown");
+		if (pod->reason)
+			k8sa_tbuf_printf(&t, " reason %s", pod->reason);
+		if (pod->node)
+			k8sa_tbuf_printf(&t, " node %s", pod->node);
+		for (unsigned c = 0; c < pod->nconds; c++)
+			if (pod->conds[c].status && strcmp(pod->conds[c].status, "True") != 0)
+				k8sa_tbuf_printf(&t, "; %s=%s%s%s", pod->conds[c].type, pod->conds[c].status,
+					  pod->conds[c].reason ? " " : "",
+					  pod->conds[c].reason ? pod->conds[c].reason : "");
+		for (unsigned c = 0; c < pod->ninit_statuses; c++) {
+			k8sa_tbuf_printf(&t, "; ");
+			describe_container(&t, pod, &pod->init_statuses[c], 1);
+		}
+		for (unsigned c = 0; c < pod->nstatuses; c++) {
+			k8sa_tbuf_printf(&t, "; ");
+			describe_container(&t, pod, &pod->statuses[c], 0);
+		}
+		if (!pod->nstatuses)
+			for (unsigned c = 0; c < pod->ncontainers; c++) {
+				const m_container *k = &pod->containers[c];
+				k8sa_tbuf_printf(&t, "; container %s requests: cpu %s memory %s", k->name,
+					  k->req_cpu ? k->req_cpu : "-", k->req_mem ? k->req_mem : "-");
+			}
+		if (t.oom)
+			break;
+		if (!opened) {
+			st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
+						     NULL, 0, err);
+			opened = 1;
+			if (st != K8SA_OK)
+				break;
+		}
+		st = k8sa_prompt_add_item(p, tb_str(&t), err);
+	}
+	static const char *const wl_kind[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
+	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK; i++) {
+		const m_workload *w = &m->workloads.v[i];
+		if (w->wkind == M_WL_REPLICASET && w->desired == 0)
+			continue;
+		if (w->ready >= w->desired && w->unavailable == 0)
+			continue;
+		tb_reset(&t);
+		k8sa_tbuf_printf(&t, "%s %s/%s: desired %lld ready %lld available %lld", wl_kind[w->wkind],
+			  w->meta.ns ? w->meta.ns : "", w->meta.name, (long long)w->desired,
+			  (long long)w->ready, (long long)w->available);
+		for (unsigned c = 0; c < w->nconds; c++)
+			if (w->conds[c].status && strcmp(w->conds[c].status, "True") != 0)
+				k8sa_tbuf_printf(&t, "; %s=%s %s", w->conds[c].type, w->conds[c].status,
+					  w->conds[c].reason ? w->conds[c].reason : "");
+		if (t.oom)
+			break;
+		if (!opened) {
+			st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
+						     NULL, 0, err);
+			opened = 1;
+			if (st != K8SA_OK)
+				break;
+		}
+		st = k8sa_prompt_add_item(p, tb_str(&t), err);
+	}
+	if (t.oom && st == K8SA_OK)
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the facts context");
+	k8sa_tbuf_release(&t);
+	return st;
+}
+
+static k8sa_status add_gaps(k8sa_prompt *p, const k8sa_snapshot *snap, const m_model *m, k8sa_error *err)
+{
+	k8sa_status st = K8SA_OK;
+	char line[256];
+
+	if (!snap->ngaps && !m->pods_omitted && !m->events_omitted && !snap->logs_skipped)
+		return K8SA_OK;
+	st = k8sa_prompt_add_section(p, K8SA_SECTION_GAPS, "Not visible to the agent", NULL, 0, err);
+	for (size_t i = 0; st == K8SA_OK && i < snap->ngaps; i++)
+		st = k8sa_prompt_add_item(p, snap->gaps[i], err);
+	if (st == K8SA_OK && m->pods_omitted) {
+		snprintf(line, sizeof(line), "%zu healthy pods not included (pod bound)", m->pods_omitted);
+		st = k8sa_prompt_add_item(p, line, err);
+	}
+	if (st == K8SA_OK && m->events_omitted) {
+		snprintf(line, sizeof(line), "%zu older events not included (event bound)", m->events_omitted);
+		st = k8sa_prompt_add_item(p, line, err);
+	}
+	if (st == K8SA_OK && snap->logs_skipped) {
+		snprintf(line, sizeof(line), "logs of %zu more unhealthy containers not fetched (log bound)",
+			 snap->logs_skipped);
+		st = k8sa_prompt_add_item(p, line, err);
+	}
+	return st;
+}
+
+/* Is (kind, name) an object a finding is about (the object itself or a member pod)? */
+static int has_finding(const k8sa_findings *f, const char *kind, const char *name)
+{
+	if (!kind || !name)
+		return 0;
+	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
+		if (k8sa_finding_severity(f, i) < K8SA_SEV_WARNING)
+			continue;
+		int pod = strcmp(k8sa_finding_kind(f, i), "Pod") == 0;
+		if (strcmp(k8sa_finding_kind(f, i), kind) == 0 && strcmp(k8sa_finding_name(f, i), name) == 0)
+			return 1;
+		for (size_t j = 0; pod && strcmp(kind, "Pod") == 0 && j < k8sa_finding_member_count(f, i); j++)
+			if (strcmp(k8sa_finding_member(f, i, j), name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Warning events first (newest first: the budget drops the oldest), then Normal events about
+ * objects with findings ("Killing: failed liveness probe, will be restarted" is Normal). */
+static k8sa_status add_events(k8sa_prompt *p, const m_model *m, const k8sa_findings *f, k8sa_error *err)
+{
+	k8sa_status st = K8SA_OK;
+	int opened = 0;
+	char line[2048], ev[1536];
+
+	for (int pass = 0; pass < 2 && st == K8SA_OK; pass++) {
+		for (size_t i = 0; i < m->events.n && st == K8SA_OK; i++) {
+			const m_event *e = &m->events.v[i];
+			int warning = !e->type || strcmp(e->type, "Normal") != 0;
+			if (pass == 0 ? !warning : (warning || !has_finding(f, e->kind, e->name)))
+				continue;
+			if (!opened) {
+				st = k8sa_prompt_add_section(p, K8SA_SECTION_EVENTS, "Events (warnings first, newest first)",
+							     NULL, 1, err);
+				opened = 1;
+				if (st != K8SA_OK)
+					break;
+			}
+			k8sa_event_line(e, ev, sizeof(ev));
+			snprintf(line, sizeof(line), "%s%s/%s: %s", warning ? "" : "(Normal) ", e->kind ? e->kind : "?",
+				 e->name ? e->name : "?", ev);
+			st = k8sa_prompt_add_item(p, line, err);
+		}
+	}
+	return st;
+}
+
+static k8sa_status add_logs(k8sa_prompt *p, const m_model *m, k8sa_error *err)
+{
+	k8sa_status st = K8SA_OK;
+	char title[512];
+
+	for (size_t i = 0; i < m->pods.n && st == K8SA_OK; i++) {
+		const m_pod *pod = &m->pods.v[i];
+		for (const m_log *l = pod->logs; l && st == K8SA_OK; l = l->next) {
+			if (!l->len)
+				continue;
+			snprintf(title, sizeof(title), "Log tail of pod %s/%s container %s%s%s",
+				 pod->meta.ns ? pod->meta.ns : "", pod->meta.name, l->container,
+				 l->previous ? " (previous, crashed instance)" : "",
+				 l->truncated ? " (cut to the last lines)" : "");
+			st = k8sa_prompt_add_section(p, K8SA_SECTION_LOGS, title, NULL, 1, err);
+			/* One item per line so the budget can drop the oldest lines first. */
+			const char *s = l->text, *end = l->text + l->len;
+			while (st == K8SA_OK && s < end) {
+				const char *nl = memchr(s, '\n', (size_t)(end - s));
+				size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+				if (n) {
+					char *item = strndup(s, n);
+					if (!item)
+						return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+					st = k8sa_prompt_add_item(p, item, err);
+					free(item);
+				}
+				s += n + 1;
+			}
+		}
+	}
+	return st;
+}
+
+k8sa_status k8sa_agent_add_context(k8sa_prompt *p, const k8sa_snapshot *snap, const k8sa_findings *f,
+				   k8sa_error *err)
+{
+	const m_model *m = k8sa_snapshot_model(snap);
+	k8sa_status st;
+
+	if ((st = add_findings(p, f, 1, err)) != K8SA_OK)
+		return st;
+	if ((st = add_findings(p, f, 0, err)) != K8SA_OK)
+		return st;
+	if ((st = add_facts(p, m, err)) != K8SA_OK)
+		return st;
+	if ((st = add_gaps(p, snap, m, err)) != K8SA_OK)
+		return st;
+	if ((st = add_events(p, m, f, err)) != K8SA_OK)
+		return st;
+	return add_logs(p, m, err);
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* The agent loops end to end: kubesim (demo-shop) -> snapshot -> findings -> prompt ->
+ * llmsim, and what reached the model (llmsim's record). */
+#include "internal.h"
+#include <k8sagent/k8sagent.h>
+
+#include "lib/sim.h"
+
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define REPLY "The root cause is OOMKilled: raise the memory limit.\n```bash\nkubectl set resources deployment/cart -n shop --limits=memory=256Mi\n```"
+
+static struct test_sim kube, llm;
+static char kubeconfig[512], audit[512];
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+	char tmp[4096];
+	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (n + r + 1 > cap) {
+			cap = (n + r + 1) * 2;
+			buf = realloc(buf, cap);
+		}
+		memcpy(buf + n, tmp, r);
+		n += r;
+	}
+	fclose(f);
+	if (buf)
+		buf[n] = 0;
+	return buf ? buf : strdup("");
+}
+
+static void setup(void)
+{
+	char bin[512], scen[512];
+	ck_assert_int_eq(test_sim_mkdir(&kube), 0);
+	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
+	test_src_path(scen, sizeof(scen), "tests/scenarios/demo-shop");
+	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", kube.dir);
+	snprintf(audit, sizeof(audit), "%s/audit.jsonl", kube.dir);
+	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kubeconfig,
+			"--audit-log", audit, NULL};
+	ck_assert_int_eq(test_sim_start(&kube, argv, 10000), 0);
+	ck_assert_int_eq(start_llmsim(&llm, "[{\"reply\": \"" "The root cause is OOMKilled: raise the memory limit.\\n```bash\\n"
+				  "kubectl set resources deployment/cart -n shop --limits=memory=256Mi\\n```\"}]"), 0);
+}
+
+static void teardown(void)
+{
+	test_sim_stop(&llm);
+	test_sim_stop(&kube);
+}
+
+static k8sa_agent *agent(const char *llm_url)
+{
+	k8sa_agent *a = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
+	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm_url ? llm_url : llm.url), K8SA_OK);
+	k8sa_agent_set_timeout(a, 20);
+	return a;
+}
+
+/* The last request llmsim received, parsed. */
+static json_object *last_record(void)
+{
+	char *all = slurp(llm.record);
+	ck_assert_ptr_nonnull(all);
+	char *last = NULL;
+	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n"))
+		last = line;
+	ck_assert_ptr_nonnull(last);
+	json_object *o = json_tokener_parse(last);
+	free(all);
+	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_msg(k8sa_agent_diagnose(a, "shop", "why is cart down?", 1, &x, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_int_eq(k8sa_answer_llm_status(x), K8SA_OK);
+	ck_assert_str_eq(k8sa_answer_text(x), REPLY);
+	ck_assert_int_ge(k8sa_answer_problem_count(x), 4);
+	/* The decisive facts reach the context; the planted Redis password does not. */
+	const char *ctx = k8sa_answer_context(x);
+	ck_assert_ptr_nonnull(strstr(ctx, "OOMKilled"));
+	ck_assert_ptr_nonnull(strstr(ctx, "64Mi"));
+	ck_assert_ptr_nonnull(strstr(ctx, "not found"));
+	ck_assert_ptr_null(strstr(k8sa_answer_messages_json(x), "hunter2"));
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_messages_json(x), "[REDACTED:"));
+	/* Root cause on top of the findings, and marked. */
+	json_object *f = json_tokener_parse(k8sa_answer_findings_json(x)), *arr, *first, *v;
+	ck_assert(json_object_object_get_ex(f, "findings", &arr));
+	first = json_object_array_get_idx(arr, 0);
+	ck_assert(json_object_object_get_ex(first, "root_cause", &v) && json_object_get_boolean(v));
+	json_object_put(f);
+	/* What llmsim received is exactly the answer's messages, with num_ctx set. */
+	json_object *rec = last_record(), *body, *opts, *numctx, *msgs;
+	ck_assert(json_object_object_get_ex(rec, "body", &body));
+	ck_assert(json_object_object_get_ex(body, "options", &opts));
+	ck_assert(json_object_object_get_ex(opts, "num_ctx", &numctx));
+	ck_assert_int_ge(json_object_get_int(numctx), 1024);
+	ck_assert(json_object_object_get_ex(body, "messages", &msgs));
+	json_object *ours = json_tokener_parse(k8sa_answer_messages_json(x));
+	ck_assert_int_eq(json_object_array_length(ours), json_object_array_length(msgs));
+	for (size_t i = 0; i < json_object_array_length(ours); i++) {
+		json_object *a1, *b1;
+		json_object_object_get_ex(json_object_array_get_idx(ours, i), "content", &a1);
+		json_object_object_get_ex(json_object_array_get_idx(msgs, i), "content", &b1);
+		ck_assert_str_eq(json_object_get_string(a1), json_object_get_string(b1));
+	}
+	json_object_put(ours);
+	json_object_put(rec);
+	/* The whole answer as JSON (the service's body). */
+	char *js = k8sa_answer_to_json(x);
+	json_object *o = json_tokener_parse(js), *ans;
+	ck_assert(json_object_object_get_ex(o, "answer", &ans));
+	ck_assert_str_eq(json_object_get_string(ans), REPLY);
+	ck_assert(json_object_object_get_ex(o, "context", &v));
+	ck_assert(json_object_object_get_ex(o, "timings", &v));
+	ck_assert(!json_object_object_get_ex(o, "llm_error", &v));
+	json_object_put(o);
+	k8sa_free(js);
+	k8sa_answer_free(x);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(no_model_still_gives_findings)
+{
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", test_free_port());
+	k8sa_agent *a = agent(url);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 1, &x, &e), K8SA_OK);
+	ck_assert_ptr_null(k8sa_answer_text(x));
+	ck_assert_int_eq(k8sa_answer_llm_status(x), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_llm_error(x), url));
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_json(x), "OOMKilled"));
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_text(x), "ROOT CAUSE"));
+	char *js = k8sa_answer_to_json(x);
+	json_object *o = json_tokener_parse(js), *v;
+	ck_assert(json_object_object_get_ex(o, "answer", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(o, "llm_error", &v));
+	json_object_put(o);
+	k8sa_free(js);
+	k8sa_answer_free(x);
+	/* ask has nothing to show without a model: the call fails with the cause. */
+	ck_assert_int_eq(k8sa_agent_ask(a, "what is a pod?", &x, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_null(x);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(streams_after_the_context_is_known)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer_stream *s = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_diagnose_start(a, "shop", "why?", &s, &e), K8SA_OK);
+	const k8sa_answer *x = k8sa_answer_stream_answer(s);
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "64Mi")); /* before any token */
+	ck_assert_ptr_null(k8sa_answer_text(x));
+	char got[1024] = "";
+	const char *c;
+	size_t n;
+	int chunks = 0;
+	while (k8sa_answer_stream_next(s, &c, &n, &e) == K8SA_OK && c) {
+		ck_assert_uint_lt(strlen(got) + n, sizeof(got));
+		strncat(got, c, n);
+		chunks++;
+	}
+	ck_assert_int_gt(chunks, 3);
+	ck_assert_str_eq(got, REPLY);
+	ck_assert_str_eq(k8sa_answer_text(x), REPLY);
+	/* Once over, next keeps saying so. */
+	ck_assert_int_eq(k8sa_answer_stream_next(s, &c, &n, &e), K8SA_OK);
+	ck_assert_ptr_null(c);
+	k8sa_answer_stream_free(s);
+
+	ck_assert_int_eq(k8sa_agent_ask_start(a, "what is a StatefulSet?", &s, &e), K8SA_OK);
+	while (k8sa_answer_stream_next(s, &c, &n, &e) == K8SA_OK && c)
+		;
+	ck_assert_str_eq(k8sa_answer_text(k8sa_answer_stream_answer(s)), REPLY);
+	ck_assert_ptr_null(k8sa_answer_context(k8sa_answer_stream_answer(s)));
+	k8sa_answer_stream_free(s);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(bad_namespaces_never_reach_the_api)
+{
+	static const char *const bad[] = {"../secrets", "a/b", "shop%2Fsecrets", "Shop", "-x", "x-", "",
+					  "a..b", "\xc3\xa9t\xc3\xa9",
+					  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	k8sa_agent *a = agent(NULL);
+	k8sa_error e = {0};
+	char *before = slurp(audit);
+	size_t before_len = before ? strlen(before) : 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(!k8sa_namespace_is_valid(bad[i]), "%s accepted", bad[i]);
+		if (!*bad[i])
+			continue; /* "" means the default namespace to diagnose */
+		k8sa_answer *x = NULL;
+		ck_assert_int_eq(k8sa_agent_diagnose(a, bad[i], NULL, 0, &x, &e), K8SA_E_INVALID_ARG);
+		ck_assert_ptr_null(x);
+	}
+	ck_assert(k8sa_namespace_is_valid("shop"));
+	ck_assert(k8sa_namespace_is_valid("a-1"));
+	char *after = slurp(audit);
+	ck_assert_uint_eq(after ? strlen(after) : 0, before_len); /* not one request */
+	free(before);
+	free(after);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(small_budget_cuts_but_keeps_root_cause)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 2048), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, 512), K8SA_OK);
+	ck_assert_msg(k8sa_agent_diagnose(a, "shop", NULL, 0, &x, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "OOMKilled"));
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "64Mi"));
+	json_object *d = json_tokener_parse(k8sa_answer_dropped_json(x));
+	ck_assert_int_gt(json_object_array_length(d), 0);
+	json_object_put(d);
+	json_object *t = json_tokener_parse(k8sa_answer_timings_json(x)), *v;
+	ck_assert(json_object_object_get_ex(t, "prompt_tokens_estimate", &v));
+	ck_assert_int_le(json_object_get_int(v), 2048 - 512);
+	json_object_put(t);
+	k8sa_answer_free(x);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(prompt_dir_overrides_the_system_prompt)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	char path[512];
+	ck_assert_int_eq(test_sim_write_file(&llm, "diagnose.md", "You are the shop's SRE bot.", path, sizeof(path)), 0);
+	ck_assert_int_eq(k8sa_agent_set_prompt_dir(a, llm.dir, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 0, &x, &e), K8SA_OK);
+	ck_assert_ptr_nonnull(strstr(k8sa_answer_messages_json(x), "shop's SRE bot"));
+	k8sa_answer_free(x);
+	ck_assert_int_eq(k8sa_agent_set_prompt_dir(a, "/nonexistent/prompts", &e), K8SA_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.message, "/nonexistent/prompts"));
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(audit_log_shows_only_reads)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 1, &x, NULL), K8SA_OK);
+	k8sa_answer_free(x);
+	k8sa_agent_free(a);
+	char *all = slurp(audit);
+	ck_assert_ptr_nonnull(all);
+	int lines = 0;
+	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
+		json_object *o = json_tokener_parse(line), *m, *p;
+		ck_assert_ptr_nonnull(o);
+		ck_assert(json_object_object_get_ex(o, "method", &m));
+		ck_assert(json_object_object_get_ex(o, "path", &p));
+		ck_assert_str_eq(json_object_get_string(m), "GET");
+		ck_assert_ptr_null(strstr(json_object_get_string(p), "secret"));
+		json_object_put(o);
+		lines++;
+	}
+	ck_assert_int_gt(lines, 15); /* every list and the logs of the crashed container */
+	free(all);
+}
+END_TEST
+
+int main(void)
+{
+	k8sa_global_init();
+	Suite *s = suite_create("agent");
+	TCase *tc = tcase_create("loops");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, diagnose_reaches_the_model_with_redacted_budgeted_evidence);
+	tcase_add_test(tc, no_model_still_gives_findings);
+	tcase_add_test(tc, streams_after_the_context_is_known);
+	tcase_add_test(tc, bad_namespaces_never_reach_the_api);
+	tcase_add_test(tc, small_budget_cuts_but_keeps_root_cause);
+	tcase_add_test(tc, prompt_dir_overrides_the_system_prompt);
+	tcase_add_test(tc, audit_log_shows_only_reads);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	k8sa_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
