@@ -147,7 +147,7 @@ static void k8sa_py_raise(k8sa_status code, int http_status, int retry_after, co
 /* The next chunk as bytes (a UTF-8 sequence may be split across chunks: the Python layer
  * decodes incrementally), None at the end of the answer. */
 %typemap(in, numinputs=0) (const char **chunk, size_t *len) (const char *ctemp = NULL, size_t cltemp = 0) {
-	$1 = &ctemp;
+	$1 = ($1_ltype)&ctemp;
 	$2 = &cltemp;
 }
 %typemap(argout) (const char **chunk, size_t *len) {

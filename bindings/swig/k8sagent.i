@@ -12,9 +12,7 @@
 
 %{
 #include <k8sagent/k8sagent.h>
-#ifndef K8SA_SWIG_NO_AGENT
 #include <k8sagent/agent.h>
-#endif
 %}
 
 /* The headers name a parameter `namespace`, a C++ keyword SWIG always reserves. Only the
@@ -36,11 +34,9 @@ K8SA_HANDLE(k8sa_redactor, k8sa_redactor_free)
 K8SA_HANDLE(k8sa_snapshot_opts, k8sa_snapshot_opts_free)
 K8SA_HANDLE(k8sa_snapshot, k8sa_snapshot_free)
 K8SA_HANDLE(k8sa_findings, k8sa_findings_free)
-#ifndef K8SA_SWIG_NO_AGENT
 K8SA_HANDLE(k8sa_agent, k8sa_agent_free)
 K8SA_HANDLE(k8sa_answer, k8sa_answer_free)
 K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
-#endif
 
 /* Constructors that return the handle (the others fill a K8SA_OUT_HANDLE out-parameter). */
 %newobject k8sa_kubeconfig_new;
@@ -61,11 +57,9 @@ K8SA_OUT_HANDLE(k8sa_kubeconfig)
 K8SA_OUT_HANDLE(k8sa_kube)
 K8SA_OUT_HANDLE(k8sa_snapshot)
 K8SA_OUT_HANDLE(k8sa_findings)
-#ifndef K8SA_SWIG_NO_AGENT
 K8SA_OUT_HANDLE(k8sa_agent)
 K8SA_OUT_HANDLE(k8sa_answer)
 K8SA_OUT_HANDLE(k8sa_answer_stream)
-#endif
 
 /* k8sa_answer_llm_status() reports a status as data, it does not fail. */
 K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
@@ -84,7 +78,4 @@ K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
 %include <k8sagent/redact.h>
 %include <k8sagent/snapshot.h>
 %include <k8sagent/analyze.h>
-/* -DK8SA_SWIG_NO_AGENT (SWIG and C) leaves the agent out while the library lacks it. */
-#ifndef K8SA_SWIG_NO_AGENT
 %include <k8sagent/agent.h>
-#endif

@@ -23,7 +23,7 @@ from kubesim import Kubesim  # noqa: E402,F401
 from llmsim import Llmsim, free_port  # noqa: E402,F401
 
 HAVE_AGENT = hasattr(k8sagent_c, "k8sa_agent_new")
-need_agent = unittest.skipUnless(HAVE_AGENT, "the library has no agent yet (agent.c)")
+need_agent = unittest.skipUnless(HAVE_AGENT, "the binding was built without the agent")
 
 
 def scenario(name):
