@@ -33,7 +33,7 @@ void *m_alloc(m_arena *a, size_t n)
 			return NULL;
 		c->size = size;
 		c->used = 0;
-		if (size > M_CHUNK / 4 && a->head) {
+		if (n > M_CHUNK / 4 && a->head) {
 			/* a big block gets its own chunk behind the current one, so the current
 			 * chunk's free space is not wasted */
 			c->next = a->head->next;
@@ -1320,8 +1320,11 @@ static int cmp_event_obj(const void *a, const void *b)
 	return c;
 }
 
-/* qsort() with a NULL base is undefined even for 0 elements (UBSan: empty lists) */
-#define SORT(vec, fn) ((vec).n > 1 ? qsort((vec).v, (vec).n, sizeof(*(vec).v), fn) : (void)0)
+#define SORT(vec, fn)                                                                            \
+	do {                                                                                     \
+		if ((vec).n > 1)                                                                 \
+			qsort((vec).v, (vec).n, sizeof(*(vec).v), fn);                           \
+	} while (0)
 
 k8sa_status m_model_finish(m_model *m)
 {

@@ -73,7 +73,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		/* total failure: report the first request's own error (all alike, typically) */
 		if (err) {
 			*err = first_bad->err;
-			k8sa_error_prefix(err, "snapshot: every request failed; %s", k8sa_snap_resource_name(first_bad->resource));
+			k8sa_error_prefix(err, "snapshot: every request failed; %s: ", k8sa_snap_resource_name(first_bad->resource));
 		}
 		st = first_bad->status;
 		k8sa_snapshot_free(s);

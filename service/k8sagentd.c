@@ -297,7 +297,7 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			break;
 		case O_MAX_LLM:
-			if (parse_int("--max-llm", optarg, 1, 1024, &n))
+			if (parse_int("--max-llm", optarg, 1, 100000, &n))
 				return -1;
 			kd_cfg.max_llm = (int)n;
 			break;
@@ -358,14 +358,14 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "k8sagentd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (kd_cfg.default_ns && KD_AGENT_BUILT && !k8sa_namespace_is_valid(kd_cfg.default_ns)) {
+	if (kd_cfg.default_ns && !k8sa_namespace_is_valid(kd_cfg.default_ns)) {
 		fprintf(stderr, "k8sagentd: --namespace: not a valid namespace name: '%s'\n", kd_cfg.default_ns);
 		return -1;
 	}
 	if ((e = getenv("K8SA_NAMESPACES")) && *e) {
 		kd_cfg.allow_ns = split_list(e);
 		for (char **p = kd_cfg.allow_ns; p && *p; p++)
-			if (KD_AGENT_BUILT && !k8sa_namespace_is_valid(*p)) {
+			if (!k8sa_namespace_is_valid(*p)) {
 				fprintf(stderr, "k8sagentd: K8SA_NAMESPACES: not a valid namespace name: '%s'\n", *p);
 				return -1;
 			}

@@ -13,37 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Interim (until libk8sagent/agent.c is on main): the agent API is referenced weakly, so the
- * service links without it and the routes that need it answer 503. KD_AGENT_BUILT says
- * whether the library has it. */
-#pragma weak k8sa_agent_new
-#pragma weak k8sa_agent_free
-#pragma weak k8sa_agent_set_kubeconfig
-#pragma weak k8sa_agent_set_llm_url
-#pragma weak k8sa_agent_set_backend
-#pragma weak k8sa_agent_set_model
-#pragma weak k8sa_agent_set_api_key
-#pragma weak k8sa_agent_set_context_tokens
-#pragma weak k8sa_agent_set_timeout
-#pragma weak k8sa_agent_set_prompt_dir
-#pragma weak k8sa_namespace_is_valid
-#pragma weak k8sa_agent_diagnose
-#pragma weak k8sa_agent_diagnose_start
-#pragma weak k8sa_agent_ask_start
-#pragma weak k8sa_answer_stream_next
-#pragma weak k8sa_answer_stream_answer
-#pragma weak k8sa_answer_stream_cancel
-#pragma weak k8sa_answer_stream_free
-#pragma weak k8sa_answer_free
-#pragma weak k8sa_answer_text
-#pragma weak k8sa_answer_llm_status
-#pragma weak k8sa_answer_findings_json
-#pragma weak k8sa_answer_messages_json
-#pragma weak k8sa_answer_gaps_json
-#pragma weak k8sa_answer_timings_json
-#pragma weak k8sa_answer_to_json
-#define KD_AGENT_BUILT (k8sa_agent_new != NULL && k8sa_namespace_is_valid != NULL)
-
 /* ---- configuration (k8sagentd.c) ---------------------------------------------------------- */
 typedef struct kd_config {
 	char *listen_addr;        /* "0.0.0.0" */

@@ -5,14 +5,7 @@
 #include "k8sagentd.h"
 
 #include <k8sagent/kube.h>
-#if __has_include(<k8sagent/llm.h>)
 #include <k8sagent/llm.h>
-#define KD_HAVE_LLM 1
-#else
-/* Interim: the LLM client is not on main yet; probes and /models report it. */
-#define KD_HAVE_LLM 0
-typedef struct k8sa_llm k8sa_llm;
-#endif
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +53,6 @@ int kd_backend_init(void)
 		k8sa_kube_set_timeout_ms(kube, 2000, 5000);
 	}
 
-#if KD_HAVE_LLM
 	if (k8sa_llm_new(&llm, &err) != K8SA_OK ||
 	    k8sa_llm_set_url(llm, kd_cfg.llm_url, &err) != K8SA_OK ||
 	    k8sa_llm_set_backend_name(llm, kd_cfg.backend, &err) != K8SA_OK ||
@@ -76,13 +68,6 @@ int kd_backend_init(void)
 	kd_cfg.llm_url = strdup(k8sa_llm_get_url(llm));
 	if (!kd_cfg.model)
 		kd_cfg.model = strdup(k8sa_llm_get_model(llm));
-#endif
-	if (!kd_cfg.model)
-		kd_cfg.model = strdup("mistral");
-	if (!KD_AGENT_BUILT) {
-		kd_log(KD_LOG_WARN, "this libk8sagent has no agent yet: /ask, /diagnose and /api/findings answer 503");
-		return 0;
-	}
 
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
 	k8sa_agent *a = kd_agent_acquire(&err);
@@ -101,9 +86,7 @@ void kd_backend_cleanup(void)
 	pool_n = 0;
 	k8sa_kube_free(kube);
 	kube = NULL;
-#if KD_HAVE_LLM
 	k8sa_llm_free(llm);
-#endif
 	llm = NULL;
 	k8sa_kubeconfig_free(kcfg);
 	kcfg = NULL;
@@ -126,11 +109,6 @@ const char *kd_default_namespace(void)
 static k8sa_agent *agent_new(k8sa_error *err)
 {
 	k8sa_agent *a = NULL;
-	if (!KD_AGENT_BUILT) {
-		err->code = K8SA_E_UNSUPPORTED;
-		snprintf(err->message, sizeof err->message, "this libk8sagent has no agent yet");
-		return NULL;
-	}
 	if (k8sa_agent_new(&a, err) != K8SA_OK)
 		return NULL;
 	if ((kcfg && k8sa_agent_set_kubeconfig(a, kcfg, err) != K8SA_OK) ||
@@ -217,17 +195,12 @@ static int kube_check(char *why, size_t whylen)
 
 static int llm_check(char *why, size_t whylen)
 {
-#if !KD_HAVE_LLM
-	snprintf(why, whylen, "this libk8sagent has no LLM client yet");
-	return 0;
-#else
 	k8sa_error err = {0};
 	if (k8sa_llm_check_model(llm, &err) != K8SA_OK) {
 		snprintf(why, whylen, "%s", err.message);
 		return 0;
 	}
 	return 1;
-#endif
 }
 
 int kd_probe_kube(char *why, size_t whylen) { return run_probe(&kube_probe, kube_check, why, whylen); }
@@ -265,16 +238,10 @@ char *kd_namespaces_json(k8sa_error *err)
 
 char *kd_models_json(k8sa_error *err)
 {
-#if !KD_HAVE_LLM
-	err->code = K8SA_E_UNSUPPORTED;
-	snprintf(err->message, sizeof err->message, "this libk8sagent has no LLM client yet");
-	return NULL;
-#else
 	char *json = NULL;
 	if (k8sa_llm_list_models(llm, &json, err) != K8SA_OK)
 		return NULL;
 	char *out = strdup(json);
 	k8sa_free(json);
 	return out;
-#endif
 }

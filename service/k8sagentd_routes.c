@@ -136,8 +136,6 @@ static enum MHD_Result send_agent_error(struct MHD_Connection *c, kd_req *req, k
 static enum MHD_Result check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns, int *ok)
 {
 	*ok = 0;
-	if (!KD_AGENT_BUILT)
-		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
 	if (!k8sa_namespace_is_valid(ns))
 		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label "
 				     "(lower-case letters, digits and '-', at most 63 characters)");
@@ -282,7 +280,12 @@ static json_object *parse_or_null(const char *s)
 
 static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 {
-	const char *ns = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "namespace");
+	const char *ns = NULL;
+	size_t nslen = 0;
+	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "namespace", 9, &ns, &nslen) != MHD_YES)
+		ns = NULL;
+	if (ns && strlen(ns) != nslen) /* "%00" inside: the C string would hide the rest */
+		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label");
 	if (!ns)
 		ns = kd_default_namespace();
 	int ok;
@@ -435,6 +438,9 @@ static enum MHD_Result send_answer_json(struct MHD_Connection *c, kd_req *req, i
 	if (!o)
 		return kd_send_error(c, req, 500, "internal error: unreadable answer");
 	json_object_object_add(o, "cached", json_object_new_boolean(cached));
+	/* The original API always had "context" (null for ask): clients index it. */
+	if (!json_object_object_get_ex(o, "context", NULL))
+		json_object_object_add(o, "context", NULL);
 	return send_json_obj(c, req, status, o);
 }
 
@@ -449,10 +455,7 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	}
 	if (b.question)
 		req->log_question = strdup(b.question);
-	if (!KD_AGENT_BUILT) {
-		json_object_put(b.root);
-		return kd_send_error(c, req, 503, "this libk8sagent has no agent yet");
-	}
+
 	int stream = b.stream || wants_sse(c);
 	const char *ns = b.ns ? b.ns : kd_default_namespace();
 	enum MHD_Result ret;

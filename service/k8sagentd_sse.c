@@ -352,7 +352,9 @@ static int sse_step(kd_sse *s)
 		kd_metrics_answer(a);
 		if (st == K8SA_E_CANCELLED)
 			return -1; /* the client left (or shutdown): nobody to tell */
-		if (st != K8SA_OK) {
+		/* A diagnosis ends with its findings even when the model failed: `done` carries the
+		 * (partial or null) answer and llm_error, as the blocking form does. */
+		if (st != K8SA_OK && !s->diagnose) {
 			json_object *o = json_object_new_object();
 			json_object_object_add(o, "error", json_object_new_string(err.message[0] ? err.message : k8sa_strerror(st)));
 			json_object_object_add(o, "code", json_object_new_int(502));

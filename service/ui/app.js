@@ -67,9 +67,8 @@ function renderMarkdown(target, src) {
       while (i < lines.length && !lines[i].trim().startsWith(marker)) body.push(lines[i++]);
       i++; // closing fence (or end of a still-streaming block)
       const pre = el("pre");
-      const code = el("code", lang ? "lang-" + lang : null, body.join("\n"));
-      pre.appendChild(code);
       if (lang) pre.appendChild(el("span", "lang", lang));
+      pre.appendChild(el("code", lang ? "lang-" + lang : null, body.join("\n")));
       target.appendChild(pre);
       continue;
     }
@@ -183,8 +182,9 @@ async function send(question) {
   const answerHead = el("div", "section-head", "Answer");
   answerHead.hidden = true;
   const answer = el("div", "answer");
+  const notes = el("div"); // apart from `answer`, which is re-rendered as tokens arrive
   const meta = el("div", "meta");
-  card.append(findingsBox, answerHead, answer, meta);
+  card.append(findingsBox, answerHead, answer, notes, meta);
   a.scrollIntoView({ block: "end" });
 
   const req = { question: question, stream: true };
@@ -227,20 +227,21 @@ async function send(question) {
         status.remove();
         if (d.answer == null && !text) {
           answerHead.hidden = true;
-          answer.appendChild(el("div", "note", "No model answer" + (d.llm_error ? ": " + d.llm_error : "") +
+          notes.appendChild(el("div", "note", "No model answer" + (d.llm_error ? ": " + d.llm_error : "") +
             ". The findings above come from the deterministic analyzers."));
         }
+        else if (d.llm_error) notes.appendChild(el("div", "error", "The answer was cut: " + d.llm_error));
         meta.textContent = metaLine(d);
       } else if (ev.event === "error") {
         ended = true;
         status.remove();
-        answer.appendChild(el("div", "error", "Error: " + (d.error || "the stream failed")));
+        notes.appendChild(el("div", "error", "Error: " + (d.error || "the stream failed")));
       }
     }
-    if (!ended) answer.appendChild(el("div", "error", "The answer was cut off."));
+    if (!ended) notes.appendChild(el("div", "error", "The answer was cut off."));
   } catch (e) {
     status.remove();
-    answer.appendChild(el("div", "error", "Error: " + e.message));
+    notes.appendChild(el("div", "error", "Error: " + e.message));
   } finally {
     answer.classList.remove("streaming");
     if (text) renderMarkdown(answer, text);

@@ -134,7 +134,7 @@ class K8sagentd:
                 return r.status, r.read(), []
             events, event, data = [], None, []
             while True:
-                line = r.fp.readline()
+                line = r.readline()  # de-chunked; b"" at the end of the body
                 if not line:
                     break
                 line = line.decode().rstrip("\n")
