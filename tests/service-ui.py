@@ -55,11 +55,11 @@ def main():
     llmsim = os.path.join(TOP, "tests", "llmsim", "llmsim")
     if not os.access(llmsim, os.X_OK):
         skip("llmsim not built")
-    # Screenshots: tests/ui.png and tests/ui-phone.png in the build tree (CLEANFILES), or
-    # K8SA_UI_SCREENSHOT_DIR=docs to refresh the committed docs/ui.png.
-    out = os.environ.get("K8SA_UI_SCREENSHOT_DIR") or os.path.join(TOP, "tests")
-    os.makedirs(out, exist_ok=True)
+    # Screenshots go to a temp dir removed afterwards, or to K8SA_UI_SCREENSHOT_DIR
+    # (K8SA_UI_SCREENSHOT_DIR=$PWD/docs refreshes the committed docs/ui.png, docs/ui-phone.png).
     tmp = tempfile.mkdtemp(prefix="svc-ui.")
+    out = os.environ.get("K8SA_UI_SCREENSHOT_DIR") or tmp
+    os.makedirs(out, exist_ok=True)
     try:
         mods = node_modules(tmp)
         script = os.path.join(tmp, "script.json")
