@@ -46,9 +46,11 @@ k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *agent, const k8sa_kubeconfig *
 /** Load one by the documented precedence (k8sa_kubeconfig_load_default()); both may be NULL. */
 k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *agent, const char *path, const char *context,
 				       k8sa_error *err);
+/** LLM server base URL, e.g. http://127.0.0.1:11434 (copied). */
 k8sa_status k8sa_agent_set_llm_url(k8sa_agent *agent, const char *url);
 /** "ollama" or "openai" (any OpenAI-compatible server). */
 k8sa_status k8sa_agent_set_backend(k8sa_agent *agent, const char *backend, k8sa_error *err);
+/** Model name, e.g. "mistral" (copied). */
 k8sa_status k8sa_agent_set_model(k8sa_agent *agent, const char *model);
 /** Bearer key for OpenAI-compatible servers (NULL: none). */
 k8sa_status k8sa_agent_set_api_key(k8sa_agent *agent, const char *key);
@@ -111,6 +113,7 @@ void k8sa_answer_stream_free(k8sa_answer_stream *s);
 
 /** @name Answers (borrowed strings live as long as the answer; NULL when absent) */
 /**@{*/
+/** Free an answer and every string borrowed from it. NULL is a no-op. */
 void k8sa_answer_free(k8sa_answer *a);
 /** The model's answer text; NULL when no model answered. */
 const char *k8sa_answer_text(const k8sa_answer *a);

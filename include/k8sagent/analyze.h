@@ -71,19 +71,31 @@ size_t k8sa_findings_problem_count(const k8sa_findings *f);
 /** @name Per-finding getters: index < count; strings are borrowed, valid until the free.
  *  Out-of-range indices give NULL / 0. */
 /**@{*/
+/** Code of finding @p i ("OOMKilled"...; see docs/finding-codes.md). */
 const char *k8sa_finding_code(const k8sa_findings *f, size_t i);
+/** Severity of finding @p i. */
 k8sa_severity k8sa_finding_severity(const k8sa_findings *f, size_t i);
+/** Kind of the object ("Pod", "Deployment", "Node"...). */
 const char *k8sa_finding_kind(const k8sa_findings *f, size_t i);
 const char *k8sa_finding_namespace(const k8sa_findings *f, size_t i); /**< "" for cluster-scoped */
+/** Name of the object (for a group of pods: the first member). */
 const char *k8sa_finding_name(const k8sa_findings *f, size_t i);
 const char *k8sa_finding_container(const k8sa_findings *f, size_t i); /**< "" when none */
+/** One-line human summary. */
 const char *k8sa_finding_summary(const k8sa_findings *f, size_t i);
+/** Non-zero when the finding is the root cause of its causal group. */
 int k8sa_finding_root_cause(const k8sa_findings *f, size_t i);
+/** Number of evidence lines of finding @p i. */
 size_t k8sa_finding_evidence_count(const k8sa_findings *f, size_t i);
+/** Evidence line @p j of finding @p i. */
 const char *k8sa_finding_evidence(const k8sa_findings *f, size_t i, size_t j);
+/** Number of suggested commands of finding @p i. */
 size_t k8sa_finding_command_count(const k8sa_findings *f, size_t i);
+/** Suggested (read-only) command @p j of finding @p i. */
 const char *k8sa_finding_command(const k8sa_findings *f, size_t i, size_t j);
+/** Number of member objects (pods of one owner failing alike). */
 size_t k8sa_finding_member_count(const k8sa_findings *f, size_t i);
+/** Member @p j of finding @p i. */
 const char *k8sa_finding_member(const k8sa_findings *f, size_t i, size_t j);
 /**@}*/
 

@@ -70,25 +70,35 @@ k8sa_status k8sa_kubeconfig_load_default(k8sa_kubeconfig **out, const char *path
 
 /** @name Explicit settings (each copies its string; NULL clears the setting) */
 /**@{*/
+/** API server URL, e.g. https://10.0.0.1:6443. */
 k8sa_status k8sa_kubeconfig_set_server(k8sa_kubeconfig *cfg, const char *url);
+/** Bearer token. */
 k8sa_status k8sa_kubeconfig_set_token(k8sa_kubeconfig *cfg, const char *token);
 /** A token file, re-read as it changes (projected tokens rotate). */
 k8sa_status k8sa_kubeconfig_set_token_file(k8sa_kubeconfig *cfg, const char *path);
+/** CA bundle file (PEM) that verifies the server. */
 k8sa_status k8sa_kubeconfig_set_ca_file(k8sa_kubeconfig *cfg, const char *path);
 /** PEM text of the CA bundle (not base64). */
 k8sa_status k8sa_kubeconfig_set_ca_pem(k8sa_kubeconfig *cfg, const char *pem);
+/** Client certificate file (PEM) for mutual TLS. */
 k8sa_status k8sa_kubeconfig_set_client_cert_file(k8sa_kubeconfig *cfg, const char *path);
+/** Client private key file (PEM) for mutual TLS. */
 k8sa_status k8sa_kubeconfig_set_client_key_file(k8sa_kubeconfig *cfg, const char *path);
+/** Client certificate as PEM text. */
 k8sa_status k8sa_kubeconfig_set_client_cert_pem(k8sa_kubeconfig *cfg, const char *pem);
+/** Client private key as PEM text. */
 k8sa_status k8sa_kubeconfig_set_client_key_pem(k8sa_kubeconfig *cfg, const char *pem);
+/** Name to verify in the server certificate instead of the URL's host. */
 k8sa_status k8sa_kubeconfig_set_tls_server_name(k8sa_kubeconfig *cfg, const char *name);
 /** Skip TLS verification. Honoured, but the client warns on stderr each time it connects. */
 k8sa_status k8sa_kubeconfig_set_insecure_skip_tls_verify(k8sa_kubeconfig *cfg, int insecure);
+/** Default namespace. */
 k8sa_status k8sa_kubeconfig_set_namespace(k8sa_kubeconfig *cfg, const char *ns);
 /**@}*/
 
 /** @name Read back (borrowed strings, valid until the next change or free; may be NULL) */
 /**@{*/
+/** API server URL, or NULL when none is set. */
 const char *k8sa_kubeconfig_server(const k8sa_kubeconfig *cfg);
 /** Default namespace: the context's, the in-cluster pod's, or "default". Never NULL. */
 const char *k8sa_kubeconfig_namespace(const k8sa_kubeconfig *cfg);
@@ -96,6 +106,7 @@ const char *k8sa_kubeconfig_namespace(const k8sa_kubeconfig *cfg);
 const char *k8sa_kubeconfig_context(const k8sa_kubeconfig *cfg);
 /** Where the configuration came from: "in-cluster", "explicit" or the kubeconfig path. */
 const char *k8sa_kubeconfig_source(const k8sa_kubeconfig *cfg);
+/** Non-zero when TLS verification is disabled. */
 int k8sa_kubeconfig_insecure_skip_tls_verify(const k8sa_kubeconfig *cfg);
 /**@}*/
 

@@ -67,6 +67,7 @@ typedef enum k8sa_section_kind {
 
 /** Default budget: a model context of 8192 tokens with 1024 kept for the answer. */
 #define K8SA_PROMPT_DEFAULT_CONTEXT 8192
+/** Tokens of the default budget kept for the answer. */
 #define K8SA_PROMPT_DEFAULT_ANSWER 1024
 
 /** Conservative token estimate of a NUL-terminated text: ceil(bytes / 3). NULL -> 0. */
