@@ -1496,6 +1496,8 @@ m_workload *m_find_workload(m_model *m, m_wl_kind k, const char *ns, const char 
 		else
 			hi = mid;
 	}
+	if (lo == start)
+		return NULL; /* also keeps NULL + 0 (undefined) away when there are no workloads */
 	return (m_workload *)find_meta(m->workloads.v + start, lo - start, sizeof(m_workload),
 				       offsetof(m_workload, meta), ns, name);
 }

@@ -372,10 +372,16 @@ K8SA_EXPORT k8sa_status k8sa_prompt_add_item(k8sa_prompt *p, const char *text, k
 	char *r = k8sa_redactor_apply(p->red, text, len, &olen);
 	if (!r)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-	if (s->untrusted) /* the data must not be able to close its fence */
+	if (s->untrusted) { /* the data must not be able to close its fence */
 		for (char *c = r; *c; c++)
 			if (*c == '`')
 				*c = '\'';
+	} else { /* trusted items quote cluster text too (reasons, images): no fence of their own */
+		for (char *c = r; *c; c++)
+			if (c[0] == '`' && c[1] == '`' && c[2] == '`')
+				while (*c == '`')
+					*c++ = '\'';
+	}
 	s->items[s->nitems++] = (item){r, olen};
 	clear_built(p);
 	return K8SA_OK;

@@ -155,7 +155,8 @@ void a_root_causes(a_ctx *c)
 	f->gkeys = NULL;
 	f->gidx = NULL;
 	f->gcap = f->gn = 0;
-	qsort(f->v, n, sizeof(*f->v), cmp_order);
+	if (n > 1) /* a NULL base is undefined even for 0 elements */
+		qsort(f->v, n, sizeof(*f->v), cmp_order);
 	/* cause/group indices are stale after the sort: clear them so nobody trusts them */
 	for (size_t i = 0; i < n; i++)
 		f->v[i].cause = f->v[i].group = 0;

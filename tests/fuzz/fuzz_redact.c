@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz: pod log text (any bytes, NUL included) through redaction: the built-in rules, a
+ * redactor with the caller's literal, key and pattern, env values, and the log tail bound.
+ * Invariants: the output is NUL-terminated at its length, the known literal never survives,
+ * and a planted AWS key never survives. */
+#include "internal.h"
+#include "snapshot_internal.h"
+#include <k8sagent/redact.h>
+#include "fuzz.h"
+
+#include <string.h>
+
+static k8sa_redactor *red;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	size_t out_len = 0;
+	char *out = k8sa_redact(text, size, &out_len);
+	FUZZ_ASSERT(out != NULL);
+	FUZZ_ASSERT(out[out_len] == '\0');
+	k8sa_free(out);
+
+	if (!red) {
+		red = k8sa_redactor_new();
+		FUZZ_ASSERT(red != NULL);
+		FUZZ_ASSERT(k8sa_redactor_add_literal(red, "hunter2-literal", NULL) == K8SA_OK);
+		FUZZ_ASSERT(k8sa_redactor_add_key(red, "pin", NULL) == K8SA_OK);
+		FUZZ_ASSERT(k8sa_redactor_add_regex(red, "tok_[0-9]{6}", NULL) == K8SA_OK);
+	}
+	/* the input with a known secret planted in the middle of it */
+	static const char plant[] = " hunter2-literal AKIAIOSFODNN7EXAMPLE ";
+	size_t half = size / 2, n = size + sizeof(plant) - 1;
+	char *buf = malloc(n + 1);
+	FUZZ_ASSERT(buf != NULL);
+	memcpy(buf, text, half);
+	memcpy(buf + half, plant, sizeof(plant) - 1);
+	memcpy(buf + half + sizeof(plant) - 1, text + half, size - half);
+	buf[n] = '\0';
+	out = k8sa_redactor_apply(red, buf, n, &out_len);
+	FUZZ_ASSERT(out != NULL);
+	FUZZ_ASSERT(out[out_len] == '\0');
+	FUZZ_ASSERT(memmem(out, out_len, "hunter2-literal", 15) == NULL);
+	/* (only the planted key is checked: inside a longer word a key id is not one) */
+	if (!memmem(text, size, "AKIA", 4))
+		FUZZ_ASSERT(memmem(out, out_len, "AKIAIOSFODNN7EXAMPLE", 20) == NULL);
+	k8sa_free(out);
+
+	/* env: the first line is the name, the rest the value */
+	char *nl = memchr(buf, '\n', n);
+	if (nl) {
+		*nl = '\0';
+		char *v = k8sa_redactor_env_value(red, buf, nl + 1);
+		k8sa_free(v);
+		(void)k8sa_env_name_is_secret(buf);
+		*nl = '\n';
+	}
+	/* the snapshot's log tail bound on the same bytes */
+	int cut = 0;
+	size_t kept = k8sa_log_tail(buf, n, size % 7, (long)(size % 300), &cut);
+	FUZZ_ASSERT(kept <= n);
+	free(buf);
+	char *cj = k8sa_redactor_counts_json(red);
+	k8sa_free(cj);
+	return 0;
+}
