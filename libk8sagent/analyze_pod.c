@@ -541,6 +541,9 @@ static void check_pod(a_ctx *c, const m_pod *p)
 					  (long long)((c->now - p->meta.deleted) / 60));
 				a_evidence(c, f, "metadata.deletionTimestamp: %s", t);
 				a_evidence(c, f, "terminationGracePeriodSeconds: %lld", (long long)grace);
+				for (unsigned i = 0; i < p->meta.nfinalizers; i++)
+					a_evidence(c, f, "metadata.finalizers: %s (deletion waits until its controller removes it)",
+						   p->meta.finalizers[i]);
 				if (p->node) {
 					const m_node *n = m_find_node(c->m, p->node);
 					const m_cond *r = n ? m_cond_find(n->conds, n->nconds, "Ready") : NULL;

@@ -370,6 +370,19 @@ static k8sa_status red_meta(m_model *m, json_object *item, m_meta *meta)
 		}
 		meta->nowners = (unsigned)n;
 	}
+	json_object *fin = jo(md, "finalizers");
+	n = jlen(fin);
+	if (n > 8)
+		n = 8;
+	if (n) {
+		meta->finalizers = m_alloc(&m->arena, n * sizeof(*meta->finalizers));
+		NOMEM_IF(!meta->finalizers);
+		for (size_t i = 0; i < n; i++) {
+			json_object *v = json_object_array_get_idx(fin, i);
+			if (json_object_is_type(v, json_type_string))
+				meta->finalizers[meta->nfinalizers++] = IN(m, json_object_get_string(v));
+		}
+	}
 	return K8SA_OK;
 }
 

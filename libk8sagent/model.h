@@ -49,6 +49,7 @@ typedef struct m_meta {
 	int64_t deletion_grace;              /* metadata.deletionGracePeriodSeconds, -1 absent */
 	m_kv *labels; unsigned nlabels;      /* bounded: M_MAX_LABELS */
 	m_owner *owners; unsigned nowners;
+	const char **finalizers; unsigned nfinalizers; /* bounded: what blocks a deletion */
 } m_meta;
 
 #define M_MAX_LABELS 16
