@@ -1339,6 +1339,50 @@ static int cmp_event_obj(const void *a, const void *b)
 			qsort((vec).v, (vec).n, sizeof(*(vec).v), fn);                           \
 	} while (0)
 
+void m_model_drop(m_model *m, k8sa_resource res)
+{
+	if ((unsigned)res >= K8SA_RES_COUNT)
+		return;
+	m->seen[res] = 0; /* strings and arrays stay in the arena until the model is freed */
+	int wk = -1;
+	switch (res) {
+	case K8SA_RES_NAMESPACES: m->namespaces.n = 0; break;
+	case K8SA_RES_NODES: m->nodes.n = 0; break;
+	case K8SA_RES_PODS:
+		m->pods.n = 0;
+		m->nhealthy = 0;
+		m->pods_omitted = 0;
+		break;
+	case K8SA_RES_EVENTS:
+		m->events.n = 0;
+		if (m->ev_tab)
+			memset(m->ev_tab, 0, m->ev_tab_cap * sizeof(*m->ev_tab));
+		m->events_omitted = m->events_merged = 0;
+		break;
+	case K8SA_RES_DEPLOYMENTS: wk = M_WL_DEPLOYMENT; break;
+	case K8SA_RES_REPLICASETS: wk = M_WL_REPLICASET; break;
+	case K8SA_RES_STATEFULSETS: wk = M_WL_STATEFULSET; break;
+	case K8SA_RES_DAEMONSETS: wk = M_WL_DAEMONSET; break;
+	case K8SA_RES_JOBS: m->jobs.n = 0; break;
+	case K8SA_RES_CRONJOBS: m->cronjobs.n = 0; break;
+	case K8SA_RES_SERVICES: m->services.n = 0; break;
+	case K8SA_RES_ENDPOINTS: m->endpoints.n = 0; break;
+	case K8SA_RES_PVCS: m->pvcs.n = 0; break;
+	case K8SA_RES_CONFIGMAPS: m->configmaps.n = 0; break;
+	case K8SA_RES_INGRESSES: m->ingresses.n = 0; break;
+	case K8SA_RES_HPAS: m->hpas.n = 0; break;
+	case K8SA_RES_RESOURCEQUOTAS: m->quotas.n = 0; break;
+	case K8SA_RES_PERSISTENTVOLUMES: m->pvs.n = 0; break;
+	}
+	if (wk >= 0) { /* the four workload kinds share one array */
+		size_t j = 0;
+		for (size_t i = 0; i < m->workloads.n; i++)
+			if ((int)m->workloads.v[i].wkind != wk)
+				m->workloads.v[j++] = m->workloads.v[i];
+		m->workloads.n = j;
+	}
+}
+
 k8sa_status m_model_finish(m_model *m)
 {
 	if (m->max_events) {

@@ -287,6 +287,10 @@ void m_model_free(m_model *m);
  * malformed items (not an object, no name) are skipped with K8SA_OK. */
 k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item);
 
+/* Forget every item of `res` reduced so far (its list restarts from scratch after 410
+ * Expired and delivers them again). Call before logs are attached. */
+void m_model_drop(m_model *m, k8sa_resource res);
+
 /* After all items arrived: apply the event bound (newest first), sort lists for stable output. */
 k8sa_status m_model_finish(m_model *m);
 

@@ -377,10 +377,13 @@ K8SA_EXPORT k8sa_status k8sa_prompt_add_item(k8sa_prompt *p, const char *text, k
 			if (*c == '`')
 				*c = '\'';
 	} else { /* trusted items quote cluster text too (reasons, images): no fence of their own */
-		for (char *c = r; *c; c++)
+		for (char *c = r; *c;) {
 			if (c[0] == '`' && c[1] == '`' && c[2] == '`')
 				while (*c == '`')
 					*c++ = '\'';
+			else
+				c++;
+		}
 	}
 	s->items[s->nitems++] = (item){r, olen};
 	clear_built(p);

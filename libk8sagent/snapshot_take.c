@@ -23,6 +23,13 @@ static k8sa_status on_item(void *ud, json_object *item)
 	return m_model_add(&c->snap->m, c->res, item);
 }
 
+/* A list restarted after 410 Expired delivers its items again: forget the first copies. */
+static void on_restart(void *ud)
+{
+	item_ctx *c = ud;
+	m_model_drop(&c->snap->m, c->res);
+}
+
 K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, const k8sa_snapshot_opts *opts,
 					   k8sa_snapshot **out, k8sa_error *err)
 {
@@ -45,6 +52,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		reqs[i].ns = i < K8SA_SNAP_NNS ? ns : NULL;
 		reqs[i].on_item = on_item;
 		reqs[i].ud = &ctx[i];
+		reqs[i].on_restart = on_restart;
 	}
 	k8sa_status st = k8sa_kube_run(kube, reqs, K8SA_SNAP_NNS + K8SA_SNAP_NCS, err);
 	if (st) {

@@ -788,6 +788,10 @@ def check_runtime_libs():
         except OSError:
             pass
     tools = all(shutil.which(t) for t in ("readelf", "ldd", "dpkg-query", "dpkg"))
+    if os.environ.get("K8SA_SANITIZERS") == "1":  # libasan/libubsan are the build's, not the image's
+        skipped.append("runtime libraries (sanitizer build)")
+        print("SKIP (part): runtime-library check does not apply to a sanitizer build")
+        return
     if not bins or not tools:
         skipped.append("runtime libraries (no built binaries or no readelf/dpkg)")
         print("SKIP (part): runtime-library check needs the build tree's binaries, readelf and dpkg")
