@@ -117,6 +117,19 @@ static void describe_container(k8sa_tbuf *t, const m_pod *p, const m_cstatus *cs
 	}
 }
 
+/* Add one fact, opening the facts section on the first one (no section without facts). */
+static k8sa_status add_fact(k8sa_prompt *p, int *opened, const char *text, k8sa_error *err)
+{
+	if (!*opened) {
+		k8sa_status st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
+							 NULL, 0, err);
+		if (st != K8SA_OK)
+			return st;
+		*opened = 1;
+	}
+	return k8sa_prompt_add_item(p, text, err);
+}
+
 /* Facts: one item per unhealthy pod, one per workload short of replicas. */
 static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 {
@@ -156,14 +169,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 			}
 		if (t.oom)
 			break;
-		if (!opened) {
-			st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
-						     NULL, 0, err);
-			opened = 1;
-			if (st != K8SA_OK)
-				break;
-		}
-		st = k8sa_prompt_add_item(p, tb_str(&t), err);
+		st = add_fact(p, &opened, tb_str(&t), err);
 	}
 	static const char *const wl_kind[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
 	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK; i++) {
@@ -182,14 +188,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 					  w->conds[c].reason ? w->conds[c].reason : "");
 		if (t.oom)
 			break;
-		if (!opened) {
-			st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
-						     NULL, 0, err);
-			opened = 1;
-			if (st != K8SA_OK)
-				break;
-		}
-		st = k8sa_prompt_add_item(p, tb_str(&t), err);
+		st = add_fact(p, &opened, tb_str(&t), err);
 	}
 	if (t.oom && st == K8SA_OK)
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the facts context");
