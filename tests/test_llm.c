@@ -1013,9 +1013,10 @@ START_TEST(cancel_from_another_thread)
 		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
 		struct canceller c = {s, 200};
 		pthread_t t;
+		/* t0 before the thread starts: its 200 ms may begin before this thread runs again. */
+		double t0 = llm_now_ms();
 		pthread_create(&t, NULL, cancel_later, &c);
 		const char *chunk = NULL;
-		double t0 = llm_now_ms();
 		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
 		double took = llm_now_ms() - t0;
 		pthread_join(t, NULL);
