@@ -326,6 +326,10 @@ def test_metrics(kd):
     ok(kd.metric("k8sagentd_http_requests_total", route="/diagnose", code="200") >= 3, "diagnose counted")
     ok(kd.metric("k8sagentd_http_requests_total", route="/diagnose", code="400") >= len(BAD_NAMESPACES),
        "400s counted")
+    # The server lowers the gauge just after the client has its answer: let it settle.
+    deadline = time.time() + 3
+    while kd.metric("k8sagentd_http_requests_in_flight") != 1 and time.time() < deadline:
+        time.sleep(0.05)
     ok(kd.metric("k8sagentd_http_requests_in_flight") == 1, "in-flight back to 1 (this request)")
     promtool = shutil.which("promtool")
     if promtool:
