@@ -4,6 +4,7 @@
  * there is one code path to test. */
 #include "internal.h"
 #include "agent_internal.h"
+#include "tbuf.h"
 
 #include <k8sagent/kube.h>
 #include <k8sagent/llm.h>
@@ -18,7 +19,6 @@
 #define DEFAULT_TIMEOUT_S 300.0
 
 struct k8sa_agent {
-	k8sa_kubeconfig *kcfg;
 	k8sa_kube *kube;          /* made on first use, so an agent without a cluster can ask */
 	k8sa_llm *llm;
 	char *prompt_dir;
@@ -30,8 +30,7 @@ struct k8sa_agent {
 struct k8sa_answer {
 	int diagnose;
 	char *ns, *question;
-	char *text;
-	size_t len, cap;
+	k8sa_tbuf text;
 	int has_text;
 	char *model;
 	k8sa_status llm_status;
@@ -100,38 +99,10 @@ K8SA_EXPORT void k8sa_agent_free(k8sa_agent *a)
 	if (!a)
 		return;
 	k8sa_kube_free(a->kube);
-	k8sa_kubeconfig_free(a->kcfg);
 	k8sa_llm_free(a->llm);
 	k8sa_snapshot_opts_free(a->snap_opts);
 	free(a->prompt_dir);
 	free(a);
-}
-
-static k8sa_status take_kubeconfig(k8sa_agent *a, k8sa_kubeconfig *cfg, k8sa_error *err)
-{
-	k8sa_kube *kube = NULL;
-	k8sa_status st = k8sa_kube_new(&kube, cfg, err);
-	if (st != K8SA_OK) {
-		k8sa_kubeconfig_free(cfg);
-		return st;
-	}
-	k8sa_kube_free(a->kube);
-	k8sa_kubeconfig_free(a->kcfg);
-	a->kube = kube;
-	a->kcfg = cfg;
-	return K8SA_OK;
-}
-
-K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *path, const char *context,
-						   k8sa_error *err)
-{
-	k8sa_kubeconfig *cfg = NULL;
-	if (!a)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
-	k8sa_status st = k8sa_kubeconfig_load_default(&cfg, path, context, err);
-	if (st != K8SA_OK)
-		return st;
-	return take_kubeconfig(a, cfg, err);
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kubeconfig *cfg, k8sa_error *err)
@@ -145,9 +116,20 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kube
 		return st;
 	k8sa_kube_free(a->kube);
 	a->kube = kube;
-	k8sa_kubeconfig_free(a->kcfg);
-	a->kcfg = NULL;
 	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *path, const char *context,
+						   k8sa_error *err)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+	k8sa_status st = k8sa_kubeconfig_load_default(&cfg, path, context, err);
+	if (st == K8SA_OK)
+		st = k8sa_agent_set_kubeconfig(a, cfg, err);
+	k8sa_kubeconfig_free(cfg);
+	return st;
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_llm_url(k8sa_agent *a, const char *url)
@@ -228,9 +210,7 @@ K8SA_EXPORT const char *k8sa_agent_namespace(const k8sa_agent *a)
 {
 	if (!a)
 		return "default";
-	if (a->kube)
-		return k8sa_kube_namespace(a->kube);
-	return a->kcfg ? k8sa_kubeconfig_namespace(a->kcfg) : "default";
+	return a->kube ? k8sa_kube_namespace(a->kube) : "default";
 }
 
 K8SA_EXPORT int k8sa_namespace_is_valid(const char *ns)
@@ -258,7 +238,7 @@ K8SA_EXPORT void k8sa_answer_free(k8sa_answer *x)
 		return;
 	free(x->ns);
 	free(x->question);
-	free(x->text);
+	k8sa_tbuf_release(&x->text);
 	free(x->model);
 	free(x->llm_error);
 	free(x->findings_json);
@@ -275,26 +255,16 @@ K8SA_EXPORT void k8sa_answer_free(k8sa_answer *x)
 
 static k8sa_status answer_append(k8sa_answer *x, const char *s, size_t n)
 {
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 256;
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		char *t = realloc(x->text, cap);
-		if (!t)
-			return K8SA_E_NOMEM;
-		x->text = t;
-		x->cap = cap;
-	}
-	memcpy(x->text + x->len, s, n);
-	x->len += n;
-	x->text[x->len] = '\0';
+	k8sa_tbuf_put(&x->text, s, n);
+	if (x->text.oom)
+		return K8SA_E_NOMEM;
 	x->has_text = 1;
 	return K8SA_OK;
 }
 
 K8SA_EXPORT const char *k8sa_answer_text(const k8sa_answer *x)
 {
-	return x && x->has_text ? (x->text ? x->text : "") : NULL;
+	return x && x->has_text ? (x->text.p ? x->text.p : "") : NULL;
 }
 
 K8SA_EXPORT const char *k8sa_answer_model(const k8sa_answer *x) { return x ? x->model : NULL; }
@@ -365,7 +335,7 @@ K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
 	if (x->ns)
 		json_object_object_add(o, "namespace", json_object_new_string(x->ns));
 	json_object_object_add(o, "question", x->question ? json_object_new_string(x->question) : NULL);
-	json_object_object_add(o, "answer", x->has_text ? json_object_new_string_len(x->text ? x->text : "", (int)x->len) : NULL);
+	json_object_object_add(o, "answer", x->has_text ? json_object_new_string_len(x->text.p ? x->text.p : "", (int)x->text.len) : NULL);
 	json_object_object_add(o, "model", x->model ? json_object_new_string(x->model) : NULL);
 	if (x->llm_status != K8SA_OK) {
 		json_object_object_add(o, "llm_error", json_object_new_string(x->llm_error ? x->llm_error : k8sa_strerror(x->llm_status)));
