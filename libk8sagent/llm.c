@@ -13,12 +13,6 @@
 #include <strings.h>
 #include <time.h>
 
-double llm_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Settings */

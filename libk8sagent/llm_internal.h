@@ -93,7 +93,6 @@ char *llm_error_body_message(const char *body, size_t len);
 
 /* ---- shared by llm.c and llm_stream.c ---- */
 
-double llm_now_ms(void);
 k8sa_llm *llm_clone(const k8sa_llm *llm);
 /* Full URL of an endpoint ("/api/chat", "/v1/models"...) for this backend. Caller frees. */
 char *llm_endpoint(const k8sa_llm *llm, const char *path);

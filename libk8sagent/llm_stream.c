@@ -47,7 +47,7 @@ static int on_text(void *ud, const char *text, size_t len)
 {
 	struct k8sa_stream *s = ud;
 	if (s->res.first_token_ms < 0)
-		s->res.first_token_ms = llm_now_ms() - s->t0;
+		s->res.first_token_ms = k8sa_now_ms() - s->t0;
 	if (llm_buf_add(&s->res.text, text, len) != 0 || llm_buf_add(&s->q, text, len) != 0 ||
 	    llm_buf_add(&s->q, "", 1) != 0)
 		return -1;
@@ -83,7 +83,7 @@ static void finish(struct k8sa_stream *s, enum stream_state st)
 {
 	drop_easy(s);
 	s->state = st;
-	s->res.elapsed_ms = llm_now_ms() - s->t0;
+	s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 }
 
 static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
@@ -154,7 +154,7 @@ static void schedule_retry(struct k8sa_stream *s)
 {
 	drop_easy(s);
 	double wait = (double)s->cfg->backoff_ms * pow(2.0, (double)(s->attempt - 1));
-	s->retry_at = llm_now_ms() + wait;
+	s->retry_at = k8sa_now_ms() + wait;
 	s->state = S_WAIT_RETRY;
 }
 
@@ -330,12 +330,12 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 		if (s->state == S_FAILED)
 			return report(s, err);
 		if (s->state == S_IDLE) {
-			s->t0 = llm_now_ms();
+			s->t0 = k8sa_now_ms();
 			if (start_attempt(s) != K8SA_OK)
 				continue;
 		}
 
-		double now = llm_now_ms();
+		double now = k8sa_now_ms();
 		const k8sa_llm *c = s->cfg;
 		double wait = 1000;
 		if (c->first_token_ms > 0 && s->res.first_token_ms < 0) {
@@ -425,7 +425,7 @@ k8sa_llm_result *llm_stream_take_result(k8sa_stream *s)
 	if (!r)
 		return NULL;
 	if (s->state != S_DONE && s->state != S_FAILED)
-		s->res.elapsed_ms = llm_now_ms() - s->t0;
+		s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 	*r = s->res;
 	llm_result_init(&s->res);
 	return r;

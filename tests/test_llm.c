@@ -815,9 +815,9 @@ START_TEST(connection_refused_names_url)
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert(took >= 60 - 5); /* 20 + 40 ms of backoff */
 	ck_assert_ptr_null(r);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
@@ -915,9 +915,9 @@ START_TEST(first_token_timeout)
 	k8sa_messages *m = mk_msgs("slowfirst");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "first-token timeout"));
 	ck_assert_ptr_null(r);
@@ -933,9 +933,9 @@ START_TEST(total_timeout_keeps_partial)
 	k8sa_messages *m = mk_msgs("slowchunks");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 490 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "total timeout"));
 	ck_assert_ptr_nonnull(r);
@@ -976,9 +976,9 @@ START_TEST(connect_timeout)
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
 	close(lfd);
@@ -1014,11 +1014,11 @@ START_TEST(cancel_from_another_thread)
 		struct canceller c = {s, 200};
 		pthread_t t;
 		/* t0 before the thread starts: its 200 ms may begin before this thread runs again. */
-		double t0 = llm_now_ms();
+		double t0 = k8sa_now_ms();
 		pthread_create(&t, NULL, cancel_later, &c);
 		const char *chunk = NULL;
 		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-		double took = llm_now_ms() - t0;
+		double took = k8sa_now_ms() - t0;
 		pthread_join(t, NULL);
 		ck_assert_msg(took >= 190 && took < 1000, "took %.0f ms", took);
 		ck_assert_ptr_null(chunk);
@@ -1050,9 +1050,9 @@ START_TEST(cancel_during_retry_backoff)
 	pthread_t t;
 	pthread_create(&t, NULL, cancel_later, &c);
 	const char *chunk;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	pthread_join(t, NULL);
 	ck_assert_msg(took < 1000, "took %.0f ms", took);
 	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
@@ -1071,9 +1071,9 @@ START_TEST(done_without_waiting_for_close)
 		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		double t0 = llm_now_ms();
+		double t0 = k8sa_now_ms();
 		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
-		ck_assert_msg(llm_now_ms() - t0 < 1000, "took %.0f ms", llm_now_ms() - t0);
+		ck_assert_msg(k8sa_now_ms() - t0 < 1000, "took %.0f ms", k8sa_now_ms() - t0);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
 		k8sa_llm_result_free(r);
