@@ -243,7 +243,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 		s->body = llm_build_request(s->cfg, msgs);
 		s->res.model = strdup(s->cfg->model);
 	}
-	s->multi = curl_multi_init();
+	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
 	if (!s->cfg || !s->url || !s->body || !s->res.model || !s->multi) {
 		k8sa_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
@@ -406,8 +406,8 @@ K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 	if (!s)
 		return;
 	drop_easy(s);
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
+	/* Only after a clean end is the connection known to be at a message boundary. */
+	llm_pool_give(s->cfg ? s->cfg->pool : NULL, s->multi, s->state == S_DONE);
 	curl_slist_free_all(s->hdr);
 	llm_parser_free(&s->parser);
 	llm_result_clear(&s->res);

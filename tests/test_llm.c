@@ -1251,6 +1251,71 @@ START_TEST(one_handle_many_threads)
 }
 END_TEST
 
+/* The client port llmsim recorded for the last request containing `needle`. */
+static int recorded_port(const char *needle)
+{
+	FILE *f = fopen(sim.record, "r");
+	ck_assert_ptr_nonnull(f);
+	char *line = NULL;
+	size_t cap = 0;
+	int port = -1;
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, needle)) {
+			json_object *o = json_tokener_parse(line), *p;
+			ck_assert(o && json_object_object_get_ex(o, "client_port", &p));
+			port = json_object_get_int(p);
+			json_object_put(o);
+		}
+	free(line);
+	fclose(f);
+	ck_assert_msg(port > 0, "no recorded request with %s", needle);
+	return port;
+}
+
+START_TEST(calls_reuse_the_connection)
+{
+	for (int b = 0; b < 2; b++) {
+		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		char tag[64];
+		int first = 0;
+		for (int i = 0; i < 3; i++) {
+			snprintf(tag, sizeof tag, "reuse-%d-%d", b, i);
+			k8sa_messages *m = mk_msgs(tag);
+			k8sa_llm_result *r = NULL;
+			k8sa_error e;
+			ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_OK);
+			k8sa_llm_result_free(r);
+			k8sa_messages_free(m);
+			int port = recorded_port(tag);
+			if (i == 0)
+				first = port;
+			ck_assert_msg(port == first, "backend %d call %d: new connection (port %d, first %d)", b, i, port, first);
+		}
+		/* A stream abandoned mid-answer leaves its connection mid-message: it is closed, and
+		 * the next call opens a fresh one and still gets its whole answer. */
+		snprintf(tag, sizeof tag, "abandon-%d slowchunks", b);
+		k8sa_messages *m = mk_msgs(tag);
+		k8sa_stream *s = NULL;
+		const char *c = NULL;
+		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, NULL), K8SA_OK);
+		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, NULL), K8SA_OK);
+		k8sa_stream_free(s);
+		k8sa_messages_free(m);
+		int abandoned = recorded_port(tag);
+		snprintf(tag, sizeof tag, "after-abandon-%d", b);
+		m = mk_msgs(tag);
+		k8sa_llm_result *r = NULL;
+		k8sa_error e;
+		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
+		k8sa_llm_result_free(r);
+		k8sa_messages_free(m);
+		ck_assert_int_ne(recorded_port(tag), abandoned);
+		k8sa_llm_free(l);
+	}
+}
+END_TEST
+
 START_TEST(big_prompt_arrives_intact)
 {
 	/* 2 MB of prompt with every byte class JSON must escape arrives byte for byte. */
@@ -1318,6 +1383,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(t, callback_stream_and_stop);
 	tcase_add_test(t, bad_arguments);
 	tcase_add_test(t, one_handle_many_threads);
+	tcase_add_test(t, calls_reuse_the_connection);
 	tcase_add_test(t, big_prompt_arrives_intact);
 	suite_add_tcase(s, t);
 
