@@ -36,6 +36,11 @@
  * exponential backoff, but only before the first token arrives: a request whose answer has
  * begun is never sent again.
  *
+ * Connections: a ::k8sa_llm keeps up to 8 idle connections to the model server after calls
+ * that ended cleanly, so the next call skips the TCP (and TLS) handshake. A connection serves
+ * one call at a time; one left mid-answer (cancelled, failed, freed early) is closed.
+ * k8sa_llm_free() closes them once no stream started from the handle is left.
+ *
  * Thread-safety: setters on a ::k8sa_llm must not run concurrently with anything else on that
  * handle. Once configured, a ::k8sa_llm may be used by many threads at once for requests
  * (every function taking a `const k8sa_llm *`): each request copies what it needs. A
