@@ -422,16 +422,13 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	if (k8sa_global_init() != K8SA_OK) {
-		fprintf(stderr, "k8sagentd: library initialisation failed\n");
-		return 1;
-	}
+	/* k8sa_global_init() (libcurl, OpenSSL) waits for the first request that needs it:
+	 * see net_ready() in k8sagentd_backend.c. */
 	kd_metrics_init();
 	kd_limits_init();
 	kd_cache_init();
 	if (kd_backend_init()) {
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
@@ -443,7 +440,6 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		kd_sse_shutdown();
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
@@ -451,7 +447,6 @@ int main(int argc, char **argv)
 		MHD_stop_daemon(d);
 		kd_sse_shutdown();
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
@@ -482,7 +477,6 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	kd_sse_shutdown();
 	kd_backend_cleanup();
-	k8sa_global_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");
 	free_config();
 	return 0;
