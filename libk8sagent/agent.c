@@ -56,13 +56,6 @@ struct k8sa_answer_stream {
 	double started_ms;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* ---- agent ---------------------------------------------------------------------------- */
 
 K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
@@ -427,7 +420,7 @@ static k8sa_status prepare_ask(k8sa_agent *a, const char *question, k8sa_answer 
 {
 	k8sa_prompt *p = NULL;
 	k8sa_status st;
-	double t0 = now_ms();
+	double t0 = k8sa_now_ms();
 
 	if (!a || !question || !*question)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "a question is required");
@@ -440,7 +433,7 @@ static k8sa_status prepare_ask(k8sa_agent *a, const char *question, k8sa_answer 
 		k8sa_answer_free(x);
 		return st;
 	}
-	x->prompt_ms = now_ms() - t0;
+	x->prompt_ms = k8sa_now_ms() - t0;
 	update_timings(x);
 	*out = x;
 	*pout = p;
@@ -478,12 +471,12 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 	if (!x)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 
-	double t0 = now_ms();
+	double t0 = k8sa_now_ms();
 	st = k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, &snap, err);
-	double t1 = now_ms();
+	double t1 = k8sa_now_ms();
 	if (st == K8SA_OK)
 		st = k8sa_analyze(snap, &f, err);
-	double t2 = now_ms();
+	double t2 = k8sa_now_ms();
 	if (st == K8SA_OK)
 		st = k8sa_findings_to_json(f, &x->findings_json, err);
 	if (st == K8SA_OK)
@@ -502,7 +495,7 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 		x->problems = (int)k8sa_findings_problem_count(f);
 		x->snapshot_ms = t1 - t0;
 		x->analyze_ms = t2 - t1;
-		x->prompt_ms = now_ms() - t2;
+		x->prompt_ms = k8sa_now_ms() - t2;
 		update_timings(x);
 	}
 	k8sa_findings_free(f);
@@ -564,7 +557,7 @@ static void finish_llm(k8sa_answer_stream *s, k8sa_status st, const k8sa_error *
 		x->prompt_tokens = k8sa_llm_result_prompt_tokens(r);
 		x->answer_tokens = k8sa_llm_result_answer_tokens(r);
 	} else {
-		x->llm_total_ms = now_ms() - s->started_ms;
+		x->llm_total_ms = k8sa_now_ms() - s->started_ms;
 	}
 	update_timings(x);
 }
@@ -578,7 +571,7 @@ static k8sa_status stream_new(k8sa_agent *a, k8sa_answer *x, k8sa_prompt *p, k8s
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	s->ans = x;
-	s->started_ms = now_ms();
+	s->started_ms = k8sa_now_ms();
 	k8sa_error e = {0};
 	k8sa_status st = start_model(a, s, p, &e);
 	if (st != K8SA_OK)

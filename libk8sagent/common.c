@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const status_names[] = {
 	[K8SA_OK] = "ok",
@@ -133,4 +134,11 @@ K8SA_EXPORT const char *k8sa_version(void)
 K8SA_EXPORT unsigned int k8sa_version_num(void)
 {
 	return K8SA_VERSION_NUM;
+}
+
+double k8sa_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }

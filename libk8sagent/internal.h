@@ -24,6 +24,9 @@ k8sa_status k8sa_fail_http(k8sa_error *err, k8sa_status code, int http_status, c
 /* Prefix an already-filled error with context ("kubeconfig /x: " + old message). */
 void k8sa_error_prefix(k8sa_error *err, const char *fmt, ...) K8SA_PRINTF(2, 3);
 
+/* Milliseconds on the monotonic clock: timeouts, retry delays and timings. */
+double k8sa_now_ms(void);
+
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
 

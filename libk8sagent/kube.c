@@ -91,12 +91,6 @@ static time_t mono_now(void)
 	return ts.tv_sec;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 {
@@ -864,7 +858,7 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 		if (delay > K8SA_KUBE_MAX_RETRY_AFTER)
 			delay = K8SA_KUBE_MAX_RETRY_AFTER;
 		x->retries++;
-		x->not_before = mono_ms() + delay * 1000LL;
+		x->not_before = (long long)k8sa_now_ms() + delay * 1000LL;
 		return NEXT_WAIT;
 	}
 	r->status = code;
@@ -935,7 +929,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 			}
 		}
 		/* Retries whose wait is over. */
-		long long now = mono_ms(), wait_ms = 1000;
+		long long now = (long long)k8sa_now_ms(), wait_ms = 1000;
 		for (size_t i = 0; i < n; i++) {
 			xfer *x = &xs[i];
 			if (!x->waiting)

@@ -5,6 +5,8 @@
 #include "llm_internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -13,15 +15,71 @@
 #include <strings.h>
 #include <time.h>
 
-double llm_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Settings */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Connection pool (see llm_internal.h) */
+
+#define LLM_POOL_IDLE 8
+
+struct llm_pool {
+	atomic_int refs;
+	pthread_mutex_t mu;
+	int n;
+	CURLM *idle[LLM_POOL_IDLE];
+};
+
+static struct llm_pool *pool_new(void)
+{
+	struct llm_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	atomic_init(&p->refs, 1);
+	pthread_mutex_init(&p->mu, NULL);
+	return p;
+}
+
+static void pool_unref(struct llm_pool *p)
+{
+	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+		return;
+	for (int i = 0; i < p->n; i++)
+		curl_multi_cleanup(p->idle[i]);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+CURLM *llm_pool_take(struct llm_pool *p)
+{
+	CURLM *m = NULL;
+	if (p) {
+		pthread_mutex_lock(&p->mu);
+		if (p->n > 0)
+			m = p->idle[--p->n];
+		pthread_mutex_unlock(&p->mu);
+	}
+	return m ? m : curl_multi_init();
+}
+
+void llm_pool_give(struct llm_pool *p, CURLM *m, int reusable)
+{
+	if (!m)
+		return;
+	if (p && reusable) {
+		pthread_mutex_lock(&p->mu);
+		int kept = p->n < LLM_POOL_IDLE;
+		if (kept)
+			p->idle[p->n++] = m;
+		pthread_mutex_unlock(&p->mu);
+		if (kept)
+			return;
+	}
+	curl_multi_cleanup(m);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 K8SA_EXPORT k8sa_status k8sa_llm_new(k8sa_llm **out, k8sa_error *err)
 {
@@ -33,7 +91,8 @@ K8SA_EXPORT k8sa_status k8sa_llm_new(k8sa_llm **out, k8sa_error *err)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	l->url = strdup(K8SA_LLM_DEFAULT_URL);
 	l->model = strdup(K8SA_LLM_DEFAULT_MODEL);
-	if (!l->url || !l->model) {
+	l->pool = pool_new();
+	if (!l->url || !l->model || !l->pool) {
 		k8sa_llm_free(l);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
@@ -58,6 +117,7 @@ K8SA_EXPORT void k8sa_llm_free(k8sa_llm *llm)
 	free(llm->model);
 	free(llm->api_key);
 	free(llm->keep_alive);
+	pool_unref(llm->pool);
 	free(llm);
 }
 
@@ -67,6 +127,8 @@ k8sa_llm *llm_clone(const k8sa_llm *llm)
 	if (!c)
 		return NULL;
 	*c = *llm;
+	if (c->pool)
+		atomic_fetch_add(&c->pool->refs, 1);
 	c->url = k8sa_strdup0(llm->url);
 	c->model = k8sa_strdup0(llm->model);
 	c->api_key = k8sa_strdup0(llm->api_key);

@@ -7,7 +7,21 @@
 #include "internal.h"
 #include <k8sagent/llm.h>
 
+#include <curl/curl.h>
+
+/* Idle curl multi handles of a k8sa_llm and its clones (refcounted). Each keeps its open
+ * connection to the model server, so the next call skips the TCP (and TLS) handshake. A
+ * handle serves one stream at a time: curl does not support one connection cache used by
+ * concurrent threads, so connections are never shared, only handed on. */
+struct llm_pool;
+/* An idle multi handle, or a new one; NULL: no memory. p may be NULL (no pool). */
+CURLM *llm_pool_take(struct llm_pool *p);
+/* Hand m back; a handle whose transfer did not end cleanly (reusable 0), or one beyond the
+ * pool's size, is closed. */
+void llm_pool_give(struct llm_pool *p, CURLM *m, int reusable);
+
 struct k8sa_llm {
+	struct llm_pool *pool; /* shared with clones */
 	char *url; /* no trailing '/' */
 	k8sa_llm_backend backend;
 	char *model;
@@ -93,7 +107,6 @@ char *llm_error_body_message(const char *body, size_t len);
 
 /* ---- shared by llm.c and llm_stream.c ---- */
 
-double llm_now_ms(void);
 k8sa_llm *llm_clone(const k8sa_llm *llm);
 /* Full URL of an endpoint ("/api/chat", "/v1/models"...) for this backend. Caller frees. */
 char *llm_endpoint(const k8sa_llm *llm, const char *path);

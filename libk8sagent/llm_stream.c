@@ -46,7 +46,7 @@ static int on_text(void *ud, const char *text, size_t len)
 {
 	struct k8sa_stream *s = ud;
 	if (s->res.first_token_ms < 0)
-		s->res.first_token_ms = llm_now_ms() - s->t0;
+		s->res.first_token_ms = k8sa_now_ms() - s->t0;
 	if (llm_buf_add(&s->res.text, text, len) != 0 || llm_buf_add(&s->q, text, len) != 0 ||
 	    llm_buf_add(&s->q, "", 1) != 0)
 		return -1;
@@ -82,7 +82,7 @@ static void finish(struct k8sa_stream *s, enum stream_state st)
 {
 	drop_easy(s);
 	s->state = st;
-	s->res.elapsed_ms = llm_now_ms() - s->t0;
+	s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 }
 
 static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
@@ -156,7 +156,7 @@ static void schedule_retry(struct k8sa_stream *s)
 	 * every process) is not worth one pow(). */
 	unsigned int doublings = s->attempt > 1 ? s->attempt - 1 : 0;
 	double wait = (double)s->cfg->backoff_ms * (double)(1ULL << (doublings < 40 ? doublings : 40));
-	s->retry_at = llm_now_ms() + wait;
+	s->retry_at = k8sa_now_ms() + wait;
 	s->state = S_WAIT_RETRY;
 }
 
@@ -245,7 +245,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 		s->body = llm_build_request(s->cfg, msgs);
 		s->res.model = strdup(s->cfg->model);
 	}
-	s->multi = curl_multi_init();
+	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
 	if (!s->cfg || !s->url || !s->body || !s->res.model || !s->multi) {
 		k8sa_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
@@ -332,12 +332,12 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 		if (s->state == S_FAILED)
 			return report(s, err);
 		if (s->state == S_IDLE) {
-			s->t0 = llm_now_ms();
+			s->t0 = k8sa_now_ms();
 			if (start_attempt(s) != K8SA_OK)
 				continue;
 		}
 
-		double now = llm_now_ms();
+		double now = k8sa_now_ms();
 		const k8sa_llm *c = s->cfg;
 		double wait = 1000;
 		if (c->first_token_ms > 0 && s->res.first_token_ms < 0) {
@@ -409,8 +409,8 @@ K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 	if (!s)
 		return;
 	drop_easy(s);
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
+	/* Only after a clean end is the connection known to be at a message boundary. */
+	llm_pool_give(s->cfg ? s->cfg->pool : NULL, s->multi, s->state == S_DONE);
 	curl_slist_free_all(s->hdr);
 	llm_parser_free(&s->parser);
 	llm_result_clear(&s->res);
@@ -428,7 +428,7 @@ k8sa_llm_result *llm_stream_take_result(k8sa_stream *s)
 	if (!r)
 		return NULL;
 	if (s->state != S_DONE && s->state != S_FAILED)
-		s->res.elapsed_ms = llm_now_ms() - s->t0;
+		s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 	*r = s->res;
 	llm_result_init(&s->res);
 	return r;

@@ -99,10 +99,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_size, void **con_cls)
 {
 	kd_req *req = *con_cls;
-	if (!req) {
-		req = calloc(1, sizeof *req);
-		if (!req)
+	if (!req || !req->started) {
+		if (!req && !(req = calloc(1, sizeof *req)))
 			return MHD_NO;
+		req->started = 1;
 		req->t0 = kd_now();
 		req->method = strdup(method);
 		req->path = strdup(url);
@@ -149,6 +149,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return kd_dispatch(c, req);
 }
 
+static void free_req(kd_req *req)
+{
+	free(req->method);
+	free(req->path);
+	free(req->query);
+	free(req->body);
+	free(req->log_question);
+	free(req);
+}
+
+/* Called with the URI as received, before libmicrohttpd parses it: the raw query string is
+ * kept for k8sagentd_request.c, which decodes it (and refuses a repeated argument). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	kd_req *req = calloc(1, sizeof *req);
+	const char *q = uri ? strchr(uri, '?') : NULL;
+	if (req && q && !(req->query = strdup(q + 1))) {
+		free(req);
+		return NULL; /* the access handler allocates again and fails cleanly */
+	}
+	return req;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -156,6 +181,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!req)
 		return;
 	*con_cls = NULL;
+	if (!req->started) { /* refused by libmicrohttpd before our handler saw it */
+		free_req(req);
+		return;
+	}
 	uint64_t bytes = req->sse ? kd_sse_bytes(req->sse) : req->bytes;
 	kd_sse_request_done(req);
 	/* A client gone before any response is logged as 499, as nginx does. */
@@ -166,11 +195,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		kd_log(KD_LOG_DEBUG, "%s %s ended early (%d)", req->method, req->path, (int)toe);
 	kd_metrics_inflight(-1);
-	free(req->method);
-	free(req->path);
-	free(req->body);
-	free(req->log_question);
-	free(req);
+	free_req(req);
 	atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -207,6 +232,7 @@ struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port)
 		flags, kd_cfg.port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_CONNECTION_LIMIT, kd_cfg.max_conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(kd_cfg.request_timeout + 0.5),
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)512 * 1024,

@@ -69,6 +69,8 @@ typedef struct kd_req {
 	kd_route route;
 	double t0;                /* monotonic seconds */
 	char *method, *path;
+	char *query;              /* raw query string after '?', NULL: none */
+	int started;              /* the access handler has seen this request */
 	char remote[64];
 	char *body;               /* request body, NUL-terminated */
 	size_t body_len;

@@ -3,6 +3,7 @@
  * a request names (namespace, question) is checked here before the library is asked to touch
  * the Kubernetes API or the model. */
 #include "k8sagentd.h"
+#include "k8sagentd_request.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -62,20 +63,6 @@ const char *kd_route_allow(const char *path, kd_route *route)
 	return NULL;
 }
 
-static int method_allowed(const char *allow, const char *method)
-{
-	size_t n = strlen(method);
-	for (const char *p = allow; *p;) {
-		size_t m = strcspn(p, ",");
-		if (m == n && strncmp(p, method, n) == 0)
-			return 1;
-		p += m;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return 0;
-}
-
 /* ---- helpers ------------------------------------------------------------------------------ */
 static enum MHD_Result send_json_obj(struct MHD_Connection *c, kd_req *req, int status, json_object *o)
 {
@@ -133,12 +120,14 @@ static enum MHD_Result send_agent_error(struct MHD_Connection *c, kd_req *req, k
 
 /* The namespace checks every route runs before the library touches the API: a valid
  * DNS-1123 label (no "../secrets", "a/b", NUL or 10 KB names), then the allowlist. */
-static enum MHD_Result check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns, int *ok)
+static enum MHD_Result check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns,
+				       size_t len, int *ok)
 {
+	char msg[256];
 	*ok = 0;
-	if (!k8sa_namespace_is_valid(ns))
-		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label "
-				     "(lower-case letters, digits and '-', at most 63 characters)");
+	int rc = kd_namespace_check(ns, len, msg, sizeof msg);
+	if (rc)
+		return kd_send_error(c, req, rc, "%s", msg);
 	if (!kd_namespace_allowed(ns))
 		return kd_send_error(c, req, 403, "namespace %s is not in the allowed list (K8SA_NAMESPACES)", ns);
 	if (!kd_have_kubeconfig(NULL)) {
@@ -278,20 +267,9 @@ static json_object *parse_or_null(const char *s)
 	return s ? json_tokener_parse(s) : NULL;
 }
 
-static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
+/* The analyzers' findings for a checked namespace (no model). */
+static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, const char *ns)
 {
-	const char *ns = NULL;
-	size_t nslen = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "namespace", 9, &ns, &nslen) != MHD_YES)
-		ns = NULL;
-	if (ns && strlen(ns) != nslen) /* "%00" inside: the C string would hide the rest */
-		return kd_send_error(c, req, 400, "invalid namespace: must be a DNS-1123 label");
-	if (!ns)
-		ns = kd_default_namespace();
-	int ok;
-	enum MHD_Result ret = check_namespace(c, req, ns, &ok);
-	if (!ok)
-		return ret;
 	k8sa_error err = {0};
 	k8sa_agent *agent = kd_agent_acquire(&err);
 	if (!agent)
@@ -318,102 +296,26 @@ static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 	return send_json_obj(c, req, 200, o);
 }
 
-/* ---- /ask and /diagnose ------------------------------------------------------------------- */
-typedef struct body {
-	const char *question;  /* borrowed from root */
-	const char *ns;
-	int stream, no_cache;
-	json_object *root;
-} body;
-
-/* 0 on success, else the HTTP status with msg filled. */
-static int parse_body(kd_req *req, int need_question, body *b, char *msg, size_t msglen)
+static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 {
-	memset(b, 0, sizeof *b);
-	const char *s = req->body ? req->body : "";
-	size_t len = req->body_len;
-	size_t i = 0;
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-		i++;
-	if (i == len && !need_question) {
-		b->root = json_object_new_object(); /* `curl -X POST /diagnose`: all defaults */
-		return 0;
+	char msg[256], *arg = NULL;
+	size_t len = 0;
+	int rc = kd_query_arg(req->query, "namespace", &arg, &len, msg, sizeof msg);
+	if (rc > 1)
+		return kd_send_error(c, req, rc, "%s", msg);
+	const char *ns = arg ? arg : kd_default_namespace();
+	int ok;
+	enum MHD_Result ret = check_namespace(c, req, ns, arg ? len : strlen(ns), &ok);
+	if (!ok) {
+		free(arg);
+		return ret;
 	}
-	json_tokener *tok = json_tokener_new_ex(32);
-	if (!tok) {
-		snprintf(msg, msglen, "out of memory");
-		return 500;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *root = json_tokener_parse_ex(tok, s, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	size_t used = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success) {
-		json_object_put(root);
-		snprintf(msg, msglen, "invalid JSON: %s",
-			 jerr == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(jerr));
-		return 400;
-	}
-	while (used < len && (s[used] == ' ' || s[used] == '\t' || s[used] == '\r' || s[used] == '\n'))
-		used++;
-	if (used != len || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		snprintf(msg, msglen, used != len ? "invalid JSON: trailing data after the object"
-						   : "the request body must be a JSON object");
-		return 400;
-	}
-	b->root = root;
-	json_object *v;
-	if (json_object_object_get_ex(root, "question", &v) && !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_string)) {
-			snprintf(msg, msglen, "'question' must be a string");
-			return 400;
-		}
-		size_t qlen = (size_t)json_object_get_string_len(v);
-		b->question = json_object_get_string(v);
-		if (strlen(b->question) != qlen) {
-			snprintf(msg, msglen, "'question' must not contain NUL characters");
-			return 400;
-		}
-		if (qlen > kd_cfg.max_question) {
-			snprintf(msg, msglen, "'question' is longer than %zu bytes", kd_cfg.max_question);
-			return 413;
-		}
-		const char *q = b->question;
-		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
-			q++;
-		if (!*q)
-			b->question = NULL;
-	}
-	if (need_question && !b->question) {
-		snprintf(msg, msglen, "'question' is required (a non-empty string)");
-		return 400;
-	}
-	if (json_object_object_get_ex(root, "namespace", &v) && !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_string)) {
-			snprintf(msg, msglen, "'namespace' must be a string");
-			return 400;
-		}
-		b->ns = json_object_get_string(v);
-		if (strlen(b->ns) != (size_t)json_object_get_string_len(v)) {
-			snprintf(msg, msglen, "invalid namespace: must be a DNS-1123 label");
-			return 400;
-		}
-	}
-	static const char *const bools[] = {"stream", "no_cache"};
-	for (int k = 0; k < 2; k++) {
-		if (json_object_object_get_ex(root, bools[k], &v) && !json_object_is_type(v, json_type_null)) {
-			if (!json_object_is_type(v, json_type_boolean)) {
-				snprintf(msg, msglen, "'%s' must be true or false", bools[k]);
-				return 400;
-			}
-			*(k == 0 ? &b->stream : &b->no_cache) = json_object_get_boolean(v);
-		}
-	}
-	return 0;
+	ret = findings_answer(c, req, ns);
+	free(arg);
+	return ret;
 }
 
+/* ---- /ask and /diagnose ------------------------------------------------------------------- */
 static int wants_sse(struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
@@ -447,10 +349,10 @@ static enum MHD_Result send_answer_json(struct MHD_Connection *c, kd_req *req, i
 static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int diagnose)
 {
 	char msg[256];
-	body b;
-	int rc = parse_body(req, !diagnose, &b, msg, sizeof msg);
+	kd_body b;
+	int rc = kd_body_parse(req->body, req->body_len, !diagnose, kd_cfg.max_question, &b, msg, sizeof msg);
 	if (rc) {
-		json_object_put(b.root);
+		kd_body_clear(&b);
 		return kd_send_error(c, req, rc, "%s", msg);
 	}
 	if (b.question)
@@ -461,7 +363,7 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	enum MHD_Result ret;
 	if (diagnose) {
 		int ok;
-		ret = check_namespace(c, req, ns, &ok);
+		ret = check_namespace(c, req, ns, b.ns ? b.ns_len : strlen(ns), &ok);
 		if (!ok)
 			goto out;
 	}
@@ -537,7 +439,7 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	}
 	k8sa_free(json);
 out:
-	json_object_put(b.root);
+	kd_body_clear(&b);
 	return ret;
 }
 
@@ -548,7 +450,7 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	req->route = r;
 	if (!allow)
 		return kd_send_error(c, req, 404, "no such route: %s (see /openapi.json)", req->path);
-	if (!method_allowed(allow, req->method)) {
+	if (!kd_method_allowed(allow, req->method)) {
 		const char *h[] = {MHD_HTTP_HEADER_ALLOW, allow, NULL};
 		char msg[128];
 		snprintf(msg, sizeof msg, "method not allowed; use %s", allow);

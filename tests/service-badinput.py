@@ -78,6 +78,19 @@ def main():
         ok(status(r) == 400, "question as a number -> 400 (got %d)" % status(r))
         r = raw(port, b"GET /api/findings?namespace=..%2Fsecrets HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         ok(status(r) == 400, "/api/findings?namespace=..%2Fsecrets -> 400")
+        # Query strings are decoded by k8sagentd_request.c (fuzzed): a repeated argument is
+        # parameter pollution (which one did a proxy check?), %00 would cut the name short.
+        for q, want, what in [("namespace=shop&namespace=kube-system", 400, "a repeated namespace"),
+                              ("namespace=sh%00op", 400, "%00 inside the namespace"),
+                              ("namespace", 400, "namespace without a value"),
+                              ("namespace=", 400, "an empty namespace"),
+                              ("namespace=sho%70", 200, "%70 decoded to 'p'"),
+                              ("x=1&&namespace=shop&y", 200, "empty and valueless arguments around it")]:
+            r = raw(port, b"GET /api/findings?%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % q.encode())
+            ok(status(r) == want, "/api/findings?%s (%s) -> %d (got %d)" % (q, what, want, status(r)))
+        # A request line MHD refuses after our URI callback ran: answered, nothing leaks.
+        r = raw(port, b"GET /api/findings?namespace=shop HTTP/1.1\r\nHost: t\r\nBad header\r\n\r\n")
+        ok(status(r) == 400, "malformed header line -> 400 from the HTTP layer (got %d)" % status(r))
 
         # Slow loris: 40 connections trickling a header; the service keeps answering and drops
         # them after --request-timeout.

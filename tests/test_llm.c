@@ -815,9 +815,9 @@ START_TEST(connection_refused_names_url)
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert(took >= 60 - 5); /* 20 + 40 ms of backoff */
 	ck_assert_ptr_null(r);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
@@ -915,9 +915,9 @@ START_TEST(first_token_timeout)
 	k8sa_messages *m = mk_msgs("slowfirst");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "first-token timeout"));
 	ck_assert_ptr_null(r);
@@ -933,9 +933,9 @@ START_TEST(total_timeout_keeps_partial)
 	k8sa_messages *m = mk_msgs("slowchunks");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 490 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "total timeout"));
 	ck_assert_ptr_nonnull(r);
@@ -976,9 +976,9 @@ START_TEST(connect_timeout)
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
 	close(lfd);
@@ -1014,11 +1014,11 @@ START_TEST(cancel_from_another_thread)
 		struct canceller c = {s, 200};
 		pthread_t t;
 		/* t0 before the thread starts: its 200 ms may begin before this thread runs again. */
-		double t0 = llm_now_ms();
+		double t0 = k8sa_now_ms();
 		pthread_create(&t, NULL, cancel_later, &c);
 		const char *chunk = NULL;
 		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-		double took = llm_now_ms() - t0;
+		double took = k8sa_now_ms() - t0;
 		pthread_join(t, NULL);
 		ck_assert_msg(took >= 190 && took < 1000, "took %.0f ms", took);
 		ck_assert_ptr_null(chunk);
@@ -1050,9 +1050,9 @@ START_TEST(cancel_during_retry_backoff)
 	pthread_t t;
 	pthread_create(&t, NULL, cancel_later, &c);
 	const char *chunk;
-	double t0 = llm_now_ms();
+	double t0 = k8sa_now_ms();
 	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-	double took = llm_now_ms() - t0;
+	double took = k8sa_now_ms() - t0;
 	pthread_join(t, NULL);
 	ck_assert_msg(took < 1000, "took %.0f ms", took);
 	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
@@ -1071,9 +1071,9 @@ START_TEST(done_without_waiting_for_close)
 		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		double t0 = llm_now_ms();
+		double t0 = k8sa_now_ms();
 		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
-		ck_assert_msg(llm_now_ms() - t0 < 1000, "took %.0f ms", llm_now_ms() - t0);
+		ck_assert_msg(k8sa_now_ms() - t0 < 1000, "took %.0f ms", k8sa_now_ms() - t0);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
 		k8sa_llm_result_free(r);
@@ -1251,6 +1251,71 @@ START_TEST(one_handle_many_threads)
 }
 END_TEST
 
+/* The client port llmsim recorded for the last request containing `needle`. */
+static int recorded_port(const char *needle)
+{
+	FILE *f = fopen(sim.record, "r");
+	ck_assert_ptr_nonnull(f);
+	char *line = NULL;
+	size_t cap = 0;
+	int port = -1;
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, needle)) {
+			json_object *o = json_tokener_parse(line), *p;
+			ck_assert(o && json_object_object_get_ex(o, "client_port", &p));
+			port = json_object_get_int(p);
+			json_object_put(o);
+		}
+	free(line);
+	fclose(f);
+	ck_assert_msg(port > 0, "no recorded request with %s", needle);
+	return port;
+}
+
+START_TEST(calls_reuse_the_connection)
+{
+	for (int b = 0; b < 2; b++) {
+		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		char tag[64];
+		int first = 0;
+		for (int i = 0; i < 3; i++) {
+			snprintf(tag, sizeof tag, "reuse-%d-%d", b, i);
+			k8sa_messages *m = mk_msgs(tag);
+			k8sa_llm_result *r = NULL;
+			k8sa_error e;
+			ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_OK);
+			k8sa_llm_result_free(r);
+			k8sa_messages_free(m);
+			int port = recorded_port(tag);
+			if (i == 0)
+				first = port;
+			ck_assert_msg(port == first, "backend %d call %d: new connection (port %d, first %d)", b, i, port, first);
+		}
+		/* A stream abandoned mid-answer leaves its connection mid-message: it is closed, and
+		 * the next call opens a fresh one and still gets its whole answer. */
+		snprintf(tag, sizeof tag, "abandon-%d slowchunks", b);
+		k8sa_messages *m = mk_msgs(tag);
+		k8sa_stream *s = NULL;
+		const char *c = NULL;
+		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, NULL), K8SA_OK);
+		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, NULL), K8SA_OK);
+		k8sa_stream_free(s);
+		k8sa_messages_free(m);
+		int abandoned = recorded_port(tag);
+		snprintf(tag, sizeof tag, "after-abandon-%d", b);
+		m = mk_msgs(tag);
+		k8sa_llm_result *r = NULL;
+		k8sa_error e;
+		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
+		k8sa_llm_result_free(r);
+		k8sa_messages_free(m);
+		ck_assert_int_ne(recorded_port(tag), abandoned);
+		k8sa_llm_free(l);
+	}
+}
+END_TEST
+
 START_TEST(big_prompt_arrives_intact)
 {
 	/* 2 MB of prompt with every byte class JSON must escape arrives byte for byte. */
@@ -1318,6 +1383,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(t, callback_stream_and_stop);
 	tcase_add_test(t, bad_arguments);
 	tcase_add_test(t, one_handle_many_threads);
+	tcase_add_test(t, calls_reuse_the_connection);
 	tcase_add_test(t, big_prompt_arrives_intact);
 	suite_add_tcase(s, t);
 

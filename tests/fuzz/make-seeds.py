@@ -113,6 +113,27 @@ def prompt():
     put("prompt", "budget", f(b"\x01", b"b\x04\x00", b"s\x05\x01Logs") + b"\0" + b"\0".join(b"iline %d of a long log" % i for i in range(300)))
 
 
+def service_request():
+    """flags byte, query line, method line, body (tests/fuzz/fuzz_service_request.c)."""
+    def r(flags, query, method, body):
+        return bytes([flags]) + query + b"\n" + method + b"\n" + body
+    put("service_request", "diagnose", r(0, b"namespace=shop", b"POST",
+                                         b'{"question":"why is checkout failing?","namespace":"shop","stream":true}'))
+    put("service_request", "ask", r(1, b"", b"POST", b'{"question":"What is a pod?","no_cache":true}'))
+    put("service_request", "empty-diagnose", r(0, b"", b"GET", b""))
+    put("service_request", "ask-blank", r(1, b"namespace", b"HEAD", b'  {"question":"  \\n "}  '))
+    put("service_request", "escapes", r(0, b"x=1&&namespace=sh%6fp&namespace%3d=..%2Fsecrets&y", b"GET",
+                                        b'{"namespace":"shop\\u0000x","question":null,"stream":null}'))
+    put("service_request", "repeated", r(0, b"namespace=shop&namespace=kube-system", b"DELETE",
+                                         b'{"namespace":"shop","namespace":"../secrets"}'))
+    put("service_request", "nul", r(2, b"namespace=sh%00op+x%zz%4", b"POST",
+                                    b'{"question":"a question longer than sixteen bytes"}'))
+    put("service_request", "types", r(1, b"namespace=" + b"a" * 70, b"GET, HEAD",
+                                      b'{"question":42,"namespace":["shop"],"stream":"yes"}'))
+    put("service_request", "deep", r(0, b"", b"POST", b'{"namespace":' + b'{"a":' * 40 + b"1" + b"}" * 41))
+    put("service_request", "utf8", r(0, b"namespace=%C3%A9", b"POST", b'{"namespace":"sh\xffop"} trailing'))
+
+
 if __name__ == "__main__":
     shutil.rmtree(CORPUS, ignore_errors=True)
     model()
@@ -121,6 +142,7 @@ if __name__ == "__main__":
     redact()
     llm_stream()
     prompt()
+    service_request()
     for h in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, h))
         print("%s: %d seeds, %d bytes" % (h, len(files), sum(os.path.getsize(os.path.join(CORPUS, h, x)) for x in files)))

@@ -329,13 +329,27 @@ static struct rule *find_rule(const char *last_user)
 /* ------------------------------------------------------------------------------------------ */
 /* record */
 
-static void record(const char *method, const char *path, const char *body, size_t len)
+/* The client's TCP port: the same port on two requests means one kept-alive connection. */
+static int client_port(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return 0;
+	if (ci->client_addr->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_port);
+	if (ci->client_addr->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_port);
+	return 0;
+}
+
+static void record(struct MHD_Connection *c, const char *method, const char *path, const char *body, size_t len)
 {
 	if (!record_fp)
 		return;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "method", json_object_new_string(method));
 	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "client_port", json_object_new_int(client_port(c)));
 	json_object *b = NULL;
 	if (len > 0) {
 		json_tokener *tok = json_tokener_new();
@@ -1027,7 +1041,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	const char *body = rq->body.d ? rq->body.d : "";
 	size_t len = rq->body.len;
-	record(method, url, body, len);
+	record(c, method, url, body, len);
 
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;

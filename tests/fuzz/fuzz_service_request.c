@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz: what a client sends k8sagentd, through the same functions the server runs
+ * (service/k8sagentd_request.c): the raw query string of /api/findings and the namespace it
+ * names, the JSON body of /ask and /diagnose, and the method check.
+ * Input: 1 byte of flags (bit 0: the question is required as for /ask; bit 1: a 16-byte
+ * question limit), a query line, a method line, then the body. */
+#include "k8sagentd_request.h"
+#include "fuzz.h"
+
+#include <string.h>
+
+/* What may reach the Kubernetes API as a namespace: a DNS-1123 label. */
+static int is_label(const char *s, size_t len)
+{
+	if (len == 0 || len > 63 || strlen(s) != len || s[0] == '-' || s[len - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* A malloc'd C string of the line at *p (up to '\n'); *p moves past it. */
+static char *take_line(const char **p, const char *end)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = (size_t)((nl ? nl : end) - *p);
+	char *s = malloc(n + 1);
+	if (!s)
+		abort();
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p = nl ? nl + 1 : end;
+	return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int flags = data[0];
+	const char *p = (const char *)data + 1, *end = (const char *)data + size;
+	char *query = take_line(&p, end);
+	char *method = take_line(&p, end);
+	char msg[256];
+
+	/* The query: the namespace argument decoded, then checked as the route checks it. */
+	char *ns = NULL;
+	size_t len = 0;
+	int rc = kd_query_arg(query, "namespace", &ns, &len, msg, sizeof msg);
+	FUZZ_ASSERT(rc == 0 || rc == 1 || rc == 400);
+	FUZZ_ASSERT((rc == 0) == (ns != NULL));
+	if (rc == 400)
+		FUZZ_ASSERT(msg[0] != '\0');
+	if (ns) {
+		FUZZ_ASSERT(ns[len] == '\0' && strlen(ns) <= len);
+		if (kd_namespace_check(ns, len, msg, sizeof msg) == 0)
+			FUZZ_ASSERT(is_label(ns, len));
+		else
+			FUZZ_ASSERT(msg[0] != '\0');
+		free(ns);
+	}
+	/* Any other key, including one that is a prefix of another. */
+	if (kd_query_arg(query, "name", &ns, &len, msg, sizeof msg) == 0)
+		free(ns);
+
+	/* The body. */
+	size_t max_question = (flags & 2) ? 16 : 4096;
+	kd_body b;
+	rc = kd_body_parse(p, (size_t)(end - p), flags & 1, max_question, &b, msg, sizeof msg);
+	if (rc == 0) {
+		FUZZ_ASSERT(b.root && json_object_is_type(b.root, json_type_object));
+		if (b.question) {
+			size_t q = strlen(b.question);
+			FUZZ_ASSERT(q > 0 && q <= max_question);
+			FUZZ_ASSERT(strspn(b.question, " \t\r\n") < q);
+		}
+		FUZZ_ASSERT(!(flags & 1) || b.question);
+		if (b.ns && kd_namespace_check(b.ns, b.ns_len, msg, sizeof msg) == 0)
+			FUZZ_ASSERT(is_label(b.ns, b.ns_len));
+	} else {
+		FUZZ_ASSERT(rc == 400 || rc == 413);
+		FUZZ_ASSERT(msg[0] != '\0');
+	}
+	kd_body_clear(&b);
+
+	/* The method against each allow list a route has. */
+	int get = kd_method_allowed("GET, HEAD", method), post = kd_method_allowed("POST", method);
+	FUZZ_ASSERT(get == (!strcmp(method, "GET") || !strcmp(method, "HEAD")));
+	FUZZ_ASSERT(post == !strcmp(method, "POST"));
+
+	free(query);
+	free(method);
+	return 0;
+}
