@@ -78,7 +78,9 @@ struct k8sa_kube {
 	long connect_ms, request_ms;
 	unsigned int page_size, max_parallel;
 	size_t max_page, max_log;
-	CURLM *multi; /* kept across calls: its connection cache gives keep-alive */
+	CURLM *multi; /* made by the first run (not at _new: a multi handle initialises libcurl's
+		       * TLS library, megabytes, before anything is fetched); kept across calls:
+		       * its connection cache gives keep-alive */
 	char user_agent[64];
 };
 
@@ -203,8 +205,7 @@ K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cf
 		  (cfg->key_pem && !(k->key_pem = strdup(cfg->key_pem))) ||
 		  !(k->ns = strdup(k8sa_kubeconfig_namespace(cfg))) ||
 		  (cfg->token && !(k->token = strdup(cfg->token))) ||
-		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file))) ||
-		  !(k->multi = curl_multi_init());
+		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file)));
 	if (oom) {
 		k8sa_kube_free(k);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
@@ -219,7 +220,6 @@ K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cf
 			return st;
 		}
 	}
-	curl_multi_setopt(k->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)k->max_parallel);
 	*out = k;
 	return K8SA_OK;
 }
@@ -243,7 +243,8 @@ K8SA_EXPORT void k8sa_kube_set_max_parallel(k8sa_kube *kube, unsigned int n)
 	if (!kube)
 		return;
 	kube->max_parallel = n ? n : 1;
-	curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+	if (kube->multi)
+		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
 }
 
 K8SA_EXPORT const char *k8sa_kube_namespace(const k8sa_kube *kube)
@@ -889,6 +890,11 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "kube run: NULL client or requests");
 	if (n == 0)
 		return K8SA_OK;
+	if (!kube->multi) {
+		if (!(kube->multi = curl_multi_init()))
+			return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");
+		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+	}
 	xfer *xs = calloc(n, sizeof(*xs));
 	if (!xs)
 		return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");

@@ -7,7 +7,6 @@
 #include "llm_internal.h"
 
 #include <curl/curl.h>
-#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,7 +152,10 @@ static int can_retry(const struct k8sa_stream *s)
 static void schedule_retry(struct k8sa_stream *s)
 {
 	drop_easy(s);
-	double wait = (double)s->cfg->backoff_ms * pow(2.0, (double)(s->attempt - 1));
+	/* backoff_ms doubled per retry, as a shift: libm (a third of a MB of resident pages in
+	 * every process) is not worth one pow(). */
+	unsigned int doublings = s->attempt > 1 ? s->attempt - 1 : 0;
+	double wait = (double)s->cfg->backoff_ms * (double)(1ULL << (doublings < 40 ? doublings : 40));
 	s->retry_at = k8sa_now_ms() + wait;
 	s->state = S_WAIT_RETRY;
 }
@@ -384,7 +386,8 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}
-		curl_multi_poll(s->multi, NULL, 0, (int)ceil(wait), NULL);
+		int wait_ms = (int)wait; /* 0 < wait <= 1000: round up by hand (no libm) */
+		curl_multi_poll(s->multi, NULL, 0, wait_ms + ((double)wait_ms < wait), NULL);
 	}
 }
 

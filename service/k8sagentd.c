@@ -59,7 +59,8 @@ static void usage(FILE *f)
 "Environment:\n"
 "  K8SA_NAMESPACES         comma-separated namespaces that may be diagnosed (others: 403)\n"
 "  K8SA_AUTH_TOKEN_FILE    file holding a bearer token the API requires (Authorization:\n"
-"                          Bearer TOKEN); /, /health*, /readyz, /metrics stay open\n"
+"                          Bearer TOKEN); /, /health*, /readyz, /metrics stay open; re-read\n"
+"                          within a second when the file changes (Secret rotation)\n"
 "  K8SA_LLM_API_KEY        API key for an OpenAI-compatible server\n"
 "\n"
 "Routes: POST /ask, POST /diagnose (JSON; \"stream\": true or Accept: text/event-stream for\n"
@@ -133,29 +134,6 @@ static void set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = v && *v ? strdup(v) : NULL;
-}
-
-static char *read_token_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "k8sagentd: K8SA_AUTH_TOKEN_FILE %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char buf[4096];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		buf[--n] = 0;
-	char *p = buf;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (!*p) {
-		fprintf(stderr, "k8sagentd: K8SA_AUTH_TOKEN_FILE %s is empty\n", path);
-		return NULL;
-	}
-	return strdup(p);
 }
 
 static char **split_list(const char *v)
@@ -370,10 +348,8 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			}
 	}
-	if ((e = getenv("K8SA_AUTH_TOKEN_FILE")) && *e) {
-		if (!(kd_cfg.auth_token = read_token_file(e)))
-			return -1;
-	}
+	if ((e = getenv("K8SA_AUTH_TOKEN_FILE")) && *e && kd_auth_init(e))
+		return -1;
 	/* The LLM URL: flag, K8SA_LLM_URL, OLLAMA_HOST (a bare host:port is fine), default. */
 	if (!kd_cfg.llm_url && (e = getenv("K8SA_LLM_URL")) && *e)
 		set_str(&kd_cfg.llm_url, e);
@@ -406,7 +382,7 @@ static void free_config(void)
 	free(kd_cfg.api_key);
 	free(kd_cfg.prompt_dir);
 	free(kd_cfg.default_ns);
-	free(kd_cfg.auth_token);
+	kd_auth_cleanup();
 	free_list(kd_cfg.allow_ns);
 	memset(&kd_cfg, 0, sizeof kd_cfg);
 }
@@ -446,16 +422,13 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	if (k8sa_global_init() != K8SA_OK) {
-		fprintf(stderr, "k8sagentd: library initialisation failed\n");
-		return 1;
-	}
+	/* k8sa_global_init() (libcurl, OpenSSL) waits for the first request that needs it:
+	 * see net_ready() in k8sagentd_backend.c. */
 	kd_metrics_init();
 	kd_limits_init();
 	kd_cache_init();
 	if (kd_backend_init()) {
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
@@ -467,7 +440,6 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		kd_sse_shutdown();
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
@@ -475,13 +447,12 @@ int main(int argc, char **argv)
 		MHD_stop_daemon(d);
 		kd_sse_shutdown();
 		kd_backend_cleanup();
-		k8sa_global_cleanup();
 		free_config();
 		return 1;
 	}
 	kd_log(KD_LOG_INFO, "k8sagentd %s listening on %s:%u (LLM %s, backend %s, model %s%s)",
 	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url, kd_cfg.backend, kd_cfg.model,
-	       kd_cfg.auth_token ? ", bearer auth on" : "");
+	       kd_auth_enabled() ? ", bearer auth on" : "");
 
 	int sig = 0;
 	sigwait(&set, &sig);
@@ -506,7 +477,6 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	kd_sse_shutdown();
 	kd_backend_cleanup();
-	k8sa_global_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");
 	free_config();
 	return 0;

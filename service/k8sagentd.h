@@ -39,7 +39,6 @@ typedef struct kd_config {
 	int cache_entries;
 	int log_level;            /* KD_LOG_* */
 	char **allow_ns;          /* K8SA_NAMESPACES, NULL-terminated, NULL: all allowed */
-	char *auth_token;         /* from K8SA_AUTH_TOKEN_FILE, NULL: no auth */
 } kd_config;
 
 extern kd_config kd_cfg;
@@ -126,8 +125,14 @@ void kd_slot_release(void);
 int kd_slots_in_use(void);
 int kd_queue_length(void);
 void kd_limits_shutdown(void);
-/* 1 when the Authorization header carries the configured token (or no token is configured). */
+/* (k8sagentd_auth.c) 1 when the Authorization header carries the configured token (or no
+ * token is configured). */
 int kd_auth_ok(const char *authorization);
+/* Require the bearer token in `file` (K8SA_AUTH_TOKEN_FILE), re-read when the file changes;
+ * -1 (message on stderr) when it cannot be read or is empty. */
+int kd_auth_init(const char *file);
+int kd_auth_enabled(void);
+void kd_auth_cleanup(void);
 /* 1 when the namespace is in K8SA_NAMESPACES (or no allowlist is set). */
 int kd_namespace_allowed(const char *ns);
 

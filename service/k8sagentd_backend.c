@@ -33,6 +33,34 @@ typedef struct probe {
 static probe kube_probe = {PTHREAD_MUTEX_INITIALIZER, -1e9, 0, ""};
 static probe llm_probe = {PTHREAD_MUTEX_INITIALIZER, -1e9, 0, ""};
 
+/* libcurl's global init (k8sa_global_init()) initialises OpenSSL: about 2 MB of resident pages
+ * that a service nobody has asked anything yet does not need. It runs once, before the first
+ * request that talks to the Kubernetes API or the model server: every such path goes through
+ * net_ready() first, so no thread uses libcurl before or during it (its contract). Start-up
+ * only builds handles (no libcurl call needs the init there: the Kubernetes client makes its
+ * connection pool on first use). */
+static pthread_once_t net_once = PTHREAD_ONCE_INIT;
+static int net_ok;
+
+static void net_init(void)
+{
+	net_ok = k8sa_global_init() == K8SA_OK;
+	if (!net_ok)
+		kd_log(KD_LOG_ERROR, "libcurl initialisation failed");
+}
+
+static int net_ready(k8sa_error *err)
+{
+	pthread_once(&net_once, net_init);
+	if (!net_ok && err) {
+		err->code = K8SA_E_INTERNAL;
+		snprintf(err->message, sizeof err->message, "libcurl initialisation failed");
+	}
+	return net_ok;
+}
+
+static k8sa_agent *agent_new(k8sa_error *err);
+
 int kd_backend_init(void)
 {
 	k8sa_error err = {0};
@@ -70,7 +98,7 @@ int kd_backend_init(void)
 		kd_cfg.model = strdup(k8sa_llm_get_model(llm));
 
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
-	k8sa_agent *a = kd_agent_acquire(&err);
+	k8sa_agent *a = agent_new(&err);
 	if (!a) {
 		kd_log(KD_LOG_ERROR, "agent: %s", err.message);
 		return -1;
@@ -90,6 +118,9 @@ void kd_backend_cleanup(void)
 	llm = NULL;
 	k8sa_kubeconfig_free(kcfg);
 	kcfg = NULL;
+	if (net_ok)
+		k8sa_global_cleanup();
+	net_ok = 0;
 }
 
 int kd_have_kubeconfig(const char **why)
@@ -129,6 +160,8 @@ static k8sa_agent *agent_new(k8sa_error *err)
 
 k8sa_agent *kd_agent_acquire(k8sa_error *err)
 {
+	if (!net_ready(err))
+		return NULL;
 	pthread_mutex_lock(&pool_mu);
 	k8sa_agent *a = pool_n > 0 ? pool[--pool_n] : NULL;
 	pthread_mutex_unlock(&pool_mu);
@@ -181,6 +214,10 @@ static int kube_check(char *why, size_t whylen)
 	}
 	k8sa_error err = {0};
 	char *v = NULL;
+	if (!net_ready(&err)) {
+		snprintf(why, whylen, "%s", err.message);
+		return 0;
+	}
 	pthread_mutex_lock(&kube_mu);
 	k8sa_status st = k8sa_kube_server_version(kube, &v, &err);
 	pthread_mutex_unlock(&kube_mu);
@@ -196,7 +233,7 @@ static int kube_check(char *why, size_t whylen)
 static int llm_check(char *why, size_t whylen)
 {
 	k8sa_error err = {0};
-	if (k8sa_llm_check_model(llm, &err) != K8SA_OK) {
+	if (!net_ready(&err) || k8sa_llm_check_model(llm, &err) != K8SA_OK) {
 		snprintf(why, whylen, "%s", err.message);
 		return 0;
 	}
@@ -214,6 +251,8 @@ char *kd_namespaces_json(k8sa_error *err)
 		return NULL;
 	}
 	char *items = NULL;
+	if (!net_ready(err))
+		return NULL;
 	pthread_mutex_lock(&kube_mu);
 	k8sa_status st = k8sa_kube_list_json(kube, K8SA_RES_NAMESPACES, NULL, NULL, &items, err);
 	pthread_mutex_unlock(&kube_mu);
@@ -239,7 +278,7 @@ char *kd_namespaces_json(k8sa_error *err)
 char *kd_models_json(k8sa_error *err)
 {
 	char *json = NULL;
-	if (k8sa_llm_list_models(llm, &json, err) != K8SA_OK)
+	if (!net_ready(err) || k8sa_llm_list_models(llm, &json, err) != K8SA_OK)
 		return NULL;
 	char *out = strdup(json);
 	k8sa_free(json);

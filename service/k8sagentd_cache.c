@@ -5,7 +5,7 @@
  * a restart count) or in the prompt makes a new key. Small and linear: a few dozen entries. */
 #include "k8sagentd.h"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +30,18 @@ void kd_cache_init(void)
 		n_entries = 0;
 }
 
+/* nettle's SHA-256, like the auth token's (see k8sagentd_auth.c for why not OpenSSL's). */
 void kd_cache_key(const char *messages_json, char key[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
 	const char *parts[] = {kd_cfg.backend, kd_cfg.llm_url, kd_cfg.model ? kd_cfg.model : "",
 			       messages_json ? messages_json : ""};
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-		EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1); /* NUL separates the fields */
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned int i = 0; i < 32 && i < mdlen; i++)
+	sha256_init(&ctx);
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) /* NUL separates the fields */
+		sha256_update(&ctx, strlen(parts[i]) + 1, (const uint8_t *)parts[i]);
+	sha256_digest(&ctx, sizeof md, md);
+	for (unsigned int i = 0; i < sizeof md; i++)
 		snprintf(key + 2 * i, 3, "%02x", md[i]);
 	key[64] = 0;
 }

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* k8sagentd limits: a bounded number of concurrent model calls with a short waiting queue
  * (a local LLM serves one or a few answers at a time; piling up requests only makes every one
- * of them slow), the namespace allowlist, and bearer-token auth. */
+ * of them slow), and the namespace allowlist. Bearer-token auth: k8sagentd_auth.c. */
 #include "k8sagentd.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -97,23 +94,6 @@ void kd_limits_shutdown(void)
 	stopping = 1;
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
-}
-
-/* Compare digests, not the strings: the time taken then depends on neither the token's
- * length nor on how many leading bytes match. */
-int kd_auth_ok(const char *authorization)
-{
-	if (!kd_cfg.auth_token)
-		return 1;
-	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return 0;
-	const char *given = authorization + 7;
-	while (*given == ' ')
-		given++;
-	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)given, strlen(given), a);
-	SHA256((const unsigned char *)kd_cfg.auth_token, strlen(kd_cfg.auth_token), b);
-	return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
 int kd_namespace_allowed(const char *ns)

@@ -1,6 +1,6 @@
 """k8sagentd framework tests against kubesim (no model needed): health, readiness, metrics
 (promtool), UI assets, OpenAPI, 404/405/413/400 JSON errors, bearer auth, the namespace
-allowlist in /api/namespaces, the access log, flags, SIGTERM."""
+allowlist in /api/namespaces, token file rotation, the access log, flags, SIGTERM."""
 import json
 import os
 import shutil
@@ -174,6 +174,79 @@ def test_auth(ks, tmp):
         ok(st == 503, "/readyz open with auth on")
 
 
+def swap_secret(mount, version, token):
+    """Rotate like the kubelet rotates a Secret volume: write ..VERSION/token, then swap the
+    ..data symlink atomically; `token` itself is a symlink to ..data/token."""
+    os.makedirs(os.path.join(mount, version))
+    with open(os.path.join(mount, version, "token"), "w") as f:
+        f.write(token)
+    tmp_link = os.path.join(mount, "..data_tmp")
+    os.symlink(version, tmp_link)
+    os.rename(tmp_link, os.path.join(mount, "..data"))
+    if not os.path.lexists(os.path.join(mount, "token")):
+        os.symlink("..data/token", os.path.join(mount, "token"))
+
+
+def auth_status(kd, token):
+    return kd.request("GET", "/api/namespaces", headers={"Authorization": "Bearer " + token})[0]
+
+
+def wait_for_status(kd, token, want, seconds=5.0):
+    """The file is checked at most once a second: poll until `token` gets `want`."""
+    end = time.time() + seconds
+    while True:
+        st = auth_status(kd, token)
+        if st == want or time.time() > end:
+            return st
+        time.sleep(0.1)
+
+
+def test_auth_rotation(ks, tmp):
+    mount = os.path.join(tmp, "secret")
+    os.makedirs(mount)
+    swap_secret(mount, "..v1", "first-token\n")
+    tok = os.path.join(mount, "token")
+    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:%d" % free_port(),
+                   env={"K8SA_AUTH_TOKEN_FILE": tok}) as kd:
+        ok(auth_status(kd, "first-token") == 200, "first token accepted")
+        ok(auth_status(kd, "second-token") == 401, "second token not yet")
+        # Secret rotation: symlink swap to a new directory (a new inode behind the same path).
+        swap_secret(mount, "..v2", "second-token\n")
+        t = time.time()
+        ok(wait_for_status(kd, "second-token", 200) == 200, "rotated token accepted")
+        ok(time.time() - t < 2.5, "rotation picked up within about a second")
+        ok(auth_status(kd, "first-token") == 401, "old token refused after rotation")
+        ok(any("new token" in ln.get("msg", "") for ln in kd.log_lines()), "rotation logged")
+        # A rotation to an empty file keeps the last good token, with one warning.
+        swap_secret(mount, "..v3", "\n")
+        time.sleep(1.2)
+        for _ in range(12):
+            ok(auth_status(kd, "second-token") == 200, "empty token file: previous token kept")
+            ok(auth_status(kd, "") == 401, "empty token file: an empty bearer is still refused")
+            time.sleep(0.1)
+        warns = [ln for ln in kd.log_lines() if ln.get("level") == "warn" and "TOKEN_FILE" in ln.get("msg", "")]
+        ok(len(warns) == 1 and "empty" in warns[0]["msg"], "one warning for the empty file: %r" % warns)
+        # Then the file disappears altogether (dangling symlink): still the previous token.
+        os.remove(os.path.join(mount, "..v3", "token"))
+        time.sleep(1.2)
+        ok(auth_status(kd, "second-token") == 200, "missing token file: previous token kept")
+        # A good file again: picked up, and a later failure would warn again.
+        swap_secret(mount, "..v4", "third-token")
+        ok(wait_for_status(kd, "third-token", 200) == 200, "recovered: third token accepted")
+        ok(auth_status(kd, "second-token") == 401, "second token refused after the third")
+    # A plain file rewritten in place (no symlinks) is picked up too.
+    plain = os.path.join(tmp, "plain-token")
+    with open(plain, "w") as f:
+        f.write("plain-one")
+    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:%d" % free_port(),
+                   env={"K8SA_AUTH_TOKEN_FILE": plain}) as kd:
+        ok(auth_status(kd, "plain-one") == 200, "plain file token accepted")
+        with open(plain, "w") as f:
+            f.write("plain-two-longer")
+        ok(wait_for_status(kd, "plain-two-longer", 200) == 200, "in-place rewrite picked up")
+        ok(auth_status(kd, "plain-one") == 401, "in-place rewrite: old token refused")
+
+
 def test_sigterm(ks):
     kd = K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:%d" % free_port(),
                    "--grace", "3").start()
@@ -208,6 +281,7 @@ def main():
                 test_routes(kd, ks)
                 test_access_log(kd)
             test_auth(ks, tmp)
+            test_auth_rotation(ks, tmp)
             test_sigterm(ks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
