@@ -91,7 +91,6 @@ static time_t mono_now(void)
 	return ts.tv_sec;
 }
 
-
 K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 {
 	if (!kube)
