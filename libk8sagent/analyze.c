@@ -409,6 +409,7 @@ K8SA_EXPORT void k8sa_findings_free(k8sa_findings *f)
 		free(f->gkeys[i]);
 	free(f->gkeys);
 	free(f->gidx);
+	strv_free(&f->gaps);
 	free(f->ns);
 	free(f);
 }
@@ -573,6 +574,7 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "findings", arr);
+	json_object_object_add(root, "gaps", strv_json(&f->gaps, &bad));
 	if (!bad) {
 		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		*out = s ? strdup(s) : NULL;
@@ -632,6 +634,12 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out
 	else
 		sb_printf(&b, "%zu problem%s found in %s%s (root causes first).\n", problems, problems == 1 ? "" : "s",
 			  all ? "all namespaces" : "namespace ", all ? "" : f->ns);
+	if (f->gaps.n) {
+		sb_printf(&b, "Not checked: %zu resource%s could not be read, so problems there may be missing:\n",
+			  f->gaps.n, f->gaps.n == 1 ? "" : "s");
+		for (size_t i = 0; i < f->gaps.n; i++)
+			sb_printf(&b, "  - %s\n", f->gaps.v[i]);
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		const a_finding *x = &f->v[i];
 		sb_printf(&b, "\n%s[%s] %s: %s %s%s%s", x->root ? "ROOT CAUSE " : "", k8sa_severity_name(x->sev), x->code,
@@ -679,6 +687,8 @@ K8SA_EXPORT k8sa_status k8sa_analyze(const k8sa_snapshot *snap, k8sa_findings **
 		free(f);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
+	for (size_t i = 0; i < snap->ngaps && !f->nomem; i++)
+		f->nomem = a_strv_push(&f->gaps, strdup(snap->gaps[i])) < 0;
 	a_ctx c = {.snap = snap, .m = (m_model *)&snap->m, .f = f, .now = snap->m.ref_time};
 	/* order matters only for the tie-breaks: upstream objects first */
 	a_analyze_nodes(&c);

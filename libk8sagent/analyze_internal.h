@@ -33,6 +33,7 @@ struct k8sa_findings {
 	char *ns;                      /* "*" for all namespaces */
 	a_finding *v;
 	size_t n, cap;
+	a_strv gaps;                   /* the snapshot's: what could not be read, so was not checked */
 	int nomem;                     /* an allocation failed somewhere: the run fails */
 	/* grouping index for pod findings: code|ns|owner|container -> index+1 */
 	char **gkeys;

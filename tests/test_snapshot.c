@@ -144,6 +144,18 @@ START_TEST(forbidden_is_a_gap)
 	k8sa_findings *f = NULL;
 	ck_assert_int_eq(k8sa_analyze(snap, &f, &err), K8SA_OK);
 	ck_assert_str_eq(k8sa_finding_code(f, 0), "OOMKilled");
+	/* and its reports say what was not checked */
+	char *out = NULL;
+	ck_assert_int_eq(k8sa_findings_to_json(f, &out, &err), K8SA_OK);
+	json_object *o = json_tokener_parse(out), *g;
+	ck_assert(o && json_object_object_get_ex(o, "gaps", &g) && json_object_array_length(g) == 2);
+	ck_assert_msg(strstr(json_object_get_string(json_object_array_get_idx(g, 0)), "forbidden") != NULL, "%s", out);
+	json_object_put(o);
+	k8sa_free(out);
+	ck_assert_int_eq(k8sa_findings_to_text(f, &out, &err), K8SA_OK);
+	ck_assert_msg(strstr(out, "Not checked: 2 resources could not be read") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "  - nodes: forbidden: ") != NULL, "%s", out);
+	k8sa_free(out);
 	k8sa_findings_free(f);
 	k8sa_snapshot_free(snap);
 	k8sa_kube_free(kube);

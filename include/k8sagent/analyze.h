@@ -102,14 +102,17 @@ const char *k8sa_finding_member(const k8sa_findings *f, size_t i, size_t j);
 /**
  * Findings as JSON: `{"namespace": "shop", "findings": [{"code", "severity", "kind",
  * "namespace", "name", "members": [...], "container", "summary", "evidence": [...],
- * "commands": [...], "root_cause": bool}]}`. `namespace` is "*" for all namespaces;
+ * "commands": [...], "root_cause": bool}], "gaps": ["nodes: forbidden: ..."]}`: `gaps` are the
+ * resources the snapshot could not read (so nothing there was checked), `[]` when none.
+ * `namespace` is "*" for all namespaces;
  * `container` is "" when the finding is not about a container. Caller frees with k8sa_free().
  */
 k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out, k8sa_error *err);
 
 /**
  * A short plain-text report, root causes first, pasteable into a ticket. Says so plainly
- * when nothing is wrong. Caller frees with k8sa_free().
+ * when nothing is wrong, and lists under "Not checked:" what the snapshot could not read.
+ * Caller frees with k8sa_free().
  */
 k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out, k8sa_error *err);
 
