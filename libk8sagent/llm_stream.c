@@ -57,6 +57,8 @@ static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 {
 	struct k8sa_stream *s = ud;
 	size_t n = sz * nm;
+	if (s->state == S_DONE)
+		return n; /* the answer is complete: what follows is only drained (see drain()) */
 	if (s->http_status == 0)
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http_status);
 	if (s->http_status < 200 || s->http_status >= 300) {
@@ -379,10 +381,14 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 					break; /* the easy handle may be gone now */
 				}
 			}
-			/* The server said the answer is complete: do not wait for it to close. */
+			/* The server said the answer is complete: do not wait for it to close. The
+			 * transfer is left running for k8sa_stream_free() to drain, so that the
+			 * connection can serve the next call. */
 			if (s->state == S_RUNNING && s->parser.done && s->parser.status == K8SA_OK &&
-			    llm_parser_finish(&s->parser) == K8SA_OK)
-				finish(s, S_DONE);
+			    llm_parser_finish(&s->parser) == K8SA_OK) {
+				s->state = S_DONE;
+				s->res.elapsed_ms = k8sa_now_ms() - s->t0;
+			}
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}
@@ -404,13 +410,39 @@ K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
 	curl_multi_wakeup(s->multi);
 }
 
+/* After the answer's last message, let the HTTP response end (its last chunk usually follows
+ * at once) for at most LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
+ * message boundary and may serve the next call. A server that holds the response open after
+ * its final message costs that much once, at free, and its connection is closed. */
+#define LLM_DRAIN_MS 100
+
+static int drain(struct k8sa_stream *s)
+{
+	if (!s->easy)
+		return 1; /* ended with the transfer */
+	double until = k8sa_now_ms() + LLM_DRAIN_MS;
+	for (;;) {
+		int running = 0, left = 0;
+		CURLMsg *m;
+		curl_multi_perform(s->multi, &running);
+		while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
+			if (m->msg == CURLMSG_DONE && m->easy_handle == s->easy)
+				return m->data.result == CURLE_OK;
+		double now = k8sa_now_ms();
+		if (now >= until || atomic_load(&s->cancelled))
+			return 0;
+		curl_multi_poll(s->multi, NULL, 0, (int)(until - now) + 1, NULL);
+	}
+}
+
 K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 {
 	if (!s)
 		return;
-	drop_easy(s);
 	/* Only after a clean end is the connection known to be at a message boundary. */
-	llm_pool_give(s->cfg ? s->cfg->pool : NULL, s->multi, s->state == S_DONE);
+	int reusable = s->state == S_DONE && drain(s);
+	drop_easy(s);
+	llm_pool_give(s->cfg ? s->cfg->pool : NULL, s->multi, reusable);
 	curl_slist_free_all(s->hdr);
 	llm_parser_free(&s->parser);
 	llm_result_clear(&s->res);
