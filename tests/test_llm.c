@@ -515,8 +515,8 @@ static k8sa_status chat(k8sa_llm_backend b, int streaming, const char *user, k8s
 	return st;
 }
 
-/* The recorded body of the last request whose text contains `needle` (new reference). */
-static json_object *recorded(const char *needle)
+/* llmsim's record of the last request whose line contains `needle` (new reference). */
+static json_object *recorded_request(const char *needle)
 {
 	FILE *f = fopen(sim.record, "r");
 	ck_assert_ptr_nonnull(f);
@@ -530,9 +530,16 @@ static json_object *recorded(const char *needle)
 	free(line);
 	fclose(f);
 	ck_assert_msg(found != NULL, "no recorded request with %s", needle);
-	json_object *o = json_tokener_parse(found), *b = NULL;
+	json_object *o = json_tokener_parse(found);
 	free(found);
 	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+/* The recorded body of that request (new reference). */
+static json_object *recorded(const char *needle)
+{
+	json_object *o = recorded_request(needle), *b = NULL;
 	ck_assert(json_object_object_get_ex(o, "body", &b));
 	json_object_get(b);
 	json_object_put(o);
@@ -1254,21 +1261,11 @@ END_TEST
 /* The client port llmsim recorded for the last request containing `needle`. */
 static int recorded_port(const char *needle)
 {
-	FILE *f = fopen(sim.record, "r");
-	ck_assert_ptr_nonnull(f);
-	char *line = NULL;
-	size_t cap = 0;
-	int port = -1;
-	while (getline(&line, &cap, f) > 0)
-		if (strstr(line, needle)) {
-			json_object *o = json_tokener_parse(line), *p;
-			ck_assert(o && json_object_object_get_ex(o, "client_port", &p));
-			port = json_object_get_int(p);
-			json_object_put(o);
-		}
-	free(line);
-	fclose(f);
-	ck_assert_msg(port > 0, "no recorded request with %s", needle);
+	json_object *o = recorded_request(needle), *p;
+	ck_assert(json_object_object_get_ex(o, "client_port", &p));
+	int port = json_object_get_int(p);
+	json_object_put(o);
+	ck_assert_msg(port > 0, "no client port recorded for %s", needle);
 	return port;
 }
 
