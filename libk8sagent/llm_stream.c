@@ -163,6 +163,21 @@ static void schedule_retry(struct k8sa_stream *s)
 }
 
 /* The transfer ended with curl code rc: decide done, retry or failure. */
+/* Let curl move the transfer on without waiting. 1 when s's transfer has ended, its result in
+ * *rc; the caller then owns the next step (the easy handle is still attached). */
+static int transfer_step(struct k8sa_stream *s, CURLcode *rc)
+{
+	int running = 0, left = 0;
+	CURLMsg *m;
+	curl_multi_perform(s->multi, &running);
+	while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == s->easy) {
+			*rc = m->data.result;
+			return 1;
+		}
+	return 0;
+}
+
 static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 {
 	const char *cerr = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
@@ -372,15 +387,9 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (s->retry_at - now < wait)
 				wait = s->retry_at - now;
 		} else {
-			int running = 0, left = 0;
-			CURLMsg *m;
-			curl_multi_perform(s->multi, &running);
-			while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-				if (m->msg == CURLMSG_DONE && m->easy_handle == s->easy) {
-					on_transfer_done(s, m->data.result);
-					break; /* the easy handle may be gone now */
-				}
-			}
+			CURLcode rc;
+			if (transfer_step(s, &rc))
+				on_transfer_done(s, rc);
 			/* The server said the answer is complete: do not wait for it to close. The
 			 * transfer is left running for k8sa_stream_free() to drain, so that the
 			 * connection can serve the next call. */
@@ -422,12 +431,9 @@ static int drain(struct k8sa_stream *s)
 		return 1; /* ended with the transfer */
 	double until = k8sa_now_ms() + LLM_DRAIN_MS;
 	for (;;) {
-		int running = 0, left = 0;
-		CURLMsg *m;
-		curl_multi_perform(s->multi, &running);
-		while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
-			if (m->msg == CURLMSG_DONE && m->easy_handle == s->easy)
-				return m->data.result == CURLE_OK;
+		CURLcode rc;
+		if (transfer_step(s, &rc))
+			return rc == CURLE_OK;
 		double now = k8sa_now_ms();
 		if (now >= until || atomic_load(&s->cancelled))
 			return 0;
