@@ -280,15 +280,16 @@ static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, co
 	if (st != K8SA_OK)
 		return send_agent_error(c, req, st, &err, 1);
 	kd_metrics_answer(a);
+	/* The findings JSON carries the snapshot's gaps itself. */
 	json_object *o = parse_or_null(k8sa_answer_findings_json(a));
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = json_object_new_object();
 		json_object_object_add(o, "namespace", json_object_new_string(ns));
 		json_object_object_add(o, "findings", json_object_new_array());
+		json_object *gaps = parse_or_null(k8sa_answer_gaps_json(a));
+		json_object_object_add(o, "gaps", gaps ? gaps : json_object_new_array());
 	}
-	json_object *gaps = parse_or_null(k8sa_answer_gaps_json(a));
-	json_object_object_add(o, "gaps", gaps ? gaps : json_object_new_array());
 	json_object *t = parse_or_null(k8sa_answer_timings_json(a));
 	if (t)
 		json_object_object_add(o, "timings", t);

@@ -121,6 +121,7 @@ def test_answers(kd, ks, llm):
     n = len(llm.requests())
     st, j = kd.json("GET", "/api/findings?namespace=shop")
     ok(st == 200 and any(f["code"] == "OOMKilled" for f in j["findings"]), "/api/findings %r" % j)
+    ok(j.get("gaps") == [], "/api/findings: gaps [] when everything was read (%r)" % j.get("gaps"))
     ok(len(llm.requests()) == n, "/api/findings calls no model")
 
 
