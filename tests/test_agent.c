@@ -7,6 +7,8 @@
 #include "lib/sim.h"
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,9 +297,8 @@ START_TEST(audit_log_shows_only_reads)
 }
 END_TEST
 
-int main(void)
+Suite *k8sa_test_suite(void)
 {
-	k8sa_global_init();
 	Suite *s = suite_create("agent");
 	TCase *tc = tcase_create("loops");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -310,10 +311,5 @@ int main(void)
 	tcase_add_test(tc, prompt_dir_overrides_the_system_prompt);
 	tcase_add_test(tc, audit_log_shows_only_reads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	k8sa_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -6,6 +6,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -643,7 +645,7 @@ START_TEST(all_namespaces_and_text)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("analyze");
 	TCase *sc = tcase_create("scenarios");
@@ -676,13 +678,4 @@ static Suite *suite(void)
 	tcase_add_test(ec, log_tail);
 	suite_add_tcase(s, ec);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

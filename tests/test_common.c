@@ -4,6 +4,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +69,7 @@ START_TEST(global_init_is_reference_counted)
 }
 END_TEST
 
-int main(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("core");
@@ -76,9 +78,5 @@ int main(void)
 	tcase_add_test(tc, versions_agree);
 	tcase_add_test(tc, global_init_is_reference_counted);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -7,6 +7,8 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -759,7 +761,7 @@ START_TEST(status_bodies_map_to_codes)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kube");
 	TCase *unit = tcase_create("unit");
@@ -785,13 +787,4 @@ static Suite *suite(void)
 	tcase_add_test(http, transport_errors);
 	suite_add_tcase(s, http);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

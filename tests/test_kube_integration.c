@@ -9,6 +9,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -607,7 +609,7 @@ START_TEST(token_rotation_with_token_file)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kube-integration");
 	TCase *tc = tcase_create("kubesim");
@@ -622,13 +624,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, token_rotation_with_token_file);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

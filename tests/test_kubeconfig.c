@@ -6,6 +6,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,7 +486,7 @@ START_TEST(every_truncation_fails_cleanly)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kubeconfig");
 	TCase *tc = tcase_create("kubeconfig");
@@ -512,13 +514,4 @@ static Suite *suite(void)
 	tcase_add_test(ic, base64_decoder);
 	suite_add_tcase(s, ic);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

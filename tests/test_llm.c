@@ -9,6 +9,8 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -1340,7 +1342,7 @@ START_TEST(big_prompt_arrives_intact)
 }
 END_TEST
 
-static Suite *llm_suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("llm");
 	TCase *t = tcase_create("parse");
@@ -1389,13 +1391,4 @@ static Suite *llm_suite(void)
 	tcase_add_test(t, llamacpp_timings_and_api_key);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(llm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,6 +5,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,7 +439,7 @@ START_TEST(token_estimate)
 }
 END_TEST
 
-static Suite *prompt_suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("prompt");
 	TCase *tc = tcase_create("core");
@@ -453,13 +455,4 @@ static Suite *prompt_suite(void)
 	tcase_add_test(tc, token_estimate);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(prompt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,6 +7,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <dirent.h>
 #include <json.h>
 #include <stdio.h>
@@ -548,7 +550,7 @@ START_TEST(throughput)
 }
 END_TEST
 
-static Suite *redact_suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("redact");
 	TCase *tc = tcase_create("core");
@@ -564,13 +566,4 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, throughput);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(redact_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

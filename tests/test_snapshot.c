@@ -8,6 +8,8 @@
 #include <k8sagent/k8sagent.h>
 
 #include <check.h>
+
+#include "lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +187,7 @@ START_TEST(total_failure_fails)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("snapshot");
 	TCase *tc = tcase_create("kubesim");
@@ -195,16 +197,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, total_failure_fails);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	if (k8sa_global_init() != K8SA_OK)
-		return 1;
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	k8sa_global_cleanup();
-	return failed ? 1 : 0;
 }
