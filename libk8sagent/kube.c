@@ -42,6 +42,11 @@ static const struct {
 	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
 	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
 	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
+	[K8SA_RES_NETWORKPOLICIES] = {"networkpolicies", "/apis/networking.k8s.io/v1", 1},
+	[K8SA_RES_INGRESSCLASSES] = {"ingressclasses", "/apis/networking.k8s.io/v1", 0},
+	[K8SA_RES_STORAGECLASSES] = {"storageclasses", "/apis/storage.k8s.io/v1", 0},
+	[K8SA_RES_SERVICEACCOUNTS] = {"serviceaccounts", "/api/v1", 1},
+	[K8SA_RES_PDBS] = {"poddisruptionbudgets", "/apis/policy/v1", 1},
 };
 
 K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)

@@ -1280,6 +1280,11 @@ k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item)
 	case K8SA_RES_HPAS: return red_hpa(m, item);
 	case K8SA_RES_RESOURCEQUOTAS: return red_quota(m, item);
 	case K8SA_RES_PERSISTENTVOLUMES: return red_pv(m, item);
+	case K8SA_RES_NETWORKPOLICIES:
+	case K8SA_RES_INGRESSCLASSES:
+	case K8SA_RES_STORAGECLASSES:
+	case K8SA_RES_SERVICEACCOUNTS:
+	case K8SA_RES_PDBS: return K8SA_OK;
 	}
 	return K8SA_OK;
 }
@@ -1373,6 +1378,11 @@ void m_model_drop(m_model *m, k8sa_resource res)
 	case K8SA_RES_HPAS: m->hpas.n = 0; break;
 	case K8SA_RES_RESOURCEQUOTAS: m->quotas.n = 0; break;
 	case K8SA_RES_PERSISTENTVOLUMES: m->pvs.n = 0; break;
+	case K8SA_RES_NETWORKPOLICIES:
+	case K8SA_RES_INGRESSCLASSES:
+	case K8SA_RES_STORAGECLASSES:
+	case K8SA_RES_SERVICEACCOUNTS:
+	case K8SA_RES_PDBS: break;
 	}
 	if (wk >= 0) { /* the four workload kinds share one array */
 		size_t j = 0;

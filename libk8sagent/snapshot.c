@@ -147,6 +147,11 @@ K8SA_EXPORT size_t k8sa_snapshot_count(const k8sa_snapshot *snap, k8sa_resource 
 	case K8SA_RES_HPAS: return m->hpas.n;
 	case K8SA_RES_RESOURCEQUOTAS: return m->quotas.n;
 	case K8SA_RES_PERSISTENTVOLUMES: return m->pvs.n;
+	case K8SA_RES_NETWORKPOLICIES:
+	case K8SA_RES_INGRESSCLASSES:
+	case K8SA_RES_STORAGECLASSES:
+	case K8SA_RES_SERVICEACCOUNTS:
+	case K8SA_RES_PDBS: return m->seen[res];
 	}
 	return 0;
 }
@@ -365,6 +370,11 @@ static const char *const res_file[K8SA_RES_COUNT] = {
 	[K8SA_RES_HPAS] = "horizontalpodautoscalers.json",
 	[K8SA_RES_RESOURCEQUOTAS] = "resourcequotas.json",
 	[K8SA_RES_PERSISTENTVOLUMES] = "persistentvolumes.json",
+	[K8SA_RES_NETWORKPOLICIES] = "networkpolicies.json",
+	[K8SA_RES_INGRESSCLASSES] = "ingressclasses.json",
+	[K8SA_RES_STORAGECLASSES] = "storageclasses.json",
+	[K8SA_RES_SERVICEACCOUNTS] = "serviceaccounts.json",
+	[K8SA_RES_PDBS] = "poddisruptionbudgets.json",
 };
 
 const char *k8sa_snap_resource_name(k8sa_resource res)
@@ -373,7 +383,8 @@ const char *k8sa_snap_resource_name(k8sa_resource res)
 		"namespaces", "nodes", "pods", "events", "deployments", "replicasets", "statefulsets",
 		"daemonsets", "jobs", "cronjobs", "services", "endpoints", "persistentvolumeclaims",
 		"configmaps", "ingresses", "horizontalpodautoscalers", "resourcequotas",
-		"persistentvolumes",
+		"persistentvolumes", "networkpolicies", "ingressclasses", "storageclasses",
+		"serviceaccounts", "poddisruptionbudgets",
 	};
 	return (unsigned)res < K8SA_RES_COUNT ? names[res] : "unknown";
 }

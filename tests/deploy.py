@@ -29,11 +29,13 @@ READ_VERBS = {"get", "list", "watch"}
 ALLOWED_RESOURCES = {
     ("", r) for r in ("pods", "pods/log", "events", "services", "endpoints", "configmaps",
                       "namespaces", "nodes", "persistentvolumeclaims", "persistentvolumes",
-                      "resourcequotas")
+                      "resourcequotas", "serviceaccounts")
 } | {("events.k8s.io", "events")} | {
     ("apps", r) for r in ("deployments", "replicasets", "statefulsets", "daemonsets")
 } | {("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses"),
-     ("autoscaling", "horizontalpodautoscalers")}
+     ("autoscaling", "horizontalpodautoscalers"), ("networking.k8s.io", "ingressclasses"),
+     ("networking.k8s.io", "networkpolicies"), ("storage.k8s.io", "storageclasses"),
+     ("policy", "poddisruptionbudgets")}
 RUNTIME_PKGS = {"libcurl4", "libjson-c5", "libyaml-0-2", "libmicrohttpd12", "ca-certificates"}
 OCI_LABELS = ("org.opencontainers.image.source", "org.opencontainers.image.revision",
               "org.opencontainers.image.title", "org.opencontainers.image.description",

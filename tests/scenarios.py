@@ -45,6 +45,11 @@ LIST_FILES = {
     "resourcequotas.json": ("ResourceQuotaList", "ResourceQuota"),
     "namespaces.json": ("NamespaceList", "Namespace"), "nodes.json": ("NodeList", "Node"),
     "persistentvolumes.json": ("PersistentVolumeList", "PersistentVolume"),
+    "networkpolicies.json": ("NetworkPolicyList", "NetworkPolicy"),
+    "ingressclasses.json": ("IngressClassList", "IngressClass"),
+    "storageclasses.json": ("StorageClassList", "StorageClass"),
+    "serviceaccounts.json": ("ServiceAccountList", "ServiceAccount"),
+    "poddisruptionbudgets.json": ("PodDisruptionBudgetList", "PodDisruptionBudget"),
 }
 
 
@@ -144,8 +149,11 @@ def run(args, timeout=60):
         return -1, "", "timed out after %ds" % timeout
 
 
-def prompt_available(kubeconfig, ns):
-    rc, out, _ = run([K8SAGENT, "--kubeconfig", kubeconfig, "diagnose", "-n", ns, "--print-prompt"])
+def prompt_available(kubeconfig, ns, extra=()):
+    # the decisive evidence must survive a small model's window (4,096 tokens)
+    rc, out, _ = run([K8SAGENT, "--kubeconfig", kubeconfig, "--context-tokens", "4096", "diagnose",
+                      "-n", ns, "--print-prompt"] +
+                     list(extra))
     return rc == 0 and out.strip() != "", out
 
 
@@ -158,8 +166,9 @@ def run_one(name, d, state, verbose):
     except RuntimeError as ex:
         return [str(ex)], notes
     try:
+        scan = ["--scan-logs"] if e.get("scan_logs") else []
         rc, out, err = run([K8SAGENT, "--kubeconfig", ks.kubeconfig, "analyze", "-n", ns,
-                            "-o", "json"])
+                            "-o", "json"] + scan)
         try:
             doc = json.loads(out) if out.strip() else None
         except ValueError:
@@ -176,7 +185,7 @@ def run_one(name, d, state, verbose):
                 notes.append("  %-9s %s%s" % (f.get("severity"), expect.fmt(f),
                                              "  <- root cause" if f.get("root_cause") else ""))
         if state.get("prompt") is not False:
-            ok, prompt = prompt_available(ks.kubeconfig, ns)
+            ok, prompt = prompt_available(ks.kubeconfig, ns, scan + ([e["question"]] if e.get("question") else []))
             if ok:
                 state["prompt"] = True
                 problems += expect.check_prompt(e, prompt)

@@ -52,11 +52,16 @@ typedef enum k8sa_resource {
 	K8SA_RES_INGRESSES = 14,
 	K8SA_RES_HPAS = 15,
 	K8SA_RES_RESOURCEQUOTAS = 16,
-	K8SA_RES_PERSISTENTVOLUMES = 17
+	K8SA_RES_PERSISTENTVOLUMES = 17,
+	K8SA_RES_NETWORKPOLICIES = 18,
+	K8SA_RES_INGRESSCLASSES = 19,   /**< cluster-scoped */
+	K8SA_RES_STORAGECLASSES = 20,   /**< cluster-scoped */
+	K8SA_RES_SERVICEACCOUNTS = 21,  /**< names only: tokens are never read (Secrets never are) */
+	K8SA_RES_PDBS = 22
 } k8sa_resource;
 
 /** Number of resources in ::k8sa_resource (of this library version). */
-#define K8SA_RES_COUNT 18
+#define K8SA_RES_COUNT 23
 
 /** Plural resource name ("pods", "deployments"...), or NULL for an unknown value. Static. */
 const char *k8sa_resource_name(k8sa_resource res);

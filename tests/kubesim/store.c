@@ -98,6 +98,16 @@ static const ks_restype restypes[] = {
 	 "autoscaling", "v2", "autoscaling/v2", 1, "hpa", 1, "horizontalpodautoscalers.json", NULL},
 	{"events", "event", "Event", "events.k8s.io", "v1", "events.k8s.io/v1", 1, "ev", 0,
 	 "events.json", eventv1_fields},
+	{"networkpolicies", "networkpolicy", "NetworkPolicy", "networking.k8s.io", "v1",
+	 "networking.k8s.io/v1", 1, "netpol", 0, "networkpolicies.json", NULL},
+	{"ingressclasses", "ingressclass", "IngressClass", "networking.k8s.io", "v1",
+	 "networking.k8s.io/v1", 0, NULL, 0, "ingressclasses.json", NULL},
+	{"storageclasses", "storageclass", "StorageClass", "storage.k8s.io", "v1", "storage.k8s.io/v1",
+	 0, "sc", 0, "storageclasses.json", NULL},
+	{"serviceaccounts", "serviceaccount", "ServiceAccount", "", "v1", "v1", 1, "sa", 0,
+	 "serviceaccounts.json", NULL},
+	{"poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy", "v1",
+	 "policy/v1", 1, "pdb", 0, "poddisruptionbudgets.json", NULL},
 };
 #define N_RESTYPES (sizeof restypes / sizeof restypes[0])
 

@@ -11,7 +11,8 @@ must not appear at all (e.g. OOMKilled on an evicted pod whose container shows e
 import json
 
 PROBLEM_SEVERITIES = ("warning", "critical")
-EXPECT_KEYS = {"namespace", "findings", "allowed", "root_cause", "evidence", "absent", "forbidden"}
+EXPECT_KEYS = {"namespace", "findings", "allowed", "root_cause", "evidence", "absent", "forbidden",
+               "question", "scan_logs"}
 
 
 def load(path):
@@ -51,6 +52,10 @@ def validate(e):
         v = e.get(k, [])
         if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
             p.append("%s must be a list of non-empty strings" % k)
+    if "question" in e and (not isinstance(e["question"], str) or not e["question"]):
+        p.append("question must be a non-empty string")
+    if "scan_logs" in e and not isinstance(e["scan_logs"], bool):
+        p.append("scan_logs must be true or false")
     if e.get("findings") == [] and rc:
         p.append("root_cause given but no findings expected")
     return p

@@ -24,6 +24,13 @@ LIST_KINDS = {
     "ingresses": ("IngressList", "networking.k8s.io/v1"),
     "horizontalpodautoscalers": ("HorizontalPodAutoscalerList", "autoscaling/v2"),
     "resourcequotas": ("ResourceQuotaList", "v1"),
+    "networkpolicies": ("NetworkPolicyList", "networking.k8s.io/v1"),
+    "serviceaccounts": ("ServiceAccountList", "v1"),
+    "poddisruptionbudgets": ("PodDisruptionBudgetList", "policy/v1"),
+}
+CLUSTER_KINDS = {
+    "ingressclasses": ("IngressClassList", "networking.k8s.io/v1"),
+    "storageclasses": ("StorageClassList", "storage.k8s.io/v1"),
 }
 
 SCENARIOS = {}
@@ -41,6 +48,7 @@ class S:
         self.res = {}      # (ns, plural) -> items
         self.logs = {}     # (pod, container, previous) -> text
         self.nodes = K.standard_nodes()
+        self.cluster = {}  # plural -> items (cluster-scoped kinds other than nodes)
         self.expect = None
 
     def add(self, plural, *items, ns=None):
@@ -103,6 +111,10 @@ class S:
             kind, api = LIST_KINDS[plural]
             items = sorted(items, key=lambda i: i["metadata"]["name"])
             K.write_json(os.path.join(c, ns, plural + ".json"), K.lst(kind, api, items))
+        for plural, items in sorted(self.cluster.items()):
+            kind, api = CLUSTER_KINDS[plural]
+            items = sorted(items, key=lambda i: i["metadata"]["name"])
+            K.write_json(os.path.join(c, plural + ".json"), K.lst(kind, api, items))
         for (pn, cn, prev), text in sorted(self.logs.items()):
             p = os.path.join(c, self.ns, "logs", pn, cn + (".previous.log" if prev else ".log"))
             os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -113,7 +125,8 @@ class S:
         for k in ("findings", "allowed", "evidence", "absent"):
             e.setdefault(k, [])
         e.setdefault("root_cause", None)
-        order = ["namespace", "findings", "allowed", "root_cause", "forbidden", "evidence", "absent"]
+        order = ["namespace", "question", "scan_logs", "findings", "allowed", "root_cause",
+                 "forbidden", "evidence", "absent"]
         e = {k: e[k] for k in order if k in e}
         K.write_json(os.path.join(d, "expect.json"), e)
 
@@ -1490,6 +1503,760 @@ That is history; nothing should be reported.""")
     s.add("services", K.service("profile", "profile", {"app": "profile"}, [("http", 80, 8080)]))
     s.add("endpoints", K.endpoints("profile", "profile", [K.pod_addr(pods[0])]))
     s.expect = {"findings": [], "root_cause": None}
+    return s
+
+
+
+# ========================================================= issue #14: classes, with traps
+# Each scenario below covers one class of fault (not one case) and carries healthy
+# look-alikes that must stay silent.
+
+def simple_pod(ns, pname, c, lab, owner, **kw):
+    return healthy_pod(ns, pname, [cp(c)], lab, owner, **kw)
+
+
+def crash_pod(ns, pname, c, lab, owner, exit_code, restarts=6, reason="Error", node="kind-worker",
+              created=40):
+    cc = cp(c)
+    last = K.term(exit_code, reason, ts(3), ts(2.9), pname, cc["name"], restarts)
+    st = [K.cs_waiting(cc, "CrashLoopBackOff",
+                       "back-off 2m40s restarting failed container=%s pod=%s_%s(%s)"
+                       % (cc["name"], pname, ns, K.uid(ns, "Pod", pname)),
+                       restarts=restarts, last=last, pod=pname)]
+    return K.pod(ns, pname, [cc], st, node_name=node, created=ts(created), labels=lab, owner=owner,
+                 conditions=K.pod_conditions(ts(created), ready=False, unready=[cc["name"]]))
+
+
+def backoff_event(ns, pn, cname, count=20, first=38):
+    o = K.ref(ns, "Pod", pn, field_path="spec.containers{%s}" % cname)
+    return K.event(ns, o, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)"
+                   % (cname, pn, ns, K.uid(ns, "Pod", pn)), first=first, last=0.5, count=count)
+
+
+def young_pending_trap(s, ns, name="batch-probe"):
+    """A pod created seconds ago, not yet looked at by the scheduler: not a fault."""
+    c = K.container(name, "ghcr.io/example/%s:1.0.0" % name)
+    p = K.pod(ns, name, [c], None, node_name=None, created=ts(0, 20), labels={"app": name},
+              phase="Pending", conditions=[])
+    s.add("pods", p)
+
+
+@scenario
+def unschedulable_anti_affinity():
+    s = S("cache", """
+redis-ha asks for 3 replicas with a *required* pod anti-affinity on kubernetes.io/hostname, but
+only two workers take ordinary pods (the control plane is tainted). The third replica stays
+Pending: "didn't match pod anti-affinity rules". Traps: a healthy Deployment that tolerates a
+taint and selects a node label that exists, and a pod created 20 seconds ago that the
+scheduler has not looked at yet.""")
+    c = K.container("redis", "redis:7.4.1", ports=[("redis", 6379)],
+                    resources={"limits": {"memory": "512Mi"}, "requests": {"cpu": "100m", "memory": "256Mi"}})
+    aff = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "redis-ha"}}, "topologyKey": "kubernetes.io/hostname"}]}}
+    msg = ("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+           "2 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: "
+           "2 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.")
+    pending = []
+
+    def pf(i, pname, lab, owner):
+        if i < 2:
+            p = simple_pod("cache", pname, c, lab, owner, node_name=["kind-worker", "kind-worker2"][i])
+        else:
+            p = K.pod("cache", pname, [cp(c)], None, node_name=None, created=ts(25), labels=lab,
+                      owner=owner, phase="Pending",
+                      conditions=K.pod_conditions(ts(25), scheduled=False, sched_msg=msg))
+            pending.append(pname)
+        p["spec"]["affinity"] = aff
+        return p
+    pods, rs, d = s.app("redis-ha", [c], 3, pf, ready=2,
+                        status=K.deploy_status(3, 2, rs_name="redis-ha"))
+    d["spec"]["template"]["spec"]["affinity"] = aff
+    s.add("events", K.event_new("cache", K.ref("cache", "Pod", pending[0]), "FailedScheduling", msg,
+                                first=25, last=2, count=8))
+    # trap: tolerates a taint and selects a label that exists
+    m = K.container("metrics", "ghcr.io/example/cache-metrics:0.4.2")
+
+    def mf(i, pname, lab, owner):
+        p = simple_pod("cache", pname, m, lab, owner)
+        p["spec"]["nodeSelector"] = {"kubernetes.io/os": "linux"}
+        p["spec"]["tolerations"].insert(0, {"key": "dedicated", "operator": "Equal", "value": "cache",
+                                            "effect": "NoSchedule"})
+        return p
+    s.app("cache-metrics", [m], 1, mf)
+    young_pending_trap(s, "cache")
+    s.expect = {"findings": [F("Unschedulable", "Pod", pending[0])],
+                "allowed": [F("DeploymentUnavailable", "Deployment", "redis-ha")],
+                "root_cause": F("Unschedulable", "Pod", pending[0]),
+                "evidence": ["didn't match pod anti-affinity rules", "podAntiAffinity",
+                             "topologyKey kubernetes.io/hostname"]}
+    return s
+
+
+@scenario
+def unschedulable_node_affinity():
+    s = S("geo", """
+tiles pins itself to zone eu-central-1c with a required node affinity, but the cluster's nodes
+are in eu-central-1a and eu-central-1b only. Its pods stay Pending ("didn't match Pod's node
+affinity/selector"). The evidence must show the requirement next to the zones the nodes have.""")
+    zones = {"kind-control-plane": "eu-central-1a", "kind-worker": "eu-central-1a",
+             "kind-worker2": "eu-central-1b"}
+    s.nodes = K.standard_nodes(overrides={n: {"labels": {"topology.kubernetes.io/zone": z}}
+                                          for n, z in zones.items()})
+    c = K.container("tiles", "ghcr.io/example/tiles:5.1.0", ports=[("http", 8080)])
+    aff = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
+                               "values": ["eu-central-1c"]}]}]}}}
+    msg = ("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+           "2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "
+           "3 Preemption is not helpful for scheduling.")
+    names = []
+
+    def pf(i, pname, lab, owner):
+        p = K.pod("geo", pname, [cp(c)], None, node_name=None, created=ts(14), labels=lab, owner=owner,
+                  phase="Pending", conditions=K.pod_conditions(ts(14), scheduled=False, sched_msg=msg))
+        p["spec"]["affinity"] = aff
+        names.append(pname)
+        return p
+    s.app("tiles", [c], 2, pf)
+    for pn in names:
+        s.add("events", K.event_new("geo", K.ref("geo", "Pod", pn), "FailedScheduling", msg,
+                                    first=14, last=1, count=5))
+    # trap: a preferred (soft) affinity to the same missing zone schedules fine
+    w = K.container("web", "ghcr.io/example/geo-web:2.0.1", ports=[("http", 8080)])
+
+    def wf(i, pname, lab, owner):
+        p = simple_pod("geo", pname, w, lab, owner)
+        p["spec"]["affinity"] = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 50, "preference": {"matchExpressions": [
+                {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["eu-central-1c"]}]}}]}}
+        return p
+    s.app("geo-web", [w], 2, wf)
+    s.expect = {"findings": [F("Unschedulable", "Pod", n) for n in names],
+                "allowed": [F("DeploymentUnavailable", "Deployment", "tiles")],
+                "root_cause": [F("Unschedulable", "Pod", n) for n in names],
+                "evidence": ["topology.kubernetes.io/zone In [eu-central-1c]", "eu-central-1b"]}
+    return s
+
+
+@scenario
+def volume_write_errors():
+    s = S("data", """
+Two writers fail on their volumes. postgres (a StatefulSet) crashes with "No space left on
+device": its 1Gi claim is full. uploader crashes with "read-only file system": its volume is
+mounted readOnly. Evidence must carry the mounts, the claim's size, capacity and storage
+class. Trap: a healthy StatefulSet with a bound claim of its own.""")
+    s.cluster["storageclasses"] = [
+        {"metadata": K.meta(None, "StorageClass", "standard", ts(60 * 24 * 30),
+                            annotations={"storageclass.kubernetes.io/is-default-class": "true"}),
+         "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
+         "volumeBindingMode": "WaitForFirstConsumer"}]
+    pg = K.container("postgres", "postgres:16.4", ports=[("postgres", 5432)],
+                     mounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"}])
+    lab = {"app": "postgres"}
+    owner = ("apps/v1", "StatefulSet", "data", "postgres")
+    p = crash_pod("data", "postgres-0", pg, dict(lab, **{"statefulset.kubernetes.io/pod-name": "postgres-0"}),
+                  owner, 1, restarts=9)
+    p["spec"]["volumes"].insert(0, {"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}})
+    s.add("pods", p)
+    s.add("statefulsets", sts("data", "postgres", [pg], 1, 0, ts(60 * 24 * 40), "postgres")[0])
+    s.add("persistentvolumeclaims", K.pvc("data", "data-postgres-0", "1Gi", storage_class="standard",
+                                          volume="pvc-" + K.uid("data", "pv", "pg"), labels=lab))
+    s.add("services", K.service("data", "postgres", {"app": "postgres"}, [("postgres", 5432, 5432)]))
+    s.add("events", backoff_event("data", "postgres-0", "postgres"))
+    s.log("postgres-0", "postgres", """
+2026-11-24 14:56:58.101 UTC [1] LOG:  starting PostgreSQL 16.4 on x86_64-pc-linux-gnu
+2026-11-24 14:56:58.190 UTC [1] LOG:  database system was interrupted; last known up at 2026-11-24 14:50:02 UTC
+2026-11-24 14:56:58.231 UTC [27] FATAL:  could not write to file "pg_wal/xlogtemp.27": No space left on device
+2026-11-24 14:56:58.240 UTC [1] LOG:  startup process (PID 27) exited with exit code 1
+2026-11-24 14:56:58.240 UTC [1] LOG:  aborting startup due to startup process failure
+""", previous=True)
+    up = K.container("uploader", "ghcr.io/example/uploader:3.2.0", ports=[("http", 8080)],
+                     mounts=[{"name": "uploads", "mountPath": "/srv/uploads", "readOnly": True}])
+
+    def uf(i, pname, lab2, owner2):
+        q = crash_pod("data", pname, up, lab2, owner2, 2, restarts=5)
+        q["spec"]["volumes"].insert(0, {"name": "uploads", "persistentVolumeClaim": {"claimName": "uploads"}})
+        s.add("events", backoff_event("data", pname, "uploader"))
+        s.log(pname, "uploader", """
+time="2026-11-24T14:57:01Z" level=info msg="uploader 3.2.0 starting" root=/srv/uploads
+time="2026-11-24T14:57:01Z" level=fatal msg="cannot create spool directory" error="mkdir /srv/uploads/.spool: read-only file system"
+""", previous=True)
+        return q
+    pods, _, _ = s.app("uploader", [up], 1, uf)
+    s.add("persistentvolumeclaims", K.pvc("data", "uploads", "20Gi", storage_class="standard",
+                                          volume="pvc-" + K.uid("data", "pv", "up")))
+    # trap: healthy StatefulSet with its own claim
+    rd = K.container("redis", "redis:7.4.1", ports=[("redis", 6379)],
+                     mounts=[{"name": "data", "mountPath": "/data"}])
+    rp = simple_pod("data", "redis-0", rd, {"app": "redis", "statefulset.kubernetes.io/pod-name": "redis-0"},
+                    ("apps/v1", "StatefulSet", "data", "redis"))
+    rp["spec"]["volumes"].insert(0, {"name": "data", "persistentVolumeClaim": {"claimName": "data-redis-0"}})
+    s.add("pods", rp)
+    s.add("statefulsets", sts("data", "redis", [rd], 1, 1, ts(60 * 24 * 40), "redis")[0])
+    s.add("services", K.service("data", "redis", {"app": "redis"}, [("redis", 6379, 6379)]))
+    s.add("persistentvolumeclaims", K.pvc("data", "data-redis-0", "5Gi", storage_class="standard",
+                                          volume="pvc-" + K.uid("data", "pv", "rd")))
+    upn = pods[0]["metadata"]["name"]
+    s.expect = {"findings": [F("CrashLoopBackOff", "Pod", "postgres-0"), F("CrashLoopBackOff", "Pod", upn)],
+                "allowed": [F("StatefulSetUnavailable", "StatefulSet", "postgres"),
+                            F("DeploymentUnavailable", "Deployment", "uploader"),
+                            F("ServiceNoEndpoints", "Service", "postgres")],
+                "root_cause": [F("CrashLoopBackOff", "Pod", "postgres-0"), F("CrashLoopBackOff", "Pod", upn)],
+                "evidence": ["No space left on device", "/var/lib/postgresql/data",
+                             "data-postgres-0", "capacity 1Gi", "storageClass standard",
+                             "read-only file system", "/srv/uploads (readOnly)"]}
+    return s
+
+
+@scenario
+def probe_misconfigured():
+    s = S("ledger", """
+Two probes point at the wrong place. ledger-db's liveness probe runs
+`pg_isready -h 127.0.0.1 -p 5433` while postgres listens on 5432, so the kubelet restarts it
+over and over. search's readiness probe dials TCP 9201 while Elasticsearch serves 9200, so it
+never becomes Ready. The evidence must show each full probe and the declared ports. Trap: a
+healthy Deployment with an exec readiness probe.""")
+    db = K.container("postgres", "postgres:16.4", ports=[("postgres", 5432)],
+                     liveness={"exec": {"command": ["sh", "-c", "pg_isready -h 127.0.0.1 -p 5433"]},
+                               "initialDelaySeconds": 15, "timeoutSeconds": 5, "periodSeconds": 10,
+                               "successThreshold": 1, "failureThreshold": 3})
+
+    def dbf(i, pname, lab, owner):
+        cc = cp(db)
+        st = [K.cs_running(cc, ts(1.5), ready=True, restarts=8, pod=pname,
+                           last=K.term(137, "Error", ts(2.5), ts(1.6), pname, "postgres", 8))]
+        return K.pod("ledger", pname, [cc], st, created=ts(45), labels=lab, owner=owner,
+                     conditions=K.pod_conditions(ts(45), ready_since=ts(1.4)))
+    pods, _, _ = s.app("ledger-db", [db], 1, dbf)
+    dbn = pods[0]["metadata"]["name"]
+    o = K.ref("ledger", "Pod", dbn, field_path="spec.containers{postgres}")
+    s.add("events",
+          K.event("ledger", o, "Unhealthy", "Liveness probe failed: 127.0.0.1:5433 - no response",
+                  first=44, last=1.7, count=24),
+          K.event("ledger", o, "Killing", "Container postgres failed liveness probe, will be restarted",
+                  "Normal", 43.6, 1.6, 8))
+    es = K.container("search", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3",
+                     ports=[("http", 9200), ("transport", 9300)],
+                     readiness={"tcpSocket": {"port": 9201}, "initialDelaySeconds": 20,
+                                "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1,
+                                "failureThreshold": 3})
+    names = []
+
+    def esf(i, pname, lab, owner):
+        cc = cp(es)
+        st = [K.cs_running(cc, ts(30), ready=False, pod=pname)]
+        p = K.pod("ledger", pname, [cc], st, created=ts(30), labels=lab, owner=owner,
+                  conditions=K.pod_conditions(ts(30), ready=False, unready=["search"]))
+        names.append(pname)
+        s.add("events", K.event("ledger", K.ref("ledger", "Pod", pname, field_path="spec.containers{search}"),
+                                "Unhealthy", "Readiness probe failed: dial tcp %s:9201: connect: connection refused"
+                                % p["status"]["podIP"], first=29, last=0.2, count=170))
+        return p
+    s.app("search", [es], 1, esf)
+    s.add("services", K.service("ledger", "search", {"app": "search"}, [("http", 9200, 9200)]))
+    s.add("endpoints", K.endpoints("ledger", "search", [], [("x", "10.244.11.9", "kind-worker")][:0]))
+    # trap: exec readiness probe on a healthy pod
+    api = K.container("ledger-api", "ghcr.io/example/ledger-api:4.0.2", ports=[("http", 8080)],
+                      readiness={"exec": {"command": ["/bin/grpc_health_probe", "-addr=:8080"]},
+                                 "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1,
+                                 "failureThreshold": 3})
+    s.app("ledger-api", [api], 2)
+    s.expect = {"findings": [F("LivenessProbeFailing", "Pod", dbn), F("ReadinessProbeFailing", "Pod", names[0])],
+                "allowed": [F("HighRestartCount", "Pod", dbn), F("DeploymentUnavailable", "Deployment", "search"),
+                            F("ServiceNoEndpoints", "Service", "search")],
+                "root_cause": [F("LivenessProbeFailing", "Pod", dbn), F("ReadinessProbeFailing", "Pod", names[0])],
+                "evidence": ["pg_isready -h 127.0.0.1 -p 5433", "5432/TCP", "tcpSocket :9201", "9200/TCP",
+                             "failureThreshold=3"]}
+    return s
+
+
+@scenario
+def bad_command():
+    s = S("tools", """
+Two containers cannot run their entry point. reporter runs `/bin/sh -c /app/run-report.sh
+--daily`, but the image has no such script: the shell exits 127 ("not found"). converter's
+image was built for arm64 and the amd64 nodes cannot execute it: "exec format error". The
+evidence must show each container's command and args. Trap: a Job pod that exited 0.""")
+    rep = K.container("reporter", "ghcr.io/example/reporter:1.8.0", command=["/bin/sh", "-c"],
+                      args=["/app/run-report.sh --daily"])
+
+    def rf(i, pname, lab, owner):
+        s.add("events", backoff_event("tools", pname, "reporter"))
+        s.log(pname, "reporter", "/bin/sh: 1: /app/run-report.sh: not found", previous=True)
+        return crash_pod("tools", pname, rep, lab, owner, 127)
+    rpods, _, _ = s.app("reporter", [rep], 1, rf)
+    cv = K.container("converter", "ghcr.io/example/converter:0.9.1", command=["/usr/local/bin/converter"],
+                     args=["--watch", "/inbox"])
+
+    def cf(i, pname, lab, owner):
+        s.add("events", backoff_event("tools", pname, "converter"))
+        s.log(pname, "converter", "exec /usr/local/bin/converter: exec format error", previous=True)
+        return crash_pod("tools", pname, cv, lab, owner, 255)
+    cpods, _, _ = s.app("converter", [cv], 1, cf)
+    # trap: a finished Job pod (exit 0)
+    jc = K.container("seed", "ghcr.io/example/seed:1.0.0", command=["/seed"])
+    j, lab = job("tools", "seed-data", [jc], ts(300), succeeded=1, completion=ts(298),
+                 conditions=[job_cond("Complete", None, None, ts(298))])
+    s.add("jobs", j)
+    s.add("pods", job_pod("tools", "seed-data", lab, jc, 0, 0, ts(300), ts(298)))
+    rn, cn = rpods[0]["metadata"]["name"], cpods[0]["metadata"]["name"]
+    s.expect = {"findings": [F("CrashLoopBackOff", "Pod", rn), F("CrashLoopBackOff", "Pod", cn)],
+                "allowed": [F("DeploymentUnavailable", "Deployment", "reporter"),
+                            F("DeploymentUnavailable", "Deployment", "converter")],
+                "root_cause": [F("CrashLoopBackOff", "Pod", rn), F("CrashLoopBackOff", "Pod", cn)],
+                "evidence": ["exitCode=127", "command: /bin/sh -c", "args: /app/run-report.sh --daily",
+                             "exec format error", "command: /usr/local/bin/converter", "args: --watch /inbox"]}
+    return s
+
+
+@scenario
+def service_selector_version():
+    s = S("store", """
+The api Service selects version=v2 after a rollout was reverted: the running pods carry
+version=v1, so the Service has no endpoints. The evidence must show, per selector key, the
+values the namespace's pods carry. Traps: a Service without a selector (endpoints managed by
+hand) and a Service whose pods are ready.""")
+    c = K.container("api", "ghcr.io/example/store-api:1.14.0", ports=[("http", 8080)])
+    s.app("api", [c], 2, labels={"app": "api", "version": "v1"})
+    s.add("services", K.service("store", "api", {"app": "api", "version": "v2"}, [("http", 80, 8080)]))
+    s.add("endpoints", K.endpoints("store", "api", []))
+    w = K.container("web", "ghcr.io/example/store-web:1.14.0", ports=[("http", 8080)])
+    wp, _, _ = s.app("web", [w], 1)
+    s.add("services", K.service("store", "web", {"app": "web"}, [("http", 80, 8080)]),
+          K.service("store", "legacy-db", None, [("pg", 5432, 5432)]))
+    s.add("endpoints", K.endpoints("store", "web", [K.pod_addr(wp[0])]))
+    s.expect = {"findings": [F("ServiceNoEndpoints", "Service", "api")],
+                "root_cause": F("ServiceNoEndpoints", "Service", "api"),
+                "evidence": ["version=v2", "version=v1"]}
+    return s
+
+
+@scenario
+def statefulset_service_missing():
+    s = S("stream", """
+The kafka StatefulSet names serviceName kafka-headless, but no such Service exists (only the
+client Service kafka). The brokers cannot resolve each other's stable names
+(kafka-0.kafka-headless...): kafka-1 crashes with UnknownHostException, kafka-0 never gets
+Ready. The dangling reference is the root cause, not the crashes. Trap: the zookeeper
+StatefulSet whose headless Service exists.""")
+    c = K.container("kafka", "apache/kafka:3.8.1", ports=[("broker", 9092)],
+                    readiness={"tcpSocket": {"port": 9092}, "periodSeconds": 10, "timeoutSeconds": 1,
+                               "successThreshold": 1, "failureThreshold": 3})
+    own = ("apps/v1", "StatefulSet", "stream", "kafka")
+    p0c = cp(c)
+    p0 = K.pod("stream", "kafka-0", [p0c], [K.cs_running(p0c, ts(20), ready=False, pod="kafka-0")],
+               created=ts(20), labels={"app": "kafka", "statefulset.kubernetes.io/pod-name": "kafka-0"},
+               owner=own, conditions=K.pod_conditions(ts(20), ready=False, unready=["kafka"]))
+    p0["spec"]["subdomain"] = "kafka-headless"
+    p0["spec"]["hostname"] = "kafka-0"
+    p1 = crash_pod("stream", "kafka-1", c, {"app": "kafka", "statefulset.kubernetes.io/pod-name": "kafka-1"},
+                   own, 1, restarts=7, node="kind-worker2", created=19)
+    p1["spec"]["subdomain"] = "kafka-headless"
+    s.add("pods", p0, p1)
+    s.add("events",
+          K.event("stream", K.ref("stream", "Pod", "kafka-0", field_path="spec.containers{kafka}"), "Unhealthy",
+                  "Readiness probe failed: dial tcp %s:9092: connect: connection refused" % p0["status"]["podIP"],
+                  first=19, last=0.3, count=110),
+          backoff_event("stream", "kafka-1", "kafka"))
+    s.log("kafka-1", "kafka", """
+[2026-11-24 14:57:02,114] INFO Registered kafka:type=kafka.Log4jController MBean (kafka.utils.Log4jControllerRegistration$)
+[2026-11-24 14:57:03,201] ERROR Exiting Kafka due to fatal exception (kafka.Kafka$)
+java.net.UnknownHostException: kafka-0.kafka-headless.stream.svc.cluster.local: Name or service not known
+	at java.base/java.net.Inet6AddressImpl.lookupAllHostAddr(Native Method)
+""", previous=True)
+    s.add("statefulsets", sts("stream", "kafka", [c], 2, 0, ts(60 * 24), "kafka-headless")[0])
+    s.add("services", K.service("stream", "kafka", {"app": "kafka"}, [("broker", 9092, 9092)]))
+    s.add("endpoints", K.endpoints("stream", "kafka", [], [K.pod_addr(p0)]))
+    z = K.container("zookeeper", "zookeeper:3.9.3", ports=[("client", 2181)])
+    zp = simple_pod("stream", "zookeeper-0", z, {"app": "zookeeper", "statefulset.kubernetes.io/pod-name": "zookeeper-0"},
+                    ("apps/v1", "StatefulSet", "stream", "zookeeper"))
+    s.add("pods", zp)
+    s.add("statefulsets", sts("stream", "zookeeper", [z], 1, 1, ts(60 * 24), "zookeeper-headless")[0])
+    zh = K.service("stream", "zookeeper-headless", {"app": "zookeeper"}, [("client", 2181, 2181)])
+    zh["spec"]["clusterIP"] = "None"
+    zh["spec"]["clusterIPs"] = ["None"]
+    s.add("services", zh)
+    s.add("endpoints", K.endpoints("stream", "zookeeper-headless", [K.pod_addr(zp)]))
+    s.expect = {"findings": [F("StatefulSetServiceMissing", "StatefulSet", "kafka")],
+                "allowed": [F("CrashLoopBackOff", "Pod", "kafka-1"), F("ReadinessProbeFailing", "Pod", "kafka-0"),
+                            F("StatefulSetUnavailable", "StatefulSet", "kafka"),
+                            F("ServiceNoEndpoints", "Service", "kafka")],
+                "root_cause": F("StatefulSetServiceMissing", "StatefulSet", "kafka"),
+                "evidence": ["serviceName kafka-headless", "UnknownHostException"]}
+    return s
+
+
+def ingress_class(name, default=False, controller="k8s.io/ingress-nginx"):
+    return {"metadata": K.meta(None, "IngressClass", name, ts(60 * 24 * 30),
+                               annotations={"ingressclass.kubernetes.io/is-default-class": "true"} if default else None),
+            "spec": {"controller": controller}}
+
+
+@scenario
+def ingress_class_missing():
+    s = S("portal", """
+The portal Ingress asks for ingressClassName nginx-internal; the cluster only has the
+IngressClass nginx, so no controller serves the Ingress (no address, no route). The docs
+Ingress routes to port 8081 of a Service that only exposes 80. Traps: an Ingress with class
+nginx and one with no class at all (nginx is the default class).""")
+    s.cluster["ingressclasses"] = [ingress_class("nginx", default=True)]
+    for name in ("portal", "admin", "docs"):
+        c = K.container(name, "ghcr.io/example/%s:2.1.0" % name, ports=[("http", 8080)])
+        pods, _, _ = s.app(name, [c], 1)
+        s.add("services", K.service("portal", name, {"app": name}, [("http", 80, 8080)]))
+        s.add("endpoints", K.endpoints("portal", name, [K.pod_addr(pods[0])]))
+    s.add("ingresses",
+          ingress("portal", "portal", "portal.example.com", [("/", "portal", {"number": 80})],
+                  cls="nginx-internal"),
+          ingress("portal", "admin", "admin.example.com", [("/", "admin", {"number": 80})], cls="nginx"),
+          ingress("portal", "docs", "docs.example.com", [("/", "docs", {"number": 8081})], cls=None))
+    s.res[("portal", "ingresses")][0]["status"] = {"loadBalancer": {}}
+    del s.res[("portal", "ingresses")][2]["spec"]["ingressClassName"]
+    s.expect = {"findings": [F("IngressClassMissing", "Ingress", "portal"),
+                             F("IngressBackendMissing", "Ingress", "docs")],
+                "root_cause": [F("IngressClassMissing", "Ingress", "portal"),
+                               F("IngressBackendMissing", "Ingress", "docs")],
+                "evidence": ["nginx-internal", "IngressClasses: nginx", "no port 8081"]}
+    return s
+
+
+@scenario
+def pvc_storageclass_missing():
+    s = S("vault", """
+The audit-log claim asks for storageClassName fast-ssd, which does not exist (the cluster has
+standard and premium-rwo). The claim stays Pending and the pod that mounts it cannot be
+scheduled. Trap: an unused claim waiting for its first consumer (WaitForFirstConsumer).""")
+    s.cluster["storageclasses"] = [
+        {"metadata": K.meta(None, "StorageClass", n, ts(60 * 24 * 30)), "provisioner": prov,
+         "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"}
+        for n, prov in (("standard", "rancher.io/local-path"), ("premium-rwo", "pd.csi.storage.gke.io"))]
+    c = K.container("auditor", "ghcr.io/example/auditor:1.2.0",
+                    mounts=[{"name": "log", "mountPath": "/var/log/audit"}])
+    msg = ("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 "
+           "nodes are available: 3 Preemption is not helpful for scheduling.")
+    names = []
+
+    def pf(i, pname, lab, owner):
+        p = K.pod("vault", pname, [cp(c)], None, node_name=None, created=ts(12), labels=lab, owner=owner,
+                  phase="Pending", conditions=K.pod_conditions(ts(12), scheduled=False, sched_msg=msg),
+                  volumes=[{"name": "log", "persistentVolumeClaim": {"claimName": "audit-log"}}])
+        names.append(pname)
+        return p
+    s.app("auditor", [c], 1, pf)
+    s.add("persistentvolumeclaims", K.pvc("vault", "audit-log", "10Gi", phase="Pending", storage_class="fast-ssd",
+                                          created=ts(12)),
+          K.pvc("vault", "scratch", "1Gi", phase="Pending", storage_class="standard", created=ts(300)))
+    s.add("events",
+          K.event("vault", K.ref("vault", "PersistentVolumeClaim", "audit-log"), "ProvisioningFailed",
+                  'storageclass.storage.k8s.io "fast-ssd" not found', first=12, last=0.5, count=48,
+                  component="persistentvolume-controller", host=None),
+          K.event("vault", K.ref("vault", "PersistentVolumeClaim", "scratch"), "WaitForFirstConsumer",
+                  "waiting for first consumer to be created before binding", "Normal", 300, 1, 1200,
+                  component="persistentvolume-controller", host=None),
+          K.event_new("vault", K.ref("vault", "Pod", names[0]), "FailedScheduling", msg, first=12, last=1, count=6))
+    s.expect = {"findings": [F("PVCPending", "PersistentVolumeClaim", "audit-log")],
+                "allowed": [F("Unschedulable", "Pod", names[0]), F("DeploymentUnavailable", "Deployment", "auditor")],
+                "root_cause": F("PVCPending", "PersistentVolumeClaim", "audit-log"),
+                "evidence": ["fast-ssd", "StorageClasses: premium-rwo, standard"]}
+    return s
+
+
+def service_account(ns, name):
+    return {"metadata": K.meta(ns, "ServiceAccount", name, ts(60 * 24 * 30))}
+
+
+@scenario
+def serviceaccount_missing():
+    s = S("billing", """
+The billing Deployment runs its pods as ServiceAccount billing-api, which was never created:
+the ReplicaSet's pod creations are rejected ("serviceaccount "billing-api" not found") and the
+Deployment has no pods at all. The missing ServiceAccount is the root cause. Trap: the worker
+Deployment had the same FailedCreate 50 minutes ago, then its ServiceAccount appeared and
+SuccessfulCreate followed: resolved, not a current fault.""")
+    s.add("serviceaccounts", service_account("billing", "default"), service_account("billing", "worker"))
+    c = K.container("billing", "ghcr.io/example/billing:6.0.0", ports=[("http", 8080)])
+    hashv = K.hashname(10, "billing", "billing", 1)
+    rsn = "billing-" + hashv
+    err = ('Error creating: pods "%s-" is forbidden: error looking up service account billing/billing-api: '
+           'serviceaccount "billing-api" not found' % rsn)
+    cond = [{"type": "ReplicaFailure", "status": "True", "lastTransitionTime": ts(9), "reason": "FailedCreate",
+             "message": err[len("Error creating: "):]}]
+    pods, rs, d = s.app("billing", [c], 2, lambda *a: None, ready=0, rs_conditions=cond,
+                        status=K.deploy_status(2, 0, rs_name=rsn))
+    s.res[("billing", "pods")] = []
+    rs["status"]["replicas"] = 0
+    rs["status"].pop("fullyLabeledReplicas", None)
+    d["spec"]["template"]["spec"]["serviceAccountName"] = "billing-api"
+    rs["spec"]["template"]["spec"]["serviceAccountName"] = "billing-api"
+    s.add("events", K.event("billing", K.ref("billing", "ReplicaSet", rsn, api="apps/v1"), "FailedCreate", err,
+                            first=9, last=0.4, count=17, component="replicaset-controller", host=None))
+    w = K.container("worker", "ghcr.io/example/billing-worker:6.0.0")
+
+    def wf(i, pname, lab, owner):
+        p = simple_pod("billing", pname, w, lab, owner, created=ts(48))
+        p["spec"]["serviceAccountName"] = p["spec"]["serviceAccount"] = "worker"
+        return p
+    wpods, wrs, wd = s.app("worker", [w], 1, wf)
+    wd["spec"]["template"]["spec"]["serviceAccountName"] = "worker"
+    wrsn = wrs["metadata"]["name"]
+    wref = K.ref("billing", "ReplicaSet", wrsn, api="apps/v1")
+    s.add("events",
+          K.event("billing", wref, "FailedCreate",
+                  'Error creating: pods "%s-" is forbidden: error looking up service account billing/worker: '
+                  'serviceaccount "worker" not found' % wrsn, first=55, last=50, count=9,
+                  component="replicaset-controller", host=None),
+          K.event("billing", wref, "SuccessfulCreate", "Created pod: " + wpods[0]["metadata"]["name"], "Normal",
+                  48, 48, 1, component="replicaset-controller", host=None))
+    s.expect = {"findings": [F("ServiceAccountMissing", "Deployment", "billing")],
+                "allowed": [F("ReplicaSetCreateFailed", "ReplicaSet", rsn),
+                            F("DeploymentUnavailable", "Deployment", "billing")],
+                "root_cause": F("ServiceAccountMissing", "Deployment", "billing"),
+                "evidence": ['serviceaccount "billing-api" not found', "ago"]}
+    return s
+
+
+@scenario
+def resolved_history():
+    s = S("web", """
+Nothing is broken now. The history has faults that are over: an image pull error of a pod that
+was replaced 30 minutes ago, and a ReplicaSet's FailedCreate followed by SuccessfulCreate.
+Expect no findings, and a prompt that says so and gives a compact inventory.""")
+    c = K.container("frontend", "ghcr.io/example/frontend:3.3.1", ports=[("http", 8080)])
+    pods, rs, d = s.app("frontend", [c], 3)
+    rsn = rs["metadata"]["name"]
+    old = "frontend-" + K.hashname(10, "web", "frontend", 0) + "-q2x8z"
+    s.add("events",
+          K.event("web", K.ref("web", "Pod", old, field_path="spec.containers{frontend}"), "Failed",
+                  'Failed to pull image "ghcr.io/example/frontend:3.3.0-rc1": rpc error: code = NotFound desc = '
+                  'ghcr.io/example/frontend:3.3.0-rc1: not found', first=40, last=31, count=6),
+          K.event("web", K.ref("web", "ReplicaSet", rsn, api="apps/v1"), "FailedCreate",
+                  'Error creating: pods "%s-" is forbidden: exceeded quota: web-quota, requested: pods=1, used: pods=10, limited: pods=10' % rsn,
+                  first=35, last=33, count=4, component="replicaset-controller", host=None),
+          K.event("web", K.ref("web", "ReplicaSet", rsn, api="apps/v1"), "SuccessfulCreate",
+                  "Created pod: " + pods[2]["metadata"]["name"], "Normal", 31, 31, 1,
+                  component="replicaset-controller", host=None))
+    s.add("services", K.service("web", "frontend", {"app": "frontend"}, [("http", 80, 8080)]))
+    s.add("endpoints", K.endpoints("web", "frontend", [K.pod_addr(p) for p in pods]))
+    s.expect = {"findings": [], "root_cause": None,
+                "evidence": ["No problems found", "Deployment web/frontend: 3/3 ready"]}
+    return s
+
+
+@scenario
+def cronjob_deadline_trend():
+    s = S("etl", """
+The hourly etl-sync CronJob's runs have been getting slower (7m, 8m, 9m30s) until they hit the
+Job's activeDeadlineSeconds of 600: the last two runs were killed with DeadlineExceeded.
+Expect one CronJob finding with the failed runs as members and the trend of run durations.
+Trap: the nightly cleanup CronJob failed once three days ago and has succeeded since.""")
+    import calendar
+    c = K.container("sync", "ghcr.io/example/etl-sync:2.4.0", command=["/sync"], args=["--full"])
+    jobs = []
+    # (minutes ago it started, duration minutes, failed)
+    runs = [(300, 7, False), (240, 8, False), (180, 9.5, False), (120, 10, True), (60, 10, True)]
+    failed = []
+    for start, dur, bad in runs:
+        t = K.NOW - K.datetime.timedelta(minutes=start)
+        name = "etl-sync-%d" % (calendar.timegm(t.timetuple()) // 60)
+        if bad:
+            j, lab = job("etl", name, [c], ts(start), backoff=0, failed=1, deadline=600,
+                         owner=("batch/v1", "CronJob", "etl", "etl-sync"), start=ts(start),
+                         conditions=[job_cond("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline", ts(start - dur)),
+                                     job_cond("Failed", "DeadlineExceeded", "Job was active longer than specified deadline", ts(start - dur))])
+            failed.append(name)
+            s.add("events", K.event("etl", K.ref("etl", "Job", name, api="batch/v1"), "DeadlineExceeded",
+                                    "Job was active longer than specified deadline", first=start - dur,
+                                    last=start - dur, count=1, component="job-controller", host=None))
+        else:
+            j, lab = job("etl", name, [c], ts(start), backoff=0, succeeded=1, deadline=600,
+                         owner=("batch/v1", "CronJob", "etl", "etl-sync"), start=ts(start),
+                         completion=ts(start - dur),
+                         conditions=[job_cond("Complete", None, None, ts(start - dur))])
+        jobs.append(j)
+    s.add("jobs", *jobs)
+    s.add("cronjobs", cronjob("etl", "etl-sync", "0 * * * *", [c], ts(60), ts(180 - 9.5)))
+    # trap: one old failure, successes since
+    cc = K.container("cleanup", "ghcr.io/example/cleanup:1.0.3")
+    for day, ok in ((3, False), (2, True), (1, True)):
+        t = K.NOW - K.datetime.timedelta(days=day)
+        name = "cleanup-%d" % (calendar.timegm(t.timetuple()) // 60)
+        if ok:
+            j, _ = job("etl", name, [cc], ts(60 * 24 * day), backoff=0, succeeded=1,
+                       owner=("batch/v1", "CronJob", "etl", "cleanup"), completion=ts(60 * 24 * day - 2),
+                       conditions=[job_cond("Complete", None, None, ts(60 * 24 * day - 2))])
+        else:
+            j, _ = job("etl", name, [cc], ts(60 * 24 * day), backoff=0, failed=1,
+                       owner=("batch/v1", "CronJob", "etl", "cleanup"),
+                       conditions=[job_cond("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit",
+                                            ts(60 * 24 * day - 1))])
+        s.add("jobs", j)
+    s.add("cronjobs", cronjob("etl", "cleanup", "0 3 * * *", [cc], ts(60 * 24), ts(60 * 24 - 2)))
+    s.expect = {"findings": [F("CronJobFailing", "CronJob", "etl-sync")],
+                "allowed": [F("JobFailed", "Job", n) for n in failed],
+                "root_cause": F("CronJobFailing", "CronJob", "etl-sync"),
+                "evidence": ["DeadlineExceeded", "activeDeadlineSeconds 600", "9m30s"]}
+    return s
+
+
+TRACEBACK = """
+2026-11-24T14:58:%02d.120Z INFO  POST /api/orders 201 41ms
+2026-11-24T14:58:%02d.388Z ERROR Exception on /api/orders [POST]
+Traceback (most recent call last):
+  File "/app/orders/views.py", line 88, in create_order
+    cur.execute(INSERT_ORDER, params)
+psycopg2.OperationalError: could not translate host name "orders-db" to address: Temporary failure in name resolution
+2026-11-24T14:58:%02d.390Z INFO  10.244.1.7 - - "POST /api/orders HTTP/1.1" 500 1289
+"""
+
+
+@scenario
+def log_errors_healthy():
+    s = S("orders", """
+orders is Running and Ready, its probes pass, but every other request fails: the log is full
+of Python tracebacks (psycopg2.OperationalError: the database name does not resolve) and HTTP
+500 answers. Only a log scan sees it (scan_logs). Trap: catalog logs ordinary INFO/WARN
+chatter, including "retrying" warnings and a line that says errors=0.""")
+    c = K.container("orders", "ghcr.io/example/orders:5.2.0", ports=[("http", 8000)],
+                    readiness=K.http_probe("/healthz", 8000))
+    pods, _, _ = s.app("orders", [c], 2)
+    text = "".join(TRACEBACK % (i, i, i) for i in range(0, 50, 5))
+    for p in pods:
+        s.log(p["metadata"]["name"], "orders", text)
+    k = K.container("catalog", "ghcr.io/example/catalog:1.1.0", ports=[("http", 8080)])
+    kp, _, _ = s.app("catalog", [k], 1)
+    s.log(kp[0]["metadata"]["name"], "catalog", "\n".join(
+        ["2026-11-24T14:5%d:00Z INFO request served path=/items status=200 errors=0" % i for i in range(8)] +
+        ["2026-11-24T14:58:30Z WARN cache miss ratio high, retrying warmup",
+         "2026-11-24T14:59:00Z INFO warmup done errors=0"]))
+    s.expect = {"scan_logs": True,
+                "findings": [F("LogErrors", "Pod", pods[0]["metadata"]["name"])],
+                "root_cause": [F("LogErrors", "Pod", p["metadata"]["name"]) for p in pods],
+                "evidence": ["psycopg2.OperationalError", "500"]}
+    return s
+
+
+@scenario
+def log_named_object():
+    s = S("checkout", """
+Every object is healthy, but the user asks about checkout: its log shows the payment upstream
+answering 502. With a question that names the object, the prompt must hold checkout's current
+log tail even though the pod is Ready, and say plainly that the analyzers found nothing.""")
+    c = K.container("checkout", "ghcr.io/example/checkout:8.1.0", ports=[("http", 8080)])
+    pods, _, _ = s.app("checkout", [c], 1)
+    s.log(pods[0]["metadata"]["name"], "checkout", "\n".join(
+        '2026-11-24T14:59:%02dZ WARN upstream payment returned 502 Bad Gateway order=%d' % (i, 9100 + i)
+        for i in range(0, 60, 6)))
+    o = K.container("cart", "ghcr.io/example/cart:8.1.0", ports=[("http", 8080)])
+    op, _, _ = s.app("cart", [o], 1)
+    s.log(op[0]["metadata"]["name"], "cart", "2026-11-24T14:59:00Z INFO cart-secret-marker ok")
+    s.expect = {"question": "why do checkout requests fail?",
+                "findings": [], "root_cause": None,
+                "evidence": ["upstream payment returned 502", "No problems found"],
+                "absent": ["cart-secret-marker"]}
+    return s
+
+
+def netpol(ns, name, selector, policy_types, ingress_rules=None):
+    spec = {"podSelector": {"matchLabels": selector} if selector else {}, "policyTypes": policy_types}
+    if ingress_rules is not None:
+        spec["ingress"] = ingress_rules
+    return {"metadata": K.meta(ns, "NetworkPolicy", name, ts(25), generation=1), "spec": spec}
+
+
+@scenario
+def netpol_blocks_service():
+    s = S("mesh", """
+A default-deny ingress NetworkPolicy was applied to the namespace. web has an allow policy
+(from the ingress controller's namespace) and keeps working; api's pods are Ready but no policy
+admits any traffic to them, so every call to the api Service times out. Trap: web, selected by
+the deny policy and by an allow policy, must stay silent.""")
+    for name in ("api", "web"):
+        c = K.container(name, "ghcr.io/example/mesh-%s:1.0.0" % name, ports=[("http", 8080)])
+        pods, _, _ = s.app(name, [c], 2)
+        s.add("services", K.service("mesh", name, {"app": name}, [("http", 80, 8080)]))
+        s.add("endpoints", K.endpoints("mesh", name, [K.pod_addr(p) for p in pods]))
+    s.add("networkpolicies",
+          netpol("mesh", "default-deny-ingress", None, ["Ingress"]),
+          netpol("mesh", "allow-web-from-ingress", {"app": "web"}, ["Ingress"], [
+              {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+               "ports": [{"protocol": "TCP", "port": 8080}]}]))
+    s.expect = {"findings": [F("NetworkPolicyBlocksService", "Service", "api")],
+                "root_cause": F("NetworkPolicyBlocksService", "Service", "api"),
+                "evidence": ["default-deny-ingress"]}
+    return s
+
+
+def pdb(ns, name, selector, min_available=None, max_unavailable=None, expected=1, healthy=1, desired=1, allowed=0):
+    spec = {"selector": {"matchLabels": selector}}
+    if min_available is not None:
+        spec["minAvailable"] = min_available
+    if max_unavailable is not None:
+        spec["maxUnavailable"] = max_unavailable
+    return {"metadata": K.meta(ns, "PodDisruptionBudget", name, ts(60 * 24 * 5), generation=1),
+            "spec": spec,
+            "status": {"observedGeneration": 1, "disruptionsAllowed": allowed, "currentHealthy": healthy,
+                       "desiredHealthy": desired, "expectedPods": expected,
+                       "conditions": [{"type": "DisruptionAllowed", "status": "True" if allowed else "False",
+                                       "reason": "SufficientPods" if allowed else "InsufficientPods",
+                                       "message": "", "observedGeneration": 1,
+                                       "lastTransitionTime": ts(20)}]}}
+
+
+@scenario
+def pdb_degraded():
+    s = S("pay", """
+payments runs 3 replicas under a PodDisruptionBudget with minAvailable 3; one replica crashes
+(OOMKilled), so the budget allows zero disruptions and any node drain blocks. The crash is the
+root cause; the budget is its consequence. Trap: the cache budget (maxUnavailable 0) also
+allows no disruption, but its workload is fully healthy.""")
+    c = K.container("payments", "ghcr.io/example/payments:3.0.4", ports=[("http", 8080)],
+                    resources={"limits": {"memory": "256Mi"}, "requests": {"cpu": "200m", "memory": "256Mi"}})
+    bad = []
+
+    def pf(i, pname, lab, owner):
+        if i == 2:
+            bad.append(pname)
+            s.add("events", backoff_event("pay", pname, "payments"))
+            return crash_pod("pay", pname, c, lab, owner, 137, reason="OOMKilled", restarts=11)
+        return simple_pod("pay", pname, c, lab, owner)
+    s.app("payments", [c], 3, pf)
+    k = K.container("cache", "memcached:1.6.32", ports=[("memcache", 11211)])
+    s.app("cache", [k], 2)
+    s.add("poddisruptionbudgets",
+          pdb("pay", "payments", {"app": "payments"}, min_available=3, expected=3, healthy=2, desired=3),
+          pdb("pay", "cache", {"app": "cache"}, max_unavailable=0, expected=2, healthy=2, desired=2))
+    s.expect = {"findings": [F("OOMKilled", "Pod", bad[0]),
+                             F("PDBDisruptionsBlocked", "PodDisruptionBudget", "payments")],
+                "allowed": [F("DeploymentUnavailable", "Deployment", "payments")],
+                "root_cause": F("OOMKilled", "Pod", bad[0]),
+                "evidence": ["minAvailable 3", "disruptionsAllowed 0"]}
+    return s
+
+
+@scenario
+def long_log_lines():
+    s = S("ingest", """
+ingest logs every request as one long JSON line (about 1.5 KB), so the last 50 lines are far
+more than the byte bound. It crashes on start-up with a FATAL line at the very end of its
+previous log. The kubelet applies limitBytes to the start of the tail, so a client that sends
+tailLines and limitBytes together loses exactly that last line.""")
+    c = K.container("ingest", "ghcr.io/example/ingest:0.7.0", ports=[("http", 8080)])
+
+    def pf(i, pname, lab, owner):
+        s.add("events", backoff_event("ingest", pname, "ingest"))
+        pad = "x" * 1400
+        lines = ['{"level":"info","ts":"2026-11-24T14:57:%02dZ","msg":"replay","offset":%d,"payload":"%s"}'
+                 % (i % 60, 1000 + i, pad) for i in range(80)]
+        lines.append('{"level":"fatal","ts":"2026-11-24T14:57:59Z","msg":"checkpoint store unreadable: '
+                     'open /var/lib/ingest/checkpoint.db: permission denied"}')
+        s.log(pname, "ingest", "\n".join(lines), previous=True)
+        return crash_pod("ingest", pname, c, lab, owner, 1)
+    pods, _, _ = s.app("ingest", [c], 1, pf)
+    pn = pods[0]["metadata"]["name"]
+    s.expect = {"findings": [F("CrashLoopBackOff", "Pod", pn)],
+                "allowed": [F("DeploymentUnavailable", "Deployment", "ingest")],
+                "root_cause": F("CrashLoopBackOff", "Pod", pn),
+                "evidence": ["checkpoint store unreadable"]}
     return s
 
 
