@@ -2,6 +2,7 @@
 /* Kubernetes `Status` bodies and HTTP statuses to library errors, and the path guard. Kept
  * apart from the transfer code so tests can feed recorded bodies straight in. */
 #include "internal.h"
+#include "http_internal.h"
 #include "kube_internal.h"
 
 #include <ctype.h>
@@ -9,26 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static k8sa_status code_for_http(int http)
-{
-	switch (http) {
-	case 400:
-		return K8SA_E_BAD_REQUEST;
-	case 401:
-		return K8SA_E_UNAUTHORIZED;
-	case 403:
-		return K8SA_E_FORBIDDEN;
-	case 404:
-		return K8SA_E_NOT_FOUND;
-	case 410:
-		return K8SA_E_GONE;
-	case 429:
-		return K8SA_E_TOO_MANY_REQUESTS;
-	default:
-		return http >= 500 && http <= 599 ? K8SA_E_SERVER : K8SA_E_HTTP;
-	}
-}
 
 /* Seconds from a Retry-After value; 0 for absent, dates and nonsense. */
 static int parse_retry_after(const char *v)
@@ -75,7 +56,7 @@ static void reason_phrase(const char *line, char *buf, size_t size)
 k8sa_status k8sa_kube_map_error(int http_status, const char *body, size_t len, const char *status_line,
 				const char *retry_after, const char *what, k8sa_error *err)
 {
-	k8sa_status code = code_for_http(http_status);
+	k8sa_status code = k8sa_http_status(http_status);
 	char reason[128];
 	json_object *obj = NULL, *msg = NULL;
 

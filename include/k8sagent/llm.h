@@ -138,6 +138,18 @@ const char *k8sa_llm_get_model(const k8sa_llm *llm);
  */
 k8sa_status k8sa_llm_set_api_key(k8sa_llm *llm, const char *key, k8sa_error *err);
 
+/**
+ * Reach the model server through this proxy (copied): `http://host:port`, `https://...`,
+ * `socks5://...` or `socks5h://...`. NULL or "" connects directly, the default. The
+ * environment (`http_proxy`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) is never consulted: a
+ * model server is usually in the cluster or on the host, and a proxy meant for the internet
+ * must not see prompts. Fails with K8SA_E_INVALID_ARG for another scheme.
+ */
+k8sa_status k8sa_llm_set_proxy(k8sa_llm *llm, const char *url, k8sa_error *err);
+
+/** The proxy in use, or NULL for direct connections (borrowed, valid until the next set_proxy). */
+const char *k8sa_llm_get_proxy(const k8sa_llm *llm);
+
 /** Sampling temperature (e.g. 0.2). A negative value means the server's default (the default). */
 void k8sa_llm_set_temperature(k8sa_llm *llm, double temperature);
 
