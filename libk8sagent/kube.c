@@ -2,8 +2,9 @@
 /* The read-only Kubernetes client on libcurl + json-c.
  *
  * Read-only by construction: every transfer is set up in one place (xfer_send) with
- * CURLOPT_HTTPGET and nothing else; URLs are built only from the resource table below (plus
- * pods/{name}/log and /version), and names that could change the path are refused. */
+ * CURLOPT_HTTPGET and nothing else; URLs are built only from the resource table (kube_errors.c,
+ * beside the path guard; plus pods/{name}/log and /version), and names that could change the
+ * path are refused. libcurl is set up by the one HTTP layer (http.c). */
 #include "internal.h"
 #include "defaults.h"
 #include "http_internal.h"
@@ -18,48 +19,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
-
-/* ---------------------------------------------------------------- resources */
-
-static const struct {
-	const char *plural;
-	const char *prefix; /* API group/version path */
-	int namespaced;
-} resources[K8SA_RES_COUNT] = {
-	[K8SA_RES_NAMESPACES] = {"namespaces", "/api/v1", 0},
-	[K8SA_RES_NODES] = {"nodes", "/api/v1", 0},
-	[K8SA_RES_PODS] = {"pods", "/api/v1", 1},
-	[K8SA_RES_EVENTS] = {"events", "/api/v1", 1},
-	[K8SA_RES_DEPLOYMENTS] = {"deployments", "/apis/apps/v1", 1},
-	[K8SA_RES_REPLICASETS] = {"replicasets", "/apis/apps/v1", 1},
-	[K8SA_RES_STATEFULSETS] = {"statefulsets", "/apis/apps/v1", 1},
-	[K8SA_RES_DAEMONSETS] = {"daemonsets", "/apis/apps/v1", 1},
-	[K8SA_RES_JOBS] = {"jobs", "/apis/batch/v1", 1},
-	[K8SA_RES_CRONJOBS] = {"cronjobs", "/apis/batch/v1", 1},
-	[K8SA_RES_SERVICES] = {"services", "/api/v1", 1},
-	[K8SA_RES_ENDPOINTS] = {"endpoints", "/api/v1", 1},
-	[K8SA_RES_PVCS] = {"persistentvolumeclaims", "/api/v1", 1},
-	[K8SA_RES_CONFIGMAPS] = {"configmaps", "/api/v1", 1},
-	[K8SA_RES_INGRESSES] = {"ingresses", "/apis/networking.k8s.io/v1", 1},
-	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
-	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
-	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
-};
-
-K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].plural : NULL;
-}
-
-const char *k8sa_resource_api_prefix(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].prefix : NULL;
-}
-
-int k8sa_resource_namespaced(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].namespaced : 0;
-}
 
 /* ---------------------------------------------------------------- the client */
 
@@ -86,13 +45,6 @@ struct k8sa_kube {
 		       * its connection cache gives keep-alive */
 	char user_agent[64];
 };
-
-static time_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 {
@@ -284,7 +236,7 @@ static k8sa_status current_token(k8sa_kube *kube, int force, const char **out, k
 		*out = kube->token;
 		return K8SA_OK;
 	}
-	time_t now = mono_now();
+	time_t now = (time_t)(k8sa_now_ms() / 1000);
 	if (kube->token_cached && !force && now - kube->token_read_at < kube->token_period) {
 		*out = kube->token_cached;
 		return K8SA_OK;
@@ -412,12 +364,12 @@ static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *e
 	bad |= append(url, size, &used, "%s", kube->base);
 	switch (r->type) {
 	case K8SA_REQ_LIST:
-		bad |= append(url, size, &used, "%s", resources[r->resource].prefix);
-		if (resources[r->resource].namespaced && r->ns) {
+		bad |= append(url, size, &used, "%s", k8sa_resource_api_prefix(r->resource));
+		if (k8sa_resource_namespaced(r->resource) && r->ns) {
 			bad |= append(url, size, &used, "/namespaces/");
 			bad |= append_escaped(url, size, &used, x->easy, r->ns);
 		}
-		bad |= append(url, size, &used, "/%s", resources[r->resource].plural);
+		bad |= append(url, size, &used, "/%s", k8sa_resource_name(r->resource));
 		char sep = '?';
 		if (kube->page_size) {
 			bad |= append(url, size, &used, "%climit=%u", sep, kube->page_size);
@@ -480,13 +432,13 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 					 (int)r->resource);
 		if (!r->on_item)
 			return k8sa_fail(err, K8SA_E_INVALID_ARG, "list %s: no item callback",
-					 resources[r->resource].plural);
-		if (resources[r->resource].namespaced && r->ns) {
+					 k8sa_resource_name(r->resource));
+		if (k8sa_resource_namespaced(r->resource) && r->ns) {
 			if ((st = k8sa_kube_check_name("namespace", r->ns, err)) != K8SA_OK)
 				return st;
-			snprintf(x->what, sizeof(x->what), "list %s in namespace %s", resources[r->resource].plural, r->ns);
+			snprintf(x->what, sizeof(x->what), "list %s in namespace %s", k8sa_resource_name(r->resource), r->ns);
 		} else {
-			snprintf(x->what, sizeof(x->what), "list %s", resources[r->resource].plural);
+			snprintf(x->what, sizeof(x->what), "list %s", k8sa_resource_name(r->resource));
 		}
 		if (r->field_selector) {
 			for (const char *p = r->field_selector; *p; p++)

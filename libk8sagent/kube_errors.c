@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Kubernetes `Status` bodies and HTTP statuses to library errors, and the path guard. Kept
- * apart from the transfer code so tests can feed recorded bodies straight in. */
+/* What the read-only client may ask for and what it makes of the answers: the resource
+ * table, the path guard, and Kubernetes `Status` bodies mapped to library errors. Kept apart
+ * from the transfer code (kube.c) so tests can feed names and recorded bodies straight in. */
 #include "internal.h"
 #include "http_internal.h"
 #include "kube_internal.h"
@@ -10,6 +11,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const struct {
+	const char *plural;
+	const char *prefix; /* API group/version path */
+	int namespaced;
+} resources[K8SA_RES_COUNT] = {
+	[K8SA_RES_NAMESPACES] = {"namespaces", "/api/v1", 0},
+	[K8SA_RES_NODES] = {"nodes", "/api/v1", 0},
+	[K8SA_RES_PODS] = {"pods", "/api/v1", 1},
+	[K8SA_RES_EVENTS] = {"events", "/api/v1", 1},
+	[K8SA_RES_DEPLOYMENTS] = {"deployments", "/apis/apps/v1", 1},
+	[K8SA_RES_REPLICASETS] = {"replicasets", "/apis/apps/v1", 1},
+	[K8SA_RES_STATEFULSETS] = {"statefulsets", "/apis/apps/v1", 1},
+	[K8SA_RES_DAEMONSETS] = {"daemonsets", "/apis/apps/v1", 1},
+	[K8SA_RES_JOBS] = {"jobs", "/apis/batch/v1", 1},
+	[K8SA_RES_CRONJOBS] = {"cronjobs", "/apis/batch/v1", 1},
+	[K8SA_RES_SERVICES] = {"services", "/api/v1", 1},
+	[K8SA_RES_ENDPOINTS] = {"endpoints", "/api/v1", 1},
+	[K8SA_RES_PVCS] = {"persistentvolumeclaims", "/api/v1", 1},
+	[K8SA_RES_CONFIGMAPS] = {"configmaps", "/api/v1", 1},
+	[K8SA_RES_INGRESSES] = {"ingresses", "/apis/networking.k8s.io/v1", 1},
+	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
+	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
+	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
+};
+
+K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].plural : NULL;
+}
+
+const char *k8sa_resource_api_prefix(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].prefix : NULL;
+}
+
+int k8sa_resource_namespaced(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].namespaced : 0;
+}
 
 /* Seconds from a Retry-After value; 0 for absent, dates and nonsense. */
 static int parse_retry_after(const char *v)
