@@ -45,5 +45,6 @@
 #define K8SA_SNAP_TOTAL_LOG_BYTES (256 * 1024)
 #define K8SA_SNAP_LOGS_PER_OWNER 2
 #define K8SA_SNAP_LOG_BYTES_UNSET 65536 /* per log when log_bytes is not positive */
+#define K8SA_SNAP_MAX_LOG_FILE (1u << 30) /* a log file of a scenario directory */
 
 #endif
