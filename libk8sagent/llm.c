@@ -581,6 +581,11 @@ static const char *who(const k8sa_llm *llm)
 
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err)
 {
+	if (llm->proxy)
+		return k8sa_fail(err, K8SA_E_TRANSPORT,
+				 "cannot reach the model server (%s) at %s through the proxy %s: %s — check the "
+				 "proxy setting",
+				 who(llm), llm->url, llm->proxy, why);
 	return k8sa_fail(err, K8SA_E_TRANSPORT,
 			 "cannot reach the model server (%s) at %s: %s — is it running? Point to it with "
 			 "OLLAMA_HOST, K8SA_LLM_URL or --llm-url",

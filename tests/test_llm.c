@@ -840,6 +840,93 @@ START_TEST(connection_refused_names_url)
 }
 END_TEST
 
+/* The same TLS failure as the kube client's (test_kube.c, transport_errors): https to a
+ * plain-HTTP server. Both clients map it in one place (http.c) to K8SA_E_TLS. */
+START_TEST(tls_failure_is_tls_error)
+{
+	char url[300];
+	snprintf(url, sizeof(url), "https://%s", strstr(sim.url, "://") + 3);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TLS);
+	ck_assert_int_eq(e.code, K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, url));
+	char *json = NULL;
+	ck_assert_int_eq(k8sa_llm_list_models(l, &json, &e), K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, "GET /api/tags"));
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* http_proxy and friends pointing at a dead port change nothing: llmsim is reached directly. */
+START_TEST(environment_proxies_are_ignored)
+{
+	char dead[64];
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", test_free_port());
+	test_set_env_proxies(dead);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	char *json = NULL;
+	k8sa_status st2 = k8sa_llm_list_models(l, &json, &e);
+	test_set_env_proxies(NULL);
+	ck_assert_msg(st == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(k8sa_llm_result_text(r), "Hello from the sim");
+	ck_assert_int_eq(st2, K8SA_OK);
+	k8sa_free(json);
+	k8sa_llm_result_free(r);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* A configured proxy carries every request; a dead one fails the call (no direct fallback). */
+START_TEST(configured_proxy_is_used)
+{
+	struct test_proxy px;
+	char purl[64], line[512];
+	k8sa_error e;
+	ck_assert_int_eq(test_proxy_start(&px, "{\"models\":[{\"name\":\"mistral:latest\"}]}"), 0);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", px.port);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_int_eq(k8sa_llm_set_url(l, "http://llm.invalid:11434", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), purl);
+	char *json = NULL;
+	ck_assert_msg(k8sa_llm_list_models(l, &json, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(json, "[\"mistral:latest\"]");
+	k8sa_free(json);
+	ck_assert_int_eq(test_proxy_seen(&px, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "GET http://llm.invalid:11434/api/tags HTTP/1.1");
+	test_proxy_stop(&px);
+
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", test_free_port());
+	ck_assert_int_eq(k8sa_llm_set_url(l, sim.url, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(e.message, purl));
+	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
+
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, "ftp://127.0.0.1:21", &e), K8SA_E_INVALID_ARG);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), purl);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, NULL, &e), K8SA_OK);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	k8sa_llm_result_free(r);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
 struct bg_chat {
 	k8sa_llm *l;
 	k8sa_messages *m;
@@ -1371,6 +1458,9 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(t, disconnect_keeps_partial_and_no_retry);
 	tcase_add_test(t, garbage_framing_is_protocol_error);
 	tcase_add_test(t, connection_refused_names_url);
+	tcase_add_test(t, tls_failure_is_tls_error);
+	tcase_add_test(t, environment_proxies_are_ignored);
+	tcase_add_test(t, configured_proxy_is_used);
 	tcase_add_test(t, retry_refused_until_server_comes_up);
 	tcase_add_test(t, retry_503_then_ok);
 	tcase_add_test(t, first_token_timeout);
