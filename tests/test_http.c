@@ -110,18 +110,17 @@ END_TEST
 
 START_TEST(http_statuses_map_once)
 {
-	ck_assert_int_eq(k8sa_http_status(400), K8SA_E_BAD_REQUEST);
-	ck_assert_int_eq(k8sa_http_status(401), K8SA_E_UNAUTHORIZED);
-	ck_assert_int_eq(k8sa_http_status(403), K8SA_E_FORBIDDEN);
-	ck_assert_int_eq(k8sa_http_status(404), K8SA_E_NOT_FOUND);
-	ck_assert_int_eq(k8sa_http_status(410), K8SA_E_GONE);
-	ck_assert_int_eq(k8sa_http_status(429), K8SA_E_TOO_MANY_REQUESTS);
-	ck_assert_int_eq(k8sa_http_status(500), K8SA_E_SERVER);
-	ck_assert_int_eq(k8sa_http_status(503), K8SA_E_SERVER);
-	ck_assert_int_eq(k8sa_http_status(599), K8SA_E_SERVER);
-	ck_assert_int_eq(k8sa_http_status(302), K8SA_E_HTTP);
-	ck_assert_int_eq(k8sa_http_status(418), K8SA_E_HTTP);
-	ck_assert_int_eq(k8sa_http_status(600), K8SA_E_HTTP);
+	static const struct {
+		long http;
+		k8sa_status want;
+	} cases[] = {
+		{400, K8SA_E_BAD_REQUEST}, {401, K8SA_E_UNAUTHORIZED}, {403, K8SA_E_FORBIDDEN},
+		{404, K8SA_E_NOT_FOUND},   {410, K8SA_E_GONE},         {429, K8SA_E_TOO_MANY_REQUESTS},
+		{500, K8SA_E_SERVER},      {503, K8SA_E_SERVER},       {599, K8SA_E_SERVER},
+		{302, K8SA_E_HTTP},        {418, K8SA_E_HTTP},         {600, K8SA_E_HTTP},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(k8sa_http_status(cases[i].http) == cases[i].want, "HTTP %ld", cases[i].http);
 }
 END_TEST
 

@@ -695,7 +695,7 @@ END_TEST
 START_TEST(environment_proxies_are_ignored)
 {
 	char dead[64];
-	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", test_free_port());
+	test_dead_url(dead, sizeof(dead));
 	test_set_env_proxies(dead);
 	k8sa_kube *kube = client();
 	char *ver = NULL;
@@ -712,29 +712,26 @@ END_TEST
 START_TEST(configured_proxy_is_used)
 {
 	struct test_proxy px;
-	char purl[64], line[512];
+	char dead[64], line[512], server[64];
 	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	ck_assert_int_eq(test_proxy_start(&px, "{\"major\":\"1\",\"minor\":\"30\"}"), 0);
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", px.port);
 	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, "http://kube.invalid:6443"), K8SA_OK);
-	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, purl), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, px.url), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
 	char *ver = NULL;
 	ck_assert_msg(k8sa_kube_server_version(kube, &ver, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_str_eq(ver, "{\"major\":\"1\",\"minor\":\"30\"}");
 	free(ver);
-	ck_assert_int_eq(test_proxy_seen(&px, line, sizeof(line)), 1);
-	ck_assert_str_eq(line, "GET http://kube.invalid:6443/version HTTP/1.1");
 	k8sa_kube_free(kube);
-	test_proxy_stop(&px);
+	ck_assert_int_eq(test_proxy_stop(&px, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "GET http://kube.invalid:6443/version HTTP/1.1");
 
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", test_free_port());
-	char server[64];
+	test_dead_url(dead, sizeof(dead));
 	snprintf(server, sizeof(server), "http://127.0.0.1:%d", srv.port);
 	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, server), K8SA_OK);
-	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, purl), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, dead), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
 	k8sa_kube_set_timeout_ms(kube, 2000, 5000);
 	ck_assert_int_eq(k8sa_kube_server_version(kube, &ver, &e), K8SA_E_TRANSPORT);

@@ -866,7 +866,7 @@ END_TEST
 START_TEST(environment_proxies_are_ignored)
 {
 	char dead[64];
-	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", test_free_port());
+	test_dead_url(dead, sizeof(dead));
 	test_set_env_proxies(dead);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	k8sa_messages *m = mk_msgs("hello");
@@ -892,22 +892,20 @@ START_TEST(configured_proxy_is_used)
 	struct test_proxy px;
 	char purl[64], line[512];
 	k8sa_error e;
-	ck_assert_int_eq(test_proxy_start(&px, "{\"models\":[{\"name\":\"mistral:latest\"}]}"), 0);
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", px.port);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_int_eq(test_proxy_start(&px, "{\"models\":[{\"name\":\"mistral:latest\"}]}"), 0);
 	ck_assert_int_eq(k8sa_llm_set_url(l, "http://llm.invalid:11434", NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
-	ck_assert_str_eq(k8sa_llm_get_proxy(l), purl);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, px.url, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), px.url);
 	char *json = NULL;
 	ck_assert_msg(k8sa_llm_list_models(l, &json, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_str_eq(json, "[\"mistral:latest\"]");
 	k8sa_free(json);
-	ck_assert_int_eq(test_proxy_seen(&px, line, sizeof(line)), 1);
+	ck_assert_int_eq(test_proxy_stop(&px, line, sizeof(line)), 1);
 	ck_assert_str_eq(line, "GET http://llm.invalid:11434/api/tags HTTP/1.1");
-	test_proxy_stop(&px);
 
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", test_free_port());
+	test_dead_url(purl, sizeof(purl));
 	ck_assert_int_eq(k8sa_llm_set_url(l, sim.url, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
 	k8sa_messages *m = mk_msgs("hello");

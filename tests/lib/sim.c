@@ -303,6 +303,7 @@ int test_proxy_start(struct test_proxy *p, const char *body)
 		return -1;
 	}
 	p->port = ntohs(sa.sin_port);
+	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%d", p->port);
 	pthread_t t;
 	if (pthread_create(&t, NULL, proxy_loop, p) != 0)
 		return -1;
@@ -310,25 +311,23 @@ int test_proxy_start(struct test_proxy *p, const char *body)
 	return 0;
 }
 
-int test_proxy_seen(struct test_proxy *p, char *line, size_t n)
+int test_proxy_stop(struct test_proxy *p, char *line, size_t n)
 {
-	pthread_mutex_lock(&proxy_mu);
-	int hits = p->hits;
+	if (p->thread) {
+		pthread_mutex_lock(&proxy_mu);
+		p->stop = 1;
+		pthread_mutex_unlock(&proxy_mu);
+		pthread_join((pthread_t)p->thread, NULL);
+		close(p->fd);
+		p->thread = 0;
+	}
 	snprintf(line, n, "%s", p->request_line);
-	pthread_mutex_unlock(&proxy_mu);
-	return hits;
+	return p->hits;
 }
 
-void test_proxy_stop(struct test_proxy *p)
+void test_dead_url(char *out, size_t n)
 {
-	if (!p->thread)
-		return;
-	pthread_mutex_lock(&proxy_mu);
-	p->stop = 1;
-	pthread_mutex_unlock(&proxy_mu);
-	pthread_join((pthread_t)p->thread, NULL);
-	close(p->fd);
-	p->thread = 0;
+	snprintf(out, n, "http://127.0.0.1:%d", test_free_port());
 }
 
 void test_set_env_proxies(const char *url)

@@ -53,6 +53,7 @@ int test_free_port(void);
  * through the proxy it was given, and only that one. */
 struct test_proxy {
 	int fd, port;
+	char url[64];            /* http://127.0.0.1:PORT */
 	const char *body;
 	unsigned long thread;
 	int stop;
@@ -61,9 +62,11 @@ struct test_proxy {
 };
 /* 0 on success. */
 int test_proxy_start(struct test_proxy *p, const char *body);
-/* Copy what was recorded (under the proxy's lock); returns the hit count. */
-int test_proxy_seen(struct test_proxy *p, char *line, size_t n);
-void test_proxy_stop(struct test_proxy *p);
+/* Stop the proxy; copy the last request line into line and return how many it answered. */
+int test_proxy_stop(struct test_proxy *p, char *line, size_t n);
+
+/* "http://127.0.0.1:PORT" on a port where nothing listens. */
+void test_dead_url(char *out, size_t n);
 
 /* Point every proxy variable libcurl reads (http_proxy, HTTPS_PROXY, ALL_PROXY, in both
  * cases) at url, or unset them all (url NULL). */
