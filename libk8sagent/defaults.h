@@ -5,12 +5,16 @@
 #ifndef K8SA_DEFAULTS_H
 #define K8SA_DEFAULTS_H
 
+/* ---- both clients */
+#define K8SA_POLL_MAX_MS 1000           /* longest single wait of a transfer loop */
+
 /* ---- Kubernetes client (kube.c) */
 #define K8SA_KUBE_CONNECT_MS 5000       /* connect timeout */
 #define K8SA_KUBE_REQUEST_MS 30000      /* whole-request timeout */
 #define K8SA_KUBE_PAGE_SIZE 500         /* list ?limit= */
 #define K8SA_KUBE_MAX_PARALLEL 8        /* requests (and connections) at once */
 #define K8SA_KUBE_TOKEN_REFRESH_S 60    /* token file re-read period, as client-go */
+#define K8SA_KUBE_RETRIES 2             /* after 429 and 503 (see kube_internal.h) */
 #define K8SA_KUBE_TOKEN_MAX_BYTES (64u * 1024) /* a bearer token file */
 
 /* ---- kubeconfig and service-account files (kubeconfig.c) */

@@ -322,101 +322,76 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Append `s` URL-escaped. */
-static int append_escaped(char *buf, size_t size, size_t *used, CURL *easy, const char *s)
+/* Append `s` URL-escaped (a failure is the buffer's sticky one). */
+static void put_escaped(k8sa_tbuf *b, CURL *easy, const char *s)
 {
 	char *e = curl_easy_escape(easy, s, 0);
 	if (!e)
-		return -1;
-	int w = snprintf(buf + *used, size - *used, "%s", e);
+		b->oom = 1;
+	else
+		k8sa_tbuf_puts(b, e);
 	curl_free(e);
-	if (w < 0 || (size_t)w >= size - *used)
-		return -1;
-	*used += (size_t)w;
-	return 0;
-}
-
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) K8SA_PRINTF(4, 5);
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + *used, size - *used, fmt, ap);
-	va_end(ap);
-	if (w < 0 || (size_t)w >= size - *used)
-		return -1;
-	*used += (size_t)w;
-	return 0;
 }
 
 /* The request URL of the transfer's next attempt, only from the table and checked names. */
 static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *err)
 {
 	k8sa_kube_req *r = x->req;
-	size_t size = strlen(kube->base) + 1024 + (x->cont ? 3 * strlen(x->cont) : 0) +
-		      (r->field_selector ? 3 * strlen(r->field_selector) : 0);
-	char *url = malloc(size);
-	size_t used = 0;
-	int bad = 0;
+	k8sa_tbuf u = {0};
 
-	if (!url)
-		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-	bad |= append(url, size, &used, "%s", kube->base);
+	k8sa_tbuf_puts(&u, kube->base);
 	switch (r->type) {
 	case K8SA_REQ_LIST:
-		bad |= append(url, size, &used, "%s", k8sa_resource_api_prefix(r->resource));
+		k8sa_tbuf_puts(&u, k8sa_resource_api_prefix(r->resource));
 		if (k8sa_resource_namespaced(r->resource) && r->ns) {
-			bad |= append(url, size, &used, "/namespaces/");
-			bad |= append_escaped(url, size, &used, x->easy, r->ns);
+			k8sa_tbuf_puts(&u, "/namespaces/");
+			put_escaped(&u, x->easy, r->ns);
 		}
-		bad |= append(url, size, &used, "/%s", k8sa_resource_name(r->resource));
+		k8sa_tbuf_printf(&u, "/%s", k8sa_resource_name(r->resource));
 		char sep = '?';
 		if (kube->page_size) {
-			bad |= append(url, size, &used, "%climit=%u", sep, kube->page_size);
+			k8sa_tbuf_printf(&u, "%climit=%u", sep, kube->page_size);
 			sep = '&';
 		}
 		if (r->field_selector && r->field_selector[0]) {
-			bad |= append(url, size, &used, "%cfieldSelector=", sep);
-			bad |= append_escaped(url, size, &used, x->easy, r->field_selector);
+			k8sa_tbuf_printf(&u, "%cfieldSelector=", sep);
+			put_escaped(&u, x->easy, r->field_selector);
 			sep = '&';
 		}
 		if (x->cont) {
-			bad |= append(url, size, &used, "%ccontinue=", sep);
-			bad |= append_escaped(url, size, &used, x->easy, x->cont);
+			k8sa_tbuf_printf(&u, "%ccontinue=", sep);
+			put_escaped(&u, x->easy, x->cont);
 		}
 		break;
 	case K8SA_REQ_LOG:
-		bad |= append(url, size, &used, "/api/v1/namespaces/");
-		bad |= append_escaped(url, size, &used, x->easy, r->ns);
-		bad |= append(url, size, &used, "/pods/");
-		bad |= append_escaped(url, size, &used, x->easy, r->pod);
-		bad |= append(url, size, &used, "/log");
+		k8sa_tbuf_puts(&u, "/api/v1/namespaces/");
+		put_escaped(&u, x->easy, r->ns);
+		k8sa_tbuf_puts(&u, "/pods/");
+		put_escaped(&u, x->easy, r->pod);
+		k8sa_tbuf_puts(&u, "/log");
 		char lsep = '?';
 		if (r->container && r->container[0]) {
-			bad |= append(url, size, &used, "?container=");
-			bad |= append_escaped(url, size, &used, x->easy, r->container);
+			k8sa_tbuf_puts(&u, "?container=");
+			put_escaped(&u, x->easy, r->container);
 			lsep = '&';
 		}
 		if (r->previous) {
-			bad |= append(url, size, &used, "%cprevious=true", lsep);
+			k8sa_tbuf_printf(&u, "%cprevious=true", lsep);
 			lsep = '&';
 		}
 		if (r->tail_lines > 0) {
-			bad |= append(url, size, &used, "%ctailLines=%ld", lsep, r->tail_lines);
+			k8sa_tbuf_printf(&u, "%ctailLines=%ld", lsep, r->tail_lines);
 			lsep = '&';
 		}
 		if (r->limit_bytes > 0)
-			bad |= append(url, size, &used, "%climitBytes=%ld", lsep, r->limit_bytes);
+			k8sa_tbuf_printf(&u, "%climitBytes=%ld", lsep, r->limit_bytes);
 		break;
 	case K8SA_REQ_VERSION:
-		bad |= append(url, size, &used, "/version");
+		k8sa_tbuf_puts(&u, "/version");
 		break;
 	}
-	if (bad) {
-		free(url);
+	if (!(*out = k8sa_tbuf_finish(&u, NULL)))
 		return k8sa_fail(err, K8SA_E_NOMEM, "%s: cannot build the URL", x->what);
-	}
-	*out = url;
 	return K8SA_OK;
 }
 
@@ -729,7 +704,7 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 			r->on_restart(r->ud);
 		return NEXT_SEND;
 	}
-	if ((http == 429 || http == 503) && x->retries < 2) {
+	if ((http == 429 || http == 503) && x->retries < K8SA_KUBE_RETRIES) {
 		int delay = r->err.retry_after > 0 ? r->err.retry_after : 1;
 		if (delay > K8SA_KUBE_MAX_RETRY_AFTER)
 			delay = K8SA_KUBE_MAX_RETRY_AFTER;
@@ -805,7 +780,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 			}
 		}
 		/* Retries whose wait is over. */
-		long long now = (long long)k8sa_now_ms(), wait_ms = 1000;
+		long long now = (long long)k8sa_now_ms(), wait_ms = K8SA_POLL_MAX_MS;
 		for (size_t i = 0; i < n; i++) {
 			xfer *x = &xs[i];
 			if (!x->waiting)

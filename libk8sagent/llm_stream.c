@@ -351,7 +351,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 
 		double now = k8sa_now_ms();
 		const k8sa_llm *c = s->cfg;
-		double wait = 1000;
+		double wait = K8SA_POLL_MAX_MS;
 		if (c->first_token_ms > 0 && s->res.first_token_ms < 0) {
 			double left = s->t0 + (double)c->first_token_ms - now;
 			if (left <= 0) {
@@ -396,7 +396,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}
-		int wait_ms = (int)wait; /* 0 < wait <= 1000: round up by hand (no libm) */
+		int wait_ms = (int)wait; /* 0 < wait <= K8SA_POLL_MAX_MS: round up by hand (no libm) */
 		curl_multi_poll(s->multi, NULL, 0, wait_ms + ((double)wait_ms < wait), NULL);
 	}
 }
