@@ -150,6 +150,13 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key)
 	return k8sa_llm_set_api_key(a->llm, key, NULL);
 }
 
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *a, const char *url, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+	return k8sa_llm_set_proxy(a->llm, url, err);
+}
+
 K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens)
 {
 	if (!a || tokens < K8SA_AGENT_MIN_CONTEXT_TOKENS)
