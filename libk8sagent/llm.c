@@ -619,25 +619,11 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 		free(msg);
 		return code;
 	}
-	switch (status) {
-	case 400:
-		code = K8SA_E_BAD_REQUEST;
-		break;
-	case 401:
-		code = K8SA_E_UNAUTHORIZED;
-		break;
-	case 403:
-		code = K8SA_E_FORBIDDEN;
-		break;
-	case 404:
-		code = K8SA_E_NOT_FOUND;
-		break;
-	case 429:
-		code = K8SA_E_TOO_MANY_REQUESTS;
-		break;
-	default:
-		code = status >= 500 ? K8SA_E_LLM : K8SA_E_HTTP;
-	}
+	/* The statuses every client shares (http.c); a 5xx from a model server is the model's
+	 * failure (K8SA_E_LLM), as llm.h documents. */
+	code = k8sa_http_status(status);
+	if (code == K8SA_E_SERVER)
+		code = K8SA_E_LLM;
 	if (code == K8SA_E_NOT_FOUND)
 		k8sa_fail_http(err, code, (int)status,
 			       "%s at %s: HTTP 404 %s — is this a%s server? Check --backend and --llm-url",

@@ -19,11 +19,14 @@
  * Errors (k8sa_error::message always names the server URL and keeps the server's own text):
  * - K8SA_E_TRANSPORT — cannot connect (the message suggests OLLAMA_HOST / `--llm-url`), or the
  *   connection failed;
+ * - K8SA_E_TLS — the TLS handshake or the server's certificate failed (https URLs), as for
+ *   the Kubernetes client: both map libcurl's errors in one place;
  * - K8SA_E_TIMEOUT — the connect, first-token or total timeout passed (the message says which);
  * - K8SA_E_MODEL_NOT_FOUND — 404 for the model (with a hint: `run: ollama pull <model>`);
  * - K8SA_E_NOT_FOUND — 404 for the endpoint itself (wrong backend or URL);
  * - K8SA_E_BAD_REQUEST (400), K8SA_E_UNAUTHORIZED (401), K8SA_E_FORBIDDEN (403),
- *   K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503 after the retries),
+ *   K8SA_E_GONE (410), K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503
+ *   after the retries),
  *   K8SA_E_HTTP (other statuses) — k8sa_error::http_status holds the status;
  * - K8SA_E_LLM — an error reported in the middle of a stream (HTTP 200, then an error line);
  * - K8SA_E_PROTOCOL — the stream ended before the model finished, or the body is not the
