@@ -30,6 +30,109 @@ static void on_restart(void *ud)
 	m_model_drop(&c->snap->m, c->res);
 }
 
+/* ---- logs ----------------------------------------------------------------------------------
+ *
+ * The kubelet applies limitBytes to the START of the tailLines tail: with both set, a verbose
+ * log loses its end, the very line (FATAL, the last frame of a traceback) that says why the
+ * container died. So the server-side byte limit here is only a safety cap, well above what is
+ * kept; when a body reaches it, the end may be missing, and the log is asked for again with
+ * fewer lines (estimated from the lines that did arrive) until the tail fits. The bound to
+ * the kept size is then applied on our side, from the front (k8sa_log_tail). */
+
+#define LOG_ASK_FACTOR 4      /* ask for up to this many times the bytes kept */
+#define LOG_ASK_ROUNDS 3      /* re-asks with fewer lines */
+
+static long count_lines(const char *s, size_t n)
+{
+	long k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\n';
+	return k;
+}
+
+static k8sa_status fetch_logs(k8sa_kube *kube, k8sa_snapshot *s, const k8sa_snapshot_opts *o, const log_job *jobs,
+			      size_t njobs)
+{
+	k8sa_kube_req *lr = calloc(njobs, sizeof(*lr));
+	unsigned char *want = calloc(njobs, 1);
+	if (!lr || !want) {
+		free(lr);
+		free(want);
+		return K8SA_E_NOMEM;
+	}
+	long keep = o->log_bytes > 0 ? o->log_bytes : K8SA_SNAP_LOG_BYTES_UNSET;
+	long cap = keep * LOG_ASK_FACTOR;
+	for (size_t i = 0; i < njobs; i++) {
+		const m_pod *p = &s->m.pods.v[jobs[i].pod];
+		lr[i].type = K8SA_REQ_LOG;
+		lr[i].ns = p->meta.ns;
+		lr[i].pod = p->meta.name;
+		lr[i].container = jobs[i].container;
+		lr[i].previous = jobs[i].previous;
+		lr[i].tail_lines = o->log_lines;
+		lr[i].limit_bytes = cap;
+		want[i] = 1;
+	}
+	k8sa_status st = K8SA_OK;
+	for (int round = 0; round <= LOG_ASK_ROUNDS && st == K8SA_OK; round++) {
+		/* one batch of the requests still wanted (curl multi runs them in parallel) */
+		size_t n = 0;
+		k8sa_kube_req *batch = calloc(njobs, sizeof(*batch));
+		size_t *idx = calloc(njobs, sizeof(*idx));
+		if (!batch || !idx) {
+			free(batch);
+			free(idx);
+			st = K8SA_E_NOMEM;
+			break;
+		}
+		for (size_t i = 0; i < njobs; i++)
+			if (want[i]) {
+				free(lr[i].body);
+				lr[i].body = NULL;
+				batch[n] = lr[i];
+				idx[n++] = i;
+			}
+		if (n)
+			st = k8sa_kube_run(kube, batch, n, NULL);
+		for (size_t k = 0; k < n; k++) {
+			size_t i = idx[k];
+			lr[i] = batch[k];
+			want[i] = 0;
+			if (st != K8SA_OK || lr[i].status != K8SA_OK || !lr[i].body || round == LOG_ASK_ROUNDS)
+				continue;
+			/* the cap was reached: the end of the tail may be cut off; ask for fewer lines */
+			if (lr[i].body_len >= (size_t)cap && lr[i].tail_lines != 1) {
+				long got = count_lines(lr[i].body, lr[i].body_len);
+				long lines = got / 2;
+				if (lr[i].tail_lines > 0 && lines >= lr[i].tail_lines)
+					lines = lr[i].tail_lines / 2;
+				lr[i].tail_lines = lines > 0 ? lines : 1;
+				want[i] = 1;
+			}
+		}
+		free(batch);
+		free(idx);
+		int more = 0;
+		for (size_t i = 0; i < njobs; i++)
+			more |= want[i];
+		if (!more)
+			break;
+	}
+	for (size_t i = 0; st == K8SA_OK && i < njobs; i++) {
+		if (lr[i].status == K8SA_OK && lr[i].body)
+			st = k8sa_snap_keep_log(s, o, &jobs[i], lr[i].body, lr[i].body_len);
+		else if (lr[i].status == K8SA_E_FORBIDDEN || lr[i].status == K8SA_E_UNAUTHORIZED)
+			st = k8sa_snap_add_gap(s, "pods/log", &lr[i].err);
+		/* 400 (waiting to start, no previous instance) and 404 (pod gone) just mean there
+		 * is no log to read */
+	}
+	for (size_t i = 0; i < njobs; i++)
+		free(lr[i].body);
+	free(lr);
+	free(want);
+	return st == K8SA_E_NOMEM ? st : K8SA_OK; /* a failed log batch loses only logs */
+}
+
 K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, const k8sa_snapshot_opts *opts,
 					   k8sa_snapshot **out, k8sa_error *err)
 {
@@ -99,37 +202,8 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		k8sa_snapshot_free(s);
 		return k8sa_fail(err, st, "out of memory");
 	}
-	if (njobs) {
-		k8sa_kube_req *lr = calloc(njobs, sizeof(*lr));
-		if (!lr) {
-			free(jobs);
-			k8sa_snapshot_free(s);
-			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-		}
-		for (size_t i = 0; i < njobs; i++) {
-			const m_pod *p = &s->m.pods.v[jobs[i].pod];
-			lr[i].type = K8SA_REQ_LOG;
-			lr[i].ns = p->meta.ns;
-			lr[i].pod = p->meta.name;
-			lr[i].container = jobs[i].container;
-			lr[i].previous = jobs[i].previous;
-			lr[i].tail_lines = o->log_lines;
-			lr[i].limit_bytes = o->log_bytes;
-		}
-		st = k8sa_kube_run(kube, lr, njobs, NULL);
-		for (size_t i = 0; st == K8SA_OK && i < njobs; i++) {
-			if (lr[i].status == K8SA_OK && lr[i].body)
-				st = k8sa_snap_keep_log(s, o, &jobs[i], lr[i].body, lr[i].body_len);
-			else if (lr[i].status == K8SA_E_FORBIDDEN || lr[i].status == K8SA_E_UNAUTHORIZED)
-				st = k8sa_snap_add_gap(s, "pods/log", &lr[i].err);
-			/* 400 (waiting to start, no previous instance) and 404 (pod gone) just
-			 * mean there is no log to read */
-		}
-		for (size_t i = 0; i < njobs; i++)
-			free(lr[i].body);
-		free(lr);
-		st = st == K8SA_E_NOMEM ? st : K8SA_OK; /* a failed log batch loses only logs */
-	}
+	if (njobs)
+		st = fetch_logs(kube, s, o, jobs, njobs);
 	free(jobs);
 	if (st) {
 		k8sa_snapshot_free(s);
