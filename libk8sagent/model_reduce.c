@@ -1,586 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The compact cluster model: arena, interning, and the reducers from API objects. */
-#include "internal.h"
-#include "model.h"
+/* The compact cluster model: one reducer per resource, the event dedupe and bound,
+ * and the model's life cycle (add, drop, finish, free). */
+#include "model_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* ---- arena ---------------------------------------------------------------------------- */
-
-struct m_arena_chunk {
-	m_arena_chunk *next;
-	size_t size, used;
-	max_align_t data[];
-};
-
-#define M_CHUNK (64 * 1024)
-
-void *m_alloc(m_arena *a, size_t n)
-{
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	if (n == 0)
-		n = sizeof(max_align_t);
-	m_arena_chunk *c = a->head;
-	if (!c || c->size - c->used < n) {
-		size_t size = n > M_CHUNK / 4 ? n : M_CHUNK;
-		c = malloc(sizeof(*c) + size);
-		if (!c)
-			return NULL;
-		c->size = size;
-		c->used = 0;
-		if (n > M_CHUNK / 4 && a->head) {
-			/* a big block gets its own chunk behind the current one, so the current
-			 * chunk's free space is not wasted */
-			c->next = a->head->next;
-			a->head->next = c;
-		} else {
-			c->next = a->head;
-			a->head = c;
-		}
-	}
-	void *p = (char *)c->data + c->used;
-	c->used += n;
-	a->used_total += n;
-	memset(p, 0, n);
-	return p;
-}
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static int intern_grow(m_arena *a)
-{
-	size_t cap = a->tab_cap ? a->tab_cap * 2 : 1024;
-	const char **tab = calloc(cap, sizeof(*tab));
-	if (!tab)
-		return -1;
-	for (size_t i = 0; i < a->tab_cap; i++) {
-		const char *s = a->tab[i];
-		if (!s)
-			continue;
-		size_t j = hash_bytes(s, strlen(s)) & (cap - 1);
-		while (tab[j])
-			j = (j + 1) & (cap - 1);
-		tab[j] = s;
-	}
-	free(a->tab);
-	a->tab = tab;
-	a->tab_cap = cap;
-	return 0;
-}
-
-const char *m_intern_n(m_arena *a, const char *s, size_t n)
-{
-	if (!s)
-		return NULL;
-	/* long strings (messages) are rarely repeated: copy without the table */
-	if (n > 256) {
-		char *p = m_alloc(a, n + 1);
-		if (!p)
-			return NULL;
-		memcpy(p, s, n);
-		p[n] = 0;
-		return p;
-	}
-	if ((a->tab_n + 1) * 2 > a->tab_cap && intern_grow(a) < 0)
-		return NULL;
-	size_t j = hash_bytes(s, n) & (a->tab_cap - 1);
-	while (a->tab[j]) {
-		if (strncmp(a->tab[j], s, n) == 0 && a->tab[j][n] == 0)
-			return a->tab[j];
-		j = (j + 1) & (a->tab_cap - 1);
-	}
-	char *p = m_alloc(a, n + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = 0;
-	a->tab[j] = p;
-	a->tab_n++;
-	return p;
-}
-
-const char *m_intern(m_arena *a, const char *s)
-{
-	return s ? m_intern_n(a, s, strlen(s)) : NULL;
-}
-
-void m_arena_free(m_arena *a)
-{
-	m_arena_chunk *c = a->head;
-	while (c) {
-		m_arena_chunk *n = c->next;
-		free(c);
-		c = n;
-	}
-	free(a->tab);
-	memset(a, 0, sizeof(*a));
-}
-
-/* ---- small JSON helpers ----------------------------------------------------------------- */
-
-static json_object *jo(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) &&
-	    !json_object_is_type(v, json_type_null))
-		return v;
-	return NULL;
-}
-
-static const char *js(json_object *o, const char *k)
-{
-	json_object *v = jo(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* Integers may come as int, huge int, double or string: clamp into int64, never negative
- * beyond what the field allows (callers clamp further). */
-static int64_t jint(json_object *o, const char *k, int64_t def)
-{
-	json_object *v = jo(o, k);
-	if (!v)
-		return def;
-	switch (json_object_get_type(v)) {
-	case json_type_int:
-	case json_type_double:
-	case json_type_string: {
-		errno = 0;
-		int64_t r = json_object_get_int64(v);
-		if (json_object_is_type(v, json_type_string) && errno != 0)
-			return def;
-		return r;
-	}
-	case json_type_boolean:
-		return json_object_get_boolean(v);
-	default:
-		return def;
-	}
-}
-
-static int jbool(json_object *o, const char *k)
-{
-	json_object *v = jo(o, k);
-	if (!v)
-		return 0;
-	if (json_object_is_type(v, json_type_string))
-		return strcmp(json_object_get_string(v), "true") == 0;
-	return json_object_get_boolean(v);
-}
-
-static size_t jlen(json_object *arr)
-{
-	return arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-}
-
-#define IN(m, s) m_intern(&(m)->arena, (s))
-
-/* Text of a scalar (targetPort may be int or string). */
-static const char *jscalar(m_model *m, json_object *o, const char *k)
-{
-	json_object *v = jo(o, k);
-	if (!v)
-		return NULL;
-	if (json_object_is_type(v, json_type_string))
-		return IN(m, json_object_get_string(v));
-	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
-		return IN(m, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	return NULL;
-}
-
-static void see_time(m_model *m, int64_t t)
-{
-	if (t > m->ref_time)
-		m->ref_time = t;
-}
-
-/* ---- time and quantities -------------------------------------------------------------- */
-
-static int64_t days_from_civil(int64_t y, unsigned mo, unsigned d)
-{
-	y -= mo <= 2;
-	const int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned)(y - era * 400);
-	const unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-int64_t m_parse_time(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	int y, mo, d, h, mi, sec;
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6)
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
-	/* skip fraction, then apply a numeric offset if there is one */
-	const char *r = rest;
-	if (*r == '.')
-		while (*++r && isdigit((unsigned char)*r))
-			;
-	if ((*r == '+' || *r == '-') && strlen(r) >= 6) {
-		int oh = atoi(r + 1), om = atoi(r + 4);
-		int64_t off = oh * 3600 + om * 60;
-		t += *r == '+' ? -off : off;
-	}
-	return t > 0 ? t : 0;
-}
-
-void m_format_time(int64_t t, char buf[32])
-{
-	buf[0] = 0;
-	if (t <= 0)
-		return;
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm))
-		return;
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-double m_parse_quantity(const char *s, int *ok)
-{
-	if (ok)
-		*ok = 0;
-	if (!s || !*s)
-		return 0;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno)
-		return 0;
-	static const struct { const char *suf; double mul; } sufs[] = {
-		{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-		{"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
-		{"n", 1e-9}, {"u", 1e-6}, {"m", 1e-3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9},
-		{"T", 1e12}, {"P", 1e15}, {"E", 1e18}, {"", 1.0},
-	};
-	for (size_t i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++)
-		if (strcmp(end, sufs[i].suf) == 0) {
-			if (ok)
-				*ok = 1;
-			return v * sufs[i].mul;
-		}
-	return 0;
-}
-
-/* ---- vectors ------------------------------------------------------------------------- */
-
-static void *vec_push(void **v, size_t *n, size_t *cap, size_t elem)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		void *nv = realloc(*v, nc * elem);
-		if (!nv)
-			return NULL;
-		*v = nv;
-		*cap = nc;
-	}
-	void *p = (char *)*v + (*n)++ * elem;
-	memset(p, 0, elem);
-	return p;
-}
-
-#define VPUSH(vec) vec_push((void **)&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v))
-
-/* ---- common parts --------------------------------------------------------------------- */
-
-#define NOMEM_IF(c)                                                                              \
-	do {                                                                                     \
-		if (c)                                                                           \
-			return K8SA_E_NOMEM;                                                     \
-	} while (0)
-
-static k8sa_status red_kv(m_model *m, json_object *obj, m_kv **out, unsigned *n, unsigned max)
-{
-	*out = NULL;
-	*n = 0;
-	if (!obj || !json_object_is_type(obj, json_type_object))
-		return K8SA_OK;
-	unsigned cnt = 0;
-	json_object_object_foreach(obj, k0, v0) {
-		(void)k0;
-		(void)v0;
-		cnt++;
-	}
-	if (cnt > max)
-		cnt = max;
-	if (!cnt)
-		return K8SA_OK;
-	m_kv *kv = m_alloc(&m->arena, cnt * sizeof(*kv));
-	NOMEM_IF(!kv);
-	unsigned i = 0;
-	json_object_object_foreach(obj, k, v) {
-		if (i >= cnt)
-			break;
-		kv[i].k = IN(m, k);
-		kv[i].v = json_object_is_type(v, json_type_string)
-				  ? IN(m, json_object_get_string(v))
-				  : IN(m, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		NOMEM_IF(!kv[i].k || !kv[i].v);
-		i++;
-	}
-	*out = kv;
-	*n = cnt;
-	return K8SA_OK;
-}
-
-static k8sa_status red_meta(m_model *m, json_object *item, m_meta *meta)
-{
-	json_object *md = jo(item, "metadata");
-	meta->name = IN(m, js(md, "name"));
-	meta->ns = IN(m, js(md, "namespace"));
-	meta->uid = IN(m, js(md, "uid"));
-	meta->created = m_parse_time(js(md, "creationTimestamp"));
-	meta->deleted = m_parse_time(js(md, "deletionTimestamp"));
-	meta->deletion_grace = jint(md, "deletionGracePeriodSeconds", -1);
-	see_time(m, meta->created);
-	see_time(m, meta->deleted);
-	k8sa_status st = red_kv(m, jo(md, "labels"), &meta->labels, &meta->nlabels, M_MAX_LABELS);
-	if (st)
-		return st;
-	json_object *owners = jo(md, "ownerReferences");
-	size_t n = jlen(owners);
-	if (n > 8)
-		n = 8;
-	if (n) {
-		meta->owners = m_alloc(&m->arena, n * sizeof(*meta->owners));
-		NOMEM_IF(!meta->owners);
-		for (size_t i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(owners, i);
-			meta->owners[i].kind = IN(m, js(o, "kind"));
-			meta->owners[i].name = IN(m, js(o, "name"));
-			meta->owners[i].controller = jbool(o, "controller");
-		}
-		meta->nowners = (unsigned)n;
-	}
-	json_object *fin = jo(md, "finalizers");
-	n = jlen(fin);
-	if (n > 8)
-		n = 8;
-	if (n) {
-		meta->finalizers = m_alloc(&m->arena, n * sizeof(*meta->finalizers));
-		NOMEM_IF(!meta->finalizers);
-		for (size_t i = 0; i < n; i++) {
-			json_object *v = json_object_array_get_idx(fin, i);
-			if (json_object_is_type(v, json_type_string))
-				meta->finalizers[meta->nfinalizers++] = IN(m, json_object_get_string(v));
-		}
-	}
-	return K8SA_OK;
-}
-
-static k8sa_status red_conds(m_model *m, json_object *arr, m_cond **out, unsigned *nout)
-{
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_cond *c = m_alloc(&m->arena, n * sizeof(*c));
-	NOMEM_IF(!c);
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		c[i].type = IN(m, js(o, "type"));
-		c[i].status = IN(m, js(o, "status"));
-		c[i].reason = IN(m, js(o, "reason"));
-		c[i].message = IN(m, js(o, "message"));
-		c[i].last_transition = m_parse_time(js(o, "lastTransitionTime"));
-		if (!c[i].last_transition)
-			c[i].last_transition = m_parse_time(js(o, "lastUpdateTime"));
-		see_time(m, c[i].last_transition);
-		see_time(m, m_parse_time(js(o, "lastHeartbeatTime")));
-	}
-	*out = c;
-	*nout = (unsigned)n;
-	return K8SA_OK;
-}
-
-static const char *probe_summary(m_model *m, json_object *p)
-{
-	char buf[256];
-	size_t off = 0;
-	json_object *h;
-	buf[0] = 0;
-	if ((h = jo(p, "httpGet"))) {
-		const char *port = jscalar(m, h, "port");
-		off += (size_t)snprintf(buf, sizeof(buf), "httpGet %s:%s%s", js(h, "scheme") ? js(h, "scheme") : "HTTP",
-					port ? port : "?", js(h, "path") ? js(h, "path") : "/");
-	} else if ((h = jo(p, "tcpSocket"))) {
-		const char *port = jscalar(m, h, "port");
-		off += (size_t)snprintf(buf, sizeof(buf), "tcpSocket :%s", port ? port : "?");
-	} else if ((h = jo(p, "exec"))) {
-		json_object *cmd = jo(h, "command");
-		const char *c0 = jlen(cmd) ? json_object_get_string(json_object_array_get_idx(cmd, 0)) : "?";
-		off += (size_t)snprintf(buf, sizeof(buf), "exec %s", c0 ? c0 : "?");
-	} else if ((h = jo(p, "grpc"))) {
-		off += (size_t)snprintf(buf, sizeof(buf), "grpc :%lld", (long long)jint(h, "port", 0));
-	} else {
-		off += (size_t)snprintf(buf, sizeof(buf), "probe");
-	}
-	if (off < sizeof(buf))
-		snprintf(buf + off, sizeof(buf) - off, " delay=%llds timeout=%llds period=%llds failure=%lld",
-			 (long long)jint(p, "initialDelaySeconds", 0), (long long)jint(p, "timeoutSeconds", 1),
-			 (long long)jint(p, "periodSeconds", 10), (long long)jint(p, "failureThreshold", 3));
-	return IN(m, buf);
-}
-
-static k8sa_status red_containers(m_model *m, json_object *arr, m_container **out, unsigned *nout)
-{
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_container *cs = m_alloc(&m->arena, n * sizeof(*cs));
-	NOMEM_IF(!cs);
-	for (size_t i = 0; i < n; i++) {
-		json_object *c = json_object_array_get_idx(arr, i);
-		m_container *mc = &cs[i];
-		mc->name = IN(m, js(c, "name"));
-		mc->image = IN(m, js(c, "image"));
-		json_object *res = jo(c, "resources");
-		mc->req_cpu = jscalar(m, jo(res, "requests"), "cpu");
-		mc->req_mem = jscalar(m, jo(res, "requests"), "memory");
-		mc->lim_cpu = jscalar(m, jo(res, "limits"), "cpu");
-		mc->lim_mem = jscalar(m, jo(res, "limits"), "memory");
-		json_object *cmd = jo(c, "command");
-		if (jlen(cmd))
-			mc->command = IN(m, json_object_get_string(json_object_array_get_idx(cmd, 0)));
-		/* env: names and references only, never values */
-		json_object *env = jo(c, "env"), *envfrom = jo(c, "envFrom");
-		size_t ne = jlen(env), nf = jlen(envfrom);
-		if (ne > M_MAX_ARRAY)
-			ne = M_MAX_ARRAY;
-		if (nf > M_MAX_ARRAY)
-			nf = M_MAX_ARRAY;
-		if (ne) {
-			mc->env_names = m_alloc(&m->arena, ne * sizeof(*mc->env_names));
-			NOMEM_IF(!mc->env_names);
-		}
-		if (ne + nf) {
-			mc->refs = m_alloc(&m->arena, (ne + nf) * sizeof(*mc->refs));
-			NOMEM_IF(!mc->refs);
-		}
-		for (size_t j = 0; j < ne; j++) {
-			json_object *e = json_object_array_get_idx(env, j);
-			const char *name = IN(m, js(e, "name"));
-			if (name)
-				mc->env_names[mc->nenv++] = name;
-			json_object *vf = jo(e, "valueFrom"), *ref;
-			const char *kind = NULL;
-			if ((ref = jo(vf, "configMapKeyRef")))
-				kind = "ConfigMap";
-			else if ((ref = jo(vf, "secretKeyRef")))
-				kind = "Secret";
-			if (kind) {
-				m_envref *r = &mc->refs[mc->nrefs++];
-				r->env = name;
-				r->kind = IN(m, kind);
-				r->name = IN(m, js(ref, "name"));
-				r->key = IN(m, js(ref, "key"));
-				r->optional = jbool(ref, "optional");
-			}
-		}
-		for (size_t j = 0; j < nf; j++) {
-			json_object *e = json_object_array_get_idx(envfrom, j), *ref;
-			const char *kind = NULL;
-			if ((ref = jo(e, "configMapRef")))
-				kind = "ConfigMap";
-			else if ((ref = jo(e, "secretRef")))
-				kind = "Secret";
-			if (kind) {
-				m_envref *r = &mc->refs[mc->nrefs++];
-				r->kind = IN(m, kind);
-				r->name = IN(m, js(ref, "name"));
-				r->optional = jbool(ref, "optional");
-			}
-		}
-		static const char *const pk[3] = {"livenessProbe", "readinessProbe", "startupProbe"};
-		m_probe *pr[3] = {&mc->liveness, &mc->readiness, &mc->startup};
-		for (int k = 0; k < 3; k++) {
-			json_object *p = jo(c, pk[k]);
-			if (p) {
-				pr[k]->present = 1;
-				pr[k]->summary = probe_summary(m, p);
-			}
-		}
-	}
-	*out = cs;
-	*nout = (unsigned)n;
-	return K8SA_OK;
-}
-
-static void red_state(m_model *m, json_object *st, m_state *s)
-{
-	json_object *x;
-	memset(s, 0, sizeof(*s));
-	if ((x = jo(st, "waiting"))) {
-		s->kind = M_STATE_WAITING;
-	} else if ((x = jo(st, "terminated"))) {
-		s->kind = M_STATE_TERMINATED;
-		s->exit_code = jint(x, "exitCode", 0);
-		s->signal = jint(x, "signal", 0);
-		s->finished = m_parse_time(js(x, "finishedAt"));
-		s->has_container_id = js(x, "containerID") != NULL;
-	} else if ((x = jo(st, "running"))) {
-		s->kind = M_STATE_RUNNING;
-	} else {
-		return;
-	}
-	s->reason = IN(m, js(x, "reason"));
-	s->message = IN(m, js(x, "message"));
-	s->started = m_parse_time(js(x, "startedAt"));
-	see_time(m, s->started);
-	see_time(m, s->finished);
-}
-
-static k8sa_status red_statuses(m_model *m, json_object *arr, m_cstatus **out, unsigned *nout)
-{
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_cstatus *cs = m_alloc(&m->arena, n * sizeof(*cs));
-	NOMEM_IF(!cs);
-	for (size_t i = 0; i < n; i++) {
-		json_object *c = json_object_array_get_idx(arr, i);
-		cs[i].name = IN(m, js(c, "name"));
-		cs[i].image = IN(m, js(c, "image"));
-		cs[i].ready = jbool(c, "ready");
-		cs[i].started = jbool(c, "started");
-		int64_t r = jint(c, "restartCount", 0);
-		cs[i].restarts = r < 0 ? 0 : r;
-		red_state(m, jo(c, "state"), &cs[i].state);
-		red_state(m, jo(c, "lastState"), &cs[i].last);
-	}
-	*out = cs;
-	*nout = (unsigned)n;
-	return K8SA_OK;
-}
 
 /* ---- pods ----------------------------------------------------------------------------- */
 
@@ -623,7 +47,7 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 	}
 	m_pod p;
 	memset(&p, 0, sizeof(p));
-	k8sa_status st = red_meta(m, item, &p.meta);
+	k8sa_status st = m_red_meta(m, item, &p.meta);
 	if (st)
 		return st;
 	if (!p.meta.name)
@@ -638,11 +62,11 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 	p.node = IN(m, js(spec, "nodeName"));
 	p.restart_policy = IN(m, js(spec, "restartPolicy"));
 	p.grace = jint(spec, "terminationGracePeriodSeconds", -1);
-	if ((st = red_conds(m, jo(status, "conditions"), &p.conds, &p.nconds)) ||
-	    (st = red_containers(m, jo(spec, "containers"), &p.containers, &p.ncontainers)) ||
-	    (st = red_containers(m, jo(spec, "initContainers"), &p.inits, &p.ninits)) ||
-	    (st = red_statuses(m, jo(status, "containerStatuses"), &p.statuses, &p.nstatuses)) ||
-	    (st = red_statuses(m, jo(status, "initContainerStatuses"), &p.init_statuses, &p.ninit_statuses)))
+	if ((st = m_red_conds(m, jo(status, "conditions"), &p.conds, &p.nconds)) ||
+	    (st = m_red_containers(m, jo(spec, "containers"), &p.containers, &p.ncontainers)) ||
+	    (st = m_red_containers(m, jo(spec, "initContainers"), &p.inits, &p.ninits)) ||
+	    (st = m_red_statuses(m, jo(status, "containerStatuses"), &p.statuses, &p.nstatuses)) ||
+	    (st = m_red_statuses(m, jo(status, "initContainerStatuses"), &p.init_statuses, &p.ninit_statuses)))
 		return st;
 	json_object *vols = jo(spec, "volumes");
 	size_t nv = jlen(vols);
@@ -845,7 +269,7 @@ static k8sa_status red_workload(m_model *m, json_object *item, m_wl_kind k)
 {
 	m_workload w;
 	memset(&w, 0, sizeof(w));
-	k8sa_status st = red_meta(m, item, &w.meta);
+	k8sa_status st = m_red_meta(m, item, &w.meta);
 	if (st || !w.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -869,9 +293,9 @@ static k8sa_status red_workload(m_model *m, json_object *item, m_wl_kind k)
 		w.updated = jint(status, "updatedReplicas", 0);
 		w.unavailable = jint(status, "unavailableReplicas", 0);
 	}
-	if ((st = red_kv(m, jo(jo(spec, "selector"), "matchLabels"), &w.selector, &w.nselector, M_MAX_LABELS)) ||
-	    (st = red_conds(m, jo(status, "conditions"), &w.conds, &w.nconds)) ||
-	    (st = red_containers(m, jo(jo(jo(spec, "template"), "spec"), "containers"), &w.containers,
+	if ((st = m_red_kv(m, jo(jo(spec, "selector"), "matchLabels"), &w.selector, &w.nselector, M_MAX_LABELS)) ||
+	    (st = m_red_conds(m, jo(status, "conditions"), &w.conds, &w.nconds)) ||
+	    (st = m_red_containers(m, jo(jo(jo(spec, "template"), "spec"), "containers"), &w.containers,
 				 &w.ncontainers)))
 		return st;
 	m_workload *dst = VPUSH(m->workloads);
@@ -884,7 +308,7 @@ static k8sa_status red_job(m_model *m, json_object *item)
 {
 	m_job j;
 	memset(&j, 0, sizeof(j));
-	k8sa_status st = red_meta(m, item, &j.meta);
+	k8sa_status st = m_red_meta(m, item, &j.meta);
 	if (st || !j.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -899,7 +323,7 @@ static k8sa_status red_job(m_model *m, json_object *item)
 	j.start_time = m_parse_time(js(status, "startTime"));
 	j.completion_time = m_parse_time(js(status, "completionTime"));
 	see_time(m, j.completion_time);
-	if ((st = red_conds(m, jo(status, "conditions"), &j.conds, &j.nconds)))
+	if ((st = m_red_conds(m, jo(status, "conditions"), &j.conds, &j.nconds)))
 		return st;
 	m_job *dst = VPUSH(m->jobs);
 	NOMEM_IF(!dst);
@@ -911,7 +335,7 @@ static k8sa_status red_cronjob(m_model *m, json_object *item)
 {
 	m_cronjob c;
 	memset(&c, 0, sizeof(c));
-	k8sa_status st = red_meta(m, item, &c.meta);
+	k8sa_status st = m_red_meta(m, item, &c.meta);
 	if (st || !c.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -932,14 +356,14 @@ static k8sa_status red_service(m_model *m, json_object *item)
 {
 	m_service s;
 	memset(&s, 0, sizeof(s));
-	k8sa_status st = red_meta(m, item, &s.meta);
+	k8sa_status st = m_red_meta(m, item, &s.meta);
 	if (st || !s.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec");
 	s.type = IN(m, js(spec, "type"));
 	s.cluster_ip = IN(m, js(spec, "clusterIP"));
 	s.external_name = IN(m, js(spec, "externalName"));
-	if ((st = red_kv(m, jo(spec, "selector"), &s.selector, &s.nselector, M_MAX_LABELS)))
+	if ((st = m_red_kv(m, jo(spec, "selector"), &s.selector, &s.nselector, M_MAX_LABELS)))
 		return st;
 	json_object *ports = jo(spec, "ports");
 	size_t n = jlen(ports);
@@ -952,7 +376,7 @@ static k8sa_status red_service(m_model *m, json_object *item)
 			json_object *p = json_object_array_get_idx(ports, i);
 			s.ports[i].name = IN(m, js(p, "name"));
 			s.ports[i].port = jint(p, "port", 0);
-			s.ports[i].target = jscalar(m, p, "targetPort");
+			s.ports[i].target = m_jscalar(m, p, "targetPort");
 			s.ports[i].protocol = IN(m, js(p, "protocol"));
 		}
 		s.nports = (unsigned)n;
@@ -967,7 +391,7 @@ static k8sa_status red_endpoints(m_model *m, json_object *item)
 {
 	m_endpoints e;
 	memset(&e, 0, sizeof(e));
-	k8sa_status st = red_meta(m, item, &e.meta);
+	k8sa_status st = m_red_meta(m, item, &e.meta);
 	if (st || !e.meta.name)
 		return st;
 	json_object *subsets = jo(item, "subsets");
@@ -1017,7 +441,7 @@ static k8sa_status red_ingress(m_model *m, json_object *item)
 {
 	m_ingress g;
 	memset(&g, 0, sizeof(g));
-	k8sa_status st = red_meta(m, item, &g.meta);
+	k8sa_status st = m_red_meta(m, item, &g.meta);
 	if (st || !g.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec");
@@ -1047,7 +471,7 @@ static k8sa_status red_pvc(m_model *m, json_object *item)
 {
 	m_pvc c;
 	memset(&c, 0, sizeof(c));
-	k8sa_status st = red_meta(m, item, &c.meta);
+	k8sa_status st = m_red_meta(m, item, &c.meta);
 	if (st || !c.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec");
@@ -1055,7 +479,7 @@ static k8sa_status red_pvc(m_model *m, json_object *item)
 	c.has_storage_class = jo(spec, "storageClassName") != NULL;
 	c.storage_class = IN(m, js(spec, "storageClassName"));
 	c.volume_name = IN(m, js(spec, "volumeName"));
-	c.request = jscalar(m, jo(jo(spec, "resources"), "requests"), "storage");
+	c.request = m_jscalar(m, jo(jo(spec, "resources"), "requests"), "storage");
 	m_pvc *dst = VPUSH(m->pvcs);
 	NOMEM_IF(!dst);
 	*dst = c;
@@ -1066,7 +490,7 @@ static k8sa_status red_pv(m_model *m, json_object *item)
 {
 	m_pv v;
 	memset(&v, 0, sizeof(v));
-	k8sa_status st = red_meta(m, item, &v.meta);
+	k8sa_status st = m_red_meta(m, item, &v.meta);
 	if (st || !v.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -1086,7 +510,7 @@ static k8sa_status red_configmap(m_model *m, json_object *item)
 {
 	m_configmap c;
 	memset(&c, 0, sizeof(c));
-	k8sa_status st = red_meta(m, item, &c.meta);
+	k8sa_status st = m_red_meta(m, item, &c.meta);
 	if (st || !c.meta.name)
 		return st;
 	/* keys only (the client already dropped the values; so does the disk loader here) */
@@ -1119,7 +543,7 @@ static k8sa_status red_hpa(m_model *m, json_object *item)
 {
 	m_hpa h;
 	memset(&h, 0, sizeof(h));
-	k8sa_status st = red_meta(m, item, &h.meta);
+	k8sa_status st = m_red_meta(m, item, &h.meta);
 	if (st || !h.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -1129,7 +553,7 @@ static k8sa_status red_hpa(m_model *m, json_object *item)
 	h.max = jint(spec, "maxReplicas", 0);
 	h.current = jint(status, "currentReplicas", 0);
 	h.desired = jint(status, "desiredReplicas", 0);
-	if ((st = red_conds(m, jo(status, "conditions"), &h.conds, &h.nconds)))
+	if ((st = m_red_conds(m, jo(status, "conditions"), &h.conds, &h.nconds)))
 		return st;
 	m_hpa *dst = VPUSH(m->hpas);
 	NOMEM_IF(!dst);
@@ -1141,7 +565,7 @@ static k8sa_status red_quota(m_model *m, json_object *item)
 {
 	m_quota q;
 	memset(&q, 0, sizeof(q));
-	k8sa_status st = red_meta(m, item, &q.meta);
+	k8sa_status st = m_red_meta(m, item, &q.meta);
 	if (st || !q.meta.name)
 		return st;
 	json_object *status = jo(item, "status");
@@ -1157,8 +581,8 @@ static k8sa_status red_quota(m_model *m, json_object *item)
 			m_quota_item *qi = &q.items[q.nitems++];
 			qi->resource = IN(m, k);
 			qi->hard = json_object_is_type(v, json_type_string) ? IN(m, json_object_get_string(v))
-									  : jscalar(m, hard, k);
-			qi->used = jscalar(m, used, k);
+									  : m_jscalar(m, hard, k);
+			qi->used = m_jscalar(m, used, k);
 		}
 	}
 	m_quota *dst = VPUSH(m->quotas);
@@ -1171,7 +595,7 @@ static k8sa_status red_node(m_model *m, json_object *item)
 {
 	m_node n;
 	memset(&n, 0, sizeof(n));
-	k8sa_status st = red_meta(m, item, &n.meta);
+	k8sa_status st = m_red_meta(m, item, &n.meta);
 	if (st || !n.meta.name)
 		return st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
@@ -1192,10 +616,10 @@ static k8sa_status red_node(m_model *m, json_object *item)
 		n.ntaints = (unsigned)nt;
 	}
 	json_object *alloc = jo(status, "allocatable");
-	n.alloc_cpu = jscalar(m, alloc, "cpu");
-	n.alloc_mem = jscalar(m, alloc, "memory");
-	n.alloc_pods = jscalar(m, alloc, "pods");
-	if ((st = red_conds(m, jo(status, "conditions"), &n.conds, &n.nconds)))
+	n.alloc_cpu = m_jscalar(m, alloc, "cpu");
+	n.alloc_mem = m_jscalar(m, alloc, "memory");
+	n.alloc_pods = m_jscalar(m, alloc, "pods");
+	if ((st = m_red_conds(m, jo(status, "conditions"), &n.conds, &n.nconds)))
 		return st;
 	m_node *dst = VPUSH(m->nodes);
 	NOMEM_IF(!dst);
@@ -1282,17 +706,6 @@ k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item)
 	case K8SA_RES_PERSISTENTVOLUMES: return red_pv(m, item);
 	}
 	return K8SA_OK;
-}
-
-static int cmpstr(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
-static int cmp_meta(const m_meta *a, const m_meta *b)
-{
-	int c = cmpstr(a->ns, b->ns);
-	return c ? c : cmpstr(a->name, b->name);
 }
 
 #define META_CMP(fn, T)                                                                          \
@@ -1437,207 +850,4 @@ k8sa_status m_pod_add_log(m_model *m, m_pod *p, const char *container, int previ
 		pp = &(*pp)->next;
 	*pp = l;
 	return K8SA_OK;
-}
-
-/* ---- queries -------------------------------------------------------------------------- */
-
-const m_cond *m_cond_find(const m_cond *c, unsigned n, const char *type)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (c[i].type && strcmp(c[i].type, type) == 0)
-			return &c[i];
-	return NULL;
-}
-
-const char *m_label(const m_meta *meta, const char *key)
-{
-	for (unsigned i = 0; i < meta->nlabels; i++)
-		if (strcmp(meta->labels[i].k, key) == 0)
-			return meta->labels[i].v;
-	return NULL;
-}
-
-const m_owner *m_controller(const m_meta *meta)
-{
-	for (unsigned i = 0; i < meta->nowners; i++)
-		if (meta->owners[i].controller)
-			return &meta->owners[i];
-	return meta->nowners ? &meta->owners[0] : NULL;
-}
-
-int m_selector_matches(const m_kv *sel, unsigned nsel, const m_meta *meta)
-{
-	if (!nsel)
-		return 0;
-	for (unsigned i = 0; i < nsel; i++) {
-		const char *v = m_label(meta, sel[i].k);
-		if (!v || strcmp(v, sel[i].v) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* Bisect a vector sorted by (ns, name): the meta is the first member of each element. */
-static void *find_meta(void *base, size_t n, size_t elem, size_t meta_off, const char *ns, const char *name)
-{
-	size_t lo = 0, hi = n;
-	m_meta key = {.name = name, .ns = ns};
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		char *e = (char *)base + mid * elem;
-		int c = cmp_meta((const m_meta *)(e + meta_off), &key);
-		if (c == 0)
-			return e;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-#define FIND(vec, T, ns, name) ((T *)find_meta((vec).v, (vec).n, sizeof(T), offsetof(T, meta), ns, name))
-
-m_pod *m_find_pod(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->pods, m_pod, ns, name);
-}
-
-m_job *m_find_job(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->jobs, m_job, ns, name);
-}
-
-m_pvc *m_find_pvc(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->pvcs, m_pvc, ns, name);
-}
-
-m_node *m_find_node(m_model *m, const char *name)
-{
-	return FIND(m->nodes, m_node, NULL, name);
-}
-
-m_service *m_find_service(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->services, m_service, ns, name);
-}
-
-m_endpoints *m_find_endpoints(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->endpoints, m_endpoints, ns, name);
-}
-
-m_configmap *m_find_configmap(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->configmaps, m_configmap, ns, name);
-}
-
-m_workload *m_find_workload(m_model *m, m_wl_kind k, const char *ns, const char *name)
-{
-	/* workloads are sorted by kind first: bisect within the kind's run */
-	size_t lo = 0, hi = m->workloads.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if ((int)m->workloads.v[mid].wkind < (int)k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t start = lo;
-	hi = m->workloads.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if ((int)m->workloads.v[mid].wkind <= (int)k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == start)
-		return NULL; /* also keeps NULL + 0 (undefined) away when there are no workloads */
-	return (m_workload *)find_meta(m->workloads.v + start, lo - start, sizeof(m_workload),
-				       offsetof(m_workload, meta), ns, name);
-}
-
-const m_container *m_pod_container(const m_pod *p, const char *name, int *is_init)
-{
-	if (is_init)
-		*is_init = 0;
-	for (unsigned i = 0; name && i < p->ncontainers; i++)
-		if (p->containers[i].name && strcmp(p->containers[i].name, name) == 0)
-			return &p->containers[i];
-	for (unsigned i = 0; name && i < p->ninits; i++)
-		if (p->inits[i].name && strcmp(p->inits[i].name, name) == 0) {
-			if (is_init)
-				*is_init = 1;
-			return &p->inits[i];
-		}
-	return NULL;
-}
-
-const m_log *m_pod_log(const m_pod *p, const char *container, int previous)
-{
-	for (const m_log *l = p->logs; l; l = l->next)
-		if (l->previous == previous && container && l->container && strcmp(l->container, container) == 0)
-			return l;
-	return NULL;
-}
-
-static int bad_waiting(const char *r)
-{
-	return r && strcmp(r, "ContainerCreating") != 0 && strcmp(r, "PodInitializing") != 0;
-}
-
-int m_container_wants_logs(const m_pod *p, const m_cstatus *cs, int *previous)
-{
-	int want = 0;
-	if (previous)
-		*previous = 0;
-	if (cs->state.kind == M_STATE_WAITING && bad_waiting(cs->state.reason))
-		want = 1;
-	if (cs->state.kind == M_STATE_TERMINATED && cs->state.exit_code != 0)
-		want = 1;
-	if (cs->restarts > 0)
-		want = 1;
-	if (!cs->ready && cs->state.kind == M_STATE_RUNNING)
-		want = 1;
-	/* evicted pods' containers were killed by the kubelet: their logs tell nothing */
-	if (p->reason && strcmp(p->reason, "Evicted") == 0)
-		return 0;
-	/* image pull failures and config errors never started: there is no log */
-	if (cs->state.kind == M_STATE_WAITING && cs->state.reason &&
-	    (strstr(cs->state.reason, "Image") || strstr(cs->state.reason, "ConfigError") ||
-	     strcmp(cs->state.reason, "ErrImagePull") == 0) &&
-	    cs->last.kind != M_STATE_TERMINATED)
-		return 0;
-	if (want && previous && cs->last.kind == M_STATE_TERMINATED)
-		*previous = 1;
-	return want;
-}
-
-void m_events_for(const m_model *m, const char *kind, const char *ns, const char *name, m_event_fn fn, void *ud)
-{
-	m_event key = {.kind = kind, .ns = ns, .name = name, .last = INT64_MAX};
-	size_t lo = 0, hi = m->events.n;
-	/* lower bound of (kind, ns, name) */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const m_event *e = &m->events.v[mid];
-		int c = cmpstr(e->kind, key.kind);
-		if (!c)
-			c = cmpstr(e->ns, key.ns);
-		if (!c)
-			c = cmpstr(e->name, key.name);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < m->events.n; i++) {
-		const m_event *e = &m->events.v[i];
-		if (cmpstr(e->kind, kind) || cmpstr(e->ns, ns) || cmpstr(e->name, name))
-			break;
-		if (fn(ud, e))
-			break;
-	}
 }

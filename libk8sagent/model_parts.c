@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/* The parts every object has, reduced from API JSON: labels, metadata, conditions,
+ * containers (names and references only: env values are never kept) and their statuses. */
+#include "model_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- small JSON helpers ----------------------------------------------------------------- */
+
+/* Text of a scalar (targetPort may be int or string). */
+const char *m_jscalar(m_model *m, json_object *o, const char *k)
+{
+	json_object *v = jo(o, k);
+	if (!v)
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+		return IN(m, json_object_get_string(v));
+	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+		return IN(m, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	return NULL;
+}
+
+/* ---- vectors ------------------------------------------------------------------------- */
+
+void *m_vec_push(void **v, size_t *n, size_t *cap, size_t elem)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, nc * elem);
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	void *p = (char *)*v + (*n)++ * elem;
+	memset(p, 0, elem);
+	return p;
+}
+
+
+/* ---- common parts --------------------------------------------------------------------- */
+
+k8sa_status m_red_kv(m_model *m, json_object *obj, m_kv **out, unsigned *n, unsigned max)
+{
+	*out = NULL;
+	*n = 0;
+	if (!obj || !json_object_is_type(obj, json_type_object))
+		return K8SA_OK;
+	unsigned cnt = 0;
+	json_object_object_foreach(obj, k0, v0) {
+		(void)k0;
+		(void)v0;
+		cnt++;
+	}
+	if (cnt > max)
+		cnt = max;
+	if (!cnt)
+		return K8SA_OK;
+	m_kv *kv = m_alloc(&m->arena, cnt * sizeof(*kv));
+	NOMEM_IF(!kv);
+	unsigned i = 0;
+	json_object_object_foreach(obj, k, v) {
+		if (i >= cnt)
+			break;
+		kv[i].k = IN(m, k);
+		kv[i].v = json_object_is_type(v, json_type_string)
+				  ? IN(m, json_object_get_string(v))
+				  : IN(m, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		NOMEM_IF(!kv[i].k || !kv[i].v);
+		i++;
+	}
+	*out = kv;
+	*n = cnt;
+	return K8SA_OK;
+}
+
+k8sa_status m_red_meta(m_model *m, json_object *item, m_meta *meta)
+{
+	json_object *md = jo(item, "metadata");
+	meta->name = IN(m, js(md, "name"));
+	meta->ns = IN(m, js(md, "namespace"));
+	meta->uid = IN(m, js(md, "uid"));
+	meta->created = m_parse_time(js(md, "creationTimestamp"));
+	meta->deleted = m_parse_time(js(md, "deletionTimestamp"));
+	meta->deletion_grace = jint(md, "deletionGracePeriodSeconds", -1);
+	see_time(m, meta->created);
+	see_time(m, meta->deleted);
+	k8sa_status st = m_red_kv(m, jo(md, "labels"), &meta->labels, &meta->nlabels, M_MAX_LABELS);
+	if (st)
+		return st;
+	json_object *owners = jo(md, "ownerReferences");
+	size_t n = jlen(owners);
+	if (n > 8)
+		n = 8;
+	if (n) {
+		meta->owners = m_alloc(&m->arena, n * sizeof(*meta->owners));
+		NOMEM_IF(!meta->owners);
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(owners, i);
+			meta->owners[i].kind = IN(m, js(o, "kind"));
+			meta->owners[i].name = IN(m, js(o, "name"));
+			meta->owners[i].controller = jbool(o, "controller");
+		}
+		meta->nowners = (unsigned)n;
+	}
+	json_object *fin = jo(md, "finalizers");
+	n = jlen(fin);
+	if (n > 8)
+		n = 8;
+	if (n) {
+		meta->finalizers = m_alloc(&m->arena, n * sizeof(*meta->finalizers));
+		NOMEM_IF(!meta->finalizers);
+		for (size_t i = 0; i < n; i++) {
+			json_object *v = json_object_array_get_idx(fin, i);
+			if (json_object_is_type(v, json_type_string))
+				meta->finalizers[meta->nfinalizers++] = IN(m, json_object_get_string(v));
+		}
+	}
+	return K8SA_OK;
+}
+
+k8sa_status m_red_conds(m_model *m, json_object *arr, m_cond **out, unsigned *nout)
+{
+	size_t n = jlen(arr);
+	if (n > M_MAX_ARRAY)
+		n = M_MAX_ARRAY;
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return K8SA_OK;
+	m_cond *c = m_alloc(&m->arena, n * sizeof(*c));
+	NOMEM_IF(!c);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		c[i].type = IN(m, js(o, "type"));
+		c[i].status = IN(m, js(o, "status"));
+		c[i].reason = IN(m, js(o, "reason"));
+		c[i].message = IN(m, js(o, "message"));
+		c[i].last_transition = m_parse_time(js(o, "lastTransitionTime"));
+		if (!c[i].last_transition)
+			c[i].last_transition = m_parse_time(js(o, "lastUpdateTime"));
+		see_time(m, c[i].last_transition);
+		see_time(m, m_parse_time(js(o, "lastHeartbeatTime")));
+	}
+	*out = c;
+	*nout = (unsigned)n;
+	return K8SA_OK;
+}
+
+static const char *probe_summary(m_model *m, json_object *p)
+{
+	char buf[256];
+	size_t off = 0;
+	json_object *h;
+	buf[0] = 0;
+	if ((h = jo(p, "httpGet"))) {
+		const char *port = m_jscalar(m, h, "port");
+		off += (size_t)snprintf(buf, sizeof(buf), "httpGet %s:%s%s", js(h, "scheme") ? js(h, "scheme") : "HTTP",
+					port ? port : "?", js(h, "path") ? js(h, "path") : "/");
+	} else if ((h = jo(p, "tcpSocket"))) {
+		const char *port = m_jscalar(m, h, "port");
+		off += (size_t)snprintf(buf, sizeof(buf), "tcpSocket :%s", port ? port : "?");
+	} else if ((h = jo(p, "exec"))) {
+		json_object *cmd = jo(h, "command");
+		const char *c0 = jlen(cmd) ? json_object_get_string(json_object_array_get_idx(cmd, 0)) : "?";
+		off += (size_t)snprintf(buf, sizeof(buf), "exec %s", c0 ? c0 : "?");
+	} else if ((h = jo(p, "grpc"))) {
+		off += (size_t)snprintf(buf, sizeof(buf), "grpc :%lld", (long long)jint(h, "port", 0));
+	} else {
+		off += (size_t)snprintf(buf, sizeof(buf), "probe");
+	}
+	if (off < sizeof(buf))
+		snprintf(buf + off, sizeof(buf) - off, " delay=%llds timeout=%llds period=%llds failure=%lld",
+			 (long long)jint(p, "initialDelaySeconds", 0), (long long)jint(p, "timeoutSeconds", 1),
+			 (long long)jint(p, "periodSeconds", 10), (long long)jint(p, "failureThreshold", 3));
+	return IN(m, buf);
+}
+
+k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, unsigned *nout)
+{
+	size_t n = jlen(arr);
+	if (n > M_MAX_ARRAY)
+		n = M_MAX_ARRAY;
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return K8SA_OK;
+	m_container *cs = m_alloc(&m->arena, n * sizeof(*cs));
+	NOMEM_IF(!cs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(arr, i);
+		m_container *mc = &cs[i];
+		mc->name = IN(m, js(c, "name"));
+		mc->image = IN(m, js(c, "image"));
+		json_object *res = jo(c, "resources");
+		mc->req_cpu = m_jscalar(m, jo(res, "requests"), "cpu");
+		mc->req_mem = m_jscalar(m, jo(res, "requests"), "memory");
+		mc->lim_cpu = m_jscalar(m, jo(res, "limits"), "cpu");
+		mc->lim_mem = m_jscalar(m, jo(res, "limits"), "memory");
+		json_object *cmd = jo(c, "command");
+		if (jlen(cmd))
+			mc->command = IN(m, json_object_get_string(json_object_array_get_idx(cmd, 0)));
+		/* env: names and references only, never values */
+		json_object *env = jo(c, "env"), *envfrom = jo(c, "envFrom");
+		size_t ne = jlen(env), nf = jlen(envfrom);
+		if (ne > M_MAX_ARRAY)
+			ne = M_MAX_ARRAY;
+		if (nf > M_MAX_ARRAY)
+			nf = M_MAX_ARRAY;
+		if (ne) {
+			mc->env_names = m_alloc(&m->arena, ne * sizeof(*mc->env_names));
+			NOMEM_IF(!mc->env_names);
+		}
+		if (ne + nf) {
+			mc->refs = m_alloc(&m->arena, (ne + nf) * sizeof(*mc->refs));
+			NOMEM_IF(!mc->refs);
+		}
+		for (size_t j = 0; j < ne; j++) {
+			json_object *e = json_object_array_get_idx(env, j);
+			const char *name = IN(m, js(e, "name"));
+			if (name)
+				mc->env_names[mc->nenv++] = name;
+			json_object *vf = jo(e, "valueFrom"), *ref;
+			const char *kind = NULL;
+			if ((ref = jo(vf, "configMapKeyRef")))
+				kind = "ConfigMap";
+			else if ((ref = jo(vf, "secretKeyRef")))
+				kind = "Secret";
+			if (kind) {
+				m_envref *r = &mc->refs[mc->nrefs++];
+				r->env = name;
+				r->kind = IN(m, kind);
+				r->name = IN(m, js(ref, "name"));
+				r->key = IN(m, js(ref, "key"));
+				r->optional = jbool(ref, "optional");
+			}
+		}
+		for (size_t j = 0; j < nf; j++) {
+			json_object *e = json_object_array_get_idx(envfrom, j), *ref;
+			const char *kind = NULL;
+			if ((ref = jo(e, "configMapRef")))
+				kind = "ConfigMap";
+			else if ((ref = jo(e, "secretRef")))
+				kind = "Secret";
+			if (kind) {
+				m_envref *r = &mc->refs[mc->nrefs++];
+				r->kind = IN(m, kind);
+				r->name = IN(m, js(ref, "name"));
+				r->optional = jbool(ref, "optional");
+			}
+		}
+		static const char *const pk[3] = {"livenessProbe", "readinessProbe", "startupProbe"};
+		m_probe *pr[3] = {&mc->liveness, &mc->readiness, &mc->startup};
+		for (int k = 0; k < 3; k++) {
+			json_object *p = jo(c, pk[k]);
+			if (p) {
+				pr[k]->present = 1;
+				pr[k]->summary = probe_summary(m, p);
+			}
+		}
+	}
+	*out = cs;
+	*nout = (unsigned)n;
+	return K8SA_OK;
+}
+
+static void red_state(m_model *m, json_object *st, m_state *s)
+{
+	json_object *x;
+	memset(s, 0, sizeof(*s));
+	if ((x = jo(st, "waiting"))) {
+		s->kind = M_STATE_WAITING;
+	} else if ((x = jo(st, "terminated"))) {
+		s->kind = M_STATE_TERMINATED;
+		s->exit_code = jint(x, "exitCode", 0);
+		s->signal = jint(x, "signal", 0);
+		s->finished = m_parse_time(js(x, "finishedAt"));
+		s->has_container_id = js(x, "containerID") != NULL;
+	} else if ((x = jo(st, "running"))) {
+		s->kind = M_STATE_RUNNING;
+	} else {
+		return;
+	}
+	s->reason = IN(m, js(x, "reason"));
+	s->message = IN(m, js(x, "message"));
+	s->started = m_parse_time(js(x, "startedAt"));
+	see_time(m, s->started);
+	see_time(m, s->finished);
+}
+
+k8sa_status m_red_statuses(m_model *m, json_object *arr, m_cstatus **out, unsigned *nout)
+{
+	size_t n = jlen(arr);
+	if (n > M_MAX_ARRAY)
+		n = M_MAX_ARRAY;
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return K8SA_OK;
+	m_cstatus *cs = m_alloc(&m->arena, n * sizeof(*cs));
+	NOMEM_IF(!cs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(arr, i);
+		cs[i].name = IN(m, js(c, "name"));
+		cs[i].image = IN(m, js(c, "image"));
+		cs[i].ready = jbool(c, "ready");
+		cs[i].started = jbool(c, "started");
+		int64_t r = jint(c, "restartCount", 0);
+		cs[i].restarts = r < 0 ? 0 : r;
+		red_state(m, jo(c, "state"), &cs[i].state);
+		red_state(m, jo(c, "lastState"), &cs[i].last);
+	}
+	*out = cs;
+	*nout = (unsigned)n;
+	return K8SA_OK;
+}
