@@ -85,6 +85,15 @@ static void check_scenario(const char *name)
 			      "%s: missing %s %s %s in\n%s", name, json_object_get_string(code),
 			      json_object_get_string(kind), json_object_get_string(nm), text);
 	}
+	/* every finding is a row of the code table: its kind, and at most its severity */
+	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
+		size_t r = 0;
+		while (r < FC_COUNT && strcmp(fc_table[r].code, k8sa_finding_code(f, i)) != 0)
+			r++;
+		ck_assert_msg(r < FC_COUNT, "%s: code %s is not in finding_codes.def", name, k8sa_finding_code(f, i));
+		ck_assert_str_eq(k8sa_finding_kind(f, i), fc_table[r].kind);
+		ck_assert_int_le(k8sa_finding_severity(f, i), fc_table[r].severity);
+	}
 	/* noise: warning/critical findings on objects neither expected nor allowed */
 	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
 		if (k8sa_finding_severity(f, i) == K8SA_SEV_INFO)
