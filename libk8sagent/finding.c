@@ -330,89 +330,33 @@ K8SA_EXPORT size_t k8sa_findings_problem_count(const k8sa_findings *f)
 
 #define AT(f, i) ((f) && (i) < (f)->n ? &(f)->v[i] : NULL)
 
-K8SA_EXPORT const char *k8sa_finding_code(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? fc_table[x->code].code : NULL;
-}
+/* One accessor per field: the finding at i (NULL/none when out of range). */
+#define FIELD(fn, type, none, expr)                                                              \
+	K8SA_EXPORT type fn(const k8sa_findings *f, size_t i)                                    \
+	{                                                                                        \
+		const a_finding *x = AT(f, i);                                                   \
+		return x ? (expr) : (none);                                                      \
+	}
+FIELD(k8sa_finding_code, const char *, NULL, fc_table[x->code].code)
+FIELD(k8sa_finding_severity, k8sa_severity, K8SA_SEV_INFO, x->sev)
+FIELD(k8sa_finding_kind, const char *, NULL, x->kind)
+FIELD(k8sa_finding_namespace, const char *, NULL, x->ns)
+FIELD(k8sa_finding_name, const char *, NULL, x->name)
+FIELD(k8sa_finding_container, const char *, NULL, x->container)
+FIELD(k8sa_finding_summary, const char *, NULL, x->summary)
+FIELD(k8sa_finding_root_cause, int, 0, x->root)
 
-K8SA_EXPORT k8sa_severity k8sa_finding_severity(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->sev : K8SA_SEV_INFO;
-}
-
-K8SA_EXPORT const char *k8sa_finding_kind(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->kind : NULL;
-}
-
-K8SA_EXPORT const char *k8sa_finding_namespace(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->ns : NULL;
-}
-
-K8SA_EXPORT const char *k8sa_finding_name(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->name : NULL;
-}
-
-K8SA_EXPORT const char *k8sa_finding_container(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->container : NULL;
-}
-
-K8SA_EXPORT const char *k8sa_finding_summary(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->summary : NULL;
-}
-
-K8SA_EXPORT int k8sa_finding_root_cause(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->root : 0;
-}
-
-K8SA_EXPORT size_t k8sa_finding_evidence_count(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->evidence.n : 0;
-}
-
-K8SA_EXPORT const char *k8sa_finding_evidence(const k8sa_findings *f, size_t i, size_t j)
-{
-	const a_finding *x = AT(f, i);
-	return x && j < x->evidence.n ? x->evidence.v[j] : NULL;
-}
-
-K8SA_EXPORT size_t k8sa_finding_command_count(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->commands.n : 0;
-}
-
-K8SA_EXPORT const char *k8sa_finding_command(const k8sa_findings *f, size_t i, size_t j)
-{
-	const a_finding *x = AT(f, i);
-	return x && j < x->commands.n ? x->commands.v[j] : NULL;
-}
-
-K8SA_EXPORT size_t k8sa_finding_member_count(const k8sa_findings *f, size_t i)
-{
-	const a_finding *x = AT(f, i);
-	return x ? x->members.n : 0;
-}
-
-K8SA_EXPORT const char *k8sa_finding_member(const k8sa_findings *f, size_t i, size_t j)
-{
-	const a_finding *x = AT(f, i);
-	return x && j < x->members.n ? x->members.v[j] : NULL;
-}
+/* A list field: its length, and its j-th string (NULL out of range). */
+#define LIST_FIELD(fn, field)                                                                    \
+	FIELD(fn##_count, size_t, 0, x->field.n)                                                 \
+	K8SA_EXPORT const char *fn(const k8sa_findings *f, size_t i, size_t j)                   \
+	{                                                                                        \
+		const a_finding *x = AT(f, i);                                                   \
+		return x && j < x->field.n ? x->field.v[j] : NULL;                               \
+	}
+LIST_FIELD(k8sa_finding_evidence, evidence)
+LIST_FIELD(k8sa_finding_command, commands)
+LIST_FIELD(k8sa_finding_member, members)
 
 /* ---- output -------------------------------------------------------------------------------- */
 

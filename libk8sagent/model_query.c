@@ -176,29 +176,27 @@ m_configmap *m_find_configmap(m_model *m, const char *ns, const char *name)
 	return FIND(m->configmaps, m_configmap, ns, name);
 }
 
-m_workload *m_find_workload(m_model *m, m_wl_kind k, const char *ns, const char *name)
+/* The first workload of kind k or later (workloads are sorted by kind first). */
+static size_t wl_lower_bound(const m_model *m, int k)
 {
-	/* workloads are sorted by kind first: bisect within the kind's run */
 	size_t lo = 0, hi = m->workloads.n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if ((int)m->workloads.v[mid].wkind < (int)k)
+		if ((int)m->workloads.v[mid].wkind < k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	size_t start = lo;
-	hi = m->workloads.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if ((int)m->workloads.v[mid].wkind <= (int)k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == start)
+	return lo;
+}
+
+m_workload *m_find_workload(m_model *m, m_wl_kind k, const char *ns, const char *name)
+{
+	/* bisect within the kind's run */
+	size_t start = wl_lower_bound(m, (int)k), end = wl_lower_bound(m, (int)k + 1);
+	if (end == start)
 		return NULL; /* also keeps NULL + 0 (undefined) away when there are no workloads */
-	return (m_workload *)find_meta(m->workloads.v + start, lo - start, sizeof(m_workload),
+	return (m_workload *)find_meta(m->workloads.v + start, end - start, sizeof(m_workload),
 				       offsetof(m_workload, meta), ns, name);
 }
 

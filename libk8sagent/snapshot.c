@@ -4,10 +4,12 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 #include "kube_internal.h"
+#include "kubeconfig_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,41 +42,19 @@ K8SA_EXPORT void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts)
 	free(opts);
 }
 
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_pods(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_pods = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_events(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_events = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_lines(k8sa_snapshot_opts *o, long lines)
-{
-	if (o)
-		o->log_lines = lines < 0 ? 0 : lines;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_bytes(k8sa_snapshot_opts *o, long bytes)
-{
-	if (o)
-		o->log_bytes = bytes < 0 ? 0 : bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_total_log_bytes(k8sa_snapshot_opts *o, size_t bytes)
-{
-	if (o)
-		o->total_log_bytes = bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *o, unsigned n)
-{
-	if (o)
-		o->logs_per_owner = n;
-}
+/* The typed setters; a NULL handle is ignored, negative sizes count as 0. */
+#define OPT_SETTER(what, type, value)                                                            \
+	K8SA_EXPORT void k8sa_snapshot_opts_set_##what(k8sa_snapshot_opts *o, type v)            \
+	{                                                                                        \
+		if (o)                                                                           \
+			o->what = (value);                                                       \
+	}
+OPT_SETTER(max_pods, size_t, v)
+OPT_SETTER(max_events, size_t, v)
+OPT_SETTER(log_lines, long, v < 0 ? 0 : v)
+OPT_SETTER(log_bytes, long, v < 0 ? 0 : v)
+OPT_SETTER(total_log_bytes, size_t, v)
+OPT_SETTER(logs_per_owner, unsigned, v)
 
 /* ---- snapshot object ---------------------------------------------------------------------- */
 
@@ -450,39 +430,6 @@ static k8sa_status load_namespace(k8sa_snapshot *s, const char *cluster, const c
 	return st;
 }
 
-static k8sa_status read_file(const char *path, char **out, size_t *len)
-{
-	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? K8SA_E_NOT_FOUND : K8SA_E_IO;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	if (!buf)
-		return K8SA_E_NOMEM;
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return K8SA_OK;
-}
-
 K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, const k8sa_snapshot_opts *opts,
 					       k8sa_snapshot **out, k8sa_error *err)
 {
@@ -537,15 +484,15 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 		}
 		char *text;
 		size_t len;
-		k8sa_status r = read_file(path, &text, &len);
+		int e = k8sa_read_file(path, SIZE_MAX / 2, &text, &len); /* a missing log is no log */
 		free(path);
-		if (r == K8SA_OK) {
+		if (e == 0) {
 			st = k8sa_snap_keep_log(s, o, &jobs[i], text, len);
 			free(text);
 			if (st)
 				k8sa_fail(err, st, "out of memory");
-		} else if (r == K8SA_E_NOMEM) {
-			st = k8sa_fail(err, r, "out of memory");
+		} else if (e == ENOMEM) {
+			st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 		}
 	}
 	free(cluster);
