@@ -96,57 +96,57 @@ a_finding *a_new_owner(a_ctx *c, fc_id code, k8sa_severity sev, const m_meta *me
 	return f;
 }
 
-void a_summary(a_ctx *c, a_finding *f, const char *fmt, ...)
+enum { SUMMARY, EVIDENCE, COMMAND };
+
+static void add_text(a_ctx *c, a_finding *f, int what, const char *fmt, va_list ap)
 {
 	if (!f)
 		return;
-	va_list ap;
-	va_start(ap, fmt);
 	char *s = vfmt(fmt, ap);
-	va_end(ap);
-	if (!s) {
-		c->f->nomem = 1;
+	if (what == SUMMARY && s) {
+		free(f->summary);
+		f->summary = s;
 		return;
 	}
-	free(f->summary);
-	f->summary = s;
-}
-
-void a_evidence(a_ctx *c, a_finding *f, const char *fmt, ...)
-{
-	if (!f)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = vfmt(fmt, ap);
-	va_end(ap);
-	/* evidence lines are single lines: fold newlines, cap the length */
-	if (s) {
+	/* evidence lines are single lines: fold newlines, cap the length; no line twice */
+	if (what == EVIDENCE && s) {
 		for (char *p = s; *p; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		if (strlen(s) > 500)
 			strcpy(s + 497, "...");
+		for (size_t i = 0; i < f->evidence.n; i++)
+			if (strcmp(f->evidence.v[i], s) == 0) {
+				free(s);
+				return;
+			}
 	}
-	for (size_t i = 0; s && i < f->evidence.n; i++)
-		if (strcmp(f->evidence.v[i], s) == 0) {
-			free(s);
-			return;
-		}
-	if (a_strv_push(&f->evidence, s) < 0)
+	if (what == SUMMARY || a_strv_push(what == EVIDENCE ? &f->evidence : &f->commands, s) < 0)
 		c->f->nomem = 1;
+}
+
+void a_summary(a_ctx *c, a_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_text(c, f, SUMMARY, fmt, ap);
+	va_end(ap);
+}
+
+void a_evidence(a_ctx *c, a_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_text(c, f, EVIDENCE, fmt, ap);
+	va_end(ap);
 }
 
 void a_command(a_ctx *c, a_finding *f, const char *fmt, ...)
 {
-	if (!f)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vfmt(fmt, ap);
+	add_text(c, f, COMMAND, fmt, ap);
 	va_end(ap);
-	if (a_strv_push(&f->commands, s) < 0)
-		c->f->nomem = 1;
 }
 
 void a_member(a_ctx *c, a_finding *f, const char *name)

@@ -101,6 +101,12 @@ const char *m_jscalar(m_model *m, json_object *o, const char *k);
 void *m_vec_push(void **v, size_t *n, size_t *cap, size_t elem);
 #define VPUSH(vec) m_vec_push((void **)&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v))
 
+/* Room in the arena for the first `max` elements of a JSON array: *n of them, zeroed (NULL
+ * when there are none, or on ENOMEM). RED_ARRAY sets ptr and n, and says K8SA_E_NOMEM. */
+void *m_red_array(m_model *m, json_object *arr, size_t elem, unsigned max, unsigned *n);
+#define RED_ARRAY(m, arr, max, ptr, n)                                                           \
+	(((ptr) = m_red_array(m, arr, sizeof(*(ptr)), max, &(n))) || !(n) ? K8SA_OK : K8SA_E_NOMEM)
+
 /* The common parts, reduced into the arena (K8SA_E_NOMEM on allocation failure). */
 k8sa_status m_red_kv(m_model *m, json_object *obj, m_kv **out, unsigned *n, unsigned max);
 k8sa_status m_red_meta(m_model *m, json_object *item, m_meta *meta);

@@ -39,6 +39,13 @@ void *m_vec_push(void **v, size_t *n, size_t *cap, size_t elem)
 }
 
 
+void *m_red_array(m_model *m, json_object *arr, size_t elem, unsigned max, unsigned *n)
+{
+	size_t k = jlen(arr);
+	*n = k > max ? max : (unsigned)k;
+	return *n ? m_alloc(&m->arena, *n * elem) : NULL;
+}
+
 /* ---- common parts --------------------------------------------------------------------- */
 
 k8sa_status m_red_kv(m_model *m, json_object *obj, m_kv **out, unsigned *n, unsigned max)
@@ -90,48 +97,29 @@ k8sa_status m_red_meta(m_model *m, json_object *item, m_meta *meta)
 	if (st)
 		return st;
 	json_object *owners = jo(md, "ownerReferences");
-	size_t n = jlen(owners);
-	if (n > 8)
-		n = 8;
-	if (n) {
-		meta->owners = m_alloc(&m->arena, n * sizeof(*meta->owners));
-		NOMEM_IF(!meta->owners);
-		for (size_t i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(owners, i);
-			meta->owners[i].kind = IN(m, js(o, "kind"));
-			meta->owners[i].name = IN(m, js(o, "name"));
-			meta->owners[i].controller = jbool(o, "controller");
-		}
-		meta->nowners = (unsigned)n;
+	NOMEM_IF(RED_ARRAY(m, owners, 8, meta->owners, meta->nowners));
+	for (unsigned i = 0; i < meta->nowners; i++) {
+		json_object *o = json_object_array_get_idx(owners, i);
+		meta->owners[i].kind = IN(m, js(o, "kind"));
+		meta->owners[i].name = IN(m, js(o, "name"));
+		meta->owners[i].controller = jbool(o, "controller");
 	}
 	json_object *fin = jo(md, "finalizers");
-	n = jlen(fin);
-	if (n > 8)
-		n = 8;
-	if (n) {
-		meta->finalizers = m_alloc(&m->arena, n * sizeof(*meta->finalizers));
-		NOMEM_IF(!meta->finalizers);
-		for (size_t i = 0; i < n; i++) {
-			json_object *v = json_object_array_get_idx(fin, i);
-			if (json_object_is_type(v, json_type_string))
-				meta->finalizers[meta->nfinalizers++] = IN(m, json_object_get_string(v));
-		}
+	unsigned nfin;
+	NOMEM_IF(RED_ARRAY(m, fin, 8, meta->finalizers, nfin));
+	for (unsigned i = 0; i < nfin; i++) {
+		json_object *v = json_object_array_get_idx(fin, i);
+		if (json_object_is_type(v, json_type_string))
+			meta->finalizers[meta->nfinalizers++] = IN(m, json_object_get_string(v));
 	}
 	return K8SA_OK;
 }
 
 k8sa_status m_red_conds(m_model *m, json_object *arr, m_cond **out, unsigned *nout)
 {
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_cond *c = m_alloc(&m->arena, n * sizeof(*c));
-	NOMEM_IF(!c);
-	for (size_t i = 0; i < n; i++) {
+	NOMEM_IF(RED_ARRAY(m, arr, M_MAX_ARRAY, *out, *nout));
+	m_cond *c = *out;
+	for (unsigned i = 0; i < *nout; i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		c[i].type = IN(m, js(o, "type"));
 		c[i].status = IN(m, js(o, "status"));
@@ -143,8 +131,6 @@ k8sa_status m_red_conds(m_model *m, json_object *arr, m_cond **out, unsigned *no
 		see_time(m, c[i].last_transition);
 		see_time(m, m_parse_time(js(o, "lastHeartbeatTime")));
 	}
-	*out = c;
-	*nout = (unsigned)n;
 	return K8SA_OK;
 }
 
@@ -179,18 +165,10 @@ static const char *probe_summary(m_model *m, json_object *p)
 
 k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, unsigned *nout)
 {
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_container *cs = m_alloc(&m->arena, n * sizeof(*cs));
-	NOMEM_IF(!cs);
-	for (size_t i = 0; i < n; i++) {
+	NOMEM_IF(RED_ARRAY(m, arr, M_MAX_ARRAY, *out, *nout));
+	for (unsigned i = 0; i < *nout; i++) {
 		json_object *c = json_object_array_get_idx(arr, i);
-		m_container *mc = &cs[i];
+		m_container *mc = &(*out)[i];
 		mc->name = IN(m, js(c, "name"));
 		mc->image = IN(m, js(c, "image"));
 		json_object *res = jo(c, "resources");
@@ -260,8 +238,6 @@ k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, un
 			}
 		}
 	}
-	*out = cs;
-	*nout = (unsigned)n;
 	return K8SA_OK;
 }
 
@@ -291,16 +267,9 @@ static void red_state(m_model *m, json_object *st, m_state *s)
 
 k8sa_status m_red_statuses(m_model *m, json_object *arr, m_cstatus **out, unsigned *nout)
 {
-	size_t n = jlen(arr);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	*out = NULL;
-	*nout = 0;
-	if (!n)
-		return K8SA_OK;
-	m_cstatus *cs = m_alloc(&m->arena, n * sizeof(*cs));
-	NOMEM_IF(!cs);
-	for (size_t i = 0; i < n; i++) {
+	NOMEM_IF(RED_ARRAY(m, arr, M_MAX_ARRAY, *out, *nout));
+	m_cstatus *cs = *out;
+	for (unsigned i = 0; i < *nout; i++) {
 		json_object *c = json_object_array_get_idx(arr, i);
 		cs[i].name = IN(m, js(c, "name"));
 		cs[i].image = IN(m, js(c, "image"));
@@ -311,7 +280,5 @@ k8sa_status m_red_statuses(m_model *m, json_object *arr, m_cstatus **out, unsign
 		red_state(m, jo(c, "state"), &cs[i].state);
 		red_state(m, jo(c, "lastState"), &cs[i].last);
 	}
-	*out = cs;
-	*nout = (unsigned)n;
 	return K8SA_OK;
 }

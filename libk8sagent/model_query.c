@@ -141,39 +141,21 @@ static void *find_meta(void *base, size_t n, size_t elem, size_t meta_off, const
 
 #define FIND(vec, T, ns, name) ((T *)find_meta((vec).v, (vec).n, sizeof(T), offsetof(T, meta), ns, name))
 
-m_pod *m_find_pod(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->pods, m_pod, ns, name);
-}
-
-m_job *m_find_job(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->jobs, m_job, ns, name);
-}
-
-m_pvc *m_find_pvc(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->pvcs, m_pvc, ns, name);
-}
+#define FINDER(what, T, vec)                                                                     \
+	T *m_find_##what(m_model *m, const char *ns, const char *name)                           \
+	{                                                                                        \
+		return FIND(m->vec, T, ns, name);                                                \
+	}
+FINDER(pod, m_pod, pods)
+FINDER(job, m_job, jobs)
+FINDER(pvc, m_pvc, pvcs)
+FINDER(service, m_service, services)
+FINDER(endpoints, m_endpoints, endpoints)
+FINDER(configmap, m_configmap, configmaps)
 
 m_node *m_find_node(m_model *m, const char *name)
 {
 	return FIND(m->nodes, m_node, NULL, name);
-}
-
-m_service *m_find_service(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->services, m_service, ns, name);
-}
-
-m_endpoints *m_find_endpoints(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->endpoints, m_endpoints, ns, name);
-}
-
-m_configmap *m_find_configmap(m_model *m, const char *ns, const char *name)
-{
-	return FIND(m->configmaps, m_configmap, ns, name);
 }
 
 /* The first workload of kind k or later (workloads are sorted by kind first). */

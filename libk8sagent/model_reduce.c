@@ -69,39 +69,33 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 	    (st = m_red_statuses(m, jo(status, "initContainerStatuses"), &p.init_statuses, &p.ninit_statuses)))
 		return st;
 	json_object *vols = jo(spec, "volumes");
-	size_t nv = jlen(vols);
-	if (nv > M_MAX_ARRAY)
-		nv = M_MAX_ARRAY;
-	if (nv) {
-		p.volumes = m_alloc(&m->arena, nv * sizeof(*p.volumes));
-		NOMEM_IF(!p.volumes);
-		for (size_t i = 0; i < nv; i++) {
-			json_object *v = json_object_array_get_idx(vols, i), *x;
-			m_volume *mv = &p.volumes[p.nvolumes++];
-			mv->name = IN(m, js(v, "name"));
-			if ((x = jo(v, "persistentVolumeClaim"))) {
-				mv->kind = IN(m, "PersistentVolumeClaim");
-				mv->ref = IN(m, js(x, "claimName"));
-			} else if ((x = jo(v, "configMap"))) {
-				mv->kind = IN(m, "ConfigMap");
-				mv->ref = IN(m, js(x, "name"));
-				mv->optional = jbool(x, "optional");
-			} else if ((x = jo(v, "secret"))) {
-				mv->kind = IN(m, "Secret");
-				mv->ref = IN(m, js(x, "secretName"));
-				mv->optional = jbool(x, "optional");
-			} else {
-				/* other volume types: keep the type name only */
-				const char *type = "other";
-				json_object_object_foreach(v, k, val) {
-					(void)val;
-					if (strcmp(k, "name") != 0) {
-						type = k;
-						break;
-					}
+	NOMEM_IF(RED_ARRAY(m, vols, M_MAX_ARRAY, p.volumes, p.nvolumes));
+	for (unsigned i = 0; i < p.nvolumes; i++) {
+		json_object *v = json_object_array_get_idx(vols, i), *x;
+		m_volume *mv = &p.volumes[i];
+		mv->name = IN(m, js(v, "name"));
+		if ((x = jo(v, "persistentVolumeClaim"))) {
+			mv->kind = IN(m, "PersistentVolumeClaim");
+			mv->ref = IN(m, js(x, "claimName"));
+		} else if ((x = jo(v, "configMap"))) {
+			mv->kind = IN(m, "ConfigMap");
+			mv->ref = IN(m, js(x, "name"));
+			mv->optional = jbool(x, "optional");
+		} else if ((x = jo(v, "secret"))) {
+			mv->kind = IN(m, "Secret");
+			mv->ref = IN(m, js(x, "secretName"));
+			mv->optional = jbool(x, "optional");
+		} else {
+			/* other volume types: keep the type name only */
+			const char *type = "other";
+			json_object_object_foreach(v, k, val) {
+				(void)val;
+				if (strcmp(k, "name") != 0) {
+					type = k;
+					break;
 				}
-				mv->kind = IN(m, type);
 			}
+			mv->kind = IN(m, type);
 		}
 	}
 	m_pod *dst;
@@ -263,147 +257,135 @@ static k8sa_status red_event(m_model *m, json_object *item)
 	return K8SA_OK;
 }
 
+/* ---- objects: metadata first, then the kind's own fields ------------------------------ */
+
+/* Fills one element of a model list (metadata already reduced); arg: the workload kind. */
+typedef k8sa_status (*fill_fn)(m_model *m, json_object *item, void *obj, int arg);
+
+/* Append an element, reduce the item's metadata into it, then fill the rest; an item
+ * without a name is skipped (K8SA_OK), and nothing is kept on failure. */
+static k8sa_status red_object(m_model *m, json_object *item, void **v, size_t *n, size_t *cap, size_t elem,
+			      size_t meta_off, fill_fn fill, int arg)
+{
+	char *obj = m_vec_push(v, n, cap, elem);
+	NOMEM_IF(!obj);
+	m_meta *meta = (m_meta *)(obj + meta_off);
+	k8sa_status st = m_red_meta(m, item, meta);
+	if (!st && meta->name)
+		st = fill(m, item, obj, arg);
+	if (st || !meta->name)
+		(*n)--;
+	return st;
+}
+
+#define RED(m, item, vec, T, fill, arg)                                                          \
+	red_object(m, item, (void **)&(vec).v, &(vec).n, &(vec).cap, sizeof(T), offsetof(T, meta), fill, arg)
+
 /* ---- workloads ------------------------------------------------------------------------ */
 
-static k8sa_status red_workload(m_model *m, json_object *item, m_wl_kind k)
+static k8sa_status fill_workload(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_workload w;
-	memset(&w, 0, sizeof(w));
-	k8sa_status st = m_red_meta(m, item, &w.meta);
-	if (st || !w.meta.name)
-		return st;
+	m_workload *w = obj;
+	m_wl_kind k = (m_wl_kind)arg;
+	k8sa_status st;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	w.wkind = k;
-	w.generation = jint(jo(item, "metadata"), "generation", 0);
-	w.observed_generation = jint(status, "observedGeneration", 0);
-	w.paused = jbool(spec, "paused");
+	w->wkind = k;
+	w->generation = jint(jo(item, "metadata"), "generation", 0);
+	w->observed_generation = jint(status, "observedGeneration", 0);
+	w->paused = jbool(spec, "paused");
 	if (k == M_WL_DAEMONSET) {
-		w.desired = jint(status, "desiredNumberScheduled", 0);
-		w.current = jint(status, "currentNumberScheduled", 0);
-		w.ready = jint(status, "numberReady", 0);
-		w.available = jint(status, "numberAvailable", 0);
-		w.updated = jint(status, "updatedNumberScheduled", 0);
-		w.unavailable = jint(status, "numberUnavailable", 0);
-		w.misscheduled = jint(status, "numberMisscheduled", 0);
+		w->desired = jint(status, "desiredNumberScheduled", 0);
+		w->current = jint(status, "currentNumberScheduled", 0);
+		w->ready = jint(status, "numberReady", 0);
+		w->available = jint(status, "numberAvailable", 0);
+		w->updated = jint(status, "updatedNumberScheduled", 0);
+		w->unavailable = jint(status, "numberUnavailable", 0);
+		w->misscheduled = jint(status, "numberMisscheduled", 0);
 	} else {
-		w.desired = jint(spec, "replicas", 1);
-		w.current = jint(status, "replicas", 0);
-		w.ready = jint(status, "readyReplicas", 0);
-		w.available = jint(status, "availableReplicas", k == M_WL_STATEFULSET ? w.ready : 0);
-		w.updated = jint(status, "updatedReplicas", 0);
-		w.unavailable = jint(status, "unavailableReplicas", 0);
+		w->desired = jint(spec, "replicas", 1);
+		w->current = jint(status, "replicas", 0);
+		w->ready = jint(status, "readyReplicas", 0);
+		w->available = jint(status, "availableReplicas", k == M_WL_STATEFULSET ? w->ready : 0);
+		w->updated = jint(status, "updatedReplicas", 0);
+		w->unavailable = jint(status, "unavailableReplicas", 0);
 	}
-	if ((st = m_red_kv(m, jo(jo(spec, "selector"), "matchLabels"), &w.selector, &w.nselector, M_MAX_LABELS)) ||
-	    (st = m_red_conds(m, jo(status, "conditions"), &w.conds, &w.nconds)) ||
-	    (st = m_red_containers(m, jo(jo(jo(spec, "template"), "spec"), "containers"), &w.containers,
-				 &w.ncontainers)))
+	if ((st = m_red_kv(m, jo(jo(spec, "selector"), "matchLabels"), &w->selector, &w->nselector, M_MAX_LABELS)) ||
+	    (st = m_red_conds(m, jo(status, "conditions"), &w->conds, &w->nconds)))
 		return st;
-	m_workload *dst = VPUSH(m->workloads);
-	NOMEM_IF(!dst);
-	*dst = w;
-	return K8SA_OK;
+	return m_red_containers(m, jo(jo(jo(spec, "template"), "spec"), "containers"), &w->containers, &w->ncontainers);
 }
 
-static k8sa_status red_job(m_model *m, json_object *item)
+static k8sa_status fill_job(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_job j;
-	memset(&j, 0, sizeof(j));
-	k8sa_status st = m_red_meta(m, item, &j.meta);
-	if (st || !j.meta.name)
-		return st;
+	m_job *j = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	j.completions = jint(spec, "completions", 1);
-	j.parallelism = jint(spec, "parallelism", 1);
-	j.backoff_limit = jint(spec, "backoffLimit", 6);
-	j.active_deadline = jint(spec, "activeDeadlineSeconds", 0);
-	j.suspend = jbool(spec, "suspend");
-	j.active = jint(status, "active", 0);
-	j.succeeded = jint(status, "succeeded", 0);
-	j.failed = jint(status, "failed", 0);
-	j.start_time = m_parse_time(js(status, "startTime"));
-	j.completion_time = m_parse_time(js(status, "completionTime"));
-	see_time(m, j.completion_time);
-	if ((st = m_red_conds(m, jo(status, "conditions"), &j.conds, &j.nconds)))
-		return st;
-	m_job *dst = VPUSH(m->jobs);
-	NOMEM_IF(!dst);
-	*dst = j;
-	return K8SA_OK;
+	j->completions = jint(spec, "completions", 1);
+	j->parallelism = jint(spec, "parallelism", 1);
+	j->backoff_limit = jint(spec, "backoffLimit", 6);
+	j->active_deadline = jint(spec, "activeDeadlineSeconds", 0);
+	j->suspend = jbool(spec, "suspend");
+	j->active = jint(status, "active", 0);
+	j->succeeded = jint(status, "succeeded", 0);
+	j->failed = jint(status, "failed", 0);
+	j->start_time = m_parse_time(js(status, "startTime"));
+	j->completion_time = m_parse_time(js(status, "completionTime"));
+	see_time(m, j->completion_time);
+	return m_red_conds(m, jo(status, "conditions"), &j->conds, &j->nconds);
 }
 
-static k8sa_status red_cronjob(m_model *m, json_object *item)
+static k8sa_status fill_cronjob(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_cronjob c;
-	memset(&c, 0, sizeof(c));
-	k8sa_status st = m_red_meta(m, item, &c.meta);
-	if (st || !c.meta.name)
-		return st;
+	m_cronjob *c = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	c.schedule = IN(m, js(spec, "schedule"));
-	c.suspend = jbool(spec, "suspend");
-	c.last_schedule = m_parse_time(js(status, "lastScheduleTime"));
-	c.last_success = m_parse_time(js(status, "lastSuccessfulTime"));
-	c.nactive = (unsigned)jlen(jo(status, "active"));
-	m_cronjob *dst = VPUSH(m->cronjobs);
-	NOMEM_IF(!dst);
-	*dst = c;
+	c->schedule = IN(m, js(spec, "schedule"));
+	c->suspend = jbool(spec, "suspend");
+	c->last_schedule = m_parse_time(js(status, "lastScheduleTime"));
+	c->last_success = m_parse_time(js(status, "lastSuccessfulTime"));
+	c->nactive = (unsigned)jlen(jo(status, "active"));
 	return K8SA_OK;
 }
 
 /* ---- networking ----------------------------------------------------------------------- */
 
-static k8sa_status red_service(m_model *m, json_object *item)
+static k8sa_status fill_service(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_service s;
-	memset(&s, 0, sizeof(s));
-	k8sa_status st = m_red_meta(m, item, &s.meta);
-	if (st || !s.meta.name)
-		return st;
+	m_service *s = obj;
+	k8sa_status st;
+	(void)arg;
 	json_object *spec = jo(item, "spec");
-	s.type = IN(m, js(spec, "type"));
-	s.cluster_ip = IN(m, js(spec, "clusterIP"));
-	s.external_name = IN(m, js(spec, "externalName"));
-	if ((st = m_red_kv(m, jo(spec, "selector"), &s.selector, &s.nselector, M_MAX_LABELS)))
+	s->type = IN(m, js(spec, "type"));
+	s->cluster_ip = IN(m, js(spec, "clusterIP"));
+	s->external_name = IN(m, js(spec, "externalName"));
+	if ((st = m_red_kv(m, jo(spec, "selector"), &s->selector, &s->nselector, M_MAX_LABELS)))
 		return st;
 	json_object *ports = jo(spec, "ports");
-	size_t n = jlen(ports);
-	if (n > M_MAX_ARRAY)
-		n = M_MAX_ARRAY;
-	if (n) {
-		s.ports = m_alloc(&m->arena, n * sizeof(*s.ports));
-		NOMEM_IF(!s.ports);
-		for (size_t i = 0; i < n; i++) {
-			json_object *p = json_object_array_get_idx(ports, i);
-			s.ports[i].name = IN(m, js(p, "name"));
-			s.ports[i].port = jint(p, "port", 0);
-			s.ports[i].target = m_jscalar(m, p, "targetPort");
-			s.ports[i].protocol = IN(m, js(p, "protocol"));
-		}
-		s.nports = (unsigned)n;
+	NOMEM_IF(RED_ARRAY(m, ports, M_MAX_ARRAY, s->ports, s->nports));
+	for (unsigned i = 0; i < s->nports; i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		s->ports[i].name = IN(m, js(p, "name"));
+		s->ports[i].port = jint(p, "port", 0);
+		s->ports[i].target = m_jscalar(m, p, "targetPort");
+		s->ports[i].protocol = IN(m, js(p, "protocol"));
 	}
-	m_service *dst = VPUSH(m->services);
-	NOMEM_IF(!dst);
-	*dst = s;
 	return K8SA_OK;
 }
 
-static k8sa_status red_endpoints(m_model *m, json_object *item)
+static k8sa_status fill_endpoints(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_endpoints e;
-	memset(&e, 0, sizeof(e));
-	k8sa_status st = m_red_meta(m, item, &e.meta);
-	if (st || !e.meta.name)
-		return st;
+	m_endpoints *e = obj;
+	(void)arg;
 	json_object *subsets = jo(item, "subsets");
 	size_t n = jlen(subsets);
 	const char *nr[8];
 	unsigned nnr = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(subsets, i);
-		e.ready += (int64_t)jlen(jo(s, "addresses"));
+		e->ready += (int64_t)jlen(jo(s, "addresses"));
 		json_object *na = jo(s, "notReadyAddresses");
 		size_t k = jlen(na);
-		e.not_ready += (int64_t)k;
+		e->not_ready += (int64_t)k;
 		for (size_t j = 0; j < k && nnr < 8; j++) {
 			const char *pn = js(jo(json_object_array_get_idx(na, j), "targetRef"), "name");
 			if (pn)
@@ -411,14 +393,11 @@ static k8sa_status red_endpoints(m_model *m, json_object *item)
 		}
 	}
 	if (nnr) {
-		e.not_ready_pods = m_alloc(&m->arena, nnr * sizeof(*e.not_ready_pods));
-		NOMEM_IF(!e.not_ready_pods);
-		memcpy(e.not_ready_pods, nr, nnr * sizeof(*nr));
-		e.nnot_ready_pods = nnr;
+		e->not_ready_pods = m_alloc(&m->arena, nnr * sizeof(*e->not_ready_pods));
+		NOMEM_IF(!e->not_ready_pods);
+		memcpy(e->not_ready_pods, nr, nnr * sizeof(*nr));
+		e->nnot_ready_pods = nnr;
 	}
-	m_endpoints *dst = VPUSH(m->endpoints);
-	NOMEM_IF(!dst);
-	*dst = e;
 	return K8SA_OK;
 }
 
@@ -437,82 +416,61 @@ static k8sa_status add_backend(m_model *m, m_ingress *ing, json_object *be, cons
 	return K8SA_OK;
 }
 
-static k8sa_status red_ingress(m_model *m, json_object *item)
+static k8sa_status fill_ingress(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_ingress g;
-	memset(&g, 0, sizeof(g));
-	k8sa_status st = m_red_meta(m, item, &g.meta);
-	if (st || !g.meta.name)
-		return st;
+	m_ingress *g = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec");
-	g.class_name = IN(m, js(spec, "ingressClassName"));
-	g.backends = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*g.backends));
-	NOMEM_IF(!g.backends);
+	g->class_name = IN(m, js(spec, "ingressClassName"));
+	g->backends = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*g->backends));
+	NOMEM_IF(!g->backends);
 	if (jo(spec, "defaultBackend"))
-		add_backend(m, &g, jo(spec, "defaultBackend"), NULL, NULL);
+		add_backend(m, g, jo(spec, "defaultBackend"), NULL, NULL);
 	json_object *rules = jo(spec, "rules");
 	for (size_t i = 0; i < jlen(rules); i++) {
 		json_object *r = json_object_array_get_idx(rules, i);
 		json_object *paths = jo(jo(r, "http"), "paths");
 		for (size_t j = 0; j < jlen(paths); j++) {
 			json_object *p = json_object_array_get_idx(paths, j);
-			add_backend(m, &g, jo(p, "backend"), js(r, "host"), js(p, "path"));
+			add_backend(m, g, jo(p, "backend"), js(r, "host"), js(p, "path"));
 		}
 	}
-	m_ingress *dst = VPUSH(m->ingresses);
-	NOMEM_IF(!dst);
-	*dst = g;
 	return K8SA_OK;
 }
 
 /* ---- storage, config, autoscaling, quota, nodes ---------------------------------------- */
 
-static k8sa_status red_pvc(m_model *m, json_object *item)
+static k8sa_status fill_pvc(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_pvc c;
-	memset(&c, 0, sizeof(c));
-	k8sa_status st = m_red_meta(m, item, &c.meta);
-	if (st || !c.meta.name)
-		return st;
+	m_pvc *c = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec");
-	c.phase = IN(m, js(jo(item, "status"), "phase"));
-	c.has_storage_class = jo(spec, "storageClassName") != NULL;
-	c.storage_class = IN(m, js(spec, "storageClassName"));
-	c.volume_name = IN(m, js(spec, "volumeName"));
-	c.request = m_jscalar(m, jo(jo(spec, "resources"), "requests"), "storage");
-	m_pvc *dst = VPUSH(m->pvcs);
-	NOMEM_IF(!dst);
-	*dst = c;
+	c->phase = IN(m, js(jo(item, "status"), "phase"));
+	c->has_storage_class = jo(spec, "storageClassName") != NULL;
+	c->storage_class = IN(m, js(spec, "storageClassName"));
+	c->volume_name = IN(m, js(spec, "volumeName"));
+	c->request = m_jscalar(m, jo(jo(spec, "resources"), "requests"), "storage");
 	return K8SA_OK;
 }
 
-static k8sa_status red_pv(m_model *m, json_object *item)
+static k8sa_status fill_pv(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_pv v;
-	memset(&v, 0, sizeof(v));
-	k8sa_status st = m_red_meta(m, item, &v.meta);
-	if (st || !v.meta.name)
-		return st;
+	m_pv *v = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	v.phase = IN(m, js(status, "phase"));
-	v.reason = IN(m, js(status, "reason"));
-	v.message = IN(m, js(status, "message"));
-	v.storage_class = IN(m, js(spec, "storageClassName"));
-	v.claim_ns = IN(m, js(jo(spec, "claimRef"), "namespace"));
-	v.claim_name = IN(m, js(jo(spec, "claimRef"), "name"));
-	m_pv *dst = VPUSH(m->pvs);
-	NOMEM_IF(!dst);
-	*dst = v;
+	v->phase = IN(m, js(status, "phase"));
+	v->reason = IN(m, js(status, "reason"));
+	v->message = IN(m, js(status, "message"));
+	v->storage_class = IN(m, js(spec, "storageClassName"));
+	v->claim_ns = IN(m, js(jo(spec, "claimRef"), "namespace"));
+	v->claim_name = IN(m, js(jo(spec, "claimRef"), "name"));
 	return K8SA_OK;
 }
 
-static k8sa_status red_configmap(m_model *m, json_object *item)
+static k8sa_status fill_configmap(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_configmap c;
-	memset(&c, 0, sizeof(c));
-	k8sa_status st = m_red_meta(m, item, &c.meta);
-	if (st || !c.meta.name)
-		return st;
+	m_configmap *c = obj;
+	(void)arg;
 	/* keys only (the client already dropped the values; so does the disk loader here) */
 	const char *keys[M_MAX_ARRAY];
 	unsigned n = 0;
@@ -528,103 +486,71 @@ static k8sa_status red_configmap(m_model *m, json_object *item)
 		}
 	}
 	if (n) {
-		c.keys = m_alloc(&m->arena, n * sizeof(*c.keys));
-		NOMEM_IF(!c.keys);
-		memcpy(c.keys, keys, n * sizeof(*keys));
-		c.nkeys = n;
+		c->keys = m_alloc(&m->arena, n * sizeof(*c->keys));
+		NOMEM_IF(!c->keys);
+		memcpy(c->keys, keys, n * sizeof(*keys));
+		c->nkeys = n;
 	}
-	m_configmap *dst = VPUSH(m->configmaps);
-	NOMEM_IF(!dst);
-	*dst = c;
 	return K8SA_OK;
 }
 
-static k8sa_status red_hpa(m_model *m, json_object *item)
+static k8sa_status fill_hpa(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_hpa h;
-	memset(&h, 0, sizeof(h));
-	k8sa_status st = m_red_meta(m, item, &h.meta);
-	if (st || !h.meta.name)
-		return st;
+	m_hpa *h = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	h.target_kind = IN(m, js(jo(spec, "scaleTargetRef"), "kind"));
-	h.target_name = IN(m, js(jo(spec, "scaleTargetRef"), "name"));
-	h.min = jint(spec, "minReplicas", 1);
-	h.max = jint(spec, "maxReplicas", 0);
-	h.current = jint(status, "currentReplicas", 0);
-	h.desired = jint(status, "desiredReplicas", 0);
-	if ((st = m_red_conds(m, jo(status, "conditions"), &h.conds, &h.nconds)))
-		return st;
-	m_hpa *dst = VPUSH(m->hpas);
-	NOMEM_IF(!dst);
-	*dst = h;
-	return K8SA_OK;
+	h->target_kind = IN(m, js(jo(spec, "scaleTargetRef"), "kind"));
+	h->target_name = IN(m, js(jo(spec, "scaleTargetRef"), "name"));
+	h->min = jint(spec, "minReplicas", 1);
+	h->max = jint(spec, "maxReplicas", 0);
+	h->current = jint(status, "currentReplicas", 0);
+	h->desired = jint(status, "desiredReplicas", 0);
+	return m_red_conds(m, jo(status, "conditions"), &h->conds, &h->nconds);
 }
 
-static k8sa_status red_quota(m_model *m, json_object *item)
+static k8sa_status fill_quota(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_quota q;
-	memset(&q, 0, sizeof(q));
-	k8sa_status st = m_red_meta(m, item, &q.meta);
-	if (st || !q.meta.name)
-		return st;
+	m_quota *q = obj;
+	(void)arg;
 	json_object *status = jo(item, "status");
 	json_object *hard = jo(status, "hard"), *used = jo(status, "used");
 	if (!hard)
 		hard = jo(jo(item, "spec"), "hard");
 	if (hard && json_object_is_type(hard, json_type_object)) {
-		q.items = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*q.items));
-		NOMEM_IF(!q.items);
+		q->items = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*q->items));
+		NOMEM_IF(!q->items);
 		json_object_object_foreach(hard, k, v) {
-			if (q.nitems >= M_MAX_ARRAY)
+			if (q->nitems >= M_MAX_ARRAY)
 				break;
-			m_quota_item *qi = &q.items[q.nitems++];
+			m_quota_item *qi = &q->items[q->nitems++];
 			qi->resource = IN(m, k);
 			qi->hard = json_object_is_type(v, json_type_string) ? IN(m, json_object_get_string(v))
 									  : m_jscalar(m, hard, k);
 			qi->used = m_jscalar(m, used, k);
 		}
 	}
-	m_quota *dst = VPUSH(m->quotas);
-	NOMEM_IF(!dst);
-	*dst = q;
 	return K8SA_OK;
 }
 
-static k8sa_status red_node(m_model *m, json_object *item)
+static k8sa_status fill_node(m_model *m, json_object *item, void *obj, int arg)
 {
-	m_node n;
-	memset(&n, 0, sizeof(n));
-	k8sa_status st = m_red_meta(m, item, &n.meta);
-	if (st || !n.meta.name)
-		return st;
+	m_node *n = obj;
+	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	n.unschedulable = jbool(spec, "unschedulable");
+	n->unschedulable = jbool(spec, "unschedulable");
 	json_object *taints = jo(spec, "taints");
-	size_t nt = jlen(taints);
-	if (nt > M_MAX_ARRAY)
-		nt = M_MAX_ARRAY;
-	if (nt) {
-		n.taints = m_alloc(&m->arena, nt * sizeof(*n.taints));
-		NOMEM_IF(!n.taints);
-		for (size_t i = 0; i < nt; i++) {
-			json_object *t = json_object_array_get_idx(taints, i);
-			n.taints[i].key = IN(m, js(t, "key"));
-			n.taints[i].value = IN(m, js(t, "value"));
-			n.taints[i].effect = IN(m, js(t, "effect"));
-		}
-		n.ntaints = (unsigned)nt;
+	NOMEM_IF(RED_ARRAY(m, taints, M_MAX_ARRAY, n->taints, n->ntaints));
+	for (unsigned i = 0; i < n->ntaints; i++) {
+		json_object *t = json_object_array_get_idx(taints, i);
+		n->taints[i].key = IN(m, js(t, "key"));
+		n->taints[i].value = IN(m, js(t, "value"));
+		n->taints[i].effect = IN(m, js(t, "effect"));
 	}
 	json_object *alloc = jo(status, "allocatable");
-	n.alloc_cpu = m_jscalar(m, alloc, "cpu");
-	n.alloc_mem = m_jscalar(m, alloc, "memory");
-	n.alloc_pods = m_jscalar(m, alloc, "pods");
-	if ((st = m_red_conds(m, jo(status, "conditions"), &n.conds, &n.nconds)))
-		return st;
-	m_node *dst = VPUSH(m->nodes);
-	NOMEM_IF(!dst);
-	*dst = n;
-	return K8SA_OK;
+	n->alloc_cpu = m_jscalar(m, alloc, "cpu");
+	n->alloc_mem = m_jscalar(m, alloc, "memory");
+	n->alloc_pods = m_jscalar(m, alloc, "pods");
+	return m_red_conds(m, jo(status, "conditions"), &n->conds, &n->nconds);
 }
 
 static k8sa_status red_namespace(m_model *m, json_object *item)
@@ -687,23 +613,23 @@ k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item)
 		m->seen[res]++;
 	switch (res) {
 	case K8SA_RES_NAMESPACES: return red_namespace(m, item);
-	case K8SA_RES_NODES: return red_node(m, item);
+	case K8SA_RES_NODES: return RED(m, item, m->nodes, m_node, fill_node, 0);
 	case K8SA_RES_PODS: return red_pod(m, item);
 	case K8SA_RES_EVENTS: return red_event(m, item);
-	case K8SA_RES_DEPLOYMENTS: return red_workload(m, item, M_WL_DEPLOYMENT);
-	case K8SA_RES_REPLICASETS: return red_workload(m, item, M_WL_REPLICASET);
-	case K8SA_RES_STATEFULSETS: return red_workload(m, item, M_WL_STATEFULSET);
-	case K8SA_RES_DAEMONSETS: return red_workload(m, item, M_WL_DAEMONSET);
-	case K8SA_RES_JOBS: return red_job(m, item);
-	case K8SA_RES_CRONJOBS: return red_cronjob(m, item);
-	case K8SA_RES_SERVICES: return red_service(m, item);
-	case K8SA_RES_ENDPOINTS: return red_endpoints(m, item);
-	case K8SA_RES_PVCS: return red_pvc(m, item);
-	case K8SA_RES_CONFIGMAPS: return red_configmap(m, item);
-	case K8SA_RES_INGRESSES: return red_ingress(m, item);
-	case K8SA_RES_HPAS: return red_hpa(m, item);
-	case K8SA_RES_RESOURCEQUOTAS: return red_quota(m, item);
-	case K8SA_RES_PERSISTENTVOLUMES: return red_pv(m, item);
+	case K8SA_RES_DEPLOYMENTS: return RED(m, item, m->workloads, m_workload, fill_workload, M_WL_DEPLOYMENT);
+	case K8SA_RES_REPLICASETS: return RED(m, item, m->workloads, m_workload, fill_workload, M_WL_REPLICASET);
+	case K8SA_RES_STATEFULSETS: return RED(m, item, m->workloads, m_workload, fill_workload, M_WL_STATEFULSET);
+	case K8SA_RES_DAEMONSETS: return RED(m, item, m->workloads, m_workload, fill_workload, M_WL_DAEMONSET);
+	case K8SA_RES_JOBS: return RED(m, item, m->jobs, m_job, fill_job, 0);
+	case K8SA_RES_CRONJOBS: return RED(m, item, m->cronjobs, m_cronjob, fill_cronjob, 0);
+	case K8SA_RES_SERVICES: return RED(m, item, m->services, m_service, fill_service, 0);
+	case K8SA_RES_ENDPOINTS: return RED(m, item, m->endpoints, m_endpoints, fill_endpoints, 0);
+	case K8SA_RES_PVCS: return RED(m, item, m->pvcs, m_pvc, fill_pvc, 0);
+	case K8SA_RES_CONFIGMAPS: return RED(m, item, m->configmaps, m_configmap, fill_configmap, 0);
+	case K8SA_RES_INGRESSES: return RED(m, item, m->ingresses, m_ingress, fill_ingress, 0);
+	case K8SA_RES_HPAS: return RED(m, item, m->hpas, m_hpa, fill_hpa, 0);
+	case K8SA_RES_RESOURCEQUOTAS: return RED(m, item, m->quotas, m_quota, fill_quota, 0);
+	case K8SA_RES_PERSISTENTVOLUMES: return RED(m, item, m->pvs, m_pv, fill_pv, 0);
 	}
 	return K8SA_OK;
 }
