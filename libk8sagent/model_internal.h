@@ -97,6 +97,10 @@ static inline int cmp_meta(const m_meta *a, const m_meta *b)
 /* Text of a scalar (targetPort may be int or string), interned. */
 const char *m_jscalar(m_model *m, json_object *o, const char *k);
 
+/* Intern the string members of o named in `keys` (space-separated) into the const char **
+ * arguments that follow, in order (NULL when absent or not a string). */
+void m_strings(m_model *m, json_object *o, const char *keys, ...);
+
 /* Append a zeroed element to a growable array; NULL on ENOMEM. */
 void *m_vec_push(void **v, size_t *n, size_t *cap, size_t elem);
 #define VPUSH(vec) m_vec_push((void **)&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v))

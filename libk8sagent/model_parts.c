@@ -3,6 +3,7 @@
  * containers (names and references only: env values are never kept) and their statuses. */
 #include "model_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +20,21 @@ const char *m_jscalar(m_model *m, json_object *o, const char *k)
 	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
 		return IN(m, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	return NULL;
+}
+
+void m_strings(m_model *m, json_object *o, const char *keys, ...)
+{
+	va_list ap;
+	va_start(ap, keys);
+	for (const char *p = keys; *p;) {
+		char key[64];
+		size_t n = strcspn(p, " ");
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		*va_arg(ap, const char **) = IN(m, js(o, key));
+		p += n;
+		p += strspn(p, " ");
+	}
+	va_end(ap);
 }
 
 /* ---- vectors ------------------------------------------------------------------------- */
@@ -85,9 +101,7 @@ k8sa_status m_red_kv(m_model *m, json_object *obj, m_kv **out, unsigned *n, unsi
 k8sa_status m_red_meta(m_model *m, json_object *item, m_meta *meta)
 {
 	json_object *md = jo(item, "metadata");
-	meta->name = IN(m, js(md, "name"));
-	meta->ns = IN(m, js(md, "namespace"));
-	meta->uid = IN(m, js(md, "uid"));
+	m_strings(m, md, "name namespace uid", &meta->name, &meta->ns, &meta->uid);
 	meta->created = m_parse_time(js(md, "creationTimestamp"));
 	meta->deleted = m_parse_time(js(md, "deletionTimestamp"));
 	meta->deletion_grace = jint(md, "deletionGracePeriodSeconds", -1);
@@ -100,8 +114,7 @@ k8sa_status m_red_meta(m_model *m, json_object *item, m_meta *meta)
 	NOMEM_IF(RED_ARRAY(m, owners, 8, meta->owners, meta->nowners));
 	for (unsigned i = 0; i < meta->nowners; i++) {
 		json_object *o = json_object_array_get_idx(owners, i);
-		meta->owners[i].kind = IN(m, js(o, "kind"));
-		meta->owners[i].name = IN(m, js(o, "name"));
+		m_strings(m, o, "kind name", &meta->owners[i].kind, &meta->owners[i].name);
 		meta->owners[i].controller = jbool(o, "controller");
 	}
 	json_object *fin = jo(md, "finalizers");
@@ -121,10 +134,7 @@ k8sa_status m_red_conds(m_model *m, json_object *arr, m_cond **out, unsigned *no
 	m_cond *c = *out;
 	for (unsigned i = 0; i < *nout; i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
-		c[i].type = IN(m, js(o, "type"));
-		c[i].status = IN(m, js(o, "status"));
-		c[i].reason = IN(m, js(o, "reason"));
-		c[i].message = IN(m, js(o, "message"));
+		m_strings(m, o, "type status reason message", &c[i].type, &c[i].status, &c[i].reason, &c[i].message);
 		c[i].last_transition = m_parse_time(js(o, "lastTransitionTime"));
 		if (!c[i].last_transition)
 			c[i].last_transition = m_parse_time(js(o, "lastUpdateTime"));
@@ -169,8 +179,7 @@ k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, un
 	for (unsigned i = 0; i < *nout; i++) {
 		json_object *c = json_object_array_get_idx(arr, i);
 		m_container *mc = &(*out)[i];
-		mc->name = IN(m, js(c, "name"));
-		mc->image = IN(m, js(c, "image"));
+		m_strings(m, c, "name image", &mc->name, &mc->image);
 		json_object *res = jo(c, "resources");
 		mc->req_cpu = m_jscalar(m, jo(res, "requests"), "cpu");
 		mc->req_mem = m_jscalar(m, jo(res, "requests"), "memory");
@@ -258,8 +267,7 @@ static void red_state(m_model *m, json_object *st, m_state *s)
 	} else {
 		return;
 	}
-	s->reason = IN(m, js(x, "reason"));
-	s->message = IN(m, js(x, "message"));
+	m_strings(m, x, "reason message", &s->reason, &s->message);
 	s->started = m_parse_time(js(x, "startedAt"));
 	see_time(m, s->started);
 	see_time(m, s->finished);
@@ -271,8 +279,7 @@ k8sa_status m_red_statuses(m_model *m, json_object *arr, m_cstatus **out, unsign
 	m_cstatus *cs = *out;
 	for (unsigned i = 0; i < *nout; i++) {
 		json_object *c = json_object_array_get_idx(arr, i);
-		cs[i].name = IN(m, js(c, "name"));
-		cs[i].image = IN(m, js(c, "image"));
+		m_strings(m, c, "name image", &cs[i].name, &cs[i].image);
 		cs[i].ready = jbool(c, "ready");
 		cs[i].started = jbool(c, "started");
 		int64_t r = jint(c, "restartCount", 0);

@@ -54,13 +54,9 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 		return K8SA_OK;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
 	p.healthy = healthy;
-	p.phase = IN(m, js(status, "phase"));
-	p.reason = IN(m, js(status, "reason"));
-	p.message = IN(m, js(status, "message"));
-	p.qos = IN(m, js(status, "qosClass"));
+	m_strings(m, status, "phase reason message qosClass", &p.phase, &p.reason, &p.message, &p.qos);
 	p.start_time = m_parse_time(js(status, "startTime"));
-	p.node = IN(m, js(spec, "nodeName"));
-	p.restart_policy = IN(m, js(spec, "restartPolicy"));
+	m_strings(m, spec, "nodeName restartPolicy", &p.node, &p.restart_policy);
 	p.grace = jint(spec, "terminationGracePeriodSeconds", -1);
 	if ((st = m_red_conds(m, jo(status, "conditions"), &p.conds, &p.nconds)) ||
 	    (st = m_red_containers(m, jo(spec, "containers"), &p.containers, &p.ncontainers)) ||
@@ -355,9 +351,7 @@ static k8sa_status fill_service(m_model *m, json_object *item, void *obj, int ar
 	k8sa_status st;
 	(void)arg;
 	json_object *spec = jo(item, "spec");
-	s->type = IN(m, js(spec, "type"));
-	s->cluster_ip = IN(m, js(spec, "clusterIP"));
-	s->external_name = IN(m, js(spec, "externalName"));
+	m_strings(m, spec, "type clusterIP externalName", &s->type, &s->cluster_ip, &s->external_name);
 	if ((st = m_red_kv(m, jo(spec, "selector"), &s->selector, &s->nselector, M_MAX_LABELS)))
 		return st;
 	json_object *ports = jo(spec, "ports");
@@ -458,12 +452,9 @@ static k8sa_status fill_pv(m_model *m, json_object *item, void *obj, int arg)
 	m_pv *v = obj;
 	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	v->phase = IN(m, js(status, "phase"));
-	v->reason = IN(m, js(status, "reason"));
-	v->message = IN(m, js(status, "message"));
+	m_strings(m, status, "phase reason message", &v->phase, &v->reason, &v->message);
 	v->storage_class = IN(m, js(spec, "storageClassName"));
-	v->claim_ns = IN(m, js(jo(spec, "claimRef"), "namespace"));
-	v->claim_name = IN(m, js(jo(spec, "claimRef"), "name"));
+	m_strings(m, jo(spec, "claimRef"), "namespace name", &v->claim_ns, &v->claim_name);
 	return K8SA_OK;
 }
 
@@ -499,8 +490,7 @@ static k8sa_status fill_hpa(m_model *m, json_object *item, void *obj, int arg)
 	m_hpa *h = obj;
 	(void)arg;
 	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
-	h->target_kind = IN(m, js(jo(spec, "scaleTargetRef"), "kind"));
-	h->target_name = IN(m, js(jo(spec, "scaleTargetRef"), "name"));
+	m_strings(m, jo(spec, "scaleTargetRef"), "kind name", &h->target_kind, &h->target_name);
 	h->min = jint(spec, "minReplicas", 1);
 	h->max = jint(spec, "maxReplicas", 0);
 	h->current = jint(status, "currentReplicas", 0);
@@ -542,9 +532,7 @@ static k8sa_status fill_node(m_model *m, json_object *item, void *obj, int arg)
 	NOMEM_IF(RED_ARRAY(m, taints, M_MAX_ARRAY, n->taints, n->ntaints));
 	for (unsigned i = 0; i < n->ntaints; i++) {
 		json_object *t = json_object_array_get_idx(taints, i);
-		n->taints[i].key = IN(m, js(t, "key"));
-		n->taints[i].value = IN(m, js(t, "value"));
-		n->taints[i].effect = IN(m, js(t, "effect"));
+		m_strings(m, t, "key value effect", &n->taints[i].key, &n->taints[i].value, &n->taints[i].effect);
 	}
 	json_object *alloc = jo(status, "allocatable");
 	n->alloc_cpu = m_jscalar(m, alloc, "cpu");
