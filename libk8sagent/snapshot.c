@@ -2,29 +2,22 @@
 /* Snapshot: options, taking one through the client (two parallel batches: lists, then the
  * logs of unhealthy containers), loading one from a scenario directory, gaps and counts. */
 #include "internal.h"
+#include "defaults.h"
 #include "snapshot_internal.h"
 #include "kube_internal.h"
-#include "kubeconfig_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#define DEF_MAX_PODS 20000
-#define DEF_MAX_EVENTS 2000
-#define DEF_LOG_LINES 50
-#define DEF_LOG_BYTES 8192
-#define DEF_TOTAL_LOG_BYTES (256 * 1024)
-#define DEF_LOGS_PER_OWNER 2
-
 const k8sa_snapshot_opts k8sa_snap_default_opts = {
-	DEF_MAX_PODS, DEF_MAX_EVENTS, DEF_LOG_LINES, DEF_LOG_BYTES, DEF_TOTAL_LOG_BYTES, DEF_LOGS_PER_OWNER,
+	K8SA_SNAP_MAX_PODS, K8SA_SNAP_MAX_EVENTS, K8SA_SNAP_LOG_LINES, K8SA_SNAP_LOG_BYTES, K8SA_SNAP_TOTAL_LOG_BYTES,
+	K8SA_SNAP_LOGS_PER_OWNER,
 };
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -222,7 +215,7 @@ k8sa_status k8sa_snap_plan_logs(k8sa_snapshot *s, const k8sa_snapshot_opts *o, l
 	*nout = 0;
 	if (o->log_lines <= 0)
 		return K8SA_OK;
-	size_t per = o->log_bytes > 0 ? (size_t)o->log_bytes : 65536;
+	size_t per = o->log_bytes > 0 ? (size_t)o->log_bytes : K8SA_SNAP_LOG_BYTES_UNSET;
 	size_t budget = o->total_log_bytes ? o->total_log_bytes / per : SIZE_MAX;
 	size_t cap = 0, n = 0, ncnt = 0, ccap = 0;
 	log_job *jobs = NULL;
@@ -484,15 +477,15 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 		}
 		char *text;
 		size_t len;
-		int e = k8sa_read_file(path, SIZE_MAX / 2, &text, &len); /* a missing log is no log */
+		k8sa_status r = k8sa_read_file(path, K8SA_SNAP_MAX_LOG_FILE, &text, &len, NULL);
 		free(path);
-		if (e == 0) {
+		if (r == K8SA_OK) {
 			st = k8sa_snap_keep_log(s, o, &jobs[i], text, len);
 			free(text);
 			if (st)
 				k8sa_fail(err, st, "out of memory");
-		} else if (e == ENOMEM) {
-			st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		} else if (r == K8SA_E_NOMEM) {
+			st = k8sa_fail(err, r, "out of memory");
 		}
 	}
 	free(cluster);
