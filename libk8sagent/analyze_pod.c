@@ -78,8 +78,8 @@ static void pod_commands(a_ctx *c, a_finding *f, const m_pod *p, const char *con
 
 /* A pod finding, grouped with the same code/owner/container: *fresh says whether the caller
  * should fill evidence (first member) or the pod was only added as a member. */
-static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, const m_pod *p, const char *container,
-			      int rank, int *fresh)
+static a_finding *pod_finding(a_ctx *c, fc_id code, k8sa_severity sev, const m_pod *p, const char *container,
+			      int *fresh)
 {
 	a_finding *f = a_group_find(c, code, p, container);
 	if (f) {
@@ -89,7 +89,7 @@ static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, con
 		*fresh = 0;
 		return f;
 	}
-	f = a_new(c, code, sev, "Pod", p->meta.ns, p->meta.name, container);
+	f = a_new_sev(c, code, sev, p->meta.ns, p->meta.name, container);
 	if (!f) {
 		*fresh = 0;
 		return NULL;
@@ -97,7 +97,6 @@ static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, con
 	a_group_add(c, f, code, p, container);
 	f->pod = p;
 	f->node = p->node;
-	f->rank = rank;
 	a_pod_owner(c, p, &f->owner_kind, &f->owner_name);
 	*fresh = 1;
 	return f;
@@ -179,7 +178,7 @@ static int has_bad_init(const m_pod *p)
 static void check_unschedulable(a_ctx *c, const m_pod *p, const m_cond *sched)
 {
 	int fresh;
-	a_finding *f = pod_finding(c, "Unschedulable", K8SA_SEV_CRITICAL, p, NULL, 20, &fresh);
+	a_finding *f = pod_finding(c, FC_Unschedulable, K8SA_SEV_CRITICAL, p, NULL, &fresh);
 	if (!f || !fresh)
 		return;
 	a_summary(c, f, "Pod %s cannot be scheduled: %s", p->meta.name,
@@ -243,34 +242,30 @@ static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_co
 static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, int init)
 {
 	const char *r = cs->state.reason;
-	const char *code = NULL;
-	k8sa_severity sev = K8SA_SEV_CRITICAL;
-	int rank = 30;
+	fc_id code;
 	if (eq(r, "ImagePullBackOff") || eq(r, "ErrImagePull") || eq(r, "ErrImageNeverPull") ||
-	    eq(r, "RegistryUnavailable") || eq(r, "SignatureValidationFailed")) {
-		code = "ImagePullBackOff";
-		rank = 24;
-	} else if (eq(r, "InvalidImageName")) {
-		code = "InvalidImageName";
-		rank = 23;
-	} else if (eq(r, "CreateContainerConfigError")) {
-		code = "CreateContainerConfigError";
-		rank = 22;
-	} else if (eq(r, "CreateContainerError") || eq(r, "RunContainerError") || eq(r, "StartError") ||
-		   eq(r, "ContainerCannotRun")) {
-		code = "CreateContainerError";
-		rank = 25;
-	} else {
+	    eq(r, "RegistryUnavailable") || eq(r, "SignatureValidationFailed"))
+		code = FC_ImagePullBackOff;
+	else if (eq(r, "InvalidImageName"))
+		code = FC_InvalidImageName;
+	else if (eq(r, "CreateContainerConfigError"))
+		code = FC_CreateContainerConfigError;
+	else if (eq(r, "CreateContainerError") || eq(r, "RunContainerError") || eq(r, "StartError") ||
+		 eq(r, "ContainerCannotRun"))
+		code = FC_CreateContainerError;
+	else
 		return;
-	}
-	if (init && eq(code, "CreateContainerError"))
-		code = "InitContainerFailing";
+	/* an init container that cannot be created is reported as such, ranked as a create error */
+	int rank = fc_table[code].rank;
+	if (init && code == FC_CreateContainerError)
+		code = FC_InitContainerFailing;
 	int fresh;
-	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	a_finding *f = pod_finding(c, code, fc_table[code].severity, p, cs->name, &fresh);
 	if (!f || !fresh)
 		return;
+	f->rank = rank;
 	const char *what = init ? "Init container" : "Container";
-	if (eq(code, "ImagePullBackOff")) {
+	if (code == FC_ImagePullBackOff) {
 		a_summary(c, f, "%s %s of pod %s cannot pull image %s", what, nz(cs->name), p->meta.name,
 			  nz(mc && mc->image ? mc->image : cs->image));
 		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
@@ -280,13 +275,13 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 		find_cev(c, p, &q);
 		cev_evidence(c, f, &q);
 		container_events(c, f, p, cs->name, 0, 2);
-	} else if (eq(code, "InvalidImageName")) {
+	} else if (code == FC_InvalidImageName) {
 		a_summary(c, f, "%s %s of pod %s has an invalid image reference %s", what, nz(cs->name), p->meta.name,
 			  nz(mc && mc->image ? mc->image : cs->image));
 		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
 		state_evidence(c, f, "state", &cs->state);
 		container_events(c, f, p, cs->name, 0, 2);
-	} else if (eq(code, "CreateContainerConfigError")) {
+	} else if (code == FC_CreateContainerConfigError) {
 		a_summary(c, f, "%s %s of pod %s cannot start: %s", what, nz(cs->name), p->meta.name,
 			  cs->state.message ? cs->state.message : "a referenced ConfigMap or Secret is missing");
 		state_evidence(c, f, "state", &cs->state);
@@ -306,12 +301,11 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 
 /* A crash: CrashLoopBackOff, OOMKilled or a liveness kill; evidence from the last
  * termination, limits, events and the previous log. */
-static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, const char *code,
+static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, fc_id code,
 			  k8sa_severity sev, int init)
 {
-	int rank = eq(code, "OOMKilled") ? 21 : eq(code, "InitContainerFailing") ? 20 : eq(code, "CrashLoopBackOff") ? 26 : 28;
 	int fresh;
-	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	a_finding *f = pod_finding(c, code, sev, p, cs->name, &fresh);
 	if (!f || !fresh)
 		return;
 	const m_state *term = cs->last.kind == M_STATE_TERMINATED ? &cs->last
@@ -321,11 +315,11 @@ static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m
 	char ec[64] = "";
 	if (term && term->exit_code)
 		snprintf(ec, sizeof(ec), " (exit code %lld)", (long long)term->exit_code);
-	if (eq(code, "OOMKilled"))
+	if (code == FC_OOMKilled)
 		a_summary(c, f, "%s %s of pod %s is killed for running out of memory (limit %s)%s", what, nz(cs->name),
 			  p->meta.name, mc && mc->lim_mem ? mc->lim_mem : "none",
 			  eq(cs->state.reason, "CrashLoopBackOff") ? " and restarts in a loop" : "");
-	else if (eq(code, "LivenessProbeFailing"))
+	else if (code == FC_LivenessProbeFailing)
 		a_summary(c, f, "%s %s of pod %s is restarted because its liveness probe fails", what, nz(cs->name),
 			  p->meta.name);
 	else if (init)
@@ -337,8 +331,8 @@ static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m
 	if (cs->last.kind == M_STATE_TERMINATED)
 		state_evidence(c, f, "lastState", &cs->last);
 	a_evidence(c, f, "restartCount: %lld", (long long)cs->restarts);
-	resources_evidence(c, f, mc, eq(code, "OOMKilled"));
-	if (mc && eq(code, "LivenessProbeFailing") && mc->liveness.present)
+	resources_evidence(c, f, mc, code == FC_OOMKilled);
+	if (mc && code == FC_LivenessProbeFailing && mc->liveness.present)
 		a_evidence(c, f, "livenessProbe: %s", mc->liveness.summary);
 	container_events(c, f, p, cs->name, 0, 3);
 	const m_log *prev = m_pod_log(p, cs->name, 1), *cur = m_pod_log(p, cs->name, 0);
@@ -369,13 +363,13 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 		const char *r = cs->state.reason;
 		if (eq(r, "CrashLoopBackOff")) {
 			if (eq(cs->last.reason, "OOMKilled"))
-				crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_CRITICAL, init);
 			else if (init)
-				crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_CRITICAL, init);
 			else if (liveness_kills(c, p, cs))
-				crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_LivenessProbeFailing, K8SA_SEV_CRITICAL, init);
 			else
-				crash_finding(c, p, cs, mc, "CrashLoopBackOff", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_CrashLoopBackOff, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		waiting_finding(c, p, cs, mc, init);
@@ -385,11 +379,11 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 	}
 	if (cs->state.kind == M_STATE_TERMINATED) {
 		if (eq(cs->state.reason, "OOMKilled")) {
-			crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+			crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		if (init && cs->state.exit_code != 0) {
-			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+			crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		return; /* Job pods: judged by the Job; completed containers are fine */
@@ -399,16 +393,16 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 	if (init) {
 		/* an init container still running long after the pod started never finishes */
 		if (has_bad_init(p) && cs->state.started && c->now && c->now - cs->state.started > 600)
-			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_WARNING, init);
+			crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_WARNING, init);
 		return;
 	}
 	/* running: recent OOM kills, liveness restarts, readiness, restart counts */
 	if (cs->restarts > 0 && recent_term && eq(cs->last.reason, "OOMKilled")) {
-		crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_WARNING, init);
+		crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_WARNING, init);
 		return;
 	}
 	if (cs->restarts > 0 && recent_term && liveness_kills(c, p, cs)) {
-		crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_WARNING, init);
+		crash_finding(c, p, cs, mc, FC_LivenessProbeFailing, K8SA_SEV_WARNING, init);
 		return;
 	}
 	if (!cs->ready) {
@@ -421,7 +415,7 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 				   c->now - cs->state.started > 300;
 		if (q.n || long_unready) {
 			int fresh;
-			a_finding *f = pod_finding(c, "ReadinessProbeFailing", K8SA_SEV_WARNING, p, cs->name, 30, &fresh);
+			a_finding *f = pod_finding(c, FC_ReadinessProbeFailing, K8SA_SEV_WARNING, p, cs->name, &fresh);
 			if (f && fresh) {
 				a_summary(c, f, "Container %s of pod %s runs but is not ready: its readiness probe fails",
 					  nz(cs->name), p->meta.name);
@@ -440,7 +434,7 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 	if (cs->restarts >= 5 && cs->last.kind == M_STATE_TERMINATED && cs->last.finished && c->now &&
 	    c->now - cs->last.finished <= RECENT) {
 		int fresh;
-		a_finding *f = pod_finding(c, "HighRestartCount", K8SA_SEV_WARNING, p, cs->name, 32, &fresh);
+		a_finding *f = pod_finding(c, FC_HighRestartCount, K8SA_SEV_WARNING, p, cs->name, &fresh);
 		if (f && fresh) {
 			a_summary(c, f, "Container %s of pod %s runs now but has restarted %lld times, the last time recently",
 				  nz(cs->name), p->meta.name, (long long)cs->restarts);
@@ -475,7 +469,7 @@ static void check_mounts(a_ctx *c, const m_pod *p)
 	if (!e)
 		return;
 	int fresh;
-	a_finding *f = pod_finding(c, "FailedMount", K8SA_SEV_CRITICAL, p, NULL, 19, &fresh);
+	a_finding *f = pod_finding(c, FC_FailedMount, K8SA_SEV_CRITICAL, p, NULL, &fresh);
 	if (!f || !fresh)
 		return;
 	a_summary(c, f, "Pod %s cannot mount its volumes: %s", p->meta.name, nz(e->message));
@@ -514,7 +508,7 @@ static void check_pod(a_ctx *c, const m_pod *p)
 	int fresh;
 	if (eq(p->reason, "Evicted")) {
 		/* the kubelet killed it (exit 137): not a crash, not an OOM of the app */
-		a_finding *f = pod_finding(c, "Evicted", K8SA_SEV_WARNING, p, NULL, 35, &fresh);
+		a_finding *f = pod_finding(c, FC_Evicted, K8SA_SEV_WARNING, p, NULL, &fresh);
 		if (f && fresh) {
 			a_summary(c, f, "Pod %s was evicted by the kubelet: %s", name, nz(p->message));
 			a_evidence(c, f, "status.phase: %s, status.reason: Evicted", nz(p->phase));
@@ -533,7 +527,7 @@ static void check_pod(a_ctx *c, const m_pod *p)
 	if (p->meta.deleted) {
 		int64_t grace = p->meta.deletion_grace >= 0 ? p->meta.deletion_grace : p->grace >= 0 ? p->grace : 30;
 		if (c->now && c->now - p->meta.deleted > grace + 300) {
-			a_finding *f = pod_finding(c, "PodStuckTerminating", K8SA_SEV_WARNING, p, NULL, 36, &fresh);
+			a_finding *f = pod_finding(c, FC_PodStuckTerminating, K8SA_SEV_WARNING, p, NULL, &fresh);
 			if (f && fresh) {
 				char t[32];
 				m_format_time(p->meta.deleted, t);
@@ -581,7 +575,7 @@ static void check_pod(a_ctx *c, const m_pod *p)
 		for (unsigned i = 0; i < p->ninit_statuses; i++) {
 			const m_cstatus *cs = &p->init_statuses[i];
 			if (cs->state.kind == M_STATE_TERMINATED && cs->state.exit_code != 0)
-				crash_finding(c, p, cs, m_pod_container(p, cs->name, NULL), "InitContainerFailing",
+				crash_finding(c, p, cs, m_pod_container(p, cs->name, NULL), FC_InitContainerFailing,
 					      K8SA_SEV_CRITICAL, 1);
 		}
 	}

@@ -79,8 +79,14 @@ typedef struct m_envref {              /* env valueFrom / envFrom reference: nam
 
 typedef struct m_probe {
 	int present;
-	const char *summary;               /* "httpGet :8080/ready period=10s timeout=1s failure=3" */
+	const char *summary;               /* "httpGet HTTP:8080/ready delay=0s timeout=1s period=10s failure=3";
+					    * exec probes carry the whole command line */
 } m_probe;
+
+typedef struct m_mount {
+	const char *volume, *path;
+	int read_only;
+} m_mount;
 
 typedef struct m_container {
 	const char *name, *image;
@@ -88,6 +94,11 @@ typedef struct m_container {
 	const char **env_names; unsigned nenv; /* names only: values are never kept */
 	m_envref *refs; unsigned nrefs;
 	const char *command;               /* first element of command, if any */
+	/* detail (only for pods worth a closer look, and workload templates): */
+	const char *cmdline;               /* command joined, bounded; NULL when none */
+	const char *args;                  /* args joined, bounded; NULL when none */
+	const char *ports;                 /* "5432/TCP (postgres), 9300/TCP"; NULL when none */
+	m_mount *mounts; unsigned nmounts; /* service-account token mounts left out */
 	m_probe liveness, readiness, startup;
 } m_container;
 
@@ -126,6 +137,10 @@ typedef struct m_pod {
 	m_volume *volumes; unsigned nvolumes;
 	const char *restart_policy;
 	int64_t grace;                     /* terminationGracePeriodSeconds, -1 absent */
+	const char *service_account;       /* spec.serviceAccountName */
+	/* scheduling constraints, one line each, bounded (unhealthy pods only): nodeSelector,
+	 * required node affinity, pod (anti-)affinity, topology spread, non-default tolerations */
+	const char **sched; unsigned nsched;
 	m_log *logs;
 	int healthy;                       /* computed on reduce: no reason to look closer */
 } m_pod;
@@ -151,6 +166,8 @@ typedef struct m_workload {
 	m_kv *selector; unsigned nselector;
 	m_cond *conds; unsigned nconds;
 	m_container *containers; unsigned ncontainers; /* pod template (for limits/images) */
+	const char *service_name;          /* StatefulSet spec.serviceName */
+	const char *service_account;       /* pod template's serviceAccountName */
 } m_workload;
 
 typedef struct m_job {
@@ -193,6 +210,7 @@ typedef struct m_endpoints {
 typedef struct m_pvc {
 	m_meta meta;
 	const char *phase, *storage_class, *volume_name, *request;
+	const char *capacity;              /* status.capacity.storage */
 	int has_storage_class;
 } m_pvc;
 
@@ -235,6 +253,31 @@ typedef struct m_quota {
 
 typedef struct m_taint { const char *key, *value, *effect; } m_taint;
 
+/* A NetworkPolicy, reduced to what decides whether it admits traffic to the pods it selects. */
+typedef struct m_netpol {
+	m_meta meta;
+	m_kv *selector; unsigned nselector;  /* podSelector.matchLabels; empty: every pod */
+	int selector_exprs;                  /* podSelector has matchExpressions (not evaluated) */
+	int ingress;                         /* applies to ingress (policyTypes, or ingress rules) */
+	unsigned ningress_rules;             /* ingress rules; 0 with `ingress`: admits nothing */
+	int egress;
+} m_netpol;
+
+typedef struct m_pdb {
+	m_meta meta;
+	m_kv *selector; unsigned nselector;
+	const char *min_available, *max_unavailable;
+	int64_t allowed, current_healthy, desired_healthy, expected;
+	int has_status;
+} m_pdb;
+
+/* Objects kept by name only (StorageClass, IngressClass, ServiceAccount). */
+typedef struct m_named {
+	m_meta meta;
+	int is_default;                      /* the class is the cluster default (annotation) */
+	const char *provisioner;             /* StorageClass provisioner / IngressClass controller */
+} m_named;
+
 typedef struct m_node {
 	m_meta meta;
 	int unschedulable;
@@ -263,7 +306,13 @@ typedef struct m_model {
 	M_VEC(m_hpa) hpas;
 	M_VEC(m_quota) quotas;
 	M_VEC(m_node) nodes;
+	M_VEC(m_netpol) netpols;
+	M_VEC(m_pdb) pdbs;
+	M_VEC(m_named) storageclasses;
+	M_VEC(m_named) ingressclasses;
+	M_VEC(m_named) serviceaccounts;
 	M_VEC(const char *) namespaces;
+	int lean;                          /* reducing a healthy pod: skip the detail fields */
 
 	/* bounds */
 	size_t max_pods, max_events;
@@ -318,6 +367,9 @@ m_node *m_find_node(m_model *m, const char *name);
 m_service *m_find_service(m_model *m, const char *ns, const char *name);
 m_endpoints *m_find_endpoints(m_model *m, const char *ns, const char *name);
 m_configmap *m_find_configmap(m_model *m, const char *ns, const char *name);
+m_named *m_find_storageclass(m_model *m, const char *name);
+m_named *m_find_ingressclass(m_model *m, const char *name);
+m_named *m_find_serviceaccount(m_model *m, const char *ns, const char *name);
 const m_container *m_pod_container(const m_pod *p, const char *name, int *is_init);
 const m_log *m_pod_log(const m_pod *p, const char *container, int previous);
 

@@ -35,41 +35,19 @@ K8SA_EXPORT void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts)
 	free(opts);
 }
 
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_pods(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_pods = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_events(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_events = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_lines(k8sa_snapshot_opts *o, long lines)
-{
-	if (o)
-		o->log_lines = lines < 0 ? 0 : lines;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_bytes(k8sa_snapshot_opts *o, long bytes)
-{
-	if (o)
-		o->log_bytes = bytes < 0 ? 0 : bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_total_log_bytes(k8sa_snapshot_opts *o, size_t bytes)
-{
-	if (o)
-		o->total_log_bytes = bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *o, unsigned n)
-{
-	if (o)
-		o->logs_per_owner = n;
-}
+/* The typed setters; a NULL handle is ignored, negative sizes count as 0. */
+#define OPT_SETTER(what, type, value)                                                            \
+	K8SA_EXPORT void k8sa_snapshot_opts_set_##what(k8sa_snapshot_opts *o, type v)            \
+	{                                                                                        \
+		if (o)                                                                           \
+			o->what = (value);                                                       \
+	}
+OPT_SETTER(max_pods, size_t, v)
+OPT_SETTER(max_events, size_t, v)
+OPT_SETTER(log_lines, long, v < 0 ? 0 : v)
+OPT_SETTER(log_bytes, long, v < 0 ? 0 : v)
+OPT_SETTER(total_log_bytes, size_t, v)
+OPT_SETTER(logs_per_owner, unsigned, v)
 
 /* ---- snapshot object ---------------------------------------------------------------------- */
 
@@ -142,11 +120,11 @@ K8SA_EXPORT size_t k8sa_snapshot_count(const k8sa_snapshot *snap, k8sa_resource 
 	case K8SA_RES_HPAS: return m->hpas.n;
 	case K8SA_RES_RESOURCEQUOTAS: return m->quotas.n;
 	case K8SA_RES_PERSISTENTVOLUMES: return m->pvs.n;
-	case K8SA_RES_NETWORKPOLICIES:
-	case K8SA_RES_INGRESSCLASSES:
-	case K8SA_RES_STORAGECLASSES:
-	case K8SA_RES_SERVICEACCOUNTS:
-	case K8SA_RES_PDBS: return m->seen[res];
+	case K8SA_RES_NETWORKPOLICIES: return m->netpols.n;
+	case K8SA_RES_INGRESSCLASSES: return m->ingressclasses.n;
+	case K8SA_RES_STORAGECLASSES: return m->storageclasses.n;
+	case K8SA_RES_SERVICEACCOUNTS: return m->serviceaccounts.n;
+	case K8SA_RES_PDBS: return m->pdbs.n;
 	}
 	return 0;
 }
@@ -340,9 +318,11 @@ const k8sa_resource k8sa_snap_namespaced[] = {
 	K8SA_RES_PODS, K8SA_RES_EVENTS, K8SA_RES_DEPLOYMENTS, K8SA_RES_REPLICASETS,
 	K8SA_RES_STATEFULSETS, K8SA_RES_DAEMONSETS, K8SA_RES_JOBS, K8SA_RES_CRONJOBS,
 	K8SA_RES_SERVICES, K8SA_RES_ENDPOINTS, K8SA_RES_PVCS, K8SA_RES_CONFIGMAPS,
-	K8SA_RES_INGRESSES, K8SA_RES_HPAS, K8SA_RES_RESOURCEQUOTAS,
+	K8SA_RES_INGRESSES, K8SA_RES_HPAS, K8SA_RES_RESOURCEQUOTAS, K8SA_RES_NETWORKPOLICIES,
+	K8SA_RES_SERVICEACCOUNTS, K8SA_RES_PDBS,
 };
-const k8sa_resource k8sa_snap_cluster_scoped[] = {K8SA_RES_NODES, K8SA_RES_PERSISTENTVOLUMES};
+const k8sa_resource k8sa_snap_cluster_scoped[] = {K8SA_RES_NODES, K8SA_RES_PERSISTENTVOLUMES, K8SA_RES_STORAGECLASSES,
+						  K8SA_RES_INGRESSCLASSES};
 
 /* ---- loading from a scenario directory ----------------------------------------------------- */
 

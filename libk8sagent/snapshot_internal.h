@@ -38,8 +38,8 @@ void k8sa_event_line(const m_event *ev, char *buf, size_t size);
 extern const k8sa_snapshot_opts k8sa_snap_default_opts;
 extern const k8sa_resource k8sa_snap_namespaced[];
 extern const k8sa_resource k8sa_snap_cluster_scoped[];
-#define K8SA_SNAP_NNS 15
-#define K8SA_SNAP_NCS 2
+#define K8SA_SNAP_NNS 18
+#define K8SA_SNAP_NCS 4
 
 typedef struct log_job {
 	size_t pod;               /* index into model pods */

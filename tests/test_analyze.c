@@ -39,6 +39,21 @@ static long find(const k8sa_findings *f, const char *code, const char *kind, con
 	return -1;
 }
 
+/* The index of the finding (code, kind, name); the test fails when there is none. */
+static size_t must_find(const k8sa_findings *f, const char *code, const char *kind, const char *name)
+{
+	long i = find(f, code, kind, name);
+	ck_assert_msg(i >= 0, "no %s finding on %s %s", code ? code : "", kind, name);
+	return i;
+}
+
+/* The only finding there is has this code. */
+static void only_finding(const k8sa_findings *f, const char *code)
+{
+	ck_assert_uint_eq(k8sa_findings_count(f), 1);
+	ck_assert_str_eq(k8sa_finding_code(f, 0), code);
+}
+
 static int listed(json_object *arr, const k8sa_findings *f, size_t i)
 {
 	for (size_t k = 0; arr && k < json_object_array_length(arr); k++) {
@@ -84,6 +99,15 @@ static void check_scenario(const char *name)
 		ck_assert_msg(find(f, json_object_get_string(code), json_object_get_string(kind), json_object_get_string(nm)) >= 0,
 			      "%s: missing %s %s %s in\n%s", name, json_object_get_string(code),
 			      json_object_get_string(kind), json_object_get_string(nm), text);
+	}
+	/* every finding is a row of the code table: its kind, and at most its severity */
+	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
+		size_t r = 0;
+		while (r < FC_COUNT && strcmp(fc_table[r].code, k8sa_finding_code(f, i)) != 0)
+			r++;
+		ck_assert_msg(r < FC_COUNT, "%s: code %s is not in finding_codes.def", name, k8sa_finding_code(f, i));
+		ck_assert_str_eq(k8sa_finding_kind(f, i), fc_table[r].kind);
+		ck_assert_int_le(k8sa_finding_severity(f, i), fc_table[r].severity);
 	}
 	/* noise: warning/critical findings on objects neither expected nor allowed */
 	for (size_t i = 0; i < k8sa_findings_count(f); i++) {
@@ -165,17 +189,16 @@ START_TEST(demo_shop_details)
 	ck_assert_uint_eq(k8sa_snapshot_count(snap, K8SA_RES_DEPLOYMENTS), 4);
 	k8sa_findings *f;
 	ck_assert_int_eq(k8sa_analyze(snap, &f, NULL), K8SA_OK);
-	long i = find(f, "OOMKilled", "Pod", "cart-tjfjrxcqw9-7j69q");
-	ck_assert_int_ge(i, 0);
-	ck_assert_str_eq(k8sa_finding_container(f, (size_t)i), "cart");
-	ck_assert_int_eq(k8sa_finding_severity(f, (size_t)i), K8SA_SEV_CRITICAL);
+	size_t i = must_find(f, "OOMKilled", "Pod", "cart-tjfjrxcqw9-7j69q");
+	ck_assert_str_eq(k8sa_finding_container(f, i), "cart");
+	ck_assert_int_eq(k8sa_finding_severity(f, i), K8SA_SEV_CRITICAL);
 	int lim = 0, last = 0;
-	for (size_t j = 0; j < k8sa_finding_evidence_count(f, (size_t)i); j++) {
-		lim |= strcmp(k8sa_finding_evidence(f, (size_t)i, j), "limits: memory 64Mi") == 0;
-		last |= strstr(k8sa_finding_evidence(f, (size_t)i, j), "lastState.terminated: reason=OOMKilled exitCode=137") != NULL;
+	for (size_t j = 0; j < k8sa_finding_evidence_count(f, i); j++) {
+		lim |= strcmp(k8sa_finding_evidence(f, i, j), "limits: memory 64Mi") == 0;
+		last |= strstr(k8sa_finding_evidence(f, i, j), "lastState.terminated: reason=OOMKilled exitCode=137") != NULL;
 	}
 	ck_assert(lim && last);
-	ck_assert_str_eq(k8sa_finding_command(f, (size_t)i, 1), "kubectl logs cart-tjfjrxcqw9-7j69q -n shop -c cart --previous");
+	ck_assert_str_eq(k8sa_finding_command(f, i, 1), "kubectl logs cart-tjfjrxcqw9-7j69q -n shop -c cart --previous");
 	/* ImagePullBackOff is a root of its own group; the two Deployments are consequences */
 	long p = find(f, "ImagePullBackOff", "Pod", "payment-k48qjvtqd6-rggbr");
 	ck_assert(p >= 0 && k8sa_finding_root_cause(f, (size_t)p));
@@ -285,10 +308,9 @@ START_TEST(huge_restart_counts)
 		"{\"name\":\"b\",\"ready\":true,\"restartCount\":99999999999999999999999,\"state\":{\"running\":{}}},"
 		"{\"name\":\"c\",\"ready\":true,\"restartCount\":-5,\"state\":{\"running\":{}}}]}}]}",
 		&s);
-	long i = find(f, "HighRestartCount", "Pod", "p");
-	ck_assert_int_ge(i, 0);
-	ck_assert(has_evidence(f, (size_t)i, "restartCount: 2147483647"));
-	ck_assert_str_eq(k8sa_finding_container(f, (size_t)i), "a");
+	size_t i = must_find(f, "HighRestartCount", "Pod", "p");
+	ck_assert(has_evidence(f, i, "restartCount: 2147483647"));
+	ck_assert_str_eq(k8sa_finding_container(f, i), "a");
 	const m_pod *p = &s->m.pods.v[0];
 	ck_assert(p->statuses[1].restarts == INT64_MAX);
 	ck_assert(p->statuses[2].restarts == 0);
@@ -308,10 +330,9 @@ START_TEST(new_event_shape)
 		"\"eventTime\":\"2026-01-01T10:05:00.123456Z\",\"series\":{\"count\":7,\"lastObservedTime\":\"2026-01-01T10:09:00.000000Z\"},"
 		"\"deprecatedFirstTimestamp\":null,\"deprecatedLastTimestamp\":null}]}",
 		NULL);
-	long i = find(f, "Unschedulable", "Pod", "p");
-	ck_assert_int_ge(i, 0);
-	ck_assert(has_evidence(f, (size_t)i, "FailedScheduling (x7): 0/3 nodes are available: 3 Insufficient cpu."));
-	ck_assert(has_evidence(f, (size_t)i, "requests: cpu 64"));
+	size_t i = must_find(f, "Unschedulable", "Pod", "p");
+	ck_assert(has_evidence(f, i, "FailedScheduling (x7): 0/3 nodes are available: 3 Insufficient cpu."));
+	ck_assert(has_evidence(f, i, "requests: cpu 64"));
 	k8sa_findings_free(f);
 }
 END_TEST
@@ -350,9 +371,8 @@ START_TEST(job_failed_then_completed)
 		"\"conditions\":[{\"type\":\"Failed\",\"status\":\"True\",\"reason\":\"BackoffLimitExceeded\",\"message\":\"Job has reached the specified backoff limit\"}]}}]}",
 		NULL);
 	ck_assert_int_lt(find(f, "JobFailed", "Job", "j"), 0);
-	long k = find(f, "JobFailed", "Job", "k");
-	ck_assert_int_ge(k, 0);
-	ck_assert(has_evidence(f, (size_t)k, "backoffLimit: 2"));
+	size_t k = must_find(f, "JobFailed", "Job", "k");
+	ck_assert(has_evidence(f, k, "backoffLimit: 2"));
 	k8sa_findings_free(f);
 }
 END_TEST
@@ -368,9 +388,8 @@ START_TEST(hpa_min_and_broken)
 		"{\"type\":\"ScalingActive\",\"status\":\"False\",\"reason\":\"FailedGetResourceMetric\",\"message\":\"unable to get metrics for resource cpu\"}]}}]}",
 		NULL);
 	ck_assert_int_lt(find(f, NULL, "HorizontalPodAutoscaler", "idle"), 0);
-	long b = find(f, "HPAUnableToScale", "HorizontalPodAutoscaler", "blind");
-	ck_assert_int_ge(b, 0);
-	ck_assert(has_evidence(f, (size_t)b, "FailedGetResourceMetric"));
+	size_t b = must_find(f, "HPAUnableToScale", "HorizontalPodAutoscaler", "blind");
+	ck_assert(has_evidence(f, b, "FailedGetResourceMetric"));
 	k8sa_findings_free(f);
 }
 END_TEST
@@ -382,8 +401,7 @@ START_TEST(evicted_not_a_crash)
 		"\"status\":{\"phase\":\"Failed\",\"reason\":\"Evicted\",\"message\":\"The node was low on resource: memory.\","
 		"\"containerStatuses\":[{\"name\":\"c\",\"state\":{\"terminated\":{\"exitCode\":137,\"reason\":\"Error\"}}}]}}]}",
 		NULL);
-	ck_assert_uint_eq(k8sa_findings_count(f), 1);
-	ck_assert_str_eq(k8sa_finding_code(f, 0), "Evicted");
+	only_finding(f, "Evicted");
 	ck_assert(has_evidence(f, 0, "low on resource: memory"));
 	k8sa_findings_free(f);
 }
@@ -398,8 +416,7 @@ START_TEST(failing_sidecar)
 		"{\"name\":\"proxy\",\"ready\":false,\"restartCount\":9,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},"
 		"\"lastState\":{\"terminated\":{\"exitCode\":1,\"reason\":\"Error\"}}}]}}]}",
 		NULL);
-	ck_assert_uint_eq(k8sa_findings_count(f), 1);
-	ck_assert_str_eq(k8sa_finding_code(f, 0), "CrashLoopBackOff");
+	only_finding(f, "CrashLoopBackOff");
 	ck_assert_str_eq(k8sa_finding_container(f, 0), "proxy");
 	k8sa_findings_free(f);
 }
@@ -414,8 +431,7 @@ START_TEST(init_container_failing)
 		"\"lastState\":{\"terminated\":{\"exitCode\":3,\"reason\":\"Error\"}}}],"
 		"\"containerStatuses\":[{\"name\":\"app\",\"state\":{\"waiting\":{\"reason\":\"PodInitializing\"}}}]}}]}",
 		NULL);
-	ck_assert_uint_eq(k8sa_findings_count(f), 1);
-	ck_assert_str_eq(k8sa_finding_code(f, 0), "InitContainerFailing");
+	only_finding(f, "InitContainerFailing");
 	ck_assert_str_eq(k8sa_finding_container(f, 0), "migrate");
 	ck_assert(has_evidence(f, 0, "exitCode=3"));
 	k8sa_findings_free(f);
@@ -528,15 +544,13 @@ START_TEST(ingress_and_config)
 		"{\"reason\":\"CreateContainerConfigError\",\"message\":\"couldn't find key b in ConfigMap t/cfg\"}}}]}}]}",
 		NULL);
 	ck_assert_int_lt(find(f, NULL, "Ingress", "ok"), 0);
-	long g = find(f, "IngressBackendMissing", "Ingress", "bad");
-	ck_assert_int_ge(g, 0);
-	ck_assert(has_evidence(f, (size_t)g, "gone (port 80) does not exist"));
-	ck_assert(has_evidence(f, (size_t)g, "web has no port grpc"));
-	long c = find(f, "CreateContainerConfigError", "Pod", "p");
-	ck_assert_int_ge(c, 0);
-	ck_assert(has_evidence(f, (size_t)c, "key b of ConfigMap cfg, which has no such key"));
-	ck_assert(has_evidence(f, (size_t)c, "ConfigMap missing, which does not exist"));
-	ck_assert(has_evidence(f, (size_t)c, "Secret db key password"));
+	size_t g = must_find(f, "IngressBackendMissing", "Ingress", "bad");
+	ck_assert(has_evidence(f, g, "gone (port 80) does not exist"));
+	ck_assert(has_evidence(f, g, "web has no port grpc"));
+	size_t c = must_find(f, "CreateContainerConfigError", "Pod", "p");
+	ck_assert(has_evidence(f, c, "key b of ConfigMap cfg, which has no such key"));
+	ck_assert(has_evidence(f, c, "ConfigMap missing, which does not exist"));
+	ck_assert(has_evidence(f, c, "Secret db key password"));
 	char *js;
 	ck_assert_int_eq(k8sa_findings_to_json(f, &js, NULL), K8SA_OK);
 	ck_assert(strstr(js, "literal-value") == NULL && strstr(js, "secret-ish-value") == NULL);
