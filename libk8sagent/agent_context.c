@@ -249,7 +249,7 @@ static k8sa_status add_events(k8sa_prompt *p, const m_model *m, const k8sa_findi
 				if (st != K8SA_OK)
 					break;
 			}
-			k8sa_event_line(e, ev, sizeof(ev));
+			k8sa_event_line(e, m->ref_time, ev, sizeof(ev));
 			snprintf(line, sizeof(line), "%s%s/%s: %s", warning ? "" : "(Normal) ", e->kind ? e->kind : "?",
 				 e->name ? e->name : "?", ev);
 			st = k8sa_prompt_add_item(p, line, err);

@@ -9,12 +9,42 @@
 
 /* ---- evidence helpers ---------------------------------------------------------------------- */
 
-void k8sa_event_line(const m_event *ev, char *buf, size_t size)
+void k8sa_age(int64_t secs, char buf[24])
 {
-	if (ev->count > 1)
-		snprintf(buf, size, "%s (x%lld): %s", ev->reason, (long long)ev->count, ev->message ? ev->message : "");
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(buf, 24, "%llds", (long long)secs);
+	else if (secs < 120 * 60)
+		snprintf(buf, 24, "%lldm", (long long)(secs / 60));
+	else if (secs < 48 * 3600)
+		snprintf(buf, 24, "%lldh", (long long)(secs / 3600));
 	else
-		snprintf(buf, size, "%s: %s", ev->reason, ev->message ? ev->message : "");
+		snprintf(buf, 24, "%lldd", (long long)(secs / 86400));
+}
+
+void k8sa_event_line(const m_event *ev, int64_t now, char *buf, size_t size)
+{
+	const char *msg = ev->message ? ev->message : "";
+	char age[24], span[24];
+	if (!now || !ev->last) {
+		if (ev->count > 1)
+			snprintf(buf, size, "%s (x%lld): %s", ev->reason, (long long)ev->count, msg);
+		else
+			snprintf(buf, size, "%s: %s", ev->reason, msg);
+		return;
+	}
+	/* as kubectl describe: "x14 over 40m", and how long ago it was last seen */
+	k8sa_age(now - ev->last, age);
+	if (ev->count > 1 && ev->first && ev->first < ev->last) {
+		k8sa_age(ev->last - ev->first, span);
+		snprintf(buf, size, "%s (x%lld over %s, last %s ago): %s", ev->reason, (long long)ev->count, span, age,
+			 msg);
+	} else if (ev->count > 1) {
+		snprintf(buf, size, "%s (x%lld, %s ago): %s", ev->reason, (long long)ev->count, age, msg);
+	} else {
+		snprintf(buf, size, "%s (%s ago): %s", ev->reason, age, msg);
+	}
 }
 
 typedef struct ev_pick {
@@ -44,7 +74,7 @@ int a_event_evidence(a_ctx *c, a_finding *f, const char *kind, const char *ns, c
 	m_events_for(c->m, kind, ns, name, pick_event, &p);
 	for (int i = 0; i < p.n; i++) {
 		char buf[1024];
-		k8sa_event_line(p.e[i], buf, sizeof(buf));
+		k8sa_event_line(p.e[i], c->now, buf, sizeof(buf));
 		a_evidence(c, f, "event %s", buf);
 	}
 	return p.n;

@@ -154,7 +154,7 @@ static void cev_evidence(a_ctx *c, a_finding *f, const cev *q)
 {
 	for (int i = 0; i < q->n; i++) {
 		char buf[1024];
-		k8sa_event_line(q->e[i], buf, sizeof(buf));
+		k8sa_event_line(q->e[i], c->now, buf, sizeof(buf));
 		a_evidence(c, f, "event %s", buf);
 	}
 }

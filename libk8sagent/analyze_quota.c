@@ -71,7 +71,7 @@ static void quota(a_ctx *c, const m_quota *q)
 	a_finding *f = &c->f->v[fi];
 	if (fc) {
 		char buf[1024];
-		k8sa_event_line(fc, buf, sizeof(buf));
+		k8sa_event_line(fc, c->now, buf, sizeof(buf));
 		a_evidence(c, f, "event on %s %s: %s", a_nz(fc->kind), a_nz(fc->name), buf);
 	}
 	a_command(c, f, "kubectl describe resourcequota %s -n %s", q->meta.name, a_nz(q->meta.ns));

@@ -331,7 +331,7 @@ START_TEST(new_event_shape)
 		"\"deprecatedFirstTimestamp\":null,\"deprecatedLastTimestamp\":null}]}",
 		NULL);
 	size_t i = must_find(f, "Unschedulable", "Pod", "p");
-	ck_assert(has_evidence(f, i, "FailedScheduling (x7): 0/3 nodes are available: 3 Insufficient cpu."));
+	ck_assert(has_evidence(f, i, "FailedScheduling (x7 over 4m, last 0s ago): 0/3 nodes are available: 3 Insufficient cpu."));
 	ck_assert(has_evidence(f, i, "requests: cpu 64"));
 	k8sa_findings_free(f);
 }
