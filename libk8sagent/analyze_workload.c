@@ -5,6 +5,7 @@
 #include "analyze_util.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void cond_evidence(a_ctx *c, a_finding *f, const m_workload *w)
 {
@@ -74,15 +75,82 @@ static int pick_failed_create(void *ud, const m_event *e)
 	return 0;
 }
 
+static int pick_created(void *ud, const m_event *e)
+{
+	fc_pick *p = ud;
+	if (a_eq(e->reason, "SuccessfulCreate") && (!p->e || e->last > p->e->last))
+		p->e = e;
+	return 0;
+}
+
+/* `serviceaccount "X" not found` in a creation error: X into buf. */
+static int missing_sa(const char *msg, char *buf, size_t size)
+{
+	const char *q = msg ? strstr(msg, "serviceaccount \"") : NULL;
+	if (!q || !strstr(q, "not found"))
+		return 0;
+	q += strlen("serviceaccount \"");
+	size_t l = strcspn(q, "\"");
+	if (!l || l >= size)
+		return 0;
+	memcpy(buf, q, l);
+	buf[l] = 0;
+	return 1;
+}
+
+/* A Deployment whose pods run as a ServiceAccount that does not exist: the API server
+ * rejects every pod its ReplicaSet creates. The missing account is the root cause; the
+ * ReplicaSet's FailedCreate and the Deployment's unavailability are its consequences. */
+static void serviceaccount_missing(a_ctx *c, const m_workload *rs, const char *msg)
+{
+	char sa[254];
+	const m_owner *o = m_controller(&rs->meta);
+	if (!missing_sa(msg, sa, sizeof(sa)) || !o || !a_eq(o->kind, "Deployment"))
+		return;
+	const m_workload *d = m_find_workload(c->m, M_WL_DEPLOYMENT, rs->meta.ns, o->name);
+	if (!d)
+		return;
+	for (size_t i = 0; i < c->f->n; i++) /* one finding per Deployment (several ReplicaSets) */
+		if (c->f->v[i].code == FC_ServiceAccountMissing && a_eq(c->f->v[i].name, d->meta.name) &&
+		    a_eq(c->f->v[i].ns, a_nz(d->meta.ns)))
+			return;
+	a_finding *f = a_new_owner(c, FC_ServiceAccountMissing, fc_table[FC_ServiceAccountMissing].severity, &d->meta);
+	if (!f)
+		return;
+	a_summary(c, f, "Deployment %s runs its pods as ServiceAccount %s, which does not exist: no pod can be created",
+		  d->meta.name, sa);
+	a_evidence(c, f, "pod template serviceAccountName: %s", d->service_account ? d->service_account : sa);
+	if (c->m->serviceaccounts.n) {
+		char names[256];
+		size_t off = 0;
+		names[0] = 0;
+		for (size_t i = 0; i < c->m->serviceaccounts.n && off < sizeof(names); i++)
+			if (a_eq(c->m->serviceaccounts.v[i].meta.ns, d->meta.ns))
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+							c->m->serviceaccounts.v[i].meta.name);
+		a_evidence(c, f, "ServiceAccounts in the namespace: %s", names[0] ? names : "(none)");
+	}
+	a_event_evidence(c, f, "ReplicaSet", rs->meta.ns, rs->meta.name, 0, 1, 0);
+	a_evidence(c, f, "replicas: desired %lld, available %lld", (long long)d->desired, (long long)d->available);
+	a_command(c, f, "kubectl get serviceaccounts -n %s", a_nz(d->meta.ns));
+	a_command(c, f, "kubectl describe replicaset %s -n %s", rs->meta.name, a_nz(rs->meta.ns));
+}
+
 static void replicaset(a_ctx *c, const m_workload *w)
 {
 	if (w->desired <= 0 || w->current >= w->desired)
 		return; /* FailedCreate events of a ReplicaSet now complete are history */
 	const m_cond *rf = m_cond_find(w->conds, w->nconds, "ReplicaFailure");
-	fc_pick p = {0};
+	fc_pick p = {0}, ok = {0};
 	m_events_for(c->m, "ReplicaSet", w->meta.ns, w->meta.name, pick_failed_create, &p);
+	m_events_for(c->m, "ReplicaSet", w->meta.ns, w->meta.name, pick_created, &ok);
+	/* a creation that succeeded after the last failure resolved it (unless the condition
+	 * says the failure is current) */
+	if (p.e && ok.e && ok.e->last >= p.e->last && !(rf && a_eq(rf->status, "True")))
+		return;
 	if (!p.e && !(rf && a_eq(rf->status, "True")))
 		return;
+	serviceaccount_missing(c, w, p.e ? p.e->message : rf->message);
 	a_finding *f = a_new(c, FC_ReplicaSetCreateFailed, w->meta.ns, w->meta.name, NULL);
 	if (!f)
 		return;
@@ -112,13 +180,60 @@ static void replicaset(a_ctx *c, const m_workload *w)
 			}
 		}
 	}
+	if (msg && strstr(msg, "serviceaccount \"")) {
+		f->ref_kind = "Deployment";
+		f->ref_name = f->owner_name;
+	}
 	a_command(c, f, "kubectl describe replicaset %s -n %s", w->meta.name, a_nz(w->meta.ns));
 	a_command(c, f, "kubectl get events -n %s --field-selector involvedObject.name=%s", a_nz(w->meta.ns),
 		  w->meta.name);
 }
 
+/* Does the namespace have any Service in the snapshot? (A scenario or a namespace with no
+ * Services at all says nothing about a dangling name: no list, no verdict.) */
+static int ns_has_services(a_ctx *c, const char *ns)
+{
+	for (size_t i = 0; i < c->m->services.n; i++)
+		if (a_eq(c->m->services.v[i].meta.ns, ns))
+			return 1;
+	return 0;
+}
+
+/* spec.serviceName names the governing (headless) Service that gives the pods their stable
+ * DNS names (pod-0.<serviceName>...): when it does not exist, peers cannot find each other
+ * and the pods' crashes and probe failures are its consequences. */
+static void statefulset_service(a_ctx *c, const m_workload *w)
+{
+	if (!w->service_name || !*w->service_name || !ns_has_services(c, w->meta.ns) ||
+	    m_find_service(c->m, w->meta.ns, w->service_name))
+		return;
+	a_finding *f = a_new_owner(c, FC_StatefulSetServiceMissing, fc_table[FC_StatefulSetServiceMissing].severity,
+				   &w->meta);
+	if (!f)
+		return;
+	a_summary(c, f, "StatefulSet %s names serviceName %s, but no such Service exists: its pods get no stable DNS names",
+		  w->meta.name, w->service_name);
+	a_evidence(c, f, "spec serviceName %s: no Service of that name in namespace %s", w->service_name,
+		   a_nz(w->meta.ns));
+	char names[256];
+	size_t off = 0;
+	names[0] = 0;
+	for (size_t i = 0; i < c->m->services.n && off < sizeof(names); i++) {
+		const m_service *sv = &c->m->services.v[i];
+		if (a_eq(sv->meta.ns, w->meta.ns))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s%s", off ? ", " : "", sv->meta.name,
+						a_eq(sv->cluster_ip, "None") ? " (headless)" : "");
+	}
+	a_evidence(c, f, "Services in the namespace: %s", names);
+	a_evidence(c, f, "replicas: desired %lld, ready %lld", (long long)w->desired, (long long)w->ready);
+	a_command(c, f, "kubectl get statefulset %s -n %s -o jsonpath='{.spec.serviceName}'", w->meta.name,
+		  a_nz(w->meta.ns));
+	a_command(c, f, "kubectl get services -n %s", a_nz(w->meta.ns));
+}
+
 static void statefulset(a_ctx *c, const m_workload *w)
 {
+	statefulset_service(c, w);
 	if (w->desired <= 0 || w->ready >= w->desired)
 		return;
 	a_finding *f = a_new_owner(c, FC_StatefulSetUnavailable, w->ready == 0 ? K8SA_SEV_CRITICAL : K8SA_SEV_WARNING,

@@ -51,7 +51,21 @@ static int explains(a_ctx *c, const a_finding *x, const a_finding *cand)
 	}
 	if (code == FC_HPAUnableToScale)
 		return 0;
+	if (code == FC_PDBDisruptionsBlocked) {
+		/* the budget is exhausted because some of its pods fail */
+		if (!same_ns || !is_pod_finding(cand))
+			return 0;
+		const m_pdb *d = NULL;
+		for (size_t i = 0; i < c->m->pdbs.n && !d; i++)
+			if (a_eq(c->m->pdbs.v[i].meta.name, x->name) && a_eq(a_nz(c->m->pdbs.v[i].meta.ns), x->ns))
+				d = &c->m->pdbs.v[i];
+		return d && d->nselector && m_selector_matches(d->selector, d->nselector, &cand->pod->meta);
+	}
 	if (is_pod_finding(x)) {
+		/* a dangling reference of the pod's controller (serviceName, serviceAccountName) */
+		if ((cand->code == FC_StatefulSetServiceMissing || cand->code == FC_ServiceAccountMissing) && same_ns &&
+		    x->owner_kind && a_eq(x->owner_kind, cand->owner_kind) && a_eq(x->owner_name, cand->owner_name))
+			return 1;
 		/* a claim that never binds */
 		if (x->ref_kind && a_eq(cand->kind, x->ref_kind) && a_eq(cand->name, x->ref_name) && same_ns)
 			return 1;
