@@ -4,6 +4,8 @@
 #include "analyze_internal.h"
 #include "analyze_util.h"
 
+#include <stdio.h>
+
 typedef struct pvc_ev {
 	const m_event *latest;
 } pvc_ev;
@@ -56,6 +58,28 @@ static void pvc(a_ctx *c, const m_pvc *v)
 		a_summary(c, f, "PersistentVolumeClaim %s is Pending: no volume is bound to it", v->meta.name);
 	a_evidence(c, f, "status.phase: Pending");
 	a_evidence(c, f, "storageClassName: %s", v->has_storage_class ? a_nz(v->storage_class) : "(not set)");
+	if (c->m->storageclasses.n) {
+		/* the class it names must exist (an empty name asks for no class at all) */
+		char names[256];
+		size_t off = 0;
+		const m_named *def = NULL;
+		names[0] = 0;
+		for (size_t i = 0; i < c->m->storageclasses.n && off < sizeof(names); i++) {
+			const m_named *sc = &c->m->storageclasses.v[i];
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s%s", i ? ", " : "", sc->meta.name,
+						sc->is_default ? " (default)" : "");
+			if (sc->is_default)
+				def = sc;
+		}
+		if (v->storage_class && *v->storage_class && !m_find_storageclass(c->m, v->storage_class)) {
+			a_summary(c, f, "PersistentVolumeClaim %s is Pending: its StorageClass %s does not exist", v->meta.name,
+				  v->storage_class);
+			a_evidence(c, f, "StorageClass %s does not exist", v->storage_class);
+		} else if (!v->has_storage_class && !def) {
+			a_evidence(c, f, "no storageClassName and no default StorageClass");
+		}
+		a_evidence(c, f, "StorageClasses: %s", names);
+	}
 	if (v->request)
 		a_evidence(c, f, "requests: storage %s", v->request);
 	/* binding events are "Normal" (FailedBinding) but decisive here */
