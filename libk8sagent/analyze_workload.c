@@ -274,8 +274,34 @@ static void daemonset(a_ctx *c, const m_workload *w)
 	selector_cmd(c, f, w);
 }
 
+/* A PodDisruptionBudget that allows no disruption while some of its pods are not healthy:
+ * every drain or voluntary eviction blocks. (A budget at zero over a healthy workload, such
+ * as maxUnavailable 0, is a choice, not a fault.) */
+static void pdb(a_ctx *c, const m_pdb *d)
+{
+	if (!d->has_status || d->allowed > 0 || d->current_healthy >= d->desired_healthy ||
+	    d->current_healthy >= d->expected)
+		return;
+	a_finding *f = a_new(c, FC_PDBDisruptionsBlocked, d->meta.ns, d->meta.name, NULL);
+	if (!f)
+		return;
+	a_summary(c, f, "PodDisruptionBudget %s allows no disruption: %lld of %lld pods healthy, %lld required",
+		  d->meta.name, (long long)d->current_healthy, (long long)d->expected, (long long)d->desired_healthy);
+	if (d->min_available)
+		a_evidence(c, f, "spec minAvailable %s", d->min_available);
+	if (d->max_unavailable)
+		a_evidence(c, f, "spec maxUnavailable %s", d->max_unavailable);
+	a_evidence(c, f, "status: disruptionsAllowed %lld, currentHealthy %lld, desiredHealthy %lld, expectedPods %lld",
+		   (long long)d->allowed, (long long)d->current_healthy, (long long)d->desired_healthy,
+		   (long long)d->expected);
+	a_evidence(c, f, "node drains and evictions of these pods block until they are healthy again");
+	a_command(c, f, "kubectl describe pdb %s -n %s", d->meta.name, a_nz(d->meta.ns));
+}
+
 void a_analyze_workloads(a_ctx *c)
 {
+	for (size_t i = 0; i < c->m->pdbs.n; i++)
+		pdb(c, &c->m->pdbs.v[i]);
 	for (size_t i = 0; i < c->m->workloads.n; i++) {
 		const m_workload *w = &c->m->workloads.v[i];
 		switch (w->wkind) {
