@@ -5,6 +5,7 @@
 #include "analyze_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The failed pods of a Job: their last exit and decisive log lines are the evidence. */
 static void job_pod_evidence(a_ctx *c, a_finding *f, const m_job *j)
@@ -34,8 +35,23 @@ static void job_pod_evidence(a_ctx *c, a_finding *f, const m_job *j)
 	}
 }
 
+/* The CronJob in the snapshot that owns a Job, if any: its failed runs are reported once, as
+ * the CronJob's finding, with the runs as members. */
+static const m_cronjob *cron_of(a_ctx *c, const m_job *j)
+{
+	const m_owner *o = m_controller(&j->meta);
+	if (!o || !a_eq(o->kind, "CronJob"))
+		return NULL;
+	for (size_t i = 0; i < c->m->cronjobs.n; i++)
+		if (a_eq(c->m->cronjobs.v[i].meta.name, o->name) && a_eq(c->m->cronjobs.v[i].meta.ns, j->meta.ns))
+			return &c->m->cronjobs.v[i];
+	return NULL;
+}
+
 static void job(a_ctx *c, const m_job *j)
 {
+	if (cron_of(c, j))
+		return;
 	const m_cond *failed = m_cond_find(j->conds, j->nconds, "Failed");
 	const m_cond *complete = m_cond_find(j->conds, j->nconds, "Complete");
 	if (complete && a_eq(complete->status, "True"))
@@ -61,11 +77,63 @@ static void job(a_ctx *c, const m_job *j)
 		  j->meta.name);
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const m_job *x = *(const m_job *const *)a, *y = *(const m_job *const *)b;
+	int64_t tx = x->start_time ? x->start_time : x->meta.created, ty = y->start_time ? y->start_time : y->meta.created;
+	return tx < ty ? -1 : tx > ty;
+}
+
+static void dur(int64_t s, char *buf, size_t size)
+{
+	if (s >= 3600)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+}
+
+/* The recent runs, oldest first: each one's outcome and duration, against the Job's
+ * activeDeadlineSeconds (runs creeping up to the deadline until they hit it). */
+static void run_trend(a_ctx *c, a_finding *f, const m_job **runs, unsigned n)
+{
+	qsort(runs, n, sizeof(*runs), by_start);
+	char line[512];
+	size_t off = 0;
+	int64_t deadline = 0;
+	unsigned first = n > 6 ? n - 6 : 0;
+	line[0] = 0;
+	for (unsigned i = first; i < n && off < sizeof(line); i++) {
+		const m_job *j = runs[i];
+		const m_cond *fc = m_cond_find(j->conds, j->nconds, "Failed");
+		int bad = fc && a_eq(fc->status, "True");
+		int64_t start = j->start_time ? j->start_time : j->meta.created;
+		int64_t end = j->completion_time ? j->completion_time : bad ? fc->last_transition : 0;
+		char d[32] = "?";
+		if (start && end >= start)
+			dur(end - start, d, sizeof(d));
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s %s", i > first ? ", " : "", d,
+					bad ? (fc->reason ? fc->reason : "Failed") : "ok");
+		if (j->active_deadline)
+			deadline = j->active_deadline;
+		if (bad)
+			a_member(c, f, j->meta.name);
+	}
+	if (n)
+		a_evidence(c, f, "recent runs, oldest first: %s%s", line, deadline ? "" : " (no activeDeadlineSeconds)");
+	if (deadline) {
+		char d[32];
+		dur(deadline, d, sizeof(d));
+		a_evidence(c, f, "job activeDeadlineSeconds %lld (%s): runs killed at the deadline fail with DeadlineExceeded",
+			   (long long)deadline, d);
+	}
+}
+
 static void cronjob(a_ctx *c, const m_cronjob *cj)
 {
 	/* the newest Job of this CronJob decides */
 	const m_job *newest = NULL;
-	unsigned failed = 0, total = 0;
+	const m_job *runs[16];
+	unsigned failed = 0, total = 0, nruns = 0;
 	for (size_t i = 0; i < c->m->jobs.n; i++) {
 		const m_job *j = &c->m->jobs.v[i];
 		const m_owner *o = m_controller(&j->meta);
@@ -78,6 +146,8 @@ static void cronjob(a_ctx *c, const m_cronjob *cj)
 			continue;
 		total++;
 		failed += fc && a_eq(fc->status, "True");
+		if (nruns < 16)
+			runs[nruns++] = j;
 		if (!newest || j->meta.created > newest->meta.created)
 			newest = j;
 	}
@@ -102,7 +172,13 @@ static void cronjob(a_ctx *c, const m_cronjob *cj)
 	a_evidence(c, f, "lastSuccessfulTime: %s", t[0] ? t : "(never)");
 	if (failing)
 		a_evidence(c, f, "job %s: Failed reason=%s: %s", newest->meta.name, a_nz(nf->reason), a_nz(nf->message));
+	if (failing)
+		run_trend(c, f, runs, nruns);
 	a_event_evidence(c, f, "CronJob", cj->meta.ns, cj->meta.name, 0, 2, 0);
+	if (failing) {
+		a_event_evidence(c, f, "Job", newest->meta.ns, newest->meta.name, 0, 2, 0);
+		job_pod_evidence(c, f, newest);
+	}
 	a_command(c, f, "kubectl describe cronjob %s -n %s", cj->meta.name, a_nz(cj->meta.ns));
 	a_command(c, f, "kubectl get jobs -n %s", a_nz(cj->meta.ns));
 }
