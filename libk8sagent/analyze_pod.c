@@ -175,6 +175,61 @@ static int has_bad_init(const m_pod *p)
 	return ini && eq(ini->status, "False");
 }
 
+/* What the scheduler matched the pod against: its constraints, and per node label key they
+ * test the values the nodes carry; the nodes' taints when the message cites one. */
+static void sched_evidence(a_ctx *c, a_finding *f, const m_pod *p, const char *msg)
+{
+	for (unsigned i = 0; i < p->nsched; i++)
+		a_evidence(c, f, "pod spec %s", p->sched[i]);
+	for (unsigned k = 0; k < p->nnode_keys; k++) {
+		const char *key = p->node_keys[k];
+		char buf[512];
+		size_t off = 0;
+		const char *seen[8];
+		unsigned nseen = 0;
+		buf[0] = 0;
+		/* group the nodes by their value of the key */
+		for (size_t i = 0; i < c->m->nodes.n && nseen < 8; i++) {
+			const char *v = m_label(&c->m->nodes.v[i].meta, key);
+			unsigned j = 0;
+			while (j < nseen && !(seen[j] == v || (seen[j] && v && strcmp(seen[j], v) == 0)))
+				j++;
+			if (j < nseen)
+				continue;
+			seen[nseen++] = v;
+			off += (size_t)snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0, "%s%s (", off ? "; " : "",
+						v ? v : "(no label)");
+			int n = 0;
+			for (size_t x = 0; x < c->m->nodes.n && off < sizeof(buf); x++) {
+				const char *w = m_label(&c->m->nodes.v[x].meta, key);
+				if (w == v || (w && v && strcmp(w, v) == 0))
+					off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", n++ ? ", " : "",
+								c->m->nodes.v[x].meta.name);
+			}
+			if (off < sizeof(buf))
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, ")");
+		}
+		if (c->m->nodes.n)
+			a_evidence(c, f, "nodes by label %s: %s", key, buf);
+	}
+	if (msg && strstr(msg, "taint")) {
+		char buf[512];
+		size_t off = 0;
+		buf[0] = 0;
+		for (size_t i = 0; i < c->m->nodes.n && i < 8 && off < sizeof(buf); i++) {
+			const m_node *n = &c->m->nodes.v[i];
+			for (unsigned t = 0; t < n->ntaints && off < sizeof(buf); t++)
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %s%s%s:%s", off ? "; " : "",
+							n->meta.name, nz(n->taints[t].key), n->taints[t].value ? "=" : "",
+							nz(n->taints[t].value), nz(n->taints[t].effect));
+		}
+		if (off)
+			a_evidence(c, f, "node taints: %s", buf);
+		if (!p->nsched)
+			a_evidence(c, f, "pod spec: no tolerations beyond the defaults");
+	}
+}
+
 static void check_unschedulable(a_ctx *c, const m_pod *p, const m_cond *sched)
 {
 	int fresh;
@@ -188,6 +243,7 @@ static void check_unschedulable(a_ctx *c, const m_pod *p, const m_cond *sched)
 	cev q = {.reason = "FailedScheduling", .max = 2};
 	find_cev(c, p, &q);
 	cev_evidence(c, f, &q);
+	sched_evidence(c, f, p, sched && sched->message ? sched->message : q.n ? q.e[0]->message : NULL);
 	for (unsigned i = 0; i < p->ncontainers; i++) {
 		const m_container *mc = &p->containers[i];
 		if (mc->req_cpu || mc->req_mem)

@@ -141,6 +141,7 @@ typedef struct m_pod {
 	/* scheduling constraints, one line each, bounded (unhealthy pods only): nodeSelector,
 	 * required node affinity, pod (anti-)affinity, topology spread, non-default tolerations */
 	const char **sched; unsigned nsched;
+	const char **node_keys; unsigned nnode_keys; /* node label keys those constraints test */
 	m_log *logs;
 	int healthy;                       /* computed on reduce: no reason to look closer */
 } m_pod;

@@ -105,10 +105,22 @@ static int default_toleration(json_object *t)
 		     strcmp(k, "node.kubernetes.io/network-unavailable") == 0);
 }
 
+static void add_key(m_model *m, const char **keys, unsigned *n, const char *k)
+{
+	if (!k || *n >= 4)
+		return;
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(keys[i], k) == 0)
+			return;
+	const char *in = IN(m, k);
+	if (in)
+		keys[(*n)++] = in;
+}
+
 static k8sa_status red_sched(m_model *m, json_object *spec, m_pod *p)
 {
-	const char *lines[8];
-	unsigned n = 0;
+	const char *lines[8], *keys[4];
+	unsigned n = 0, nk = 0;
 	sbuf s;
 	json_object *x, *aff = jo(spec, "affinity");
 	if ((x = jo(spec, "nodeSelector")) && json_object_is_type(x, json_type_object) && json_object_object_length(x)) {
@@ -117,6 +129,7 @@ static k8sa_status red_sched(m_model *m, json_object *spec, m_pod *p)
 		int first = 1;
 		json_object_object_foreach(x, k, v) {
 			sb_add(&s, "%s%s=%s", first ? "" : ", ", k, json_object_get_string(v));
+			add_key(m, keys, &nk, k);
 			first = 0;
 		}
 		lines[n++] = IN(m, s.b);
@@ -126,6 +139,11 @@ static k8sa_status red_sched(m_model *m, json_object *spec, m_pod *p)
 		sb_add(&s, "required nodeAffinity: ");
 		sb_terms(&s, x);
 		lines[n++] = IN(m, s.b);
+		for (size_t i = 0; i < jlen(x); i++) {
+			json_object *ex = jo(json_object_array_get_idx(x, i), "matchExpressions");
+			for (size_t j = 0; j < jlen(ex); j++)
+				add_key(m, keys, &nk, js(json_object_array_get_idx(ex, j), "key"));
+		}
 	}
 	static const char *const pa[2] = {"podAntiAffinity", "podAffinity"};
 	for (int k = 0; k < 2; k++) {
@@ -162,6 +180,12 @@ static k8sa_status red_sched(m_model *m, json_object *spec, m_pod *p)
 	}
 	if (s.off)
 		lines[n++] = IN(m, s.b);
+	if (nk) {
+		p->node_keys = m_alloc(&m->arena, nk * sizeof(*p->node_keys));
+		NOMEM_IF(!p->node_keys);
+		memcpy(p->node_keys, keys, nk * sizeof(*keys));
+		p->nnode_keys = nk;
+	}
 	if (!n)
 		return K8SA_OK;
 	for (unsigned i = 0; i < n; i++)
