@@ -3,6 +3,7 @@
 #include "internal.h"
 #include "analyze_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -295,6 +296,87 @@ static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_co
 	}
 }
 
+/* ---- the spec behind a message ---- */
+
+static int has_text(const char *hay, size_t len, const char *needle)
+{
+	size_t nl = strlen(needle);
+	for (size_t i = 0; hay && i + nl <= len; i++) {
+		size_t k = 0;
+		while (k < nl && tolower((unsigned char)hay[i + k]) == needle[k])
+			k++;
+		if (k == nl)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the container's own account (termination message, state, last log lines) say it? */
+static int container_says(const m_pod *p, const m_cstatus *cs, const char *const *pats)
+{
+	const char *texts[4] = {cs->last.message, cs->state.message, NULL, NULL};
+	const m_log *l[2] = {m_pod_log(p, cs->name, 1), m_pod_log(p, cs->name, 0)};
+	for (int k = 0; k < 2; k++)
+		if (l[k] && l[k]->text) {
+			/* the end of the log: where the fatal line is */
+			size_t len = l[k]->len, from = len > 4096 ? len - 4096 : 0;
+			for (const char *const *pp = pats; *pp; pp++)
+				if (has_text(l[k]->text + from, len - from, *pp))
+					return 1;
+		}
+	for (int k = 0; k < 2; k++)
+		for (const char *const *pp = pats; texts[k] && *pp; pp++)
+			if (has_text(texts[k], strlen(texts[k]), *pp))
+				return 1;
+	return 0;
+}
+
+static const char *const disk_pats[] = {"no space left on device", "read-only file system", "permission denied",
+					"disk quota exceeded", "input/output error", "operation not permitted", NULL};
+static const char *const exec_pats[] = {"exec format error", "executable file not found", "no such file or directory",
+					": not found", "permission denied", NULL};
+
+/* The container's mounts, each with its volume and, for a claim, its size, capacity and class. */
+static void mounts_evidence(a_ctx *c, a_finding *f, const m_pod *p, const m_container *mc)
+{
+	for (unsigned i = 0; mc && i < mc->nmounts; i++) {
+		const m_mount *mm = &mc->mounts[i];
+		const m_volume *v = NULL;
+		for (unsigned k = 0; k < p->nvolumes && !v; k++)
+			if (eq(p->volumes[k].name, mm->volume))
+				v = &p->volumes[k];
+		char what[384] = "";
+		if (v && eq(v->kind, "PersistentVolumeClaim") && v->ref) {
+			const m_pvc *pvc = m_find_pvc(c->m, p->meta.ns, v->ref);
+			if (pvc)
+				snprintf(what, sizeof(what), "PersistentVolumeClaim %s (%s, requested %s, capacity %s, storageClass %s)",
+					 v->ref, nz(pvc->phase), pvc->request ? pvc->request : "?",
+					 pvc->capacity ? pvc->capacity : "?", pvc->storage_class ? pvc->storage_class : "(none)");
+			else
+				snprintf(what, sizeof(what), "PersistentVolumeClaim %s (not found)", v->ref);
+		} else if (v) {
+			snprintf(what, sizeof(what), "%s%s%s", nz(v->kind), v->ref ? " " : "", v->ref ? v->ref : "");
+		}
+		a_evidence(c, f, "mount %s%s <- volume %s%s%s", nz(mm->path), mm->read_only ? " (readOnly)" : "",
+			   nz(mm->volume), what[0] ? ": " : "", what);
+	}
+}
+
+static void command_evidence(a_ctx *c, a_finding *f, const m_container *mc)
+{
+	if (!mc)
+		return;
+	a_evidence(c, f, "command: %s", mc->cmdline ? mc->cmdline : mc->command ? mc->command : "(image ENTRYPOINT)");
+	a_evidence(c, f, "args: %s", mc->args ? mc->args : "(image CMD)");
+	a_evidence(c, f, "image: %s", nz(mc->image));
+}
+
+static void ports_evidence(a_ctx *c, a_finding *f, const m_container *mc)
+{
+	if (mc)
+		a_evidence(c, f, "container ports: %s", mc->ports ? mc->ports : "(none declared)");
+}
+
 static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, int init)
 {
 	const char *r = cs->state.reason;
@@ -347,9 +429,10 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 		a_summary(c, f, "%s %s of pod %s cannot be created or started: %s", what, nz(cs->name), p->meta.name,
 			  cs->state.message ? cs->state.message : nz(r));
 		state_evidence(c, f, "state", &cs->state);
-		if (mc && mc->command)
-			a_evidence(c, f, "command: %s", mc->command);
-		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+		if (mc)
+			command_evidence(c, f, mc);
+		else
+			a_evidence(c, f, "image: %s", nz(cs->image));
 		container_events(c, f, p, cs->name, 0, 3);
 	}
 	pod_commands(c, f, p, cs->name, 0, 0);
@@ -395,6 +478,12 @@ static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m
 	a_log_evidence(c, f, prev, "log (previous instance)");
 	if (!prev)
 		a_log_evidence(c, f, cur, "log");
+	if (mc && code == FC_LivenessProbeFailing)
+		ports_evidence(c, f, mc);
+	if (term && (term->exit_code == 126 || term->exit_code == 127 || container_says(p, cs, exec_pats)))
+		command_evidence(c, f, mc);
+	if (container_says(p, cs, disk_pats))
+		mounts_evidence(c, f, p, mc);
 	pod_commands(c, f, p, cs->name, 1, cs->last.kind == M_STATE_TERMINATED);
 }
 
@@ -479,6 +568,7 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 				a_evidence(c, f, "ready: false");
 				if (mc && mc->readiness.present)
 					a_evidence(c, f, "readinessProbe: %s", mc->readiness.summary);
+				ports_evidence(c, f, mc);
 				cev_evidence(c, f, &q);
 				const m_log *cur = m_pod_log(p, cs->name, 0);
 				a_log_evidence(c, f, cur, "log");
