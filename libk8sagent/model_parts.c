@@ -232,7 +232,7 @@ static const char *probe_summary(m_model *m, json_object *p)
 		off += (size_t)snprintf(buf, sizeof(buf), "probe");
 	}
 	if (off < sizeof(buf))
-		snprintf(buf + off, sizeof(buf) - off, " delay=%llds timeout=%llds period=%llds failure=%lld",
+		snprintf(buf + off, sizeof(buf) - off, " initialDelaySeconds=%lld timeoutSeconds=%lld periodSeconds=%lld failureThreshold=%lld",
 			 (long long)jint(p, "initialDelaySeconds", 0), (long long)jint(p, "timeoutSeconds", 1),
 			 (long long)jint(p, "periodSeconds", 10), (long long)jint(p, "failureThreshold", 3));
 	return IN(m, buf);
