@@ -15,10 +15,6 @@
 #include <k8sagent/agent.h>
 %}
 
-/* The headers name a parameter `namespace`, a C++ keyword SWIG always reserves. Only the
- * declarations SWIG parses are renamed; the wrapper calls the functions by name. */
-#define namespace namespace_
-
 /* Opaque handles become classes whose destructor is the library's free function, so the
  * garbage collector frees what the caller did not; an explicit free disowns the object. */
 %define K8SA_HANDLE(TYPE, FREE)

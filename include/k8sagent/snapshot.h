@@ -71,14 +71,14 @@ void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *opts, unsigned n)
 /**
  * Take a snapshot through a client.
  * @param kube      the client (borrowed for the call)
- * @param namespace namespace, or NULL for all namespaces
+ * @param ns        namespace, or NULL for all namespaces
  * @param opts      bounds, or NULL for the defaults (borrowed for the call)
  * @param out       receives the snapshot (caller frees with k8sa_snapshot_free())
  * @param err       optional error detail
  * @return K8SA_OK even when some resources were refused (see k8sa_snapshot_gaps_json());
  *         an error when nothing could be read.
  */
-k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *namespace, const k8sa_snapshot_opts *opts,
+k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, const k8sa_snapshot_opts *opts,
 			       k8sa_snapshot **out, k8sa_error *err);
 
 /**
@@ -86,9 +86,9 @@ k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *namespace, const k8s
  * `DIR/cluster/<namespace>/pods.json`, `DIR/cluster/nodes.json`, `.../logs/<pod>/<c>.log`;
  * DIR may also be the `cluster` directory itself). The same reducers and bounds as
  * k8sa_snapshot_take() apply, including the choice of logs. For tests and offline use.
- * @param namespace namespace, or NULL for every namespace directory
+ * @param ns namespace, or NULL for every namespace directory
  */
-k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *namespace, const k8sa_snapshot_opts *opts,
+k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, const k8sa_snapshot_opts *opts,
 				   k8sa_snapshot **out, k8sa_error *err);
 
 /** Free a snapshot. NULL is a no-op. */
