@@ -14,16 +14,13 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_CONTEXT_TOKENS 8192
-#define DEFAULT_ANSWER_TOKENS 1024
-#define DEFAULT_TIMEOUT_S 300.0
-
 struct k8sa_agent {
 	k8sa_kube *kube;          /* made on first use, so an agent without a cluster can ask */
 	k8sa_llm *llm;
 	char *prompt_dir;
 	int context_tokens, answer_tokens;
 	double timeout_s;
+	double kube_timeout_s;    /* 0: the client's defaults */
 	k8sa_snapshot_opts *snap_opts;
 };
 
@@ -67,9 +64,9 @@ K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
 	k8sa_agent *a = calloc(1, sizeof(*a));
 	if (!a)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-	a->context_tokens = DEFAULT_CONTEXT_TOKENS;
-	a->answer_tokens = DEFAULT_ANSWER_TOKENS;
-	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->context_tokens = K8SA_DEFAULT_CONTEXT_TOKENS;
+	a->answer_tokens = K8SA_DEFAULT_ANSWER_TOKENS;
+	a->timeout_s = K8SA_DEFAULT_TIMEOUT_SECONDS;
 	if ((st = k8sa_llm_new(&a->llm, err)) != K8SA_OK) {
 		free(a);
 		return st;
@@ -98,10 +95,20 @@ K8SA_EXPORT void k8sa_agent_free(k8sa_agent *a)
 	free(a);
 }
 
+static void apply_kube_timeout(k8sa_agent *a)
+{
+	if (!a->kube || !(a->kube_timeout_s > 0))
+		return;
+	long ms = (long)(a->kube_timeout_s * 1000);
+	if (ms < 1)
+		ms = 1;
+	k8sa_kube_set_timeout_ms(a->kube, ms < 5000 ? ms : 5000, ms);
+}
+
 K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kubeconfig *cfg, k8sa_error *err)
 {
 	if (!a || !cfg)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent or configuration is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_kubeconfig: agent or configuration is NULL");
 	/* The client copies what it needs, including the default namespace. */
 	k8sa_kube *kube = NULL;
 	k8sa_status st = k8sa_kube_new(&kube, cfg, err);
@@ -109,6 +116,7 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kube
 		return st;
 	k8sa_kube_free(a->kube);
 	a->kube = kube;
+	apply_kube_timeout(a);
 	return K8SA_OK;
 }
 
@@ -117,7 +125,7 @@ K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *pa
 {
 	k8sa_kubeconfig *cfg = NULL;
 	if (!a)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_load_kubeconfig: agent is NULL");
 	k8sa_status st = k8sa_kubeconfig_load_default(&cfg, path, context, err);
 	if (st == K8SA_OK)
 		st = k8sa_agent_set_kubeconfig(a, cfg, err);
@@ -125,62 +133,84 @@ K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *pa
 	return st;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_llm_url(k8sa_agent *a, const char *url)
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_url(k8sa_agent *a, const char *url, k8sa_error *err)
 {
-	if (!a || !url)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_url(a->llm, url, NULL);
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_llm_url: agent is NULL");
+	return k8sa_llm_set_url(a->llm, url, err);
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_backend(k8sa_agent *a, const char *backend, k8sa_error *err)
 {
-	if (!a || !backend)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "backend is NULL");
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_backend: agent is NULL");
 	return k8sa_llm_set_backend_name(a->llm, backend, err);
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_model(k8sa_agent *a, const char *model)
-{
-	if (!a || !model || !*model)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_model(a->llm, model, NULL);
-}
-
-K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key)
+K8SA_EXPORT k8sa_status k8sa_agent_set_model(k8sa_agent *a, const char *model, k8sa_error *err)
 {
 	if (!a)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_api_key(a->llm, key, NULL);
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_model: agent is NULL");
+	return k8sa_llm_set_model(a->llm, model, err);
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens)
+K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key, k8sa_error *err)
 {
-	if (!a || tokens < 512)
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_api_key: agent is NULL");
+	return k8sa_llm_set_api_key(a->llm, key, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_context_tokens: agent is NULL");
+	if (tokens < K8SA_MIN_CONTEXT_TOKENS || tokens > K8SA_MAX_CONTEXT_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "context tokens must be from %d to %d, got %d",
+				 K8SA_MIN_CONTEXT_TOKENS, K8SA_MAX_CONTEXT_TOKENS, tokens);
 	a->context_tokens = tokens;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *a, int tokens)
+K8SA_EXPORT k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *a, int tokens, k8sa_error *err)
 {
-	if (!a || tokens < 16)
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_answer_tokens: agent is NULL");
+	if (tokens < K8SA_MIN_ANSWER_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "answer tokens must be at least %d, got %d",
+				 K8SA_MIN_ANSWER_TOKENS, tokens);
 	a->answer_tokens = tokens;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_timeout(k8sa_agent *a, double seconds)
+K8SA_EXPORT k8sa_status k8sa_agent_set_timeout(k8sa_agent *a, double seconds, k8sa_error *err)
 {
-	if (!a || !(seconds > 0))
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_timeout: agent is NULL");
+	if (!(seconds > 0) || seconds > K8SA_MAX_TIMEOUT_SECONDS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "timeout must be more than 0 and at most %d seconds, got %g",
+				 K8SA_MAX_TIMEOUT_SECONDS, seconds);
 	a->timeout_s = seconds;
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_kube_timeout(k8sa_agent *a, double seconds, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_kube_timeout: agent is NULL");
+	if (!(seconds > 0) || seconds > K8SA_MAX_TIMEOUT_SECONDS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG,
+				 "Kubernetes timeout must be more than 0 and at most %d seconds, got %g",
+				 K8SA_MAX_TIMEOUT_SECONDS, seconds);
+	a->kube_timeout_s = seconds;
+	apply_kube_timeout(a);
 	return K8SA_OK;
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_prompt_dir(k8sa_agent *a, const char *dir, k8sa_error *err)
 {
 	if (!a)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_prompt_dir: agent is NULL");
 	if (dir) {
 		/* Check now, so a bad mount is reported at start-up and not on the first question. */
 		k8sa_prompt *p = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE);
@@ -366,6 +396,51 @@ static k8sa_status ensure_kube(k8sa_agent *a, k8sa_error *err)
 	return k8sa_agent_load_kubeconfig(a, NULL, NULL, err);
 }
 
+/* The cluster, and the namespace a call is about: NULL/"" the default, "*" all (*all set). */
+static k8sa_status resolve_ns(k8sa_agent *a, const char **ns, int *all, k8sa_error *err)
+{
+	k8sa_status st;
+	*all = 0;
+	if ((st = ensure_kube(a, err)) != K8SA_OK)
+		return st;
+	if (!*ns || !**ns)
+		*ns = k8sa_agent_namespace(a);
+	if (strcmp(*ns, "*") == 0)
+		*all = 1;
+	else if (!k8sa_namespace_is_valid(*ns))
+		return k8sa_fail(err, K8SA_E_INVALID_ARG,
+				 "invalid namespace name '%.64s' (must be a DNS-1123 label: lowercase letters, digits and '-', at most 63)",
+				 *ns);
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_snapshot(k8sa_agent *a, const char *ns, k8sa_snapshot **out, k8sa_error *err)
+{
+	int all;
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_snapshot: out is NULL");
+	*out = NULL;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_snapshot: agent is NULL");
+	k8sa_status st = resolve_ns(a, &ns, &all, err);
+	if (st != K8SA_OK)
+		return st;
+	return k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, out, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_analyze(k8sa_agent *a, const char *ns, k8sa_findings **out, k8sa_error *err)
+{
+	k8sa_snapshot *snap = NULL;
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_analyze: out is NULL");
+	*out = NULL;
+	k8sa_status st = k8sa_agent_snapshot(a, ns, &snap, err);
+	if (st == K8SA_OK)
+		st = k8sa_analyze(snap, out, err);
+	k8sa_snapshot_free(snap);
+	return st;
+}
+
 static k8sa_status fill_from_prompt(k8sa_answer *x, k8sa_prompt *p, k8sa_error *err)
 {
 	x->messages_json = k8sa_prompt_messages_json(p);
@@ -452,19 +527,12 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 	k8sa_findings *f = NULL;
 	k8sa_prompt *p = NULL;
 	k8sa_status st;
-	int all = 0;
+	int all;
 
 	if (!a)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
-	if ((st = ensure_kube(a, err)) != K8SA_OK)
+	if ((st = resolve_ns(a, &ns, &all, err)) != K8SA_OK)
 		return st;
-	if (!ns || !*ns)
-		ns = k8sa_agent_namespace(a);
-	if (strcmp(ns, "*") == 0)
-		all = 1;
-	else if (!k8sa_namespace_is_valid(ns))
-		return k8sa_fail(err, K8SA_E_INVALID_ARG,
-				 "invalid namespace name (must be a DNS-1123 label: lowercase letters, digits and '-', at most 63)");
 	if (!question || !*question)
 		question = default_question();
 	k8sa_answer *x = answer_new(1, ns, question, a);

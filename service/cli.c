@@ -84,13 +84,7 @@ int main(int argc, char **argv)
 		case O_CONTEXT: g.context = optarg; break;
 		case O_SCENARIO: g.scenario = optarg; break;
 		case O_LLM_URL: g.llm_url = optarg; break;
-		case O_BACKEND:
-			if (strcmp(optarg, "ollama") != 0 && strcmp(optarg, "openai") != 0) {
-				fprintf(stderr, "k8sagent: --backend must be ollama or openai\n");
-				return CLI_ERROR;
-			}
-			g.backend = optarg;
-			break;
+		case O_BACKEND: g.backend = optarg; break; /* checked by the library */
 		case O_MODEL: g.model = optarg; break;
 		case O_CTX_TOKENS:
 			if (parse_long(optarg, "--context-tokens", &g.context_tokens))
@@ -137,6 +131,12 @@ int main(int argc, char **argv)
 	return rc;
 }
 
+/* The namespace argument of the agent's calls: "*" for -A, NULL for the default. */
+static const char *agent_ns(const char *ns_flag, int all)
+{
+	return all ? "*" : ns_flag;
+}
+
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out)
 {
 	k8sa_error err;
@@ -153,23 +153,12 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 		}
 		return CLI_OK;
 	}
-	k8sa_kubeconfig *cfg = NULL;
-	if (k8sa_kubeconfig_load_default(&cfg, g->kubeconfig, g->context, &err)) {
-		fprintf(stderr, "k8sagent: configuration: %s\n", err.message);
-		return CLI_ERROR;
-	}
-	k8sa_kube *kube = NULL;
-	if (k8sa_kube_new(&kube, cfg, &err)) {
-		fprintf(stderr, "k8sagent: %s\n", err.message);
-		k8sa_kubeconfig_free(cfg);
-		return CLI_ERROR;
-	}
-	if (g->timeout > 0)
-		k8sa_kube_set_timeout_ms(kube, 5000, g->timeout * 1000);
-	const char *ns = all ? NULL : ns_flag ? ns_flag : k8sa_kubeconfig_namespace(cfg);
-	k8sa_status st = k8sa_snapshot_take(kube, ns, NULL, out, &err);
-	k8sa_kube_free(kube);
-	k8sa_kubeconfig_free(cfg);
+	k8sa_agent *a = NULL;
+	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER, &a);
+	if (rc)
+		return rc;
+	k8sa_status st = k8sa_agent_snapshot(a, agent_ns(ns_flag, all), out, &err);
+	k8sa_agent_free(a);
 	if (st) {
 		fprintf(stderr, "k8sagent: %s\n", err.message);
 		return CLI_ERROR;
@@ -181,6 +170,37 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 		if (k8sa_snapshot_gaps_json(*out, &gaps, NULL) == K8SA_OK)
 			fprintf(stderr, "k8sagent: warning: %zu resource(s) could not be read: %s\n", ngaps, gaps);
 		k8sa_free(gaps);
+	}
+	return CLI_OK;
+}
+
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out)
+{
+	k8sa_error err;
+	memset(&err, 0, sizeof(err));
+	*out = NULL;
+	if (g->scenario) {
+		k8sa_snapshot *snap = NULL;
+		int rc = cli_take_snapshot(g, ns_flag, all, &snap);
+		if (rc)
+			return rc;
+		k8sa_status st = k8sa_analyze(snap, out, &err);
+		k8sa_snapshot_free(snap);
+		if (st) {
+			fprintf(stderr, "k8sagent: %s\n", err.message);
+			return CLI_ERROR;
+		}
+		return CLI_OK;
+	}
+	k8sa_agent *a = NULL;
+	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER, &a);
+	if (rc)
+		return rc;
+	k8sa_status st = k8sa_agent_analyze(a, agent_ns(ns_flag, all), out, &err);
+	k8sa_agent_free(a);
+	if (st) {
+		fprintf(stderr, "k8sagent: %s\n", err.message);
+		return CLI_ERROR;
 	}
 	return CLI_OK;
 }

@@ -25,9 +25,20 @@ int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
 
-/* Shared by subcommands that read the cluster: resolve the namespace (-n, -A, or the
- * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.
- * *ns_out is NULL for all namespaces. Returns CLI_OK or CLI_ERROR. */
+/* What cli_make_agent() prepares beyond the LLM settings. */
+enum {
+	CLI_AGENT_CLUSTER = 1, /* load the kubeconfig now (--kubeconfig, --context) */
+	CLI_AGENT_MODEL = 2    /* the model will be called: check the prompt directory */
+};
+
+/* An agent configured from the global options. A bad value is reported with the flag's name
+ * and the library's message. Returns CLI_OK or CLI_ERROR. */
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs, k8sa_agent **out);
+
+/* Shared by subcommands that read the cluster: the namespace is -n, -A (all) or the
+ * kubeconfig context's; --scenario reads a directory instead. Print errors to stderr and
+ * return CLI_OK or CLI_ERROR. */
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out);
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out);
 
 #endif

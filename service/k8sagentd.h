@@ -113,6 +113,8 @@ void kd_metrics_kube_error(const char *code);
 void kd_metrics_cache(int hit);
 /* Feed the timings/gaps JSON of an answer into the histograms and error counters. */
 void kd_metrics_answer(const k8sa_answer *a);
+/* Count a snapshot's gaps (a JSON array of "resource: reason: message") as Kubernetes errors. */
+void kd_metrics_gaps(const char *gaps_json);
 /* Prometheus text exposition; caller frees. */
 char *kd_metrics_render(size_t *len);
 
