@@ -46,7 +46,7 @@ struct k8sa_answer {
 
 struct k8sa_answer_stream {
 	k8sa_answer *ans;
-	k8sa_stream *llm;         /* NULL when the model was never started */
+	k8sa_llm_stream *llm;         /* NULL when the model was never started */
 	int over;
 	k8sa_status end_status;
 	k8sa_error end_err;
@@ -75,10 +75,9 @@ K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
 		k8sa_agent_free(a);
 		return st;
 	}
-	a->snap_opts = k8sa_snapshot_opts_new();
-	if (!a->snap_opts) {
+	if ((st = k8sa_snapshot_opts_new(&a->snap_opts, err)) != K8SA_OK) {
 		k8sa_agent_free(a);
-		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		return st;
 	}
 	*out = a;
 	return K8SA_OK;
@@ -213,10 +212,11 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_prompt_dir(k8sa_agent *a, const char *dir
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_prompt_dir: agent is NULL");
 	if (dir) {
 		/* Check now, so a bad mount is reported at start-up and not on the first question. */
-		k8sa_prompt *p = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE);
-		if (!p)
-			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-		k8sa_status st = k8sa_prompt_load_dir(p, dir, err);
+		k8sa_prompt *p = NULL;
+		k8sa_status st = k8sa_prompt_new(&p, K8SA_PROMPT_DIAGNOSE, err);
+		if (st != K8SA_OK)
+			return st;
+		st = k8sa_prompt_load_dir(p, dir, err);
 		k8sa_prompt_free(p);
 		if (st != K8SA_OK)
 			return st;
@@ -347,13 +347,16 @@ K8SA_EXPORT const char *k8sa_answer_timings_json(const k8sa_answer *x)
 	return x ? x->timings_json : NULL;
 }
 
-K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
+K8SA_EXPORT k8sa_status k8sa_answer_to_json(const k8sa_answer *x, char **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_answer_to_json: out is NULL");
+	*out = NULL;
 	if (!x)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_answer_to_json: answer is NULL");
 	json_object *o = json_object_new_object();
 	if (!o)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	json_object_object_add(o, "mode", json_object_new_string(x->diagnose ? "diagnose" : "ask"));
 	if (x->ns)
 		json_object_object_add(o, "namespace", json_object_new_string(x->ns));
@@ -382,9 +385,9 @@ K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
 		json_object_object_add(o, "prompt_version", json_object_new_string(x->prompt_version));
 	json_object *t = parse_or_null(x->timings_json);
 	json_object_object_add(o, "timings", t ? t : json_object_new_object());
-	char *s = k8sa_strdup0(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	*out = k8sa_strdup0(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	return s;
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
 
 /* ---- preparing a call ------------------------------------------------------------------- */
@@ -443,14 +446,14 @@ K8SA_EXPORT k8sa_status k8sa_agent_analyze(k8sa_agent *a, const char *ns, k8sa_f
 
 static k8sa_status fill_from_prompt(k8sa_answer *x, k8sa_prompt *p, k8sa_error *err)
 {
-	x->messages_json = k8sa_prompt_messages_json(p);
-	x->prompt_text = k8sa_prompt_text(p);
-	x->dropped_json = k8sa_prompt_dropped_json(p);
+	k8sa_status st;
+	if ((st = k8sa_prompt_messages_json(p, &x->messages_json, err)) != K8SA_OK ||
+	    (st = k8sa_prompt_text(p, &x->prompt_text, err)) != K8SA_OK ||
+	    (st = k8sa_prompt_dropped_json(p, &x->dropped_json, err)) != K8SA_OK ||
+	    (x->diagnose && (st = k8sa_prompt_context_text(p, &x->context, err)) != K8SA_OK))
+		return st;
 	x->prompt_version = k8sa_strdup0(k8sa_prompt_version(p));
-	if (x->diagnose)
-		x->context = k8sa_prompt_context_text(p);
-	if (!x->messages_json || !x->prompt_text || !x->dropped_json || !x->prompt_version ||
-	    (x->diagnose && !x->context))
+	if (!x->prompt_version)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	x->prompt_tokens_est = k8sa_prompt_tokens(p);
 	x->num_ctx = k8sa_prompt_num_ctx(p);
@@ -460,10 +463,10 @@ static k8sa_status fill_from_prompt(k8sa_answer *x, k8sa_prompt *p, k8sa_error *
 static k8sa_status new_prompt(k8sa_agent *a, k8sa_prompt_mode mode, const char *question, k8sa_prompt **out,
 			      k8sa_error *err)
 {
-	k8sa_prompt *p = k8sa_prompt_new(mode);
-	k8sa_status st;
-	if (!p)
-		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k8sa_prompt *p = NULL;
+	k8sa_status st = k8sa_prompt_new(&p, mode, err);
+	if (st != K8SA_OK)
+		return st;
 	if ((a->prompt_dir && (st = k8sa_prompt_load_dir(p, a->prompt_dir, err)) != K8SA_OK) ||
 	    (st = k8sa_prompt_set_question(p, question, err)) != K8SA_OK ||
 	    (st = k8sa_prompt_set_budget(p, (size_t)a->context_tokens, (size_t)a->answer_tokens, err)) != K8SA_OK) {
@@ -482,7 +485,7 @@ static k8sa_answer *answer_new(int diagnose, const char *ns, const char *questio
 	x->diagnose = diagnose;
 	x->ns = k8sa_strdup0(ns);
 	x->question = k8sa_strdup0(question);
-	x->model = k8sa_strdup0(k8sa_llm_get_model(a->llm));
+	x->model = k8sa_strdup0(k8sa_llm_model(a->llm));
 	if ((ns && !x->ns) || (question && !x->question)) {
 		k8sa_answer_free(x);
 		return NULL;
@@ -594,7 +597,7 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		long total = (long)(a->timeout_s * 1000);
 		long connect = total < 10000 ? total : 10000;
 		k8sa_llm_set_timeouts_ms(a->llm, connect, total, total);
-		st = k8sa_llm_stream_start(a->llm, msgs, &s->llm, err);
+		st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
 	}
 	k8sa_messages_free(msgs);
 	return st;
@@ -613,7 +616,7 @@ static void finish_llm(k8sa_answer_stream *s, k8sa_status st, const k8sa_error *
 		free(x->llm_error);
 		x->llm_error = k8sa_strdup0(e && e->message[0] ? e->message : k8sa_strerror(st));
 	}
-	const k8sa_llm_result *r = s->llm ? k8sa_stream_result(s->llm) : NULL;
+	const k8sa_llm_result *r = s->llm ? k8sa_llm_stream_result(s->llm) : NULL;
 	if (r) {
 		const char *model = k8sa_llm_result_model(r);
 		if (model && *model) {
@@ -665,7 +668,7 @@ K8SA_EXPORT k8sa_status k8sa_answer_stream_next(k8sa_answer_stream *s, const cha
 		return s->end_status;
 	}
 	k8sa_error e = {0};
-	k8sa_status st = k8sa_stream_next(s->llm, &c, &n, &e);
+	k8sa_status st = k8sa_llm_stream_next(s->llm, &c, &n, &e);
 	if (st == K8SA_OK && c) {
 		if (answer_append(s->ans, c, n) != K8SA_OK) {
 			k8sa_fail(&e, K8SA_E_NOMEM, "out of memory");
@@ -693,14 +696,14 @@ K8SA_EXPORT const k8sa_answer *k8sa_answer_stream_answer(const k8sa_answer_strea
 K8SA_EXPORT void k8sa_answer_stream_cancel(k8sa_answer_stream *s)
 {
 	if (s && s->llm)
-		k8sa_stream_cancel(s->llm);
+		k8sa_llm_stream_cancel(s->llm);
 }
 
 K8SA_EXPORT void k8sa_answer_stream_free(k8sa_answer_stream *s)
 {
 	if (!s)
 		return;
-	k8sa_stream_free(s->llm);
+	k8sa_llm_stream_free(s->llm);
 	k8sa_answer_free(s->ans);
 	free(s);
 }

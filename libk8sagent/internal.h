@@ -30,4 +30,9 @@ double k8sa_now_ms(void);
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
 
+/* Redact into a new string (k8sa_redactor_apply() without the status form; NULL r: built-in
+ * rules, no counting). NULL only when out of memory. */
+struct k8sa_redactor;
+char *k8sa_redact_dup(struct k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
+
 #endif

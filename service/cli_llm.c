@@ -218,7 +218,8 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 			fputs(k8sa_answer_prompt_text(x), stdout);
 			rc = CLI_OK;
 		} else {
-			char *json = k8sa_answer_to_json(x);
+			char *json = NULL;
+			k8sa_answer_to_json(x, &json, NULL);
 			puts(json ? json : "{}");
 			k8sa_free(json);
 			rc = k8sa_answer_llm_status(x) != K8SA_OK ? CLI_NO_MODEL

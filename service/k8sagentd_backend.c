@@ -93,9 +93,9 @@ int kd_backend_init(void)
 	k8sa_llm_set_retries(llm, 0, 0);
 	/* The normalised URL (a bare host:port gains http://) is what the agents get too. */
 	free(kd_cfg.llm_url);
-	kd_cfg.llm_url = strdup(k8sa_llm_get_url(llm));
+	kd_cfg.llm_url = strdup(k8sa_llm_url(llm));
 	if (!kd_cfg.model)
-		kd_cfg.model = strdup(k8sa_llm_get_model(llm));
+		kd_cfg.model = strdup(k8sa_llm_model(llm));
 
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
 	k8sa_agent *a = agent_new(&err);

@@ -437,7 +437,8 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	}
 	kd_stream_drain(c, s, &err);
 	kd_metrics_answer(a);
-	char *json = k8sa_answer_to_json(a);
+	char *json = NULL;
+	k8sa_answer_to_json(a, &json, NULL);
 	int status = 200;
 	if (!diagnose && !k8sa_answer_text(a))
 		status = status_for(k8sa_answer_llm_status(a) ? k8sa_answer_llm_status(a) : K8SA_E_LLM);

@@ -129,7 +129,8 @@ START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 	json_object_put(ours);
 	json_object_put(rec);
 	/* The whole answer as JSON (the service's body). */
-	char *js = k8sa_answer_to_json(x);
+	char *js = NULL;
+	ck_assert_int_eq(k8sa_answer_to_json(x, &js, NULL), K8SA_OK);
 	json_object *o = json_tokener_parse(js), *ans;
 	ck_assert(json_object_object_get_ex(o, "answer", &ans));
 	ck_assert_str_eq(json_object_get_string(ans), REPLY);
@@ -156,7 +157,8 @@ START_TEST(no_model_still_gives_findings)
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_llm_error(x), url));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_json(x), "OOMKilled"));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_text(x), "ROOT CAUSE"));
-	char *js = k8sa_answer_to_json(x);
+	char *js = NULL;
+	ck_assert_int_eq(k8sa_answer_to_json(x, &js, NULL), K8SA_OK);
 	json_object *o = json_tokener_parse(js), *v;
 	ck_assert(json_object_object_get_ex(o, "answer", &v) && v == NULL);
 	ck_assert(json_object_object_get_ex(o, "llm_error", &v));

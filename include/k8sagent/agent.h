@@ -185,9 +185,9 @@ const char *k8sa_answer_gaps_json(const k8sa_answer *a);
 const char *k8sa_answer_timings_json(const k8sa_answer *a);
 /** Number of warning/critical findings (diagnose), for exit statuses. */
 int k8sa_answer_problem_count(const k8sa_answer *a);
-/** The whole answer as one JSON object (the service's /diagnose body). Caller frees with
- *  k8sa_free(). */
-char *k8sa_answer_to_json(const k8sa_answer *a);
+/** The whole answer as one JSON object (the service's /diagnose body). Caller frees `*out`
+ *  with k8sa_free(). */
+k8sa_status k8sa_answer_to_json(const k8sa_answer *a, char **out, k8sa_error *err);
 /**@}*/
 
 /** @} */

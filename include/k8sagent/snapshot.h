@@ -51,8 +51,8 @@ typedef struct k8sa_snapshot k8sa_snapshot;
 /** Bounds and switches for taking a snapshot. Free with k8sa_snapshot_opts_free(). */
 typedef struct k8sa_snapshot_opts k8sa_snapshot_opts;
 
-/** New options with the defaults above. NULL only when out of memory. */
-k8sa_snapshot_opts *k8sa_snapshot_opts_new(void);
+/** New options with the defaults above; free them with k8sa_snapshot_opts_free(). */
+k8sa_status k8sa_snapshot_opts_new(k8sa_snapshot_opts **out, k8sa_error *err);
 /** Free options. NULL is a no-op. */
 void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts);
 /** Most pods kept (0 = no bound). Over the bound, healthy pods are dropped first. */
