@@ -5,18 +5,14 @@
 
 #include <k8sagent/k8sagent.h>
 
+#include "../common/options.h"
+
 /* Exit statuses: 0 nothing wrong, 1 problems found, 2 usage/config/API error. */
 enum { CLI_OK = 0, CLI_PROBLEMS = 1, CLI_ERROR = 2 };
 
 typedef struct cli_globals {
-	const char *kubeconfig;   /* --kubeconfig FILE */
-	const char *context;      /* --context NAME */
+	svc_opts opts;            /* the options shared with k8sagentd (service/common/options.h) */
 	const char *scenario;     /* --scenario DIR: read a scenario directory instead of the API */
-	const char *llm_url;      /* --llm-url URL */
-	const char *backend;      /* --backend ollama|openai */
-	const char *model;        /* --model NAME */
-	long context_tokens;      /* --context-tokens N (0: default) */
-	long timeout;             /* --timeout SECONDS (0: default) */
 } cli_globals;
 
 /* Subcommands: argv[0] is the subcommand name; options follow. */

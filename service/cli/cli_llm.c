@@ -15,27 +15,18 @@ int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs,
 {
 	k8sa_error e = {0};
 	k8sa_agent *a = NULL;
-	const char *what = NULL; /* the flag a failure is about: the library's message follows */
+	const char *what = NULL; /* the option a failure is about: the library's message follows */
+	svc_opts o = g->opts;
+	/* The prompt directory matters only when the model is called; -D overrides --prompt-dir. */
+	if (!(needs & CLI_AGENT_MODEL))
+		o.value[SVC_OPT_PROMPT_DIR] = NULL;
+	else if (prompt_dir)
+		o.value[SVC_OPT_PROMPT_DIR] = prompt_dir, o.source[SVC_OPT_PROMPT_DIR] = "--prompt-dir";
 	k8sa_status st = k8sa_agent_new(&a, &e);
+	if (st == K8SA_OK)
+		st = svc_options_apply(&o, a, &what, &e);
 	if (st == K8SA_OK && (needs & CLI_AGENT_CLUSTER))
-		st = k8sa_agent_load_kubeconfig(a, g->kubeconfig, g->context, &e);
-	if (st == K8SA_OK && g->llm_url && (st = k8sa_agent_set_llm_url(a, g->llm_url, &e)) != K8SA_OK)
-		what = "--llm-url";
-	if (st == K8SA_OK && g->backend && (st = k8sa_agent_set_backend(a, g->backend, &e)) != K8SA_OK)
-		what = "--backend";
-	if (st == K8SA_OK && g->model && (st = k8sa_agent_set_model(a, g->model, &e)) != K8SA_OK)
-		what = "--model";
-	if (st == K8SA_OK && g->context_tokens &&
-	    (st = k8sa_agent_set_context_tokens(a, g->context_tokens > K8SA_MAX_CONTEXT_TOKENS
-						 ? K8SA_MAX_CONTEXT_TOKENS + 1 : (int)g->context_tokens, &e)) != K8SA_OK)
-		what = "--context-tokens";
-	if (st == K8SA_OK && g->timeout && ((st = k8sa_agent_set_timeout(a, (double)g->timeout, &e)) != K8SA_OK ||
-					   (st = k8sa_agent_set_kube_timeout(a, (double)g->timeout, &e)) != K8SA_OK))
-		what = "--timeout";
-	if (st == K8SA_OK && (needs & CLI_AGENT_MODEL) && !prompt_dir)
-		prompt_dir = getenv("K8SA_PROMPT_DIR");
-	if (st == K8SA_OK && (needs & CLI_AGENT_MODEL) && prompt_dir && *prompt_dir)
-		st = k8sa_agent_set_prompt_dir(a, prompt_dir, &e);
+		st = k8sa_agent_load_kubeconfig(a, o.value[SVC_OPT_KUBECONFIG], o.value[SVC_OPT_CONTEXT], &e);
 	if (st != K8SA_OK) {
 		fprintf(stderr, "k8sagent: %s%s%s\n", what ? what : "", what ? ": " : "",
 			e.message[0] ? e.message : k8sa_strerror(st));
