@@ -4,6 +4,7 @@
  * there is one code path to test. */
 #include "internal.h"
 #include "agent_internal.h"
+#include "defaults.h"
 #include "tbuf.h"
 
 #include <k8sagent/kube.h>
@@ -158,6 +159,13 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key, k
 	if (!a)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_api_key: agent is NULL");
 	return k8sa_llm_set_api_key(a->llm, key, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *a, const char *url, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_llm_proxy: agent is NULL");
+	return k8sa_llm_set_proxy(a->llm, url, err);
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens, k8sa_error *err)
@@ -595,7 +603,7 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		k8sa_llm_set_context_tokens(a->llm, (long)k8sa_prompt_num_ctx(p));
 		k8sa_llm_set_max_tokens(a->llm, a->answer_tokens);
 		long total = (long)(a->timeout_s * 1000);
-		long connect = total < 10000 ? total : 10000;
+		long connect = total < K8SA_AGENT_CONNECT_MAX_MS ? total : K8SA_AGENT_CONNECT_MAX_MS;
 		k8sa_llm_set_timeouts_ms(a->llm, connect, total, total);
 		st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
 	}

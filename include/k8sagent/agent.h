@@ -24,6 +24,7 @@
 #include <k8sagent/kubeconfig.h>
 #include <k8sagent/snapshot.h>
 #include <k8sagent/analyze.h>
+#include <k8sagent/prompt.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,8 +42,8 @@ typedef struct k8sa_answer_stream k8sa_answer_stream; /**< opaque streaming call
 #define K8SA_MAX_CONTEXT_TOKENS 16777216    /**< largest model context window accepted */
 #define K8SA_MIN_ANSWER_TOKENS 16           /**< smallest answer reserve accepted */
 #define K8SA_MAX_TIMEOUT_SECONDS 86400      /**< longest timeout accepted (it must be > 0) */
-#define K8SA_DEFAULT_CONTEXT_TOKENS 8192    /**< context window of a new agent */
-#define K8SA_DEFAULT_ANSWER_TOKENS 1024     /**< answer reserve of a new agent */
+#define K8SA_DEFAULT_CONTEXT_TOKENS K8SA_PROMPT_DEFAULT_CONTEXT /**< context window of a new agent */
+#define K8SA_DEFAULT_ANSWER_TOKENS K8SA_PROMPT_DEFAULT_ANSWER   /**< answer reserve of a new agent */
 #define K8SA_DEFAULT_TIMEOUT_SECONDS 300    /**< LLM answer timeout of a new agent */
 /**@}*/
 
@@ -73,6 +74,8 @@ k8sa_status k8sa_agent_set_backend(k8sa_agent *agent, const char *backend, k8sa_
 k8sa_status k8sa_agent_set_model(k8sa_agent *agent, const char *model, k8sa_error *err);
 /** Bearer key for OpenAI-compatible servers (NULL or "": none). */
 k8sa_status k8sa_agent_set_api_key(k8sa_agent *agent, const char *key, k8sa_error *err);
+/** Proxy to the LLM server (copied; NULL or "": direct), as k8sa_llm_set_proxy(). */
+k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *agent, const char *url, k8sa_error *err);
 /** The model's context window in tokens, ::K8SA_MIN_CONTEXT_TOKENS to
  *  ::K8SA_MAX_CONTEXT_TOKENS; the prompt is fitted to it less the answer reserve. */
 k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *agent, int tokens, k8sa_error *err);
