@@ -6,6 +6,7 @@
 #include "agent_internal.h"
 #include "defaults.h"
 #include "tbuf.h"
+#include "snapshot_internal.h"
 
 #include <k8sagent/kube.h>
 #include <k8sagent/llm.h>
@@ -188,6 +189,19 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *a, int tokens, 
 				 K8SA_MIN_ANSWER_TOKENS, tokens);
 	a->answer_tokens = tokens;
 	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_scan_logs(k8sa_agent *a, int on, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_scan_logs: agent is NULL");
+	k8sa_snapshot_opts_set_scan_logs(a->snap_opts, on);
+	return K8SA_OK;
+}
+
+K8SA_EXPORT int k8sa_agent_scan_logs(const k8sa_agent *a)
+{
+	return a && a->snap_opts ? a->snap_opts->scan_logs : 0;
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_timeout(k8sa_agent *a, double seconds, k8sa_error *err)
@@ -544,6 +558,9 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
 	if ((st = resolve_ns(a, &ns, &all, err)) != K8SA_OK)
 		return st;
+	/* the objects a user's question names: their pods' logs are read even when healthy */
+	k8sa_snapshot_opts so = *a->snap_opts;
+	so.focus = question && *question ? question : NULL;
 	if (!question || !*question)
 		question = default_question();
 	k8sa_answer *x = answer_new(1, ns, question, a);
@@ -551,7 +568,7 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 
 	double t0 = k8sa_now_ms();
-	st = k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, &snap, err);
+	st = k8sa_snapshot_take(a->kube, all ? NULL : ns, &so, &snap, err);
 	double t1 = k8sa_now_ms();
 	if (st == K8SA_OK)
 		st = k8sa_analyze(snap, &f, err);

@@ -34,6 +34,7 @@ K8SA_EXPORT k8sa_status k8sa_analyze(const k8sa_snapshot *snap, k8sa_findings **
 	a_analyze_jobs(&c);
 	a_analyze_services(&c);
 	a_analyze_hpas(&c);
+	a_analyze_logs(&c);
 	if (!f->nomem)
 		a_root_causes(&c);
 	if (f->nomem) {

@@ -90,6 +90,7 @@ void a_analyze_storage(a_ctx *c);
 void a_analyze_nodes(a_ctx *c);
 void a_analyze_hpas(a_ctx *c);
 void a_analyze_quotas(a_ctx *c);
+void a_analyze_logs(a_ctx *c);
 
 /* Link consequences to causes, mark one root per causal group, order the list. */
 void a_root_causes(a_ctx *c);

@@ -116,12 +116,15 @@ typedef struct m_volume {
 	int optional;
 } m_volume;
 
+enum { M_LOG_UNHEALTHY = 0, M_LOG_FOCUS = 1, M_LOG_SCAN = 2 };
+
 typedef struct m_log {
 	const char *container;
 	int previous;
 	char *text;                        /* malloc'd, bounded; may be "" */
 	size_t len;
 	int truncated;                     /* the tail bound cut it */
+	int origin;                        /* why it was read: M_LOG_UNHEALTHY, M_LOG_FOCUS, M_LOG_SCAN */
 	struct m_log *next;
 } m_log;
 

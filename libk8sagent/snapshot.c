@@ -7,6 +7,7 @@
 #include "kube_internal.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 
 const k8sa_snapshot_opts k8sa_snap_default_opts = {
 	K8SA_SNAP_MAX_PODS, K8SA_SNAP_MAX_EVENTS, K8SA_SNAP_LOG_LINES, K8SA_SNAP_LOG_BYTES, K8SA_SNAP_TOTAL_LOG_BYTES,
-	K8SA_SNAP_LOGS_PER_OWNER,
+	K8SA_SNAP_LOGS_PER_OWNER, 0, NULL,
 };
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -52,6 +53,7 @@ OPT_SETTER(log_lines, long, v < 0 ? 0 : v)
 OPT_SETTER(log_bytes, long, v < 0 ? 0 : v)
 OPT_SETTER(total_log_bytes, size_t, v)
 OPT_SETTER(logs_per_owner, unsigned, v)
+OPT_SETTER(scan_logs, int, v != 0)
 
 /* ---- snapshot object ---------------------------------------------------------------------- */
 
@@ -218,6 +220,142 @@ typedef struct owner_count {
 
 /* Which container logs to fetch: unhealthy containers only, a few pods per owner and
  * container (the rest of the group fails the same way), within the total byte budget. */
+/* ---- logs of pods that look healthy: the ones a question names, and the opt-in scan ---- */
+
+#define SCAN_MAX_PODS 30     /* pods sampled by the log scan */
+#define FOCUS_MAX_PODS 4     /* pods of the objects a question names */
+
+static int planned(const log_job *jobs, size_t n, size_t pod)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].pod == pod && !jobs[i].previous)
+			return 1;
+	return 0;
+}
+
+static k8sa_status push_job(log_job **jobs, size_t *n, size_t *cap, log_job j)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		log_job *nj = realloc(*jobs, nc * sizeof(*nj));
+		if (!nj)
+			return K8SA_E_NOMEM;
+		*jobs = nj;
+		*cap = nc;
+	}
+	(*jobs)[(*n)++] = j;
+	return K8SA_OK;
+}
+
+/* Words of a question that could name an object ("checkout", "payments-api", "cart-7d9f"). */
+static int is_stopword(const char *w)
+{
+	static const char *const stop[] = {
+		"the", "why", "what", "how", "does", "doesn", "not", "and", "pod", "pods", "service", "services",
+		"deployment", "deployments", "statefulset", "job", "jobs", "namespace", "cluster", "fail", "fails",
+		"failing", "error", "errors", "with", "from", "this", "that", "are", "is", "it", "its", "requests",
+		"request", "wrong", "broken", "down", "slow", "app", "logs", "log", "running", "work", "working",
+	};
+	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		if (strcmp(w, stop[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int word_names_pod(const m_model *m, const char *w, const m_pod *p)
+{
+	size_t l = strlen(w);
+	const char *name = p->meta.name;
+	if (strcmp(name, w) == 0 || (strncmp(name, w, l) == 0 && (name[l] == '-' || l >= 6)))
+		return 1;
+	const char *app = m_label(&p->meta, "app"), *app2 = m_label(&p->meta, "app.kubernetes.io/name");
+	if ((app && strcmp(app, w) == 0) || (app2 && strcmp(app2, w) == 0))
+		return 1;
+	for (size_t i = 0; i < m->services.n; i++) { /* a Service named so that selects the pod */
+		const m_service *sv = &m->services.v[i];
+		if (sv->nselector && strcmp(sv->meta.name, w) == 0 && sv->meta.ns == p->meta.ns &&
+		    m_selector_matches(sv->selector, sv->nselector, &p->meta))
+			return 1;
+	}
+	return 0;
+}
+
+static int focus_matches(const m_model *m, const char *q, const m_pod *p)
+{
+	char w[254];
+	size_t l = 0;
+	for (const char *c = q;; c++) {
+		int part = *c && (isalnum((unsigned char)*c) || *c == '-' || *c == '.');
+		if (part && l < sizeof(w) - 1) {
+			w[l++] = (char)tolower((unsigned char)*c);
+			continue;
+		}
+		while (l && (w[l - 1] == '.' || w[l - 1] == '-'))
+			l--;
+		w[l] = 0;
+		if (l >= 3 && !is_stopword(w) && word_names_pod(m, w, p))
+			return 1;
+		l = 0;
+		if (!*c)
+			return 0;
+	}
+}
+
+static int eq_phase(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+static k8sa_status plan_extra(k8sa_snapshot *s, const k8sa_snapshot_opts *o, log_job **jobs, size_t *n, size_t *cap,
+			      size_t budget)
+{
+	m_model *m = &s->m;
+	unsigned nfocus = 0, nscan = 0;
+	const m_owner *seen[SCAN_MAX_PODS];
+	const char *seen_ns[SCAN_MAX_PODS];
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 ? !o->focus : !o->scan_logs)
+			continue;
+		for (size_t i = 0; i < m->pods.n; i++) {
+			const m_pod *p = &m->pods.v[i];
+			if (p->meta.deleted || planned(*jobs, *n, i))
+				continue;
+			if (pass == 0) {
+				if (nfocus >= FOCUS_MAX_PODS || !focus_matches(m, o->focus, p))
+					continue;
+				nfocus++;
+			} else {
+				/* one pod per owner: the scan samples workloads, not replicas */
+				const m_owner *ow = m_controller(&p->meta);
+				if (nscan >= SCAN_MAX_PODS || !ow || !eq_phase(p->phase, "Running"))
+					continue;
+				unsigned k = 0;
+				while (k < nscan && !(seen[k]->kind == ow->kind && seen[k]->name == ow->name &&
+						      seen_ns[k] == p->meta.ns))
+					k++;
+				if (k < nscan)
+					continue;
+				seen[nscan] = ow;
+				seen_ns[nscan++] = p->meta.ns;
+			}
+			for (unsigned k = 0; k < p->nstatuses && k < 2; k++) {
+				const m_cstatus *cs = &p->statuses[k];
+				if (!cs->name || (cs->state.kind != M_STATE_RUNNING && cs->state.kind != M_STATE_TERMINATED))
+					continue;
+				if (*n + 1 > budget) {
+					s->logs_skipped++;
+					continue;
+				}
+				k8sa_status st = push_job(jobs, n, cap,
+							  (log_job){i, cs->name, 0, pass == 0 ? M_LOG_FOCUS : M_LOG_SCAN});
+				if (st)
+					return st;
+			}
+		}
+	}
+	return K8SA_OK;
+}
+
 k8sa_status k8sa_snap_plan_logs(k8sa_snapshot *s, const k8sa_snapshot_opts *o, log_job **out, size_t *nout)
 {
 	*out = NULL;
@@ -288,10 +426,12 @@ k8sa_status k8sa_snap_plan_logs(k8sa_snapshot *s, const k8sa_snapshot_opts *o, l
 					jobs = nj;
 					cap = nc;
 				}
-				jobs[n++] = (log_job){i, cs->name, pv};
+				jobs[n++] = (log_job){i, cs->name, pv, M_LOG_UNHEALTHY};
 			}
 		}
 	}
+	if (o->focus || o->scan_logs)
+		st = plan_extra(s, o, &jobs, &n, &cap, budget);
 out:
 	free(cnt);
 	if (st) {
@@ -308,8 +448,14 @@ k8sa_status k8sa_snap_keep_log(k8sa_snapshot *s, const k8sa_snapshot_opts *o, co
 {
 	int cut = 0;
 	len = k8sa_log_tail(text, len, o->log_lines, o->log_bytes, &cut);
-	k8sa_status st = m_pod_add_log(&s->m, &s->m.pods.v[j->pod], j->container, j->previous, text, len, cut);
+	m_pod *p = &s->m.pods.v[j->pod];
+	k8sa_status st = m_pod_add_log(&s->m, p, j->container, j->previous, text, len, cut);
 	if (!st) {
+		m_log *l = p->logs;
+		while (l && l->next)
+			l = l->next;
+		if (l)
+			l->origin = j->origin;
 		s->nlogs++;
 		s->log_bytes += len;
 	}

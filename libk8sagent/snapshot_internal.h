@@ -12,6 +12,9 @@ struct k8sa_snapshot_opts {
 	long log_lines, log_bytes;
 	size_t total_log_bytes;
 	unsigned logs_per_owner;
+	int scan_logs;            /* also sample the current log of one healthy pod per owner */
+	const char *focus;        /* borrowed for one take: a question naming objects whose pods'
+				   * current logs are read even when healthy */
 };
 
 struct k8sa_snapshot {
@@ -48,6 +51,7 @@ typedef struct log_job {
 	size_t pod;               /* index into model pods */
 	const char *container;
 	int previous;
+	int origin;               /* M_LOG_UNHEALTHY, M_LOG_FOCUS, M_LOG_SCAN */
 } log_job;
 
 k8sa_snapshot *k8sa_snap_new(const char *ns, const k8sa_snapshot_opts *o);

@@ -86,6 +86,13 @@ k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *agent, int tokens, k8sa_err
 /** Timeout of a whole LLM answer in seconds (connect and first token get shares of it),
  *  > 0 and at most ::K8SA_MAX_TIMEOUT_SECONDS (default ::K8SA_DEFAULT_TIMEOUT_SECONDS). */
 k8sa_status k8sa_agent_set_timeout(k8sa_agent *agent, double seconds, k8sa_error *err);
+/** Opt-in log scan for diagnose and analyze (default off): also sample the current log tail of
+ *  one healthy pod per workload (bounded in pods, bytes and time) and report error bursts
+ *  (tracebacks, panics, FATAL/ERROR lines, repeated 5xx) as LogErrors findings.
+ *  See k8sa_snapshot_opts_set_scan_logs(). */
+k8sa_status k8sa_agent_set_scan_logs(k8sa_agent *agent, int on, k8sa_error *err);
+/** Whether the log scan is on (0 for NULL). */
+int k8sa_agent_scan_logs(const k8sa_agent *agent);
 /** Timeout of each Kubernetes request in seconds (connect: at most 5 of them), > 0 and at
  *  most ::K8SA_MAX_TIMEOUT_SECONDS. Default: the client's (k8sa_kube_set_timeout_ms()). */
 k8sa_status k8sa_agent_set_kube_timeout(k8sa_agent *agent, double seconds, k8sa_error *err);

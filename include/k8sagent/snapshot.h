@@ -67,6 +67,10 @@ void k8sa_snapshot_opts_set_log_bytes(k8sa_snapshot_opts *opts, long bytes);
 void k8sa_snapshot_opts_set_total_log_bytes(k8sa_snapshot_opts *opts, size_t bytes);
 /** Pods per (owner, container) whose logs are fetched (the rest of a group is alike). */
 void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *opts, unsigned n);
+/** Opt-in log scan (default off): also read the current log tail of one healthy pod per
+ *  owner (at most 30 pods, within the same byte bounds), so that k8sa_analyze() can report
+ *  error bursts in the logs of pods that look healthy (finding LogErrors). */
+void k8sa_snapshot_opts_set_scan_logs(k8sa_snapshot_opts *opts, int on);
 
 /**
  * Take a snapshot through a client.

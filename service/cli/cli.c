@@ -70,6 +70,24 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
+	/* --scan-logs is also taken after analyze/diagnose/snapshot ("analyze --scan-logs"), up to
+	 * a "--" that ends the options */
+	for (int i = 1, j = 1; i <= sub_argc; i++) {
+		if (i < sub_argc && strcmp(sub_argv[i], "--") == 0) {
+			while (i <= sub_argc)
+				sub_argv[j++] = sub_argv[i++];
+			sub_argc = j - 1;
+			break;
+		}
+		if (i < sub_argc && strcmp(sub_argv[i], "--scan-logs") == 0) {
+			g.opts.value[SVC_OPT_SCAN_LOGS] = "1";
+			g.opts.source[SVC_OPT_SCAN_LOGS] = NULL;
+			continue;
+		}
+		sub_argv[j++] = sub_argv[i];
+		if (i == sub_argc)
+			sub_argc = j - 1;
+	}
 	optind = 0; /* reset getopt for the subcommand (0: full re-initialisation in glibc) */
 	if (k8sa_global_init() != K8SA_OK) {
 		fprintf(stderr, "k8sagent: cannot initialise the library\n");
@@ -111,7 +129,14 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 			fprintf(stderr, "k8sagent: with --scenario, give -n NAMESPACE or -A\n");
 			return CLI_ERROR;
 		}
-		if (k8sa_snapshot_load_dir(g->scenario, all ? NULL : ns_flag, NULL, out, &err)) {
+		k8sa_snapshot_opts *so = NULL;
+		const char *scan = g->opts.value[SVC_OPT_SCAN_LOGS];
+		if (scan && strcmp(scan, "0") && strcmp(scan, "false") && strcmp(scan, "no") &&
+		    k8sa_snapshot_opts_new(&so, &err) == K8SA_OK)
+			k8sa_snapshot_opts_set_scan_logs(so, 1);
+		k8sa_status lst = k8sa_snapshot_load_dir(g->scenario, all ? NULL : ns_flag, so, out, &err);
+		k8sa_snapshot_opts_free(so);
+		if (lst) {
 			fprintf(stderr, "k8sagent: %s\n", err.message);
 			return CLI_ERROR;
 		}

@@ -63,6 +63,24 @@ static k8sa_status set_prompt_dir(k8sa_agent *a, const char *value, k8sa_error *
 	return k8sa_agent_set_prompt_dir(a, *value ? value : NULL, err);
 }
 
+static k8sa_status set_scan_logs(k8sa_agent *a, const char *value, k8sa_error *err)
+{
+	int on;
+	if (!*value || !strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes"))
+		on = 1;
+	else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no"))
+		on = 0;
+	else {
+		if (err) {
+			memset(err, 0, sizeof(*err));
+			err->code = K8SA_E_INVALID_ARG;
+			snprintf(err->message, sizeof(err->message), "want 1/true/yes or 0/false/no, got '%.64s'", value);
+		}
+		return K8SA_E_INVALID_ARG;
+	}
+	return k8sa_agent_set_scan_logs(a, on, err);
+}
+
 #define OPT(NAME) NAME, "--" NAME
 
 const svc_option svc_options[SVC_OPT_COUNT] = {
@@ -86,13 +104,16 @@ const svc_option svc_options[SVC_OPT_COUNT] = {
 			     "Kubernetes request (default 30)", set_timeout},
 	[SVC_OPT_PROMPT_DIR] = {OPT("prompt-dir"), "DIR", "K8SA_PROMPT_DIR",
 				"prompt overrides ask.md, diagnose.md (default: built-in prompts)", set_prompt_dir},
+	[SVC_OPT_SCAN_LOGS] = {OPT("scan-logs"), NULL, "K8SA_SCAN_LOGS",
+			       "also sample the current log of one healthy pod per workload and\n"
+			       "report error bursts (LogErrors); bounded in pods and bytes", set_scan_logs},
 };
 
 int svc_options_getopt(struct option *opts)
 {
 	for (int i = 0; i < SVC_OPT_COUNT; i++) {
 		opts[i].name = svc_options[i].name;
-		opts[i].has_arg = required_argument;
+		opts[i].has_arg = svc_options[i].arg ? required_argument : no_argument;
 		opts[i].flag = NULL;
 		opts[i].val = SVC_OPT_VAL + i;
 	}
@@ -103,7 +124,7 @@ int svc_options_take(svc_opts *o, int c, const char *optarg)
 {
 	if (c < SVC_OPT_VAL || c >= SVC_OPT_VAL + SVC_OPT_COUNT)
 		return 0;
-	o->value[c - SVC_OPT_VAL] = optarg;
+	o->value[c - SVC_OPT_VAL] = svc_options[c - SVC_OPT_VAL].arg ? optarg : "1";
 	o->source[c - SVC_OPT_VAL] = NULL; /* the flag */
 	return 1;
 }
@@ -124,7 +145,7 @@ void svc_options_help(FILE *f, int with_env)
 	for (int i = 0; i < SVC_OPT_COUNT; i++) {
 		const svc_option *opt = &svc_options[i];
 		char head[64];
-		snprintf(head, sizeof(head), "--%s %s", opt->name, opt->arg);
+		snprintf(head, sizeof(head), "--%s%s%s", opt->name, opt->arg ? " " : "", opt->arg ? opt->arg : "");
 		int col = fprintf(f, "  %-22s  ", head);
 		for (const char *p = opt->help; *p; p++) {
 			fputc(*p, f);

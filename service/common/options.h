@@ -20,6 +20,7 @@ enum {
 	SVC_OPT_CONTEXT_TOKENS,
 	SVC_OPT_TIMEOUT,
 	SVC_OPT_PROMPT_DIR,
+	SVC_OPT_SCAN_LOGS,
 	SVC_OPT_COUNT
 };
 
@@ -29,7 +30,7 @@ enum {
 typedef struct svc_option {
 	const char *name; /* long option without "--" */
 	const char *flag; /* the same with "--", for messages */
-	const char *arg;  /* its argument in --help ("FILE") */
+	const char *arg;  /* its argument in --help ("FILE"); NULL: a flag without argument */
 	const char *env;  /* variable k8sagentd also reads (svc_options_from_env()), or NULL */
 	const char *help; /* help text; '\n' starts an indented continuation line */
 	/* Apply the value to an agent; the library checks it and writes the message. NULL for

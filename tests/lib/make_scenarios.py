@@ -2129,7 +2129,7 @@ chatter, including "retrying" warnings and a line that says errors=0.""")
         ["2026-11-24T14:58:30Z WARN cache miss ratio high, retrying warmup",
          "2026-11-24T14:59:00Z INFO warmup done errors=0"]))
     s.expect = {"scan_logs": True,
-                "findings": [F("LogErrors", "Pod", pods[0]["metadata"]["name"])],
+                "findings": [F("LogErrors", "Pod", sorted(p["metadata"]["name"] for p in pods)[0])],
                 "root_cause": [F("LogErrors", "Pod", p["metadata"]["name"]) for p in pods],
                 "evidence": ["psycopg2.OperationalError", "500"]}
     return s
