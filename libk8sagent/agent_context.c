@@ -155,6 +155,21 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 				k8sa_tbuf_printf(&t, "; container %s requests: cpu %s memory %s", k->name,
 					  k->req_cpu ? k->req_cpu : "-", k->req_mem ? k->req_mem : "-");
 			}
+		for (unsigned c = 0; c < pod->nsched; c++)
+			k8sa_tbuf_printf(&t, "; %s", pod->sched[c]);
+		if (pod->service_account && strcmp(pod->service_account, "default") != 0)
+			k8sa_tbuf_printf(&t, "; serviceAccountName %s", pod->service_account);
+		/* the NetworkPolicies that select it (isolation explains timeouts that no status shows) */
+		int npols = 0;
+		for (size_t k = 0; k < m->netpols.n; k++) {
+			const m_netpol *np = &m->netpols.v[k];
+			if (!np->meta.ns || !pod->meta.ns || strcmp(np->meta.ns, pod->meta.ns) != 0 || np->selector_exprs ||
+			    (np->nselector && !m_selector_matches(np->selector, np->nselector, &pod->meta)))
+				continue;
+			k8sa_tbuf_printf(&t, "%s%s (%s%s%s, %u ingress rules)", npols++ ? ", " : "; NetworkPolicies selecting it: ",
+					 np->meta.name, np->ingress ? "Ingress" : "", np->ingress && np->egress ? "+" : "",
+					 np->egress ? "Egress" : "", np->ningress_rules);
+		}
 		if (t.oom)
 			break;
 		st = add_fact(p, &opened, k8sa_tbuf_str(&t), err);
@@ -230,17 +245,39 @@ static int has_finding(const k8sa_findings *f, const char *kind, const char *nam
 
 /* Warning events first (newest first: the budget drops the oldest), then Normal events about
  * objects with findings ("Killing: failed liveness probe, will be restarted" is Normal). */
+/* A warning that is over: about a pod that no longer exists, or a FailedCreate followed by
+ * a SuccessfulCreate on the same object. Not evidence of a current fault. */
+static const char *resolved(const m_model *m, const m_event *e)
+{
+	if (e->kind && strcmp(e->kind, "Pod") == 0 && !m->pods_omitted && e->name &&
+	    !m_find_pod((m_model *)m, e->ns, e->name))
+		return "(past: the pod no longer exists) ";
+	if (e->reason && strcmp(e->reason, "FailedCreate") == 0) {
+		for (size_t i = 0; i < m->events.n; i++) {
+			const m_event *o = &m->events.v[i];
+			if (o->kind == e->kind && o->ns == e->ns && o->name == e->name && o->reason &&
+			    strcmp(o->reason, "SuccessfulCreate") == 0 && o->last >= e->last)
+				return "(resolved: SuccessfulCreate since) ";
+		}
+	}
+	return NULL;
+}
+
+/* Current warnings first (newest first: the budget drops the oldest), then Normal events about
+ * objects with findings ("Killing: failed liveness probe, will be restarted" is Normal), then
+ * the warnings that are over, marked so. */
 static k8sa_status add_events(k8sa_prompt *p, const m_model *m, const k8sa_findings *f, k8sa_error *err)
 {
 	k8sa_status st = K8SA_OK;
 	int opened = 0;
 	char line[2048], ev[1536];
 
-	for (int pass = 0; pass < 2 && st == K8SA_OK; pass++) {
+	for (int pass = 0; pass < 3 && st == K8SA_OK; pass++) {
 		for (size_t i = 0; i < m->events.n && st == K8SA_OK; i++) {
 			const m_event *e = &m->events.v[i];
 			int warning = !e->type || strcmp(e->type, "Normal") != 0;
-			if (pass == 0 ? !warning : (warning || !has_finding(f, e->kind, e->name)))
+			const char *over = warning ? resolved(m, e) : NULL;
+			if (pass == 0 ? !warning || over : pass == 1 ? (warning || !has_finding(f, e->kind, e->name)) : !over)
 				continue;
 			if (!opened) {
 				st = k8sa_prompt_add_section(p, K8SA_SECTION_EVENTS, "Events (warnings first, newest first)",
@@ -250,15 +287,15 @@ static k8sa_status add_events(k8sa_prompt *p, const m_model *m, const k8sa_findi
 					break;
 			}
 			k8sa_event_line(e, m->ref_time, ev, sizeof(ev));
-			snprintf(line, sizeof(line), "%s%s/%s: %s", warning ? "" : "(Normal) ", e->kind ? e->kind : "?",
-				 e->name ? e->name : "?", ev);
+			snprintf(line, sizeof(line), "%s%s%s/%s: %s", warning ? "" : "(Normal) ", over ? over : "",
+				 e->kind ? e->kind : "?", e->name ? e->name : "?", ev);
 			st = k8sa_prompt_add_item(p, line, err);
 		}
 	}
 	return st;
 }
 
-static k8sa_status add_logs(k8sa_prompt *p, const m_model *m, k8sa_error *err)
+static k8sa_status add_logs(k8sa_prompt *p, const m_model *m, const k8sa_findings *f, k8sa_error *err)
 {
 	k8sa_status st = K8SA_OK;
 	char title[512];
@@ -268,9 +305,13 @@ static k8sa_status add_logs(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 		for (const m_log *l = pod->logs; l && st == K8SA_OK; l = l->next) {
 			if (!l->len)
 				continue;
-			snprintf(title, sizeof(title), "Log tail of pod %s/%s container %s%s%s",
+			/* the scan's samples of healthy pods are evidence only where they found something */
+			if (l->origin == M_LOG_SCAN && !has_finding(f, "Pod", pod->meta.name))
+				continue;
+			snprintf(title, sizeof(title), "Log tail of pod %s/%s container %s%s%s%s",
 				 pod->meta.ns ? pod->meta.ns : "", pod->meta.name, l->container,
 				 l->previous ? " (previous, crashed instance)" : "",
+				 l->origin == M_LOG_FOCUS ? " (named in the question; the pod looks healthy)" : "",
 				 l->truncated ? " (cut to the last lines)" : "");
 			st = k8sa_prompt_add_section(p, K8SA_SECTION_LOGS, title, NULL, 1, err);
 			/* One item per line so the budget can drop the oldest lines first. */
@@ -292,12 +333,63 @@ static k8sa_status add_logs(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 	return st;
 }
 
+/* No findings: say so plainly, then what runs there (workloads, readiness, restarts), so the
+ * model does not invent a fault and can still answer about a named object. */
+static k8sa_status add_inventory(k8sa_prompt *p, const k8sa_snapshot *snap, const m_model *m, k8sa_error *err)
+{
+	char title[256];
+	snprintf(title, sizeof(title), "No problems found by the analyzers in %s%s",
+		 snap->ns ? "namespace " : "", snap->ns ? snap->ns : "all namespaces");
+	k8sa_status st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, title, NULL, 0, err);
+	if (st != K8SA_OK)
+		return st;
+	st = k8sa_prompt_add_item(p, "No pod, workload, service, volume or node check failed. Inventory:", err);
+	static const char *const wl_kind[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
+	size_t shown = 0;
+	char line[512];
+	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK && shown < 40; i++) {
+		const m_workload *w = &m->workloads.v[i];
+		if (w->wkind == M_WL_REPLICASET && (w->desired == 0 || m_controller(&w->meta)))
+			continue;
+		/* restarts of its pods */
+		long long restarts = 0;
+		size_t pods = 0;
+		for (size_t k = 0; k < m->pods.n; k++) {
+			const m_pod *pd = &m->pods.v[k];
+			if (pd->meta.ns != w->meta.ns || !w->nselector ||
+			    !m_selector_matches(w->selector, w->nselector, &pd->meta))
+				continue;
+			pods++;
+			for (unsigned c = 0; c < pd->nstatuses; c++)
+				restarts += pd->statuses[c].restarts;
+		}
+		snprintf(line, sizeof(line), "%s %s/%s: %lld/%lld ready, %zu pod(s), %lld restart(s)", wl_kind[w->wkind],
+			 w->meta.ns ? w->meta.ns : "", w->meta.name, (long long)w->ready, (long long)w->desired, pods,
+			 restarts);
+		st = k8sa_prompt_add_item(p, line, err);
+		shown++;
+	}
+	for (size_t i = 0; i < m->cronjobs.n && st == K8SA_OK && shown < 40; i++, shown++) {
+		const m_cronjob *cj = &m->cronjobs.v[i];
+		snprintf(line, sizeof(line), "CronJob %s/%s: schedule %s%s", cj->meta.ns ? cj->meta.ns : "", cj->meta.name,
+			 cj->schedule ? cj->schedule : "?", cj->suspend ? " (suspended)" : "");
+		st = k8sa_prompt_add_item(p, line, err);
+	}
+	if (st == K8SA_OK && (m->workloads.n + m->cronjobs.n) > shown) {
+		snprintf(line, sizeof(line), "(%zu more objects not listed)", m->workloads.n + m->cronjobs.n - shown);
+		st = k8sa_prompt_add_item(p, line, err);
+	}
+	return st;
+}
+
 k8sa_status k8sa_agent_add_context(k8sa_prompt *p, const k8sa_snapshot *snap, const k8sa_findings *f,
 				   k8sa_error *err)
 {
 	const m_model *m = k8sa_snapshot_model(snap);
 	k8sa_status st;
 
+	if (k8sa_findings_problem_count(f) == 0 && (st = add_inventory(p, snap, m, err)) != K8SA_OK)
+		return st;
 	if ((st = add_findings(p, f, 1, err)) != K8SA_OK)
 		return st;
 	if ((st = add_findings(p, f, 0, err)) != K8SA_OK)
@@ -308,5 +400,5 @@ k8sa_status k8sa_agent_add_context(k8sa_prompt *p, const k8sa_snapshot *snap, co
 		return st;
 	if ((st = add_events(p, m, f, err)) != K8SA_OK)
 		return st;
-	return add_logs(p, m, err);
+	return add_logs(p, m, f, err);
 }
