@@ -345,12 +345,16 @@ static k8sa_status add_inventory(k8sa_prompt *p, const k8sa_snapshot *snap, cons
 		return st;
 	st = k8sa_prompt_add_item(p, "No pod, workload, service, volume or node check failed. Inventory:", err);
 	static const char *const wl_kind[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
-	size_t shown = 0;
+	size_t shown = 0, more = 0;
 	char line[512];
-	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK && shown < 40; i++) {
+	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK; i++) {
 		const m_workload *w = &m->workloads.v[i];
 		if (w->wkind == M_WL_REPLICASET && (w->desired == 0 || m_controller(&w->meta)))
 			continue;
+		if (shown >= 40) {
+			more++;
+			continue;
+		}
 		/* restarts of its pods */
 		long long restarts = 0;
 		size_t pods = 0;
@@ -369,14 +373,18 @@ static k8sa_status add_inventory(k8sa_prompt *p, const k8sa_snapshot *snap, cons
 		st = k8sa_prompt_add_item(p, line, err);
 		shown++;
 	}
-	for (size_t i = 0; i < m->cronjobs.n && st == K8SA_OK && shown < 40; i++, shown++) {
+	for (size_t i = 0; i < m->cronjobs.n && st == K8SA_OK; i++, shown++) {
 		const m_cronjob *cj = &m->cronjobs.v[i];
+		if (shown >= 40) {
+			more++;
+			continue;
+		}
 		snprintf(line, sizeof(line), "CronJob %s/%s: schedule %s%s", cj->meta.ns ? cj->meta.ns : "", cj->meta.name,
 			 cj->schedule ? cj->schedule : "?", cj->suspend ? " (suspended)" : "");
 		st = k8sa_prompt_add_item(p, line, err);
 	}
-	if (st == K8SA_OK && (m->workloads.n + m->cronjobs.n) > shown) {
-		snprintf(line, sizeof(line), "(%zu more objects not listed)", m->workloads.n + m->cronjobs.n - shown);
+	if (st == K8SA_OK && more) {
+		snprintf(line, sizeof(line), "(%zu more workloads not listed)", more);
 		st = k8sa_prompt_add_item(p, line, err);
 	}
 	return st;
