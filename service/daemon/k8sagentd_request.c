@@ -109,14 +109,15 @@ int kd_body_parse(const char *s, size_t len, int need_question, size_t max_quest
 	rc = string_field(root, "namespace", &b->ns, &b->ns_len, msg, msglen);
 	if (rc)
 		return rc;
-	static const char *const bools[] = {"stream", "no_cache"};
-	for (int k = 0; k < 2; k++) {
+	static const char *const bools[] = {"stream", "no_cache", "scan_logs"};
+	b->scan_logs = -1;
+	for (int k = 0; k < 3; k++) {
 		json_object *v;
 		if (!json_object_object_get_ex(root, bools[k], &v) || json_object_is_type(v, json_type_null))
 			continue;
 		if (!json_object_is_type(v, json_type_boolean))
 			return fail(400, msg, msglen, "'%s' must be true or false", bools[k]);
-		*(k == 0 ? &b->stream : &b->no_cache) = json_object_get_boolean(v);
+		*(k == 0 ? &b->stream : k == 1 ? &b->no_cache : &b->scan_logs) = json_object_get_boolean(v);
 	}
 	return 0;
 }

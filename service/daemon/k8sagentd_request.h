@@ -17,6 +17,7 @@ typedef struct kd_body {
 	const char *ns;        /* borrowed from root; NULL: absent or null */
 	size_t ns_len;         /* JSON length of ns ("\u0000" makes strlen(ns) shorter) */
 	int stream, no_cache;  /* booleans; 0 when absent */
+	int scan_logs;         /* -1 absent (the daemon's default), else 0 or 1 */
 	json_object *root;     /* owned; release with kd_body_clear() */
 } kd_body;
 

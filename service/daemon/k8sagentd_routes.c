@@ -277,7 +277,7 @@ static double mono_ms(void)
 
 /* The analyzers' findings for a checked namespace (no model): the agent's snapshot, then the
  * analyzers, timed apart for the metrics and the response. */
-static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, const char *ns)
+static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, const char *ns, int scan_logs)
 {
 	k8sa_error err = {0};
 	k8sa_agent *agent = kd_agent_acquire(&err);
@@ -287,7 +287,12 @@ static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, co
 	k8sa_findings *f = NULL;
 	char *json = NULL, *gaps = NULL;
 	double t0 = mono_ms();
+	/* the request's scan_logs, for this call only (the agent goes back to the pool as it was) */
+	int scan_was = k8sa_agent_scan_logs(agent);
+	if (scan_logs >= 0)
+		k8sa_agent_set_scan_logs(agent, scan_logs, NULL);
 	k8sa_status st = k8sa_agent_snapshot(agent, ns, &snap, &err);
+	k8sa_agent_set_scan_logs(agent, scan_was, NULL);
 	kd_agent_release(agent);
 	if (st != K8SA_OK)
 		return send_agent_error(c, req, st, &err, 1);
@@ -332,13 +337,29 @@ static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 	if (rc > 1)
 		return kd_send_error(c, req, rc, "%s", msg);
 	const char *ns = arg ? arg : kd_default_namespace();
+	char *scan = NULL;
+	size_t slen = 0;
+	int scan_logs = -1;
+	rc = kd_query_arg(req->query, "scan_logs", &scan, &slen, msg, sizeof msg);
+	if (rc > 1) {
+		free(arg);
+		return kd_send_error(c, req, rc, "%s", msg);
+	}
+	if (scan) {
+		scan_logs = !strcmp(scan, "true") || !strcmp(scan, "1") ? 1 : !strcmp(scan, "false") || !strcmp(scan, "0") ? 0 : -2;
+		free(scan);
+		if (scan_logs == -2) {
+			free(arg);
+			return kd_send_error(c, req, 400, "'scan_logs' must be true or false");
+		}
+	}
 	int ok;
 	enum MHD_Result ret = check_namespace(c, req, ns, arg ? len : strlen(ns), &ok);
 	if (!ok) {
 		free(arg);
 		return ret;
 	}
-	ret = findings_answer(c, req, ns);
+	ret = findings_answer(c, req, ns, scan_logs);
 	free(arg);
 	return ret;
 }
@@ -408,8 +429,12 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 		goto out;
 	}
 	k8sa_answer_stream *s = NULL;
+	int scan_was = k8sa_agent_scan_logs(agent);
+	if (b.scan_logs >= 0)
+		k8sa_agent_set_scan_logs(agent, b.scan_logs, NULL);
 	k8sa_status st = diagnose ? k8sa_agent_diagnose_start(agent, ns, b.question, &s, &err)
 				  : k8sa_agent_ask_start(agent, b.question, &s, &err);
+	k8sa_agent_set_scan_logs(agent, scan_was, NULL); /* the snapshot is taken by now */
 	if (st != K8SA_OK) {
 		kd_agent_release(agent);
 		kd_slot_release();
