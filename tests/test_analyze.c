@@ -352,16 +352,15 @@ END_TEST
 START_TEST(pod_and_service_same_name)
 {
 	k8sa_findings *f = run_data("pod-and-service-same-name", NULL);
-	long p = find(f, "CrashLoopBackOff", "Pod", "web");
-	long s = find(f, "ServiceNoEndpoints", "Service", "web");
-	ck_assert(p >= 0 && s >= 0);
-	ck_assert(has_evidence(f, (size_t)p, "pod-only"));
-	ck_assert(!has_evidence(f, (size_t)p, "service-only"));
-	ck_assert(!has_evidence(f, (size_t)p, "other-namespace"));
-	ck_assert(!has_evidence(f, (size_t)s, "pod-only"));
+	size_t p = must_find(f, "CrashLoopBackOff", "Pod", "web");
+	size_t s = must_find(f, "ServiceNoEndpoints", "Service", "web");
+	ck_assert(has_evidence(f, p, "pod-only"));
+	ck_assert(!has_evidence(f, p, "service-only"));
+	ck_assert(!has_evidence(f, p, "other-namespace"));
+	ck_assert(!has_evidence(f, s, "pod-only"));
 	/* the service is a consequence of the crashing pod */
-	ck_assert(k8sa_finding_root_cause(f, (size_t)p));
-	ck_assert(!k8sa_finding_root_cause(f, (size_t)s));
+	ck_assert(k8sa_finding_root_cause(f, p));
+	ck_assert(!k8sa_finding_root_cause(f, s));
 	k8sa_findings_free(f);
 }
 END_TEST
@@ -397,9 +396,9 @@ START_TEST(nodes_allowlist)
 {
 	k8sa_findings *f = run_data("nodes-allowlist", NULL);
 	ck_assert_int_lt(find(f, NULL, "Node", "a"), 0);
-	ck_assert_int_ge(find(f, "NodeNotReady", "Node", "b"), 0);
-	ck_assert_int_ge(find(f, "NodePressure", "Node", "c"), 0);
-	ck_assert_int_ge(find(f, "NodeUnschedulable", "Node", "c"), 0);
+	must_find(f, "NodeNotReady", "Node", "b");
+	must_find(f, "NodePressure", "Node", "c");
+	must_find(f, "NodeUnschedulable", "Node", "c");
 	ck_assert_uint_eq(k8sa_findings_count(f), 3);
 	ck_assert_str_eq(k8sa_finding_namespace(f, 0), "");
 	k8sa_findings_free(f);
@@ -409,16 +408,15 @@ END_TEST
 START_TEST(quota_root_of_failed_create)
 {
 	k8sa_findings *f = run_data("quota-root-of-failed-create", NULL);
-	long q = find(f, "QuotaExceeded", "ResourceQuota", "compute");
-	long r = find(f, "ReplicaSetCreateFailed", "ReplicaSet", "api-1");
-	long d = find(f, "DeploymentUnavailable", "Deployment", "api");
-	ck_assert(q >= 0 && r >= 0 && d >= 0);
+	size_t q = must_find(f, "QuotaExceeded", "ResourceQuota", "compute");
+	size_t r = must_find(f, "ReplicaSetCreateFailed", "ReplicaSet", "api-1");
+	size_t d = must_find(f, "DeploymentUnavailable", "Deployment", "api");
 	ck_assert_int_eq(q, 0);
-	ck_assert(k8sa_finding_root_cause(f, (size_t)q));
-	ck_assert(!k8sa_finding_root_cause(f, (size_t)r));
-	ck_assert(!k8sa_finding_root_cause(f, (size_t)d));
-	ck_assert(has_evidence(f, (size_t)q, "pods: used 4 / hard 4"));
-	ck_assert(!has_evidence(f, (size_t)q, "requests.cpu: used"));
+	ck_assert(k8sa_finding_root_cause(f, q));
+	ck_assert(!k8sa_finding_root_cause(f, r));
+	ck_assert(!k8sa_finding_root_cause(f, d));
+	ck_assert(has_evidence(f, q, "pods: used 4 / hard 4"));
+	ck_assert(!has_evidence(f, q, "requests.cpu: used"));
 	k8sa_findings_free(f);
 }
 END_TEST
