@@ -22,12 +22,16 @@ const k8sa_snapshot_opts k8sa_snap_default_opts = {
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-K8SA_EXPORT k8sa_snapshot_opts *k8sa_snapshot_opts_new(void)
+K8SA_EXPORT k8sa_status k8sa_snapshot_opts_new(k8sa_snapshot_opts **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_snapshot_opts_new: out is NULL");
 	k8sa_snapshot_opts *o = malloc(sizeof(*o));
-	if (o)
-		*o = k8sa_snap_default_opts;
-	return o;
+	if (!o)
+		return *out = NULL, k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	*o = k8sa_snap_default_opts;
+	*out = o;
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts)
