@@ -68,6 +68,8 @@ int a_strv_push(a_strv *v, char *s);   /* takes s; -1 on ENOMEM (s freed) */
  * that key (the caller adds a member) or NULL when this is the first. */
 a_finding *a_group_find(a_ctx *c, fc_id code, const m_pod *p, const char *container);
 void a_group_add(a_ctx *c, a_finding *f, fc_id code, const m_pod *p, const char *container);
+/* Drop the grouping index (it points into the list: before the list is sorted or freed). */
+void a_group_reset(k8sa_findings *f);
 
 /* Top owner of a pod: ReplicaSet -> Deployment, Job -> CronJob; kind "Pod" when none. */
 void a_pod_owner(a_ctx *c, const m_pod *p, const char **kind, const char **name);

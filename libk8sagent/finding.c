@@ -275,6 +275,17 @@ void a_group_add(a_ctx *c, a_finding *x, fc_id code, const m_pod *p, const char 
 	f->gn++;
 }
 
+void a_group_reset(k8sa_findings *f)
+{
+	for (size_t i = 0; i < f->gcap; i++)
+		free(f->gkeys[i]);
+	free(f->gkeys);
+	free(f->gidx);
+	f->gkeys = NULL;
+	f->gidx = NULL;
+	f->gcap = f->gn = 0;
+}
+
 /* ---- the list API -------------------------------------------------------------------------- */
 
 static void finding_free(a_finding *x)
@@ -296,10 +307,7 @@ K8SA_EXPORT void k8sa_findings_free(k8sa_findings *f)
 	for (size_t i = 0; i < f->n; i++)
 		finding_free(&f->v[i]);
 	free(f->v);
-	for (size_t i = 0; i < f->gcap; i++)
-		free(f->gkeys[i]);
-	free(f->gkeys);
-	free(f->gidx);
+	a_group_reset(f);
 	strv_free(&f->gaps);
 	free(f->ns);
 	free(f);

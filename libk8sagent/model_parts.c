@@ -238,6 +238,27 @@ static const char *probe_summary(m_model *m, json_object *p)
 	return IN(m, buf);
 }
 
+/* A reference to a ConfigMap or Secret: env[].valueFrom (keyed: configMapKeyRef/secretKeyRef,
+ * for the variable `env`) or envFrom[] (configMapRef/secretRef). */
+static void add_envref(m_model *m, m_container *mc, json_object *from, int keyed, const char *env)
+{
+	json_object *ref;
+	const char *kind = NULL;
+	if ((ref = jo(from, keyed ? "configMapKeyRef" : "configMapRef")))
+		kind = "ConfigMap";
+	else if ((ref = jo(from, keyed ? "secretKeyRef" : "secretRef")))
+		kind = "Secret";
+	if (!kind)
+		return;
+	m_envref *r = &mc->refs[mc->nrefs++];
+	r->env = env;
+	r->kind = IN(m, kind);
+	r->name = IN(m, js(ref, "name"));
+	if (keyed)
+		r->key = IN(m, js(ref, "key"));
+	r->optional = jbool(ref, "optional");
+}
+
 k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, unsigned *nout)
 {
 	NOMEM_IF(RED_ARRAY(m, arr, M_MAX_ARRAY, *out, *nout));
@@ -273,35 +294,10 @@ k8sa_status m_red_containers(m_model *m, json_object *arr, m_container **out, un
 			const char *name = IN(m, js(e, "name"));
 			if (name)
 				mc->env_names[mc->nenv++] = name;
-			json_object *vf = jo(e, "valueFrom"), *ref;
-			const char *kind = NULL;
-			if ((ref = jo(vf, "configMapKeyRef")))
-				kind = "ConfigMap";
-			else if ((ref = jo(vf, "secretKeyRef")))
-				kind = "Secret";
-			if (kind) {
-				m_envref *r = &mc->refs[mc->nrefs++];
-				r->env = name;
-				r->kind = IN(m, kind);
-				r->name = IN(m, js(ref, "name"));
-				r->key = IN(m, js(ref, "key"));
-				r->optional = jbool(ref, "optional");
-			}
+			add_envref(m, mc, jo(e, "valueFrom"), 1, name);
 		}
-		for (size_t j = 0; j < nf; j++) {
-			json_object *e = json_object_array_get_idx(envfrom, j), *ref;
-			const char *kind = NULL;
-			if ((ref = jo(e, "configMapRef")))
-				kind = "ConfigMap";
-			else if ((ref = jo(e, "secretRef")))
-				kind = "Secret";
-			if (kind) {
-				m_envref *r = &mc->refs[mc->nrefs++];
-				r->kind = IN(m, kind);
-				r->name = IN(m, js(ref, "name"));
-				r->optional = jbool(ref, "optional");
-			}
-		}
+		for (size_t j = 0; j < nf; j++)
+			add_envref(m, mc, json_object_array_get_idx(envfrom, j), 0, NULL);
 		if (!m->lean) {
 			k8sa_status st = container_detail(m, c, mc);
 			if (st)

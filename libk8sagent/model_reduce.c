@@ -540,6 +540,18 @@ static k8sa_status fill_service(m_model *m, json_object *item, void *obj, int ar
 	return K8SA_OK;
 }
 
+/* Copy n strings collected on the stack into the arena. */
+static k8sa_status keep_strings(m_model *m, const char **v, unsigned n, const char ***out, unsigned *nout)
+{
+	if (!n)
+		return K8SA_OK;
+	*out = m_alloc(&m->arena, n * sizeof(*v));
+	NOMEM_IF(!*out);
+	memcpy(*out, v, n * sizeof(*v));
+	*nout = n;
+	return K8SA_OK;
+}
+
 static k8sa_status fill_endpoints(m_model *m, json_object *item, void *obj, int arg)
 {
 	m_endpoints *e = obj;
@@ -560,13 +572,7 @@ static k8sa_status fill_endpoints(m_model *m, json_object *item, void *obj, int 
 				nr[nnr++] = IN(m, pn);
 		}
 	}
-	if (nnr) {
-		e->not_ready_pods = m_alloc(&m->arena, nnr * sizeof(*e->not_ready_pods));
-		NOMEM_IF(!e->not_ready_pods);
-		memcpy(e->not_ready_pods, nr, nnr * sizeof(*nr));
-		e->nnot_ready_pods = nnr;
-	}
-	return K8SA_OK;
+	return keep_strings(m, nr, nnr, &e->not_ready_pods, &e->nnot_ready_pods);
 }
 
 static k8sa_status add_backend(m_model *m, m_ingress *ing, json_object *be, const char *host, const char *path)
@@ -651,13 +657,7 @@ static k8sa_status fill_configmap(m_model *m, json_object *item, void *obj, int 
 				keys[n++] = IN(m, key);
 		}
 	}
-	if (n) {
-		c->keys = m_alloc(&m->arena, n * sizeof(*c->keys));
-		NOMEM_IF(!c->keys);
-		memcpy(c->keys, keys, n * sizeof(*keys));
-		c->nkeys = n;
-	}
-	return K8SA_OK;
+	return keep_strings(m, keys, n, &c->keys, &c->nkeys);
 }
 
 static k8sa_status fill_hpa(m_model *m, json_object *item, void *obj, int arg)

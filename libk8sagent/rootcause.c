@@ -162,13 +162,7 @@ void a_root_causes(a_ctx *c)
 			a_evidence(c, x, "consequence of %s on %s %s", fc_table[r->code].code, r->kind, r->name);
 	}
 	/* the grouping index points into the array: it dies before the sort moves things */
-	for (size_t i = 0; i < f->gcap; i++)
-		free(f->gkeys[i]);
-	free(f->gkeys);
-	free(f->gidx);
-	f->gkeys = NULL;
-	f->gidx = NULL;
-	f->gcap = f->gn = 0;
+	a_group_reset(f);
 	if (n > 1) /* a NULL base is undefined even for 0 elements */
 		qsort(f->v, n, sizeof(*f->v), cmp_order);
 	/* cause/group indices are stale after the sort: clear them so nobody trusts them */
