@@ -207,6 +207,10 @@ static void statefulset_service(a_ctx *c, const m_workload *w)
 	if (!w->service_name || !*w->service_name || !ns_has_services(c, w->meta.ns) ||
 	    m_find_service(c->m, w->meta.ns, w->service_name))
 		return;
+	/* a StatefulSet that is fully ready does without (its peers do not resolve each other, or
+	 * the Service was left out of what was read): only a broken one is blamed on it */
+	if (w->desired > 0 && w->ready >= w->desired)
+		return;
 	a_finding *f = a_new_owner(c, FC_StatefulSetServiceMissing, fc_table[FC_StatefulSetServiceMissing].severity,
 				   &w->meta);
 	if (!f)
