@@ -6,7 +6,7 @@ set -eu
 cli="$top_builddir/service/k8sagent"
 daemon="$top_builddir/service/k8sagentd"
 [ -x "$daemon" ] || { echo "SKIP: k8sagentd not built (--disable-daemon)"; exit 77; }
-shared() { sed -n '/^  --kubeconfig /,/^  --prompt-dir /{p;/^  --prompt-dir /{n;/^  *(env/p}}'; }
+shared() { sed -n '/^  --kubeconfig /,/^  --scan-logs /{p;/^  --scan-logs /{n;p;n;/^  *(env/p}}'; }
 a=$("$cli" --help | shared)
 b=$("$daemon" --help | shared)
 [ -n "$a" ] || { echo "no shared options in k8sagent --help"; exit 1; }
@@ -14,7 +14,7 @@ if [ "$a" != "$b" ]; then
 	echo "the shared options differ:"; printf '%s\n' "$a" > cli.txt; printf '%s\n' "$b" > d.txt
 	diff cli.txt d.txt || true; rm -f cli.txt d.txt; exit 1
 fi
-for flag in --kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir; do
+for flag in --kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scan-logs; do
 	printf '%s\n' "$a" | grep -q -- "^  $flag " || { echo "missing from --help: $flag"; exit 1; }
 done
 # The same bad value, the same message (the library's, after the flag's name).
