@@ -217,7 +217,10 @@ static void sched_evidence(a_ctx *c, a_finding *f, const m_pod *p, const char *m
 		}
 		if (off)
 			a_evidence(c, f, "node taints: %s", buf);
-		if (!p->nsched)
+		int tol = 0;
+		for (unsigned i = 0; i < p->nsched; i++)
+			tol |= strncmp(p->sched[i], "tolerations:", 12) == 0;
+		if (!tol)
 			a_evidence(c, f, "pod spec: no tolerations beyond the defaults");
 	}
 }

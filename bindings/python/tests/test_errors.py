@@ -10,7 +10,8 @@ import unittest
 ALL_RESOURCES = ("namespaces,nodes,pods,events,deployments,replicasets,statefulsets,"
                  "daemonsets,jobs,cronjobs,services,endpoints,persistentvolumeclaims,"
                  "configmaps,ingresses,horizontalpodautoscalers,resourcequotas,"
-                 "persistentvolumes")
+                 "persistentvolumes,networkpolicies,ingressclasses,storageclasses,"
+                 "serviceaccounts,poddisruptionbudgets")
 
 
 def kube_for(kubeconfig):
