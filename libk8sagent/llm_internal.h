@@ -128,9 +128,10 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err);
 
 /* k8sa_llm_stream_start() with a request body built by the caller (taken over: freed by the
- * stream, also on failure) and an optional hook that sees every parsed answer object. */
-k8sa_status llm_stream_start_body(const k8sa_llm *llm, char *body, llm_object_fn on_object, void *oud,
-				  k8sa_stream **stream, k8sa_error *err);
+ * stream, also on failure) and an optional hook that sees every parsed answer object.
+ * `path` is the endpoint ("/api/show"), NULL for the backend's chat endpoint. */
+k8sa_status llm_stream_start_body(const k8sa_llm *llm, const char *path, char *body, llm_object_fn on_object,
+				  void *oud, k8sa_stream **stream, k8sa_error *err);
 
 /* Move the stream's result out (the stream keeps an empty one). NULL on ENOMEM. */
 k8sa_llm_result *llm_stream_take_result(k8sa_stream *s);

@@ -257,11 +257,11 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 	char *body = llm_build_request(llm, msgs);
 	if (!body)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-	return llm_stream_start_body(llm, body, NULL, NULL, stream, err);
+	return llm_stream_start_body(llm, NULL, body, NULL, NULL, stream, err);
 }
 
-k8sa_status llm_stream_start_body(const k8sa_llm *llm, char *body, llm_object_fn on_object, void *oud,
-				  k8sa_stream **stream, k8sa_error *err)
+k8sa_status llm_stream_start_body(const k8sa_llm *llm, const char *path, char *body, llm_object_fn on_object,
+				  void *oud, k8sa_stream **stream, k8sa_error *err)
 {
 	if (stream)
 		*stream = NULL;
@@ -282,7 +282,7 @@ k8sa_status llm_stream_start_body(const k8sa_llm *llm, char *body, llm_object_fn
 	s->cfg = llm_clone(llm);
 	int oll = llm->backend == K8SA_LLM_OLLAMA;
 	if (s->cfg) {
-		s->url = llm_endpoint(s->cfg, oll ? "/api/chat" : "/v1/chat/completions");
+		s->url = llm_endpoint(s->cfg, path ? path : oll ? "/api/chat" : "/v1/chat/completions");
 		s->res.model = strdup(s->cfg->model);
 	}
 	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
