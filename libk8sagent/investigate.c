@@ -354,6 +354,12 @@ static k8sa_status take_snapshot(k8sa_session *s, k8sa_error *err)
 	s->findings_text = ftext;
 	s->snapshots++;
 	s->need_snapshot = 0;
+	/* new data: earlier tool results stay in the transcript but are not reused */
+	for (size_t i = 0; i < s->ncache; i++) {
+		free(s->cache[i].key);
+		free(s->cache[i].result);
+	}
+	s->ncache = 0;
 	s->snapshot_ms += k8sa_now_ms() - t0;
 	return K8SA_OK;
 }
@@ -565,9 +571,9 @@ static char *step_limit_note(const k8sa_session *s)
 {
 	k8sa_tbuf b = {0};
 	k8sa_tbuf_printf(&b,
-			 "**Step limit reached** (%d tool calls) before the investigation finished; this is the best "
+			 "**Step limit reached** (%d tool call%s) before the investigation finished; this is the best "
 			 "answer so far.\n\n",
-			 s->max_steps);
+			 s->max_steps, s->max_steps == 1 ? "" : "s");
 	return k8sa_tbuf_finish(&b, NULL);
 }
 

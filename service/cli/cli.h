@@ -24,6 +24,14 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv);
 int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
+int cli_investigate(const cli_globals *g, int argc, char **argv);
+int cli_chat(const cli_globals *g, int argc, char **argv);
+
+/* An agent from the global options (cli_llm.c); prints errors. need_cluster: load the
+ * kubeconfig. Returns CLI_OK or CLI_ERROR. */
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, int need_cluster, k8sa_agent **out);
+/* The remaining arguments joined into one question (so quoting is optional); free(). */
+char *cli_join_args(int argc, char **argv);
 
 /* Shared by subcommands that read the cluster: resolve the namespace (-n, -A, or the
  * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.

@@ -11,7 +11,7 @@
 /* Exit status when the model gave no (complete) answer; the findings were still printed. */
 #define CLI_NO_MODEL 3
 
-static int make_agent(const cli_globals *g, const char *prompt_dir, int need_cluster, k8sa_agent **out)
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, int need_cluster, k8sa_agent **out)
 {
 	k8sa_error e = {0};
 	k8sa_agent *a = NULL;
@@ -88,7 +88,7 @@ static const struct option llm_opts[] = {
 };
 
 /* Join the remaining arguments into one question (so quoting is optional). */
-static char *join_args(int argc, char **argv)
+char *cli_join_args(int argc, char **argv)
 {
 	size_t n = 1;
 	for (int i = 0; i < argc; i++)
@@ -120,9 +120,9 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 		ask_usage(stderr);
 		return CLI_ERROR;
 	}
-	char *q = join_args(argc - optind, argv + optind);
+	char *q = cli_join_args(argc - optind, argv + optind);
 	k8sa_agent *a = NULL;
-	int rc = q ? make_agent(g, prompt_dir, 0, &a) : CLI_ERROR;
+	int rc = q ? cli_make_agent(g, prompt_dir, 0, &a) : CLI_ERROR;
 	if (rc != CLI_OK) {
 		free(q);
 		return rc;
@@ -193,9 +193,9 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "k8sagent: diagnose: -n %s: not a valid namespace name (DNS-1123 label)\n", ns);
 		return CLI_ERROR;
 	}
-	char *q = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
+	char *q = optind < argc ? cli_join_args(argc - optind, argv + optind) : NULL;
 	k8sa_agent *a = NULL;
-	int rc = make_agent(g, prompt_dir, 1, &a);
+	int rc = cli_make_agent(g, prompt_dir, 1, &a);
 	if (rc != CLI_OK) {
 		free(q);
 		return rc;
