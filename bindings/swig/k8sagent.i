@@ -5,7 +5,8 @@
  * this file relies on (status -> exception, k8sa_error out-parameter, char ** outputs freed
  * with k8sa_free(), handle out-parameters), then includes this file.
  *
- * Wrapped: common.h, kubeconfig.h, kube.h, redact.h, snapshot.h, analyze.h, agent.h.
+ * Wrapped: common.h, kubeconfig.h, kube.h, redact.h, snapshot.h, analyze.h, agent.h, tools.h,
+ * verify.h, investigate.h (a session's events come out as (type, text, json) tuples).
  * Not wrapped: llm.h and prompt.h (the agent drives them; their callback forms do not bind
  * cleanly), k8sa_global_init/cleanup (the module calls k8sa_global_init() once on import).
  */
@@ -37,6 +38,9 @@ K8SA_HANDLE(k8sa_findings, k8sa_findings_free)
 K8SA_HANDLE(k8sa_agent, k8sa_agent_free)
 K8SA_HANDLE(k8sa_answer, k8sa_answer_free)
 K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
+K8SA_HANDLE(k8sa_tools, k8sa_tools_free)
+K8SA_HANDLE(k8sa_verifier, k8sa_verifier_free)
+K8SA_HANDLE(k8sa_session, k8sa_session_free)
 
 /* Constructors that return the handle (the others fill a K8SA_OUT_HANDLE out-parameter). */
 %newobject k8sa_kubeconfig_new;
@@ -51,6 +55,8 @@ K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
 %newobject k8sa_redactor_env_value;
 %newobject k8sa_redactor_counts_json;
 %newobject k8sa_answer_to_json;
+%newobject k8sa_session_result_json;
+%newobject k8sa_session_transcript_json;
 
 /* Handle out-parameters: the new object is owned by the target language. */
 K8SA_OUT_HANDLE(k8sa_kubeconfig)
@@ -60,6 +66,9 @@ K8SA_OUT_HANDLE(k8sa_findings)
 K8SA_OUT_HANDLE(k8sa_agent)
 K8SA_OUT_HANDLE(k8sa_answer)
 K8SA_OUT_HANDLE(k8sa_answer_stream)
+K8SA_OUT_HANDLE(k8sa_tools)
+K8SA_OUT_HANDLE(k8sa_verifier)
+K8SA_OUT_HANDLE(k8sa_session)
 
 /* k8sa_answer_llm_status() reports a status as data, it does not fail. */
 K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
@@ -79,3 +88,6 @@ K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
 %include <k8sagent/snapshot.h>
 %include <k8sagent/analyze.h>
 %include <k8sagent/agent.h>
+%include <k8sagent/tools.h>
+%include <k8sagent/verify.h>
+%include <k8sagent/investigate.h>
