@@ -41,6 +41,8 @@ check "c/findings-json bad kubeconfig" 2 'err:/nonexistent/kubeconfig.*configura
 check "c/diagnose" 1 'raise its memory limit' -- "$ex/diagnose" -k "$KUBECONFIG_FILE" -u "$LLM_URL" shop "why?"
 grep -q '"OOMKilled"' "$tmp/out" || { echo "FAIL: c/diagnose printed no findings"; fails=$((fails + 1)); }
 check "c/diagnose without a model" 1 'no model answer' -- "$ex/diagnose" -k "$KUBECONFIG_FILE" -u "http://127.0.0.1:1" shop
+check "c/investigate" 0 'raise its memory limit' -- sh -c '"$1" -k "$2" -u "$3" shop "why?" </dev/null' sh "$ex/investigate" "$KUBECONFIG_FILE" "$LLM_URL"
+grep -q '"mutating_commands"' "$tmp/out" || { echo "FAIL: investigate printed no verification"; fails=$((fails + 1)); }
 
 if "$SYSTEM_PYTHON" -c 'import k8sagent' 2>/dev/null; then
 	py=$top_srcdir/examples/python
