@@ -51,7 +51,7 @@ static const char json_protocol[] =
 	"{\"answer\": \"<your answer in Markdown>\"}\n"
 	"The tools (JSON Schema of the arguments in \"parameters\"):\n";
 
-typedef enum { M_SYSTEM, M_CONTEXT, M_QUESTION, M_ASSISTANT, M_TOOL, M_NOTE } mkind;
+typedef enum { M_SYSTEM, M_CONTEXT, M_QUESTION, M_ASSISTANT, M_TOOL } mkind;
 
 typedef struct {
 	llm_tmsg m;
@@ -96,7 +96,7 @@ struct k8sa_session {
 	int turn;
 	char *question;
 	qstate state;
-	int final_call;    /* the last call, without tools, after the step limit */
+	int final_call;    /* the last call, after the step limit: tool calls then stop the question */
 	int fallback_retry;
 	int steps_used;
 	int model_calls;
@@ -393,7 +393,9 @@ K8SA_EXPORT k8sa_status k8sa_session_ask(k8sa_session *s, const char *question, 
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	k8sa_status st;
 	if (s->protocol == K8SA_PROTOCOL_AUTO) {
+		double t0 = k8sa_now_ms();
 		int sup = llm_tools_model_supports(s->llm, 10000);
+		s->llm_ms += k8sa_now_ms() - t0; /* a model server round trip, not the loop's own time */
 		s->protocol = sup == 0 ? K8SA_PROTOCOL_JSON : K8SA_PROTOCOL_NATIVE;
 	}
 	if (s->nmsgs == 0) {
@@ -507,7 +509,9 @@ static double remaining_ms(const k8sa_session *s)
 
 static k8sa_status start_model(k8sa_session *s, k8sa_error *err)
 {
-	int native = s->protocol == K8SA_PROTOCOL_NATIVE && !s->final_call;
+	/* the last call after the step limit still offers the tools: a model that calls one
+	 * then is known to want more (it is stopped), one that answers has answered */
+	int native = s->protocol == K8SA_PROTOCOL_NATIVE;
 	int offer = native;
 	size_t window = (size_t)agent_context_tokens(s->agent), reserve = (size_t)agent_answer_tokens(s->agent);
 	size_t defs = offer ? k8sa_estimate_tokens(k8sa_tools_definitions_json()) : 0;
@@ -567,13 +571,13 @@ static void finish_question(k8sa_session *s, k8sa_stop_reason why)
 	s->state = Q_VERIFY;
 }
 
-static char *step_limit_note(const k8sa_session *s)
+/* above: the answer was shown before the note */
+static char *step_limit_note(const k8sa_session *s, int above)
 {
 	k8sa_tbuf b = {0};
-	k8sa_tbuf_printf(&b,
-			 "**Step limit reached** (%d tool call%s) before the investigation finished; this is the best "
-			 "answer so far.\n\n",
-			 s->max_steps, s->max_steps == 1 ? "" : "s");
+	k8sa_tbuf_printf(&b, "**Step limit reached** (%d tool call%s) before the investigation finished; %s",
+			 s->max_steps, s->max_steps == 1 ? "" : "s",
+			 above ? "the answer above is the best so far." : "this is the best answer so far.\n\n");
 	return k8sa_tbuf_finish(&b, NULL);
 }
 
@@ -638,32 +642,40 @@ static k8sa_status turn_done(k8sa_session *s, int *emitted, k8sa_error *err)
 		return K8SA_OK;
 	}
 	llm_tool_call_clear(&one);
-	const char *ans = jans ? jans : (json && n) ? "" : text;
-	const char *shown = ans; /* what goes out as a token now */
-	if (s->final_call) {
-		char *note = step_limit_note(s);
-		const char *best = *ans ? ans : s->last_text ? s->last_text
-							    : "The model gave no answer within the step limit.";
-		set_answer(s, note, best);
-		if (json) {
-			k8sa_tbuf_release(&s->turn_text);
-			k8sa_tbuf_puts(&s->turn_text, note ? note : "");
-			k8sa_tbuf_puts(&s->turn_text, best);
-			shown = s->turn_text.p;
+	if (n > 0) {
+		/* the last call after the step limit, and the model still wants tools: stop with
+		 * the best answer so far */
+		int above = !json && *text; /* the text was streamed already: only the note follows */
+		char *note = step_limit_note(s, above);
+		const char *best = above ? text : s->last_text ? s->last_text
+							: "The model gave no answer within the step limit.";
+		/* best may point into turn_text: the answer is made first, the token text after */
+		if (above) {
+			set_answer(s, best, "\n\n");
+			k8sa_tbuf_puts(&s->answer, note ? note : "");
 		} else {
-			shown = *ans ? "" : best; /* the note and the text were streamed */
+			set_answer(s, note, best);
 		}
+		k8sa_tbuf_release(&s->turn_text);
+		if (above)
+			k8sa_tbuf_puts(&s->turn_text, "\n\n");
+		k8sa_tbuf_puts(&s->turn_text, above ? (note ? note : "") : answer_text(s));
 		free(note);
-	} else {
-		set_answer(s, NULL, ans);
-		if (!json)
-			shown = "";
+		if (s->turn_text.p && emit_token(s, s->turn_text.p) == K8SA_OK)
+			*emitted = 1;
+		add_msg(s, M_ASSISTANT, "assistant", answer_text(s));
+		free(jans);
+		finish_question(s, K8SA_STOP_MAX_STEPS);
+		return K8SA_OK;
 	}
-	if (shown && *shown && emit_token(s, shown) == K8SA_OK)
+	const char *ans = jans ? jans : text;
+	set_answer(s, NULL, ans);
+	/* native answers were streamed; JSON actions go out now */
+	if (json && *ans && emit_token(s, ans) == K8SA_OK)
 		*emitted = 1;
 	add_msg(s, M_ASSISTANT, "assistant", ans);
 	free(jans);
-	finish_question(s, s->final_call ? K8SA_STOP_MAX_STEPS : K8SA_STOP_ANSWER);
+	finish_question(s, K8SA_STOP_ANSWER);
 	return K8SA_OK;
 }
 
@@ -803,10 +815,19 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	if (s->pending_next >= s->msgs[s->pending_from].m.ncalls) {
 		if (s->steps_used >= s->max_steps) {
+			/* told with the last result (a message after it would stand between the results
+			 * and the model's turn) */
 			s->final_call = 1;
-			add_msg(s, M_NOTE, "user",
-				"The step limit is reached: no more tool calls. Answer now with what you found, and say what "
-				"is still unverified.");
+			tmsg *last = &s->msgs[s->nmsgs - 1];
+			k8sa_tbuf b = {0};
+			k8sa_tbuf_puts(&b, last->m.content);
+			k8sa_tbuf_puts(&b, "\n\n[The step limit is reached: no more tool calls. Answer now with what you "
+					   "found, and say what is still unverified.]");
+			char *nc = k8sa_tbuf_finish(&b, NULL);
+			if (nc) {
+				free(last->m.content);
+				last->m.content = nc;
+			}
 		}
 		s->state = Q_CALL_MODEL;
 	}
@@ -867,16 +888,6 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 			if ((st = start_model(s, &e)) != K8SA_OK)
 				return fail_question(s, st, &e, err);
 			s->state = Q_STREAM;
-			if (s->final_call && s->protocol == K8SA_PROTOCOL_NATIVE) {
-				/* the note leads the answer as it streams */
-				char *note = step_limit_note(s);
-				st = note ? emit_token(s, note) : K8SA_E_NOMEM;
-				free(note);
-				if (st != K8SA_OK)
-					return k8sa_fail(err, st, "out of memory");
-				*event = &s->ev;
-				return K8SA_OK;
-			}
 			continue;
 		case Q_STREAM: {
 			const char *chunk = NULL;
