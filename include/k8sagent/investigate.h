@@ -31,10 +31,11 @@
  * and a total token budget fitted to the model's window (the agent's context tokens less the
  * answer reserve and the tool definitions): when the conversation outgrows it, the oldest tool
  * results are replaced by a one-line summary first, then older answers; the system prompt and
- * the questions are never cut. A model that keeps calling tools is asked once more, without
- * tools, for its best answer; the result then says `"stopped": "max_steps"` and the answer
- * starts with a note that the step limit was reached. When the time runs out the answer is the
- * best text so far and `"stopped": "timeout"`.
+ * the questions are never cut. When the steps are used up the model is told so (with the last
+ * result) and called once more: an answer then is an answer; a model that still calls tools
+ * is stopped with `"stopped": "max_steps"` and an answer that says the step limit was reached
+ * and gives its best text so far (those calls are not run). When the time runs out the answer
+ * is the best text so far and `"stopped": "timeout"`.
  *
  * **Protocols.** Native tool calls (Ollama `tools`/`message.tool_calls`, OpenAI
  * `tools`/`tool_calls`, streamed deltas assembled), or a JSON-action fallback for models
