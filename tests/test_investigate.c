@@ -466,6 +466,27 @@ START_TEST(no_model_is_an_error_with_the_steps_so_far)
 }
 END_TEST
 
+START_TEST(one_shot_diagnose_is_verified_too)
+{
+	start_llm("{\"rules\":[{\"reply\":\"Restart payments-9rq9jkchhs-qqqqq: `kubectl delete pod "
+		  "payments-9rq9jkchhs-qqqqq -n pay`\"}]}");
+	k8sa_agent *a = agent("ollama");
+	k8sa_answer *x = NULL;
+	ck_assert_int_eq(k8sa_agent_diagnose(a, "pay", NULL, 1, &x, NULL), K8SA_OK);
+	json_object *v = json_tokener_parse(k8sa_answer_verification_json(x));
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jget(v, "unknown_names"), 0)),
+			 "payments-9rq9jkchhs-qqqqq");
+	ck_assert_uint_eq(json_object_array_length(jget(v, "mutating_commands")), 1);
+	json_object_put(v);
+	char *j = k8sa_answer_to_json(x);
+	ck_assert_ptr_nonnull(strstr(j, "\"verification\":{\"unknown_names\":[\"payments-9rq9jkchhs-qqqqq\"]"));
+	k8sa_free(j);
+	k8sa_answer_free(x);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 /* ---- the tools alone --------------------------------------------------------------------- */
 
 static k8sa_kube *client(void)
@@ -577,6 +598,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, verification_catches_made_up_pod_and_delete);
 	tcase_add_test(tc, time_limit_gives_the_best_answer_so_far);
 	tcase_add_test(tc, no_model_is_an_error_with_the_steps_so_far);
+	tcase_add_test(tc, one_shot_diagnose_is_verified_too);
 	tcase_add_test(tc, tools_answer_typed_queries);
 	suite_add_tcase(s, tc);
 	return s;

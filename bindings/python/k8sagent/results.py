@@ -76,7 +76,9 @@ class Result:
     :class:`Finding`; diagnose only), ``namespace``, ``context`` (the exact context text the
     model saw), ``messages`` (the messages sent: list of {"role", "content"}),
     ``prompt_text``, ``dropped`` (what the token budget cut), ``gaps`` (resources that could
-    not be read), ``timings`` (dict), ``problem_count``.
+    not be read), ``timings`` (dict), ``problem_count``, ``verification`` (diagnose: the answer
+    checked against the snapshot, ``{"unknown_names", "mutating_commands", "secret_commands"}``,
+    or None).
     """
 
     def __init__(self, values):
@@ -93,6 +95,7 @@ class Result:
         self.gaps = values.get("gaps", [])
         self.timings = values.get("timings", {})
         self.problem_count = values.get("problem_count", 0)
+        self.verification = values.get("verification")
         self._json = values.get("json")
 
     @property
@@ -132,5 +135,6 @@ def result_from_answer(c, answer):
         "gaps": _json(c.k8sa_answer_gaps_json(answer), []),
         "timings": _json(c.k8sa_answer_timings_json(answer), {}),
         "problem_count": c.k8sa_answer_problem_count(answer),
+        "verification": _json(c.k8sa_answer_verification_json(answer), None),
         "json": c.k8sa_answer_to_json(answer),
     })
