@@ -29,14 +29,13 @@ int main(int argc, char **argv)
 	k8sa_error e = {0};
 	k8sa_agent *a = NULL;
 	if (k8sa_agent_new(&a, &e) || k8sa_agent_load_kubeconfig(a, argv[1], NULL, &e) ||
-	    k8sa_agent_set_llm_url(a, argv[2])) {
+	    k8sa_agent_set_llm_url(a, argv[2], &e) || k8sa_agent_set_timeout(a, 60, &e)) {
 		fprintf(stderr, "investigate-run: %s\n", e.message);
 		return 2;
 	}
-	k8sa_agent_set_timeout(a, 60);
 	size_t before = heap(), peak = before;
 	k8sa_session *s = NULL;
-	if (k8sa_session_new(a, argv[3], &s, &e) || k8sa_session_set_max_steps(s, atoi(argv[4]))) {
+	if (k8sa_session_new(&s, a, argv[3], &e) || k8sa_session_set_max_steps(s, atoi(argv[4]), &e)) {
 		fprintf(stderr, "investigate-run: %s\n", e.message);
 		return 2;
 	}
@@ -58,7 +57,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 	}
-	result = k8sa_session_result_json(s);
+	k8sa_session_result_to_json(s, &result, NULL);
 	k8sa_session_free(s);
 	size_t after = heap();
 	printf("{\"heap_before\":%zu,\"heap_peak\":%zu,\"heap_after_free\":%zu,\"result\":%s}\n", before, peak, after,

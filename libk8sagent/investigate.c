@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STEPS_LIMIT 100
 #define STEP_ERROR_CHARS 300
 
 static const char investigate_system[] =
@@ -102,7 +101,7 @@ struct k8sa_session {
 	int model_calls;
 	json_object *steps;
 	llm_tool_acc acc;
-	k8sa_stream *stream;
+	k8sa_llm_stream *stream;
 	k8sa_tbuf turn_text;
 	k8sa_tbuf answer;
 	char *last_text; /* the best answer so far (last non-empty model text of this question) */
@@ -172,7 +171,7 @@ static tmsg *add_msg(k8sa_session *s, mkind kind, const char *role, const char *
 
 /* ---- session ------------------------------------------------------------------------------ */
 
-K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_agent *agent, const char *ns, k8sa_session **out, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, const char *ns, k8sa_error *err)
 {
 	if (!out)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_session_new: out is NULL");
@@ -203,19 +202,19 @@ K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_agent *agent, const char *ns, k8sa
 	s->need_snapshot = 1;
 	s->steps = json_object_new_array();
 	if (!s->llm || !s->ns || !s->steps || k8sa_verifier_new(&s->verifier, err) != K8SA_OK ||
-	    k8sa_tools_new(kube, &s->tools, err) != K8SA_OK || k8sa_tools_set_namespace(s->tools, ns, err) != K8SA_OK) {
+	    k8sa_tools_new(&s->tools, kube, err) != K8SA_OK || k8sa_tools_set_namespace(s->tools, ns, err) != K8SA_OK) {
 		k8sa_session_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	tools_set_snapshot_opts(s->tools, agent_snapshot_opts(agent));
-	k8sa_tools_set_result_tokens(s->tools, (size_t)s->result_tokens);
+	k8sa_tools_set_result_tokens(s->tools, (size_t)s->result_tokens, NULL);
 	*out = s;
 	return K8SA_OK;
 }
 
 static void question_reset(k8sa_session *s)
 {
-	k8sa_stream_free(s->stream);
+	k8sa_llm_stream_free(s->stream);
 	s->stream = NULL;
 	llm_tool_acc_free(&s->acc);
 	k8sa_tbuf_release(&s->turn_text);
@@ -257,45 +256,53 @@ K8SA_EXPORT void k8sa_session_free(k8sa_session *s)
 	free(s);
 }
 
-K8SA_EXPORT k8sa_status k8sa_session_set_max_steps(k8sa_session *s, int steps)
+K8SA_EXPORT k8sa_status k8sa_session_set_max_steps(k8sa_session *s, int steps, k8sa_error *err)
 {
-	if (!s || steps < 1 || steps > MAX_STEPS_LIMIT)
-		return K8SA_E_INVALID_ARG;
+	if (!s)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session is NULL");
+	if (steps < 1 || steps > K8SA_SESSION_MAX_STEPS_LIMIT)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "max steps %d: must be from 1 to %d", steps,
+				 K8SA_SESSION_MAX_STEPS_LIMIT);
 	s->max_steps = steps;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_session_set_time_limit(k8sa_session *s, double seconds)
+K8SA_EXPORT k8sa_status k8sa_session_set_time_limit(k8sa_session *s, double seconds, k8sa_error *err)
 {
-	if (!s || !(seconds > 0))
-		return K8SA_E_INVALID_ARG;
+	if (!s)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session is NULL");
+	if (!(seconds > 0))
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "time limit %g s: must be positive", seconds);
 	s->time_limit_s = seconds;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_session_set_result_tokens(k8sa_session *s, int tokens)
-{
-	if (!s || tokens < 64)
-		return K8SA_E_INVALID_ARG;
-	s->result_tokens = tokens;
-	return k8sa_tools_set_result_tokens(s->tools, (size_t)tokens);
-}
-
-K8SA_EXPORT k8sa_status k8sa_session_set_protocol(k8sa_session *s, k8sa_tool_protocol p)
-{
-	if (!s || (p != K8SA_PROTOCOL_AUTO && p != K8SA_PROTOCOL_NATIVE && p != K8SA_PROTOCOL_JSON))
-		return K8SA_E_INVALID_ARG;
-	s->protocol_setting = p;
-	s->protocol = p == K8SA_PROTOCOL_AUTO ? K8SA_PROTOCOL_AUTO : p;
-	return K8SA_OK;
-}
-
-K8SA_EXPORT k8sa_status k8sa_session_refresh(k8sa_session *s)
+K8SA_EXPORT k8sa_status k8sa_session_set_result_tokens(k8sa_session *s, int tokens, k8sa_error *err)
 {
 	if (!s)
-		return K8SA_E_INVALID_ARG;
-	s->need_snapshot = 1;
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session is NULL");
+	if (tokens < K8SA_SESSION_MIN_RESULT_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "result tokens %d: must be at least %d", tokens,
+				 K8SA_SESSION_MIN_RESULT_TOKENS);
+	s->result_tokens = tokens;
+	return k8sa_tools_set_result_tokens(s->tools, (size_t)tokens, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_session_set_protocol(k8sa_session *s, k8sa_tool_protocol p, k8sa_error *err)
+{
+	if (!s)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session is NULL");
+	if (p != K8SA_PROTOCOL_AUTO && p != K8SA_PROTOCOL_NATIVE && p != K8SA_PROTOCOL_JSON)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "protocol %d: use auto (0), native (1) or json (2)", (int)p);
+	s->protocol_setting = p;
+	s->protocol = p;
 	return K8SA_OK;
+}
+
+K8SA_EXPORT void k8sa_session_refresh(k8sa_session *s)
+{
+	if (s)
+		s->need_snapshot = 1;
 }
 
 K8SA_EXPORT void k8sa_session_cancel(k8sa_session *s)
@@ -304,7 +311,7 @@ K8SA_EXPORT void k8sa_session_cancel(k8sa_session *s)
 		return;
 	atomic_store(&s->cancelled, 1);
 	if (s->stream)
-		k8sa_stream_cancel(s->stream);
+		k8sa_llm_stream_cancel(s->stream);
 }
 
 /* ---- the snapshot ------------------------------------------------------------------------- */
@@ -323,8 +330,8 @@ static k8sa_status take_snapshot(k8sa_session *s, k8sa_error *err)
 		st = k8sa_findings_to_text(f, &ftext, err);
 	if (st == K8SA_OK)
 		st = k8sa_verifier_add_snapshot(s->verifier, snap, err);
-	if (st == K8SA_OK && !(p = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE)))
-		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if (st == K8SA_OK)
+		st = k8sa_prompt_new(&p, K8SA_PROMPT_DIAGNOSE, err);
 	/* The starting evidence may take half of the window; the rest is for tool results. */
 	size_t window = (size_t)agent_context_tokens(s->agent), reserve = (size_t)agent_answer_tokens(s->agent);
 	size_t half = window > reserve ? (window - reserve) / 2 : 512;
@@ -336,8 +343,8 @@ static k8sa_status take_snapshot(k8sa_session *s, k8sa_error *err)
 		st = k8sa_agent_add_context(p, snap, f, err);
 	if (st == K8SA_OK)
 		st = k8sa_prompt_build(p, err);
-	if (st == K8SA_OK && !(ctx = k8sa_prompt_context_text(p)))
-		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if (st == K8SA_OK)
+		st = k8sa_prompt_context_text(p, &ctx, err);
 	if (st == K8SA_OK)
 		st = tools_set_analysis(s->tools, s->ns, ftext);
 	k8sa_prompt_free(p);
@@ -420,7 +427,8 @@ K8SA_EXPORT k8sa_status k8sa_session_ask(k8sa_session *s, const char *question, 
 		if (!m)
 			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
-	char *red = k8sa_redact_str(question);
+	char *red = NULL;
+	k8sa_redact_str(question, &red, NULL);
 	k8sa_tbuf q = {0};
 	k8sa_tbuf_printf(&q, "## Question\n%s", red ? red : "");
 	free(red);
@@ -537,7 +545,7 @@ static k8sa_status start_model(k8sa_session *s, k8sa_error *err)
 	if (!body)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	llm_tool_acc_free(&s->acc);
-	s->acc.backend = k8sa_llm_get_backend(s->llm);
+	s->acc.backend = k8sa_llm_backend(s->llm);
 	k8sa_tbuf_release(&s->turn_text);
 	s->model_calls++;
 	return llm_stream_start_body(s->llm, NULL, body, native ? llm_tools_on_object : NULL, &s->acc, &s->stream, err);
@@ -562,7 +570,7 @@ static void finish_question(k8sa_session *s, k8sa_stop_reason why)
 {
 	s->stopped = why;
 	s->t_end = k8sa_now_ms();
-	k8sa_stream_free(s->stream);
+	k8sa_llm_stream_free(s->stream);
 	s->stream = NULL;
 	if (why == K8SA_STOP_ERROR) {
 		s->state = Q_OVER;
@@ -747,7 +755,7 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 			is_cached = 1;
 			free(key);
 		} else {
-			k8sa_status st = k8sa_tools_call(s->tools, name, args, &result, &tst, err);
+			k8sa_status st = k8sa_tools_call(s->tools, name, args, &tst, &result, err);
 			if (st != K8SA_OK) {
 				free(key);
 				free(name);
@@ -883,7 +891,7 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 				timeout_answer(s);
 				continue;
 			}
-			k8sa_stream_free(s->stream);
+			k8sa_llm_stream_free(s->stream);
 			s->stream = NULL;
 			if ((st = start_model(s, &e)) != K8SA_OK)
 				return fail_question(s, st, &e, err);
@@ -893,7 +901,7 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 			const char *chunk = NULL;
 			size_t len = 0;
 			double t0 = k8sa_now_ms();
-			st = k8sa_stream_next(s->stream, &chunk, &len, &e);
+			st = k8sa_llm_stream_next(s->stream, &chunk, &len, &e);
 			s->llm_ms += k8sa_now_ms() - t0;
 			if (st == K8SA_OK && chunk) {
 				k8sa_tbuf_put(&s->turn_text, chunk, len);
@@ -978,6 +986,8 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 	}
 }
 
+static char *result_text(const k8sa_session *s);
+
 K8SA_EXPORT k8sa_status k8sa_session_run(k8sa_session *s, const char *question, char **result_json, k8sa_error *err)
 {
 	if (result_json)
@@ -989,7 +999,7 @@ K8SA_EXPORT k8sa_status k8sa_session_run(k8sa_session *s, const char *question, 
 	while ((st = k8sa_session_next(s, &ev, err)) == K8SA_OK && ev)
 		;
 	if (result_json)
-		*result_json = k8sa_session_result_json(s);
+		*result_json = result_text(s);
 	return st;
 }
 
@@ -1052,10 +1062,8 @@ K8SA_EXPORT int k8sa_session_snapshot_count(const k8sa_session *s)
 	return s ? s->snapshots : 0;
 }
 
-K8SA_EXPORT char *k8sa_session_result_json(const k8sa_session *s)
+static char *result_text(const k8sa_session *s)
 {
-	if (!s)
-		return NULL;
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
@@ -1093,10 +1101,18 @@ K8SA_EXPORT char *k8sa_session_result_json(const k8sa_session *s)
 	return r;
 }
 
-K8SA_EXPORT char *k8sa_session_transcript_json(const k8sa_session *s)
+K8SA_EXPORT k8sa_status k8sa_session_result_to_json(const k8sa_session *s, char **out, k8sa_error *err)
 {
-	if (!s)
-		return NULL;
+	if (out)
+		*out = NULL;
+	if (!s || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session or out is NULL");
+	*out = result_text(s);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+}
+
+static char *transcript_json(const k8sa_session *s)
+{
 	llm_tmsg *wire = malloc((s->nmsgs ? s->nmsgs : 1) * sizeof(*wire));
 	if (!wire)
 		return NULL;
@@ -1112,4 +1128,14 @@ K8SA_EXPORT char *k8sa_session_transcript_json(const k8sa_session *s)
 		r = k8sa_strdup0(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return r;
+}
+
+K8SA_EXPORT k8sa_status k8sa_session_transcript_to_json(const k8sa_session *s, char **out, k8sa_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (!s || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session or out is NULL");
+	*out = transcript_json(s);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }

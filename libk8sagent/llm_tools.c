@@ -40,7 +40,7 @@ void llm_tool_acc_free(llm_tool_acc *a)
 		llm_tool_call_clear(&a->calls[i]);
 	free(a->calls);
 	for (size_t i = 0; i < a->nfrag; i++)
-		llm_buf_free(&a->frag[i]);
+		k8sa_tbuf_release(&a->frag[i]);
 	free(a->frag);
 	memset(a, 0, sizeof(*a));
 }
@@ -127,14 +127,15 @@ int llm_tools_on_object(void *ud, json_object *o, int whole)
 		const char *frag = jstr(f, "arguments");
 		if (frag) {
 			if (idx >= a->nfrag) {
-				struct llm_buf *nb = realloc(a->frag, (idx + 1) * sizeof(*nb));
+				k8sa_tbuf *nb = realloc(a->frag, (idx + 1) * sizeof(*nb));
 				if (!nb)
 					return -1;
 				memset(nb + a->nfrag, 0, (idx + 1 - a->nfrag) * sizeof(*nb));
 				a->frag = nb;
 				a->nfrag = idx + 1;
 			}
-			if (llm_buf_add(&a->frag[idx], frag, strlen(frag)) != 0)
+			k8sa_tbuf_puts(&a->frag[idx], frag);
+			if (a->frag[idx].oom)
 				return -1;
 		}
 	}
@@ -146,8 +147,8 @@ int llm_tool_acc_finish(llm_tool_acc *a)
 	size_t out = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		llm_tool_call *c = &a->calls[i];
-		if (!c->arguments && i < a->nfrag && a->frag[i].data) {
-			if (!(c->arguments = strdup(a->frag[i].data)))
+		if (!c->arguments && i < a->nfrag && a->frag[i].p) {
+			if (!(c->arguments = strdup(a->frag[i].p)))
 				return -1;
 		}
 		if (!c->name) { /* an index that never got a name: not a call */
@@ -378,15 +379,15 @@ int llm_tools_model_supports(const k8sa_llm *llm, long timeout_ms)
 	char *body = k8sa_strdup0(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
 	struct show_state st = {-1};
-	k8sa_stream *s = NULL;
+	k8sa_llm_stream *s = NULL;
 	if (body && llm_stream_start_body(c, "/api/show", body, on_show, &st, &s, NULL) == K8SA_OK) {
 		const char *chunk;
 		size_t len;
 		/* The body is not a chat answer: the stream "fails" at its end, after the hook saw it. */
-		while (k8sa_stream_next(s, &chunk, &len, NULL) == K8SA_OK && chunk)
+		while (k8sa_llm_stream_next(s, &chunk, &len, NULL) == K8SA_OK && chunk)
 			;
 	}
-	k8sa_stream_free(s);
+	k8sa_llm_stream_free(s);
 	k8sa_llm_free(c);
 	return st.tools;
 }

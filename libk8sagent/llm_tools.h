@@ -25,11 +25,11 @@ typedef struct llm_tmsg {
 
 /* Collects the tool calls of one answer: the llm_object_fn hook for llm_stream_start_body(). */
 typedef struct llm_tool_acc {
-	k8sa_llm_backend backend;
+	k8sa_backend backend;
 	llm_tool_call *calls;
 	size_t n, cap;
 	int next_id;
-	struct llm_buf *frag; /* OpenAI streams: arguments fragments per index */
+	k8sa_tbuf *frag;      /* OpenAI streams: arguments fragments per index */
 	size_t nfrag;
 } llm_tool_acc;
 

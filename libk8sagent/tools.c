@@ -87,7 +87,7 @@ K8SA_EXPORT int k8sa_tools_exists(const char *name)
 
 /* ---- context ------------------------------------------------------------------------------ */
 
-K8SA_EXPORT k8sa_status k8sa_tools_new(k8sa_kube *kube, k8sa_tools **out, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_tools_new(k8sa_tools **out, k8sa_kube *kube, k8sa_error *err)
 {
 	if (!out)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_tools_new: out is NULL");
@@ -125,10 +125,13 @@ K8SA_EXPORT k8sa_status k8sa_tools_set_namespace(k8sa_tools *t, const char *ns, 
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_tools_set_result_tokens(k8sa_tools *t, size_t tokens)
+K8SA_EXPORT k8sa_status k8sa_tools_set_result_tokens(k8sa_tools *t, size_t tokens, k8sa_error *err)
 {
-	if (!t || tokens < 64)
-		return K8SA_E_INVALID_ARG;
+	if (!t)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "tools is NULL");
+	if (tokens < K8SA_TOOLS_MIN_RESULT_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "result tokens %zu: must be at least %d", tokens,
+				 K8SA_TOOLS_MIN_RESULT_TOKENS);
 	t->result_tokens = tokens;
 	return K8SA_OK;
 }
@@ -272,8 +275,8 @@ static size_t cut_lines(const char *text, size_t len, size_t max_bytes, int keep
 static char *finish_result(k8sa_tools *t, const char *raw, size_t len, int keep_tail, const char *what)
 {
 	size_t rl = 0;
-	char *red = k8sa_redact(raw, len, &rl);
-	if (!red)
+	char *red = NULL;
+	if (k8sa_redact(raw, len, &red, &rl, NULL) != K8SA_OK)
 		return NULL;
 	/* The fence and the note cost about 40 tokens; k8sa_estimate_tokens() is bytes/3. */
 	size_t max_bytes = t->result_tokens > 64 ? (t->result_tokens - 48) * 3 : 48;
@@ -396,7 +399,8 @@ static void tool_error(outcome *r, k8sa_status code, const char *fmt, ...)
 	va_end(ap);
 	r->status = code;
 	free(r->text);
-	r->text = k8sa_redact_str(buf); /* server messages may quote values */
+	r->text = NULL;
+	k8sa_redact_str(buf, &r->text, NULL); /* server messages may quote values */
 }
 
 static const char *ns_or_default(k8sa_tools *t, const char *ns)
@@ -1056,8 +1060,8 @@ static void do_analyze(k8sa_tools *t, json_object *ao, outcome *r)
 	r->status = r->text ? K8SA_OK : K8SA_E_NOMEM;
 }
 
-K8SA_EXPORT k8sa_status k8sa_tools_call(k8sa_tools *t, const char *name, const char *arguments_json, char **result,
-					k8sa_status *tool_status, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_tools_call(k8sa_tools *t, const char *name, const char *arguments_json,
+					k8sa_status *tool_status, char **result, k8sa_error *err)
 {
 	if (result)
 		*result = NULL;

@@ -73,9 +73,9 @@ static k8sa_agent *agent(const char *backend)
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
 	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
-	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm.url), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm.url, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_backend(a, backend, NULL), K8SA_OK);
-	k8sa_agent_set_timeout(a, 20);
+	k8sa_agent_set_timeout(a, 20, NULL);
 	return a;
 }
 
@@ -190,7 +190,7 @@ START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 	start_llm(script_native("ollama"));
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "native");
 	/* wire: the second request carries tools, the assistant's call (arguments an object) and
@@ -221,7 +221,7 @@ static void openai_case(const char *flavor)
 	start_llm(script_native(flavor));
 	k8sa_agent *a = agent("openai");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "native");
 	json_object *rec = records();
@@ -259,7 +259,7 @@ START_TEST(json_fallback_for_models_without_tools)
 		  "\\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "json");
 	ck_assert_ptr_null(strstr(jstr(o, "answer"), "{"));
@@ -285,7 +285,7 @@ START_TEST(server_rejecting_tools_switches_to_json)
 		  "{\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "json");
 	json_object_put(o);
@@ -303,7 +303,7 @@ START_TEST(secrets_are_refused_as_a_tool_error)
 		  "\"namespace\":\"pay\",\"name\":\"payments-db\"}}]}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, "What is the database password?", K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "answer");
 	json_object *st = json_object_array_get_idx(jget(o, "steps"), 0);
@@ -322,8 +322,8 @@ START_TEST(looping_model_stops_at_max_steps)
 	start_llm("{\"rules\":[{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Still looking at " POD ".\"}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_session_set_max_steps(s, 3), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_set_max_steps(s, 3, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "max_steps");
 	ck_assert_int_eq(k8sa_session_stopped(s), K8SA_STOP_MAX_STEPS);
@@ -348,7 +348,7 @@ START_TEST(follow_ups_reuse_the_session)
 	start_llm(script_native("ollama"));
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	json_object_put(o);
 	int pod_lists = audit_count("/namespaces/pay/pods", "limit");
@@ -371,7 +371,7 @@ START_TEST(follow_ups_reuse_the_session)
 	json_object_put(rec);
 	json_object_put(o);
 	/* refresh: a new snapshot at the next question */
-	ck_assert_int_eq(k8sa_session_refresh(s), K8SA_OK);
+	k8sa_session_refresh(s);
 	o = run(s, "Once more: why do checkouts fail?", K8SA_OK);
 	ck_assert_int_eq(k8sa_session_snapshot_count(s), 2);
 	json_object_put(o);
@@ -386,7 +386,7 @@ START_TEST(verification_catches_made_up_pod_and_delete)
 		  "payments-9rq9jkchhs-zzzzz -n pay\\nkubectl get secret payments-db -n pay -o yaml\\n```\"}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_session_ask(s, QUESTION, NULL), K8SA_OK);
 	const k8sa_event *ev;
 	int tokens = 0, verif = 0, done = 0;
@@ -430,8 +430,8 @@ START_TEST(time_limit_gives_the_best_answer_so_far)
 		  "{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Reading the payments log first.\"}]}");
 	k8sa_agent *a = agent("ollama");
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_session_set_time_limit(s, 3.0), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_set_time_limit(s, 3.0, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "timeout");
 	ck_assert_ptr_nonnull(strstr(jstr(o, "answer"), "Time limit reached"));
@@ -449,9 +449,9 @@ START_TEST(no_model_is_an_error_with_the_steps_so_far)
 	k8sa_agent *a = NULL;
 	ck_assert_int_eq(k8sa_agent_new(&a, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_agent_set_llm_url(a, url), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_llm_url(a, url, NULL), K8SA_OK);
 	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(a, "pay", &s, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
 	char *json = NULL;
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_session_run(s, QUESTION, &json, &e), K8SA_E_TRANSPORT);
@@ -479,7 +479,8 @@ START_TEST(one_shot_diagnose_is_verified_too)
 			 "payments-9rq9jkchhs-qqqqq");
 	ck_assert_uint_eq(json_object_array_length(jget(v, "mutating_commands")), 1);
 	json_object_put(v);
-	char *j = k8sa_answer_to_json(x);
+	char *j = NULL;
+	ck_assert_int_eq(k8sa_answer_to_json(x, &j, NULL), K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(j, "\"verification\":{\"unknown_names\":[\"payments-9rq9jkchhs-qqqqq\"]"));
 	k8sa_free(j);
 	k8sa_answer_free(x);
@@ -503,7 +504,7 @@ static char *call(k8sa_tools *t, const char *name, const char *args, k8sa_status
 {
 	char *r = NULL;
 	k8sa_status ts = K8SA_OK;
-	ck_assert_int_eq(k8sa_tools_call(t, name, args, &r, &ts, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_call(t, name, args, &ts, &r, NULL), K8SA_OK);
 	ck_assert_msg(ts == want, "%s %s: %s: %s", name, args, k8sa_strerror(ts), r);
 	return r;
 }
@@ -512,7 +513,7 @@ START_TEST(tools_answer_typed_queries)
 {
 	k8sa_kube *k = client();
 	k8sa_tools *t = NULL;
-	ck_assert_int_eq(k8sa_tools_new(k, &t, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_new(&t, k, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_tools_set_namespace(t, "pay", NULL), K8SA_OK);
 	json_object *defs = json_tokener_parse(k8sa_tools_definitions_json());
 	ck_assert_uint_eq(json_object_array_length(defs), 5);
@@ -571,7 +572,7 @@ START_TEST(tools_answer_typed_queries)
 	free(r);
 	ck_assert_int_eq(audit_count("/", NULL), before);
 	/* the per-result budget cuts with a note */
-	ck_assert_int_eq(k8sa_tools_set_result_tokens(t, 100), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_set_result_tokens(t, 100, NULL), K8SA_OK);
 	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\"}", K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(r, "earlier log lines cut to fit 100 tokens"));
 	ck_assert_uint_le(k8sa_estimate_tokens(r), 110);

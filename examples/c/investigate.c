@@ -75,18 +75,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "investigate: %s\n", err.message);
 		return 2;
 	}
-	if ((url && k8sa_agent_set_llm_url(agent, url) != K8SA_OK) ||
-	    (model && k8sa_agent_set_model(agent, model) != K8SA_OK)) {
-		fprintf(stderr, "investigate: bad LLM settings\n");
-		return 2;
-	}
-	/* The session borrows the agent: free it first. */
-	if (k8sa_session_new(agent, argv[optind], &s, &err) != K8SA_OK) {
+	if ((url && k8sa_agent_set_llm_url(agent, url, &err) != K8SA_OK) ||
+	    (model && k8sa_agent_set_model(agent, model, &err) != K8SA_OK)) {
 		fprintf(stderr, "investigate: %s\n", err.message);
 		return 2;
 	}
-	if (steps > 0)
-		k8sa_session_set_max_steps(s, steps);
+	/* The session borrows the agent: free it first. */
+	if (k8sa_session_new(&s, agent, argv[optind], &err) != K8SA_OK ||
+	    (steps > 0 && k8sa_session_set_max_steps(s, steps, &err) != K8SA_OK)) {
+		fprintf(stderr, "investigate: %s\n", err.message);
+		return 2;
+	}
 	rc = run(s, argv[optind + 1]);
 
 	/* Follow-ups: one per line of stdin, on the same snapshot and transcript. */

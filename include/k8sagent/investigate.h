@@ -12,7 +12,7 @@
  * tools.h (list_objects, get_object, get_logs, get_events, analyze) until it answers:
  *
  *     k8sa_session *s;
- *     k8sa_session_new(agent, "shop", &s, &err);
+ *     k8sa_session_new(&s, agent, "shop", &err);
  *     k8sa_session_ask(s, "Why do checkouts fail?", &err);
  *     const k8sa_event *ev;
  *     while (k8sa_session_next(s, &ev, &err) == K8SA_OK && ev) {
@@ -23,7 +23,8 @@
  *         case K8SA_EVENT_DONE:  ...; break;                                      // last event
  *         }
  *     }
- *     char *json = k8sa_session_result_json(s);  // {"answer","steps","verification","stopped"}
+ *     char *json;                                  // {"answer","steps","verification","stopped"}
+ *     k8sa_session_result_to_json(s, &json, &err);
  *     k8sa_session_ask(s, "And how do I fix it?", &err);   // a follow-up: same snapshot
  *
  * **Bounds.** Each question gets at most max_steps tool calls (default 8; a repeated call
@@ -53,8 +54,8 @@
  * would print Secret values.
  *
  * Events and strings returned as `const char *` are borrowed from the session and valid until
- * the next k8sa_session_next(), k8sa_session_ask() or k8sa_session_free(); `char *` results
- * are freed with k8sa_free().
+ * the next k8sa_session_next(), k8sa_session_ask() or k8sa_session_free(); strings handed out
+ * through `char **out` are freed with k8sa_free().
  *
  * Thread-safety: a session is used by one thread at a time, and borrows its agent: use the
  * agent for nothing else while the session runs. k8sa_session_cancel() may be called from any
@@ -105,6 +106,10 @@ typedef enum k8sa_stop_reason {
 
 /** Default most tool calls per question. */
 #define K8SA_SESSION_DEFAULT_MAX_STEPS 8
+/** Largest step limit k8sa_session_set_max_steps() takes. */
+#define K8SA_SESSION_MAX_STEPS_LIMIT 100
+/** Smallest per-result budget k8sa_session_set_result_tokens() takes. */
+#define K8SA_SESSION_MIN_RESULT_TOKENS 64
 
 /**
  * New session on a namespace. @p agent is borrowed (its cluster, model and budget settings
@@ -112,23 +117,26 @@ typedef enum k8sa_stop_reason {
  * namespace. Nothing is fetched yet: the snapshot is taken by the first k8sa_session_ask().
  * @param out freed with k8sa_session_free().
  */
-k8sa_status k8sa_session_new(k8sa_agent *agent, const char *ns, k8sa_session **out, k8sa_error *err);
+k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, const char *ns, k8sa_error *err);
 
 /** Free a session. NULL is a no-op. */
 void k8sa_session_free(k8sa_session *s);
 
 /** @name Settings (before or between questions) */
 /**@{*/
-/** Most tool calls per question, 1..100 (default ::K8SA_SESSION_DEFAULT_MAX_STEPS). */
-k8sa_status k8sa_session_set_max_steps(k8sa_session *s, int steps);
-/** Wall-clock limit per question in seconds (default: the agent's timeout). */
-k8sa_status k8sa_session_set_time_limit(k8sa_session *s, double seconds);
-/** Per-result token budget (default: an eighth of the model's window, at least 256, at most 4000). */
-k8sa_status k8sa_session_set_result_tokens(k8sa_session *s, int tokens);
+/** Most tool calls per question, 1..::K8SA_SESSION_MAX_STEPS_LIMIT (default
+ *  ::K8SA_SESSION_DEFAULT_MAX_STEPS). */
+k8sa_status k8sa_session_set_max_steps(k8sa_session *s, int steps, k8sa_error *err);
+/** Wall-clock limit per question in seconds, > 0 (default: the agent's timeout). */
+k8sa_status k8sa_session_set_time_limit(k8sa_session *s, double seconds, k8sa_error *err);
+/** Per-result token budget, at least ::K8SA_SESSION_MIN_RESULT_TOKENS (default: an eighth of
+ *  the model's window, at least 256, at most 4000). */
+k8sa_status k8sa_session_set_result_tokens(k8sa_session *s, int tokens, k8sa_error *err);
 /** Tool-call protocol (default ::K8SA_PROTOCOL_AUTO). */
-k8sa_status k8sa_session_set_protocol(k8sa_session *s, k8sa_tool_protocol protocol);
-/** Take a new snapshot at the next question (the old tool results stay in the transcript). */
-k8sa_status k8sa_session_refresh(k8sa_session *s);
+k8sa_status k8sa_session_set_protocol(k8sa_session *s, k8sa_tool_protocol protocol, k8sa_error *err);
+/** Take a new snapshot at the next question (the old tool results stay in the transcript,
+ *  the cache of repeated calls is emptied). NULL is a no-op. */
+void k8sa_session_refresh(k8sa_session *s);
 /**@}*/
 
 /** @name Asking */
@@ -148,7 +156,7 @@ k8sa_status k8sa_session_ask(k8sa_session *s, const char *question, k8sa_error *
 k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **event, k8sa_error *err);
 /**
  * Blocking form: ask and pull every event. @param result_json optional: receives
- * k8sa_session_result_json() (freed with k8sa_free()), also after a failed model call.
+ * k8sa_session_result_to_json() (freed with k8sa_free()), also after a failed model call.
  */
 k8sa_status k8sa_session_run(k8sa_session *s, const char *question, char **result_json, k8sa_error *err);
 /** Abort a running question (next() returns K8SA_E_CANCELLED). Thread-safe. */
@@ -179,12 +187,13 @@ const char *k8sa_session_verification_json(const k8sa_session *s);
  * The last question as one JSON object (what `k8sagent investigate -o json` prints):
  * `{"answer", "steps": [{"tool","arguments","result_chars","error","cached"}],
  *   "verification": {...}, "stopped", "question", "namespace", "protocol", "turn",
- *   "model_calls", "timings": {"snapshot_ms","tools_ms","llm_ms","loop_ms","total_ms"},
- *   "error"?}`. Freed with k8sa_free(); NULL on ENOMEM.
+ *   "model_calls", "snapshots", "timings": {"snapshot_ms","tools_ms","llm_ms","loop_ms",
+ *   "total_ms"}, "error"?}`. @param out freed with k8sa_free().
  */
-char *k8sa_session_result_json(const k8sa_session *s);
-/** The whole conversation as sent to the model (JSON array of messages). Freed with k8sa_free(). */
-char *k8sa_session_transcript_json(const k8sa_session *s);
+k8sa_status k8sa_session_result_to_json(const k8sa_session *s, char **out, k8sa_error *err);
+/** The whole conversation as sent to the model (a JSON array of messages in the protocol's
+ *  shape). @param out freed with k8sa_free(). */
+k8sa_status k8sa_session_transcript_to_json(const k8sa_session *s, char **out, k8sa_error *err);
 /** The protocol in use (AUTO until the first question resolves it). */
 k8sa_tool_protocol k8sa_session_protocol(const k8sa_session *s);
 /** Snapshots taken by this session so far (1 after any number of follow-ups). */

@@ -54,12 +54,14 @@ typedef struct k8sa_tools k8sa_tools;
 
 /** Default per-result budget in tokens (k8sa_estimate_tokens() counts). */
 #define K8SA_TOOLS_DEFAULT_RESULT_TOKENS 2000
+/** Smallest per-result budget k8sa_tools_set_result_tokens() takes. */
+#define K8SA_TOOLS_MIN_RESULT_TOKENS 64
 
 /**
  * New tool context on a client. @p kube is borrowed: it must outlive the context.
  * @param out receives the context, freed with k8sa_tools_free().
  */
-k8sa_status k8sa_tools_new(k8sa_kube *kube, k8sa_tools **out, k8sa_error *err);
+k8sa_status k8sa_tools_new(k8sa_tools **out, k8sa_kube *kube, k8sa_error *err);
 
 /** Free a tool context. NULL is a no-op. */
 void k8sa_tools_free(k8sa_tools *t);
@@ -67,8 +69,9 @@ void k8sa_tools_free(k8sa_tools *t);
 /** Namespace used when a call gives none (copied; NULL: the client's default). */
 k8sa_status k8sa_tools_set_namespace(k8sa_tools *t, const char *ns, k8sa_error *err);
 
-/** Per-result budget in tokens (default ::K8SA_TOOLS_DEFAULT_RESULT_TOKENS; at least 64). */
-k8sa_status k8sa_tools_set_result_tokens(k8sa_tools *t, size_t tokens);
+/** Per-result budget in tokens (default ::K8SA_TOOLS_DEFAULT_RESULT_TOKENS; at least
+ *  ::K8SA_TOOLS_MIN_RESULT_TOKENS). */
+k8sa_status k8sa_tools_set_result_tokens(k8sa_tools *t, size_t tokens, k8sa_error *err);
 
 /**
  * The tool definitions as a JSON array, `[{"name", "description", "parameters": <JSON
@@ -84,14 +87,13 @@ int k8sa_tools_exists(const char *name);
  * Run a tool.
  * @param name           tool name
  * @param arguments_json a JSON object of arguments (NULL or "" means `{}`)
- * @param result         receives the text for the model (redacted, fenced, cut), or the
- *                       tool error's message; freed with k8sa_free()
  * @param tool_status    optional: K8SA_OK when the tool succeeded, else why it failed
- * @return K8SA_OK when @p result was set; K8SA_E_INVALID_ARG for NULL arguments,
- *         K8SA_E_NOMEM.
+ * @param out            receives the text for the model (redacted, fenced, cut), or the
+ *                       tool error's message; freed with k8sa_free()
+ * @return K8SA_OK when @p out was set; K8SA_E_INVALID_ARG for NULL arguments, K8SA_E_NOMEM.
  */
-k8sa_status k8sa_tools_call(k8sa_tools *t, const char *name, const char *arguments_json, char **result,
-			    k8sa_status *tool_status, k8sa_error *err);
+k8sa_status k8sa_tools_call(k8sa_tools *t, const char *name, const char *arguments_json,
+			    k8sa_status *tool_status, char **out, k8sa_error *err);
 
 /** @} */
 

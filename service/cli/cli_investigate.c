@@ -115,19 +115,25 @@ static int make_session(const cli_globals *g, const inv_opts_t *o, k8sa_agent **
 		fprintf(stderr, "k8sagent: investigate needs a cluster (--scenario is not supported)\n");
 		return CLI_ERROR;
 	}
-	int rc = cli_make_agent(g, NULL, 1, a);
+	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER | CLI_AGENT_MODEL, a);
 	if (rc != CLI_OK)
 		return rc;
 	k8sa_error e = {0};
-	if (k8sa_session_new(*a, o->ns, s, &e) != K8SA_OK) {
+	if (k8sa_session_new(s, *a, o->ns, &e) != K8SA_OK) {
 		fprintf(stderr, "k8sagent: %s\n", e.message);
 		k8sa_agent_free(*a);
 		*a = NULL;
 		return CLI_ERROR;
 	}
-	if (o->max_steps)
-		k8sa_session_set_max_steps(*s, o->max_steps);
-	k8sa_session_set_protocol(*s, o->protocol);
+	if ((o->max_steps && k8sa_session_set_max_steps(*s, o->max_steps, &e) != K8SA_OK) ||
+	    k8sa_session_set_protocol(*s, o->protocol, &e) != K8SA_OK) {
+		fprintf(stderr, "k8sagent: %s\n", e.message);
+		k8sa_session_free(*s);
+		k8sa_agent_free(*a);
+		*s = NULL;
+		*a = NULL;
+		return CLI_ERROR;
+	}
 	return CLI_OK;
 }
 
@@ -221,7 +227,8 @@ static int run_question(k8sa_session *s, const char *q, int json)
 		}
 	}
 	if (json) {
-		char *r = k8sa_session_result_json(s);
+		char *r = NULL;
+		k8sa_session_result_to_json(s, &r, NULL);
 		puts(r ? r : "{}");
 		k8sa_free(r);
 	}

@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: MIT
 """Investigation sessions: the model calls read-only tools until it can answer, with
 follow-up questions on the same snapshot and every answer checked against the cluster."""
-import json
+from __future__ import annotations
 
-import k8sagent_c as _c
+import json
+from typing import Any, Dict, List, Optional, Set
+
+import k8sagent_c as _c  # type: ignore  # the SWIG module has no type information
+
+from .agent import Agent
 
 __all__ = ["Session", "Investigation", "tool_definitions", "classify_kubectl"]
 
@@ -21,8 +26,9 @@ class Session:
     runs, the agent is locked for other calls.
     """
 
-    def __init__(self, agent, namespace=None, max_steps=None, time_limit=None, result_tokens=None,
-                 protocol=None):
+    def __init__(self, agent: "Agent", namespace: Optional[str] = None, max_steps: Optional[int] = None,
+                 time_limit: Optional[float] = None, result_tokens: Optional[int] = None,
+                 protocol: Optional[str] = None) -> None:
         self._agent = agent  # the C session borrows the agent: keep it alive
         with agent._lock:
             agent._load_kube()
@@ -36,66 +42,67 @@ class Session:
         if protocol is not None:
             _c.k8sa_session_set_protocol(self._h, _PROTOCOLS[protocol])
 
-    def _session(self):
+    def _session(self) -> Any:
         if self._h is None:
             raise ValueError("the session is closed")
         return self._h
 
-    def ask(self, question):
+    def ask(self, question: str) -> "Investigation":
         """Ask a question (the first or a follow-up): an :class:`Investigation`, an iterator
         of events. The snapshot is taken by the first question only."""
         with self._agent._lock:
             _c.k8sa_session_ask(self._session(), question)
         return Investigation(self)
 
-    def run(self, question):
+    def run(self, question: str) -> Dict[str, Any]:
         """Ask and wait: the result dict (``answer``, ``steps``, ``verification``,
         ``stopped``...)."""
         inv = self.ask(question)
         for _ in inv:
             pass
-        return inv.result
+        return inv.result or {}
 
-    def refresh(self):
+    def refresh(self) -> None:
         """Take a new snapshot at the next question."""
         _c.k8sa_session_refresh(self._session())
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Abort a running question (thread-safe)."""
         h = self._h
         if h is not None:
             _c.k8sa_session_cancel(h)
 
     @property
-    def result(self):
+    def result(self) -> Optional[Dict[str, Any]]:
         """The last question's result as a dict (None before the first question)."""
         if self._h is None:
             return None
-        return json.loads(_c.k8sa_session_result_json(self._h))
+        r: Dict[str, Any] = json.loads(_c.k8sa_session_result_to_json(self._h))
+        return r
 
     @property
-    def transcript(self):
+    def transcript(self) -> List[Dict[str, Any]]:
         """The conversation as sent to the model (a list of message dicts)."""
-        return json.loads(_c.k8sa_session_transcript_json(self._session()) or "[]")
+        return json.loads(_c.k8sa_session_transcript_to_json(self._session()) or "[]")
 
     @property
-    def snapshots(self):
+    def snapshots(self) -> int:
         """Snapshots taken so far (1 after any number of follow-ups without refresh)."""
         return _c.k8sa_session_snapshot_count(self._session())
 
-    def close(self):
+    def close(self) -> None:
         """Free the session. Idempotent."""
         if self._h is not None:
             h, self._h = self._h, None
             _c.k8sa_session_free(h)
 
-    def __enter__(self):
+    def __enter__(self) -> "Session":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
@@ -110,14 +117,14 @@ class Investigation:
     result dict; :attr:`session` takes follow-ups (``inv.session.ask("and then?")``). A
     model failure raises (the result, with ``"stopped": "error"``, is still set)."""
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.result = None
+        self.result: Optional[Dict[str, Any]] = None
 
-    def __iter__(self):
+    def __iter__(self) -> "Investigation":
         return self
 
-    def __next__(self):
+    def __next__(self) -> Dict[str, Any]:
         if self.result is not None:
             raise StopIteration
         s = self.session
@@ -131,31 +138,31 @@ class Investigation:
             self.result = s.result
             raise StopIteration
         kind, text, js = ev
-        d = json.loads(js)
+        d: Dict[str, Any] = json.loads(js)
         d["type"] = _EVENT_TYPES.get(kind, d.get("type"))
         if kind == 0:
             d["text"] = text
         return d
 
-    def text(self):
+    def text(self) -> str:
         """Drain the events and return the answer."""
         for _ in self:
             pass
-        return self.result["answer"]
+        return self.result["answer"] if self.result else ""
 
-    def ask(self, question):
+    def ask(self, question: str) -> "Investigation":
         """A follow-up on the same session (drains this question first)."""
         for _ in self:
             pass
         return self.session.ask(question)
 
 
-def tool_definitions():
+def tool_definitions() -> List[Dict[str, Any]]:
     """The read-only tools (name, description, JSON Schema parameters) as a list of dicts."""
     return json.loads(_c.k8sa_tools_definitions_json())
 
 
-def classify_kubectl(command):
+def classify_kubectl(command: str) -> Optional[Set[str]]:
     """None for a non-kubectl command, else a set drawn from {"mutating", "secret"} (empty:
     read-only)."""
     c = _c.k8sa_kubectl_classify(command)
