@@ -380,6 +380,48 @@ START_TEST(follow_ups_reuse_the_session)
 }
 END_TEST
 
+START_TEST(oldest_tool_results_make_room_in_a_small_window)
+{
+	start_llm("{\"rules\":["
+		  "{\"match_last\":\"pods in namespace pay\",\"reply\":\"" ANSWER "\"},"
+		  "{\"match_last\":\"\\\"kind\\\": \\\"Deployment\\\"\",\"tool_calls\":[{\"name\":\"list_objects\","
+		  "\"arguments\":{\"kind\":\"pods\"}}]},"
+		  "{\"match_last\":\"x509\",\"tool_calls\":[{\"name\":\"get_object\",\"arguments\":{\"kind\":"
+		  "\"deployments\",\"name\":\"payments\"}}]},"
+		  "{\"match\":\"checkouts\",\"tool_calls\":[" GET_LOGS "]}]}");
+	k8sa_agent *a = agent("ollama");
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 3072, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, 1024, NULL), K8SA_OK);
+	k8sa_session *s = NULL;
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	json_object *o = run(s, QUESTION, K8SA_OK);
+	ck_assert_str_eq(jstr(o, "stopped"), "answer");
+	ck_assert_uint_eq(json_object_array_length(jget(o, "steps")), 3);
+	json_object *rec = records();
+	json_object *body = jget(json_object_array_get_idx(rec, json_object_array_length(rec) - 1), "body");
+	json_object *msgs = jget(body, "messages");
+	size_t tokens = 0;
+	int dropped = 0, question = 0;
+	for (size_t i = 0; i < json_object_array_length(msgs); i++) {
+		const char *c = jstr(json_object_array_get_idx(msgs, i), "content");
+		tokens += (strlen(c) + 2) / 3 + 8;
+		dropped += strncmp(c, "[result of get_logs", 19) == 0;
+		question += strstr(c, "Why do checkouts fail") != NULL;
+	}
+	ck_assert_str_eq(jstr(json_object_array_get_idx(msgs, 0), "role"), "system");
+	ck_assert_int_eq(dropped, 1); /* the oldest result, summarised */
+	ck_assert_int_eq(question, 1);
+	/* the newest results are whole */
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(msgs), "pods in namespace pay"));
+	size_t defs = (strlen(k8sa_tools_definitions_json()) + 2) / 3;
+	ck_assert_msg(tokens + defs <= 3072 - 1024, "%zu + %zu tokens", tokens, defs);
+	json_object_put(rec);
+	json_object_put(o);
+	k8sa_session_free(s);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 START_TEST(verification_catches_made_up_pod_and_delete)
 {
 	start_llm("{\"rules\":[{\"reply\":\"Pod payments-9rq9jkchhs-zzzzz is stuck. Fix:\\n```\\nkubectl delete pod "
@@ -582,6 +624,97 @@ START_TEST(tools_answer_typed_queries)
 }
 END_TEST
 
+/* Every planted secret of secrets-everywhere stays out of every tool result. */
+START_TEST(tool_results_never_carry_secrets)
+{
+	struct test_sim ks = {0};
+	char bin[512], scen[512], kc[600], exp[600];
+	ck_assert_int_eq(test_sim_mkdir(&ks), 0);
+	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
+	test_src_path(scen, sizeof(scen), "tests/scenarios/secrets-everywhere");
+	snprintf(kc, sizeof(kc), "%s/kubeconfig", ks.dir);
+	snprintf(exp, sizeof(exp), "%s/expect.json", scen);
+	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kc, NULL};
+	ck_assert_int_eq(test_sim_start(&ks, argv, 10000), 0);
+	json_object *expect = json_object_from_file(exp), *absent = jget(expect, "absent");
+	ck_assert_uint_gt(json_object_array_length(absent), 10);
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_kube *k = NULL;
+	k8sa_tools *t = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kc, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_new(&k, cfg, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_new(&t, k, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_set_namespace(t, "inventory", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_tools_set_result_tokens(t, 100000, NULL), K8SA_OK);
+	/* every object of every kind, whole; every log; the events; the findings */
+	const char *kinds[] = {"pods", "deployments", "replicasets", "configmaps", "events", "services"};
+	int calls = 0, planted = 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char args[256], *r = NULL;
+		k8sa_status ts;
+		snprintf(args, sizeof(args), "{\"kind\":\"%s\"}", kinds[i]);
+		ck_assert_int_eq(k8sa_tools_call(t, "list_objects", args, &ts, &r, NULL), K8SA_OK);
+		json_object *items = NULL;
+		char *raw = NULL;
+		k8sa_resource res = K8SA_RES_PODS;
+		for (int j = 0; j < K8SA_RES_COUNT; j++)
+			if (strcmp(k8sa_resource_name((k8sa_resource)j), kinds[i]) == 0)
+				res = (k8sa_resource)j;
+		ck_assert_int_eq(k8sa_kube_list_json(k, res, "inventory", NULL, &raw, NULL), K8SA_OK);
+		for (size_t a = 0; a < json_object_array_length(absent); a++)
+			planted += strstr(raw, json_object_get_string(json_object_array_get_idx(absent, a))) != NULL;
+		items = json_tokener_parse(raw);
+		k8sa_free(raw);
+		char *all = r;
+		for (size_t j = 0; j < json_object_array_length(items); j++) {
+			json_object *it = json_object_array_get_idx(items, j);
+			const char *name = jstr(jget(it, "metadata"), "name");
+			char *g = NULL;
+			snprintf(args, sizeof(args), "{\"kind\":\"%s\",\"name\":\"%s\"}", kinds[i], name);
+			ck_assert_int_eq(k8sa_tools_call(t, "get_object", args, &ts, &g, NULL), K8SA_OK);
+			ck_assert_msg(ts == K8SA_OK, "%s", g);
+			size_t n = strlen(all) + strlen(g) + 2;
+			char *both = malloc(n);
+			snprintf(both, n, "%s\n%s", all, g);
+			free(all);
+			free(g);
+			all = both;
+			calls++;
+			if (res != K8SA_RES_PODS)
+				continue;
+			json_object *cs = jget(jget(it, "spec"), "containers");
+			for (size_t c = 0; c < json_object_array_length(cs); c++)
+				for (int prev = 0; prev < 2; prev++) {
+					snprintf(args, sizeof(args),
+						 "{\"namespace\":\"inventory\",\"pod\":\"%s\",\"container\":\"%s\",\"previous\":%s}",
+						 name, jstr(json_object_array_get_idx(cs, c), "name"), prev ? "true" : "false");
+					ck_assert_int_eq(k8sa_tools_call(t, "get_logs", args, &ts, &g, NULL), K8SA_OK);
+					n = strlen(all) + strlen(g) + 2;
+					both = malloc(n);
+					snprintf(both, n, "%s\n%s", all, g);
+					free(all);
+					free(g);
+					all = both;
+					calls++;
+				}
+		}
+		for (size_t a = 0; a < json_object_array_length(absent); a++) {
+			const char *secret = json_object_get_string(json_object_array_get_idx(absent, a));
+			ck_assert_msg(strstr(all, secret) == NULL, "%s leaked through %s", secret, kinds[i]);
+		}
+		free(all);
+		json_object_put(items);
+	}
+	ck_assert_int_gt(calls, 5);
+	ck_assert_int_gt(planted, 3); /* the raw objects do hold secrets: the tools removed them */
+	json_object_put(expect);
+	k8sa_tools_free(t);
+	k8sa_kube_free(k);
+	k8sa_kubeconfig_free(cfg);
+	test_sim_stop(&ks);
+}
+END_TEST
+
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("investigate");
@@ -596,11 +729,13 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, secrets_are_refused_as_a_tool_error);
 	tcase_add_test(tc, looping_model_stops_at_max_steps);
 	tcase_add_test(tc, follow_ups_reuse_the_session);
+	tcase_add_test(tc, oldest_tool_results_make_room_in_a_small_window);
 	tcase_add_test(tc, verification_catches_made_up_pod_and_delete);
 	tcase_add_test(tc, time_limit_gives_the_best_answer_so_far);
 	tcase_add_test(tc, no_model_is_an_error_with_the_steps_so_far);
 	tcase_add_test(tc, one_shot_diagnose_is_verified_too);
 	tcase_add_test(tc, tools_answer_typed_queries);
+	tcase_add_test(tc, tool_results_never_carry_secrets);
 	suite_add_tcase(s, tc);
 	return s;
 }
