@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the fuzz harnesses that build prompts (fuzz_model.c, fuzz_prompt.c): the built
- * messages serialise to JSON that parses back. (Commit 21c045c included this header without
- * adding it: tests/fuzz/.gitignore ignored /fuzz_*; it is rebuilt here from the code it
- * replaced, and the .gitignore now keeps the harnesses' headers.) */
+ * messages serialise to JSON that parses back. */
 #ifndef K8SA_FUZZ_JSON_H
 #define K8SA_FUZZ_JSON_H
 
