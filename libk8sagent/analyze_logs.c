@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BURST_MIN 3        /* error lines, at least */
+#define BURST_MIN 2        /* error lines, at least */
 #define BURST_SHARE 5      /* ... and one line in this many, or BURST_MANY of them */
 #define BURST_MANY 10
 
