@@ -154,8 +154,8 @@ static void scan(a_ctx *c, const m_pod *p, const m_log *l)
 	if (fivexx)
 		a_evidence(c, f, "HTTP 5xx answers in the log: %zu", fivexx);
 	/* the first error with what follows it (a traceback's frames and its exception line) */
-	int shown = 0;
-	for (const char *s = first; s && s < end && shown < 6;) {
+	int shown = 0, most = trace ? 6 : 1;
+	for (const char *s = first; s && s < end && shown < most;) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 		if (n) {
