@@ -13,16 +13,32 @@ static void hpa(a_ctx *c, const m_hpa *h)
 		bad = able;
 	else if (active && a_eq(active->status, "False"))
 		bad = active;
+	/* a dangling scaleTargetRef: the workload it scales does not exist */
+	int missing = 0;
+	if (h->target_name && (a_eq(h->target_kind, "Deployment") || a_eq(h->target_kind, "StatefulSet") ||
+			       a_eq(h->target_kind, "ReplicaSet"))) {
+		m_wl_kind k = a_eq(h->target_kind, "Deployment") ? M_WL_DEPLOYMENT
+			      : a_eq(h->target_kind, "StatefulSet") ? M_WL_STATEFULSET
+								    : M_WL_REPLICASET;
+		missing = !m_find_workload(c->m, k, h->meta.ns, h->target_name);
+	}
 	/* ScalingLimited at minReplicas (TooFewReplicas) is the normal idle state: not a problem */
-	if (!bad)
+	if (!bad && !missing)
 		return;
 	a_finding *f = a_new(c, FC_HPAUnableToScale, h->meta.ns, h->meta.name, NULL);
 	if (!f)
 		return;
 	f->ref_kind = h->target_kind;
 	f->ref_name = h->target_name;
-	a_summary(c, f, "HorizontalPodAutoscaler %s cannot scale %s/%s: %s", h->meta.name, a_nz(h->target_kind),
-		  a_nz(h->target_name), a_nz(bad->message));
+	if (missing) {
+		a_summary(c, f, "HorizontalPodAutoscaler %s scales %s/%s, which does not exist", h->meta.name,
+			  a_nz(h->target_kind), a_nz(h->target_name));
+		a_evidence(c, f, "spec scaleTargetRef %s/%s: no such %s in namespace %s", a_nz(h->target_kind),
+			   a_nz(h->target_name), a_nz(h->target_kind), a_nz(h->meta.ns));
+	} else {
+		a_summary(c, f, "HorizontalPodAutoscaler %s cannot scale %s/%s: %s", h->meta.name, a_nz(h->target_kind),
+			  a_nz(h->target_name), a_nz(bad->message));
+	}
 	for (unsigned i = 0; i < h->nconds; i++) {
 		const m_cond *k = &h->conds[i];
 		a_evidence(c, f, "condition %s=%s reason=%s: %s", a_nz(k->type), a_nz(k->status), a_nz(k->reason),

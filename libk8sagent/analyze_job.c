@@ -5,6 +5,8 @@
 #include "analyze_util.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <ctype.h>
 #include <stdlib.h>
 
 /* The failed pods of a Job: their last exit and decisive log lines are the evidence. */
@@ -128,6 +130,128 @@ static void run_trend(a_ctx *c, a_finding *f, const m_job **runs, unsigned n)
 	}
 }
 
+/* ---- schedules ---- */
+
+static int cron_value(const char *s, size_t n, int field, int *v)
+{
+	static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+					     "jul", "aug", "sep", "oct", "nov", "dec"};
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	static const int lo[5] = {0, 0, 1, 1, 0}, hi[5] = {59, 23, 31, 12, 7};
+	if (!n)
+		return 0;
+	if (isdigit((unsigned char)s[0])) {
+		int x = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!isdigit((unsigned char)s[i]) || x > 1000)
+				return 0;
+			x = x * 10 + (s[i] - '0');
+		}
+		*v = x;
+		return x >= lo[field] && x <= hi[field];
+	}
+	if (n != 3 || (field != 3 && field != 4))
+		return 0;
+	const char *const *names = field == 3 ? months : days;
+	int count = field == 3 ? 12 : 7;
+	for (int i = 0; i < count; i++)
+		if (tolower((unsigned char)s[0]) == names[i][0] && tolower((unsigned char)s[1]) == names[i][1] &&
+		    tolower((unsigned char)s[2]) == names[i][2]) {
+			*v = field == 3 ? i + 1 : i;
+			return 1;
+		}
+	return 0;
+}
+
+/* One field of a cron expression: "*", "?", "a", "a-b", each with an optional "/step",
+ * separated by commas. */
+static int cron_field(const char *s, size_t n, int field)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t e = i;
+		while (e < n && s[e] != ',')
+			e++;
+		const char *t = s + i;
+		size_t tl = e - i, slash = tl;
+		for (size_t k = 0; k < tl; k++)
+			if (t[k] == '/') {
+				slash = k;
+				break;
+			}
+		if (slash < tl) { /* the step: a positive number */
+			int step;
+			if (slash + 1 >= tl || !isdigit((unsigned char)t[slash + 1]))
+				return 0;
+			for (size_t k = slash + 1; k < tl; k++)
+				if (!isdigit((unsigned char)t[k]))
+					return 0;
+			step = atoi(t + slash + 1);
+			if (step <= 0)
+				return 0;
+		}
+		int a, b;
+		if (slash == 1 && (t[0] == '*' || t[0] == '?')) {
+		} else if (slash == 0) {
+			return 0;
+		} else {
+			size_t dash = slash;
+			for (size_t k = 1; k < slash; k++)
+				if (t[k] == '-') {
+					dash = k;
+					break;
+				}
+			if (!cron_value(t, dash, field, &a))
+				return 0;
+			if (dash < slash && (!cron_value(t + dash + 1, slash - dash - 1, field, &b) || b < a))
+				return 0;
+		}
+		if (e < n && e + 1 == n)
+			return 0; /* a trailing comma */
+		i = e + 1;
+	}
+	return n > 0;
+}
+
+/* Is a CronJob schedule valid (5 fields or a macro, optionally after CRON_TZ=/TZ=)? */
+static int cron_valid(const char *s)
+{
+	if (!s)
+		return 0;
+	while (*s == ' ')
+		s++;
+	if (!strncmp(s, "CRON_TZ=", 8) || !strncmp(s, "TZ=", 3)) {
+		s = strchr(s, ' ');
+		if (!s)
+			return 0;
+		while (*s == ' ')
+			s++;
+	}
+	if (*s == '@') {
+		static const char *const macros[] = {"@yearly", "@annually", "@monthly", "@weekly",
+						     "@daily", "@midnight", "@hourly"};
+		for (size_t i = 0; i < sizeof(macros) / sizeof(macros[0]); i++)
+			if (strcmp(s, macros[i]) == 0)
+				return 1;
+		return strncmp(s, "@every ", 7) == 0 && s[7];
+	}
+	int fields = 0;
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		const char *e = s;
+		while (*e && *e != ' ' && *e != '\t')
+			e++;
+		if (fields >= 5 || !cron_field(s, (size_t)(e - s), fields))
+			return 0;
+		fields++;
+		s = e;
+	}
+	return fields == 5;
+}
+
 static void cronjob(a_ctx *c, const m_cronjob *cj)
 {
 	/* the newest Job of this CronJob decides */
@@ -150,6 +274,19 @@ static void cronjob(a_ctx *c, const m_cronjob *cj)
 			runs[nruns++] = j;
 		if (!newest || j->meta.created > newest->meta.created)
 			newest = j;
+	}
+	if (cj->schedule && !cron_valid(cj->schedule)) {
+		/* never scheduled at all */
+		a_finding *f = a_new_owner(c, FC_CronJobFailing, K8SA_SEV_WARNING, &cj->meta);
+		if (!f)
+			return;
+		a_summary(c, f, "CronJob %s has an invalid schedule \"%s\": no Job is ever created", cj->meta.name,
+			  cj->schedule);
+		a_evidence(c, f, "spec schedule \"%s\": not a cron expression (5 fields: minute hour day-of-month month day-of-week, or @hourly/@daily/...)",
+			   cj->schedule);
+		a_command(c, f, "kubectl get cronjob %s -n %s -o jsonpath='{.spec.schedule}'", cj->meta.name,
+			  a_nz(cj->meta.ns));
+		return;
 	}
 	const m_cond *nf = newest ? m_cond_find(newest->conds, newest->nconds, "Failed") : NULL;
 	int failing = nf && a_eq(nf->status, "True");

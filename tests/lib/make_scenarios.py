@@ -2291,6 +2291,37 @@ only) cannot see it; the investigation loop finds it through get_logs.""")
     return s
 
 
+
+@scenario
+def dangling_schedule_and_scale_target():
+    s = S("ops", """
+Two objects that point at nothing. The HorizontalPodAutoscaler api-hpa scales Deployment
+api-server, which was renamed to api (the HPA was not); its status still shows the last
+numbers it saw. The CronJob nightly-vacuum has the schedule "0 25 * * *" (hour 25), so no Job
+is ever created. Traps: the HPA of api (idle at minReplicas) and CronJobs with schedules in
+the other accepted forms (a step, a range of day names, CRON_TZ=, @hourly).""")
+    c = K.container("api", "ghcr.io/example/ops-api:2.0.0", ports=[("http", 8080)])
+    s.app("api", [c], 2)
+    ok = [hpa_cond("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"),
+          hpa_cond("ScalingActive", "True", "ValidMetricFound",
+                   "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)"),
+          hpa_cond("ScalingLimited", "True", "TooFewReplicas", "the desired replica count is less than the minimum replica count")]
+    s.add("horizontalpodautoscalers", hpa("ops", "api", "api", 2, 6, 2, 2, ok),
+          hpa("ops", "api-hpa", "api-server", 2, 10, 2, 2, [
+              hpa_cond("AbleToScale", "True", "SucceededGetScale", "the HPA controller was able to get the target's current scale")]))
+    v = K.container("vacuum", "postgres:16.4", command=["vacuumdb", "--all"])
+    s.add("cronjobs", cronjob("ops", "nightly-vacuum", "0 25 * * *", [v], None),
+          cronjob("ops", "metrics-rollup", "*/15 * * * *", [v], ts(10), ts(9)),
+          cronjob("ops", "weekday-report", "CRON_TZ=Europe/Paris 30 7 * * mon-fri", [v], ts(60 * 20), ts(60 * 20 - 2)),
+          cronjob("ops", "cache-warm", "@hourly", [v], ts(40), ts(39)))
+    s.expect = {"findings": [F("HPAUnableToScale", "HorizontalPodAutoscaler", "api-hpa"),
+                             F("CronJobFailing", "CronJob", "nightly-vacuum")],
+                "root_cause": [F("HPAUnableToScale", "HorizontalPodAutoscaler", "api-hpa"),
+                               F("CronJobFailing", "CronJob", "nightly-vacuum")],
+                "evidence": ["scaleTargetRef Deployment/api-server", "0 25 * * *"]}
+    return s
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "scenarios")
