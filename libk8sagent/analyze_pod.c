@@ -204,6 +204,18 @@ static void sched_evidence(a_ctx *c, a_finding *f, const m_pod *p, const char *m
 		if (c->m->nodes.n)
 			a_evidence(c, f, "nodes by label %s: %s", key, buf);
 	}
+	if (msg && strstr(msg, "Insufficient")) {
+		char buf[512];
+		size_t off = 0;
+		buf[0] = 0;
+		for (size_t i = 0; i < c->m->nodes.n && i < 6 && off < sizeof(buf); i++) {
+			const m_node *n = &c->m->nodes.v[i];
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s cpu %s memory %s pods %s", off ? "; " : "",
+						n->meta.name, a_nz(n->alloc_cpu), a_nz(n->alloc_mem), a_nz(n->alloc_pods));
+		}
+		if (off)
+			a_evidence(c, f, "nodes allocatable: %s", buf);
+	}
 	if (msg && strstr(msg, "taint")) {
 		char buf[512];
 		size_t off = 0;
@@ -371,6 +383,40 @@ static void ports_evidence(a_ctx *c, a_finding *f, const m_container *mc)
 		a_evidence(c, f, "container ports: %s", mc->ports ? mc->ports : "(none declared)");
 }
 
+/* The port a probe summary names ("httpGet HTTP:8080/ready", "tcpSocket :9201", "grpc :9090"). */
+static int probe_port(const char *summary, char *buf, size_t size)
+{
+	const char *s = summary ? strchr(summary, ':') : NULL;
+	if (!s || strncmp(summary, "exec", 4) == 0)
+		return 0;
+	s++;
+	size_t n = 0;
+	while (s[n] && s[n] != '/' && s[n] != ' ' && n + 1 < size)
+		n++;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return n > 0 && strcmp(buf, "0") != 0;
+}
+
+/* A probe aimed at a port the container does not declare: the usual misconfiguration. Only
+ * said when the container declares ports (declaring them is optional). */
+static void probe_port_evidence(a_ctx *c, a_finding *f, const m_container *mc, const m_probe *pr, const char *which)
+{
+	char port[64], pat[80];
+	if (!mc || !mc->ports || !pr->present || !probe_port(pr->summary, port, sizeof(port)))
+		return;
+	if (isdigit((unsigned char)port[0]))
+		snprintf(pat, sizeof(pat), "%s/", port);
+	else
+		snprintf(pat, sizeof(pat), "(%s)", port);
+	/* "9200/..." must start the list or follow ", " */
+	const char *hit = strstr(mc->ports, pat);
+	int ok = hit && (!isdigit((unsigned char)port[0]) || hit == mc->ports || (hit >= mc->ports + 2 && hit[-1] == ' '));
+	if (!ok)
+		a_evidence(c, f, "%s probes port %s, which the container does not declare (declared: %s)", which, port,
+			   mc->ports);
+}
+
 static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, int init)
 {
 	const char *r = cs->state.reason;
@@ -406,6 +452,7 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 		cev q = {.container = cs->name, .reason = "Failed", .max = 3};
 		find_cev(c, p, &q);
 		cev_evidence(c, f, &q);
+		a_evidence(c, f, "imagePullSecrets: %s", p->pull_secrets ? p->pull_secrets : "(none)");
 		container_events(c, f, p, cs->name, 0, 2);
 	} else if (code == FC_InvalidImageName) {
 		a_summary(c, f, "%s %s of pod %s has an invalid image reference %s", what, a_nz(cs->name), p->meta.name,
@@ -472,8 +519,13 @@ static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m
 	a_log_evidence(c, f, prev, "log (previous instance)");
 	if (!prev)
 		a_log_evidence(c, f, cur, "log");
-	if (mc && code == FC_LivenessProbeFailing)
+	if (mc && code == FC_LivenessProbeFailing) {
 		ports_evidence(c, f, mc);
+		probe_port_evidence(c, f, mc, &mc->liveness, "livenessProbe");
+	}
+	if (mc && init && code == FC_InitContainerFailing)
+		command_evidence(c, f, mc); /* what it waits for or runs ("until nslookup db; ...") */
+	else
 	if (term && (term->exit_code == 126 || term->exit_code == 127 || container_says(p, cs, exec_pats)))
 		command_evidence(c, f, mc);
 	if (container_says(p, cs, disk_pats))
@@ -563,6 +615,8 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 				if (mc && mc->readiness.present)
 					a_evidence(c, f, "readinessProbe: %s", mc->readiness.summary);
 				ports_evidence(c, f, mc);
+				if (mc)
+					probe_port_evidence(c, f, mc, &mc->readiness, "readinessProbe");
 				cev_evidence(c, f, &q);
 				const m_log *cur = m_pod_log(p, cs->name, 0);
 				a_log_evidence(c, f, cur, "log");

@@ -141,6 +141,7 @@ typedef struct m_pod {
 	const char *restart_policy;
 	int64_t grace;                     /* terminationGracePeriodSeconds, -1 absent */
 	const char *service_account;       /* spec.serviceAccountName */
+	const char *pull_secrets;          /* imagePullSecrets names, joined (unhealthy pods only) */
 	/* scheduling constraints, one line each, bounded (unhealthy pods only): nodeSelector,
 	 * required node affinity, pod (anti-)affinity, topology spread, non-default tolerations */
 	const char **sched; unsigned nsched;

@@ -226,6 +226,18 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 	m->lean = healthy;
 	if (!healthy && (st = red_sched(m, spec, &p)))
 		return st;
+	json_object *ips = jo(spec, "imagePullSecrets");
+	if (!healthy && jlen(ips)) { /* names only */
+		char buf[256];
+		size_t off = 0;
+		buf[0] = 0;
+		for (size_t i = 0; i < jlen(ips) && off < sizeof(buf); i++) {
+			const char *n = js(json_object_array_get_idx(ips, i), "name");
+			if (n)
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? ", " : "", n);
+		}
+		NOMEM_IF(!(p.pull_secrets = IN(m, buf)));
+	}
 	st = m_red_containers(m, jo(spec, "containers"), &p.containers, &p.ncontainers);
 	if (!st)
 		st = m_red_containers(m, jo(spec, "initContainers"), &p.inits, &p.ninits);
