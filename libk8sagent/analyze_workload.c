@@ -248,6 +248,19 @@ static void statefulset(a_ctx *c, const m_workload *w)
 		  (long long)w->desired);
 	a_evidence(c, f, "replicas: desired %lld, current %lld, ready %lld, updated %lld", (long long)w->desired,
 		   (long long)w->current, (long long)w->ready, (long long)w->updated);
+	for (unsigned i = 0; i < w->nclaim_classes && c->m->storageclasses.n; i++) {
+		const char *sc = w->claim_classes[i].v;
+		if (sc && *sc && !m_find_storageclass(c->m, sc)) {
+			char names[256];
+			size_t off = 0;
+			names[0] = 0;
+			for (size_t k = 0; k < c->m->storageclasses.n && off < sizeof(names); k++)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", k ? ", " : "",
+							c->m->storageclasses.v[k].meta.name);
+			a_evidence(c, f, "volumeClaimTemplate %s asks for StorageClass %s, which does not exist (StorageClasses: %s)",
+				   a_nz(w->claim_classes[i].k), sc, names);
+		}
+	}
 	cond_evidence(c, f, w);
 	a_event_evidence(c, f, "StatefulSet", w->meta.ns, w->meta.name, 0, 3, 0);
 	a_command(c, f, "kubectl describe statefulset %s -n %s", w->meta.name, a_nz(w->meta.ns));

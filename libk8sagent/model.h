@@ -172,6 +172,7 @@ typedef struct m_workload {
 	m_cond *conds; unsigned nconds;
 	m_container *containers; unsigned ncontainers; /* pod template (for limits/images) */
 	const char *service_name;          /* StatefulSet spec.serviceName */
+	m_kv *claim_classes; unsigned nclaim_classes; /* StatefulSet volumeClaimTemplates: name -> storageClassName */
 	const char *service_account;       /* pod template's serviceAccountName */
 } m_workload;
 

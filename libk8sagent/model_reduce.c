@@ -474,6 +474,15 @@ static k8sa_status fill_workload(m_model *m, json_object *item, void *obj, int a
 	w->observed_generation = jint(status, "observedGeneration", 0);
 	w->paused = jbool(spec, "paused");
 	w->service_name = IN(m, js(spec, "serviceName"));
+	json_object *vct = jo(spec, "volumeClaimTemplates");
+	if (k == M_WL_STATEFULSET && jlen(vct)) {
+		NOMEM_IF(RED_ARRAY(m, vct, 8, w->claim_classes, w->nclaim_classes));
+		for (unsigned i = 0; i < w->nclaim_classes; i++) {
+			json_object *t = json_object_array_get_idx(vct, i);
+			w->claim_classes[i].k = IN(m, js(jo(t, "metadata"), "name"));
+			w->claim_classes[i].v = IN(m, js(jo(t, "spec"), "storageClassName"));
+		}
+	}
 	w->service_account = IN(m, js(jo(jo(spec, "template"), "spec"), "serviceAccountName"));
 	if (k == M_WL_DAEMONSET) {
 		w->desired = jint(status, "desiredNumberScheduled", 0);
