@@ -32,7 +32,9 @@ class Agent:
     ``backend`` ("ollama" or "openai"), ``model``, ``context_tokens`` (the model's context
     window; the prompt is fitted to it), ``answer_tokens``, ``timeout`` (seconds, for a
     whole LLM answer and for each Kubernetes request), ``prompt_dir`` (prompt overrides
-    ``ask.md`` / ``diagnose.md``), ``api_key`` (bearer key of OpenAI-compatible servers).
+    ``ask.md`` / ``diagnose.md``), ``api_key`` (bearer key of OpenAI-compatible servers),
+    ``scan_logs`` (also sample the current log of one healthy pod per workload and report
+    error bursts as ``LogErrors`` findings).
     A bad value raises :class:`~k8sagent.InvalidArgument` with the library's message
     (e.g. "context tokens must be from 512 to 16777216, got 100").
 
@@ -45,7 +47,8 @@ class Agent:
                  llm_url: Optional[str] = None, backend: Optional[str] = "ollama",
                  model: Optional[str] = "mistral", context_tokens: Optional[int] = None,
                  timeout: Optional[float] = None, prompt_dir: Optional[PathLike] = None,
-                 answer_tokens: Optional[int] = None, api_key: Optional[str] = None) -> None:
+                 answer_tokens: Optional[int] = None, api_key: Optional[str] = None,
+                 scan_logs: bool = False) -> None:
         self._lock = threading.RLock()
         self._streams: "weakref.WeakSet[AnswerStream]" = weakref.WeakSet()
         self._kube_ready = False
@@ -70,6 +73,8 @@ class Agent:
             _c.k8sa_agent_set_kube_timeout(h, float(timeout))
         if prompt_dir is not None:
             _c.k8sa_agent_set_prompt_dir(h, os.fspath(prompt_dir))
+        if scan_logs:
+            _c.k8sa_agent_set_scan_logs(h, 1)
         if kubeconfig is not None or context is not None:
             self._load_kube()
 

@@ -153,6 +153,15 @@ class TestSettings(unittest.TestCase):
             self.assertEqual(system["role"], "system")
             self.assertIn("test prompt from a directory", system["content"])
 
+    def test_scan_logs(self):
+        # a Ready pod whose log is full of tracebacks: silent by default, LogErrors with the scan
+        with Kubesim("log-errors-healthy") as ks:
+            with k8sagent.Agent(kubeconfig=ks.kubeconfig) as agent:
+                self.assertEqual([f.code for f in agent.analyze("orders")], [])
+            with k8sagent.Agent(kubeconfig=ks.kubeconfig, scan_logs=True) as agent:
+                codes = [f.code for f in agent.analyze("orders")]
+                self.assertEqual(codes, ["LogErrors"])
+
     def test_context_manager_and_gc(self):
         with Llmsim(rules=[{"reply": "ok"}]) as llm:
             agent = k8sagent.Agent(llm_url=llm.url)
