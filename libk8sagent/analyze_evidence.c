@@ -26,24 +26,22 @@ void k8sa_age(int64_t secs, char buf[24])
 void k8sa_event_line(const m_event *ev, int64_t now, char *buf, size_t size)
 {
 	const char *msg = ev->message ? ev->message : "";
-	char age[24], span[24];
-	if (!now || !ev->last) {
-		if (ev->count > 1)
-			snprintf(buf, size, "%s (x%lld): %s", ev->reason, (long long)ev->count, msg);
-		else
-			snprintf(buf, size, "%s: %s", ev->reason, msg);
+	int n;
+	/* "Reason (xN): message" as before (searches and scripts match it), then its age as
+	 * kubectl describe gives it: "[x14 over 40m, last 3m ago]" */
+	if (ev->count > 1)
+		n = snprintf(buf, size, "%s (x%lld): %s", ev->reason, (long long)ev->count, msg);
+	else
+		n = snprintf(buf, size, "%s: %s", ev->reason, msg);
+	if (!now || !ev->last || n < 0 || (size_t)n >= size)
 		return;
-	}
-	/* as kubectl describe: "x14 over 40m", and how long ago it was last seen */
+	char age[24], span[24];
 	k8sa_age(now - ev->last, age);
 	if (ev->count > 1 && ev->first && ev->first < ev->last) {
 		k8sa_age(ev->last - ev->first, span);
-		snprintf(buf, size, "%s (x%lld over %s, last %s ago): %s", ev->reason, (long long)ev->count, span, age,
-			 msg);
-	} else if (ev->count > 1) {
-		snprintf(buf, size, "%s (x%lld, %s ago): %s", ev->reason, (long long)ev->count, age, msg);
+		snprintf(buf + n, size - (size_t)n, " [x%lld over %s, last %s ago]", (long long)ev->count, span, age);
 	} else {
-		snprintf(buf, size, "%s (%s ago): %s", ev->reason, age, msg);
+		snprintf(buf + n, size - (size_t)n, " [%s ago]", age);
 	}
 }
 

@@ -20,7 +20,12 @@ static void hpa(a_ctx *c, const m_hpa *h)
 		m_wl_kind k = a_eq(h->target_kind, "Deployment") ? M_WL_DEPLOYMENT
 			      : a_eq(h->target_kind, "StatefulSet") ? M_WL_STATEFULSET
 								    : M_WL_REPLICASET;
-		missing = !m_find_workload(c->m, k, h->meta.ns, h->target_name);
+		/* judged only when the namespace has workloads of that kind in the snapshot (an HPA
+		 * read without them says nothing about its target) */
+		int any = 0;
+		for (size_t i = 0; i < c->m->workloads.n && !any; i++)
+			any = c->m->workloads.v[i].wkind == k && a_eq(c->m->workloads.v[i].meta.ns, h->meta.ns);
+		missing = any && !m_find_workload(c->m, k, h->meta.ns, h->target_name);
 	}
 	/* ScalingLimited at minReplicas (TooFewReplicas) is the normal idle state: not a problem */
 	if (!bad && !missing)

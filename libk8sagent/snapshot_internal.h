@@ -34,8 +34,8 @@ const m_model *k8sa_snapshot_model(const k8sa_snapshot *snap);
  * length and sets *cut when anything was dropped. */
 size_t k8sa_log_tail(char *text, size_t len, long lines, long bytes, int *cut);
 
-/* "Reason (xN over 40m, last 3m ago): message" for an event, into buf; ages are measured
- * against `now` (the cluster time), left out when it is 0. */
+/* "Reason (xN): message [xN over 40m, last 3m ago]" for an event, into buf; ages are
+ * measured against `now` (the cluster time), left out when it is 0. */
 void k8sa_event_line(const m_event *ev, int64_t now, char *buf, size_t size);
 /* "45s", "3m", "5h", "2d". */
 void k8sa_age(int64_t secs, char buf[24]);

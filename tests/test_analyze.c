@@ -291,7 +291,7 @@ static const struct small_case {
 	{"unknown-reasons", {"quiet"}},
 	/* events.k8s.io/v1 shape: regarding, note, series, eventTime */
 	{"new-event-shape",
-	 {"Unschedulable Pod p: FailedScheduling (x7 over 4m, last 0s ago): 0/3 nodes are available: 3 Insufficient cpu.",
+	 {"Unschedulable Pod p: FailedScheduling (x7): 0/3 nodes are available: 3 Insufficient cpu. [x7 over 4m, last 0s ago]",
 	  "Unschedulable Pod p: requests: cpu 64"}},
 	{"job-failed-then-completed", {"no JobFailed Job j", "JobFailed Job k: backoffLimit: 2"}},
 	/* an HPA idle at minReplicas is fine; one without metrics is not */
