@@ -24,6 +24,7 @@ static void usage(FILE *out)
 		"  ask QUESTION                       ask the model (the answer streams)\n"
 		"  diagnose -n NS [QUESTION]          findings explained by the model (--print-prompt:\n"
 		"                                     the exact messages, no model call)\n"
+		"  mcp [-n NS]                        serve the read-only tools over MCP on stdio\n"
 		"\n"
 		"Global options:\n"
 		"  --kubeconfig FILE       kubeconfig to use (default: in-cluster, $KUBECONFIG, ~/.kube/config)\n"
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
 		rc = cli_ask(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "diagnose") == 0) {
 		rc = cli_diagnose(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "mcp") == 0) {
+		rc = cli_mcp(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = CLI_OK;

@@ -24,6 +24,7 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv);
 int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
+int cli_mcp(const cli_globals *g, int argc, char **argv);
 
 /* Shared by subcommands that read the cluster: resolve the namespace (-n, -A, or the
  * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.
