@@ -728,3 +728,18 @@ K8SA_EXPORT k8sa_status k8sa_agent_diagnose(k8sa_agent *a, const char *ns, const
 		return st;
 	return drain(s, out);
 }
+
+/* ---- parts for the investigation loop (agent_internal.h) ------------------------------- */
+
+k8sa_status agent_kube(k8sa_agent *a, k8sa_kube **out, k8sa_error *err)
+{
+	k8sa_status st = ensure_kube(a, err);
+	*out = st == K8SA_OK ? a->kube : NULL;
+	return st;
+}
+
+k8sa_llm *agent_llm(k8sa_agent *a) { return a->llm; }
+const k8sa_snapshot_opts *agent_snapshot_opts(const k8sa_agent *a) { return a->snap_opts; }
+int agent_context_tokens(const k8sa_agent *a) { return a->context_tokens; }
+int agent_answer_tokens(const k8sa_agent *a) { return a->answer_tokens; }
+double agent_timeout_s(const k8sa_agent *a) { return a->timeout_s; }

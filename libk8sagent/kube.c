@@ -410,7 +410,8 @@ static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *e
 {
 	k8sa_kube_req *r = x->req;
 	size_t size = strlen(kube->base) + 1024 + (x->cont ? 3 * strlen(x->cont) : 0) +
-		      (r->field_selector ? 3 * strlen(r->field_selector) : 0);
+		      (r->field_selector ? 3 * strlen(r->field_selector) : 0) +
+		      (r->label_selector ? 3 * strlen(r->label_selector) : 0);
 	char *url = malloc(size);
 	size_t used = 0;
 	int bad = 0;
@@ -434,6 +435,11 @@ static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *e
 		if (r->field_selector && r->field_selector[0]) {
 			bad |= append(url, size, &used, "%cfieldSelector=", sep);
 			bad |= append_escaped(url, size, &used, x->easy, r->field_selector);
+			sep = '&';
+		}
+		if (r->label_selector && r->label_selector[0]) {
+			bad |= append(url, size, &used, "%clabelSelector=", sep);
+			bad |= append_escaped(url, size, &used, x->easy, r->label_selector);
 			sep = '&';
 		}
 		if (x->cont) {
@@ -501,6 +507,12 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 				if ((unsigned char)*p < ' ' || *p == 0x7f)
 					return k8sa_fail(err, K8SA_E_READ_ONLY,
 							 "%s: refusing a field selector with control characters", x->what);
+		}
+		if (r->label_selector) {
+			for (const char *p = r->label_selector; *p; p++)
+				if ((unsigned char)*p < ' ' || *p == 0x7f)
+					return k8sa_fail(err, K8SA_E_READ_ONLY,
+							 "%s: refusing a label selector with control characters", x->what);
 		}
 		return K8SA_OK;
 	case K8SA_REQ_LOG:

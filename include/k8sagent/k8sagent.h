@@ -16,6 +16,12 @@
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 #include <k8sagent/agent.h>
+<<<<<<< HEAD
 #include <k8sagent/mcp.h>
+=======
+#include <k8sagent/tools.h>
+#include <k8sagent/verify.h>
+#include <k8sagent/investigate.h>
+>>>>>>> investigate
 
 #endif
