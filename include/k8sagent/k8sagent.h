@@ -16,12 +16,9 @@
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 #include <k8sagent/agent.h>
-<<<<<<< HEAD
-#include <k8sagent/mcp.h>
-=======
 #include <k8sagent/tools.h>
 #include <k8sagent/verify.h>
 #include <k8sagent/investigate.h>
->>>>>>> investigate
+#include <k8sagent/mcp.h>
 
 #endif
