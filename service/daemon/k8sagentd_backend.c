@@ -6,6 +6,8 @@
 
 #include <k8sagent/kube.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/mcp.h>
+#include <k8sagent/tools.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,7 +211,7 @@ static void kube_error_metric(k8sa_status st, const k8sa_error *err)
 static int kube_check(char *why, size_t whylen)
 {
 	if (!kcfg) {
-		snprintf(why, whylen, "no Kubernetes configuration: %s", kcfg_error);
+		snprintf(why, whylen, "no Kubernetes configuration: %.400s", kcfg_error);
 		return 0;
 	}
 	k8sa_error err = {0};
@@ -283,4 +285,37 @@ char *kd_models_json(k8sa_error *err)
 	char *out = strdup(json);
 	k8sa_free(json);
 	return out;
+}
+
+/* One MCP message on a client of its own (a tool call may wait on the API; other requests
+ * must not wait behind it) and a pooled agent for the diagnose prompt. */
+k8sa_status kd_mcp_handle(const char *msg, size_t len, char **resp, k8sa_error *err)
+{
+	*resp = NULL;
+	if (!kcfg) {
+		snprintf(err->message, sizeof err->message, "no Kubernetes configuration: %.400s", kcfg_error);
+		return err->code = K8SA_E_CONFIG;
+	}
+	k8sa_agent *a = kd_agent_acquire(err);
+	if (!a)
+		return err->code ? err->code : K8SA_E_CONFIG;
+	k8sa_kube *k = NULL;
+	k8sa_tools *t = NULL;
+	k8sa_mcp *m = NULL;
+	k8sa_status st = k8sa_kube_new(&k, kcfg, err);
+	if (st == K8SA_OK)
+		st = k8sa_tools_new(k, &t, err);
+	if (st == K8SA_OK)
+		st = k8sa_tools_set_namespace(t, kd_default_namespace(), err);
+	if (st == K8SA_OK)
+		st = k8sa_mcp_new(t, &m, err);
+	if (st == K8SA_OK) {
+		k8sa_mcp_set_agent(m, a);
+		st = k8sa_mcp_handle(m, msg, len, resp, err);
+	}
+	k8sa_mcp_free(m);
+	k8sa_tools_free(t);
+	k8sa_kube_free(k);
+	kd_agent_release(a);
+	return st;
 }
