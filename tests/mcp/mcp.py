@@ -204,6 +204,44 @@ def sdk_checks(work, args, label):
           label + ": diagnose prompt holds the findings, roles user/assistant", out.get("prompt_roles"))
 
 
+def http_checks(kd, token):
+    """The streamable HTTP transport's own rules, raw."""
+    import http.client
+
+    def post(body, headers):
+        c = http.client.HTTPConnection("127.0.0.1", kd.port, timeout=30)
+        c.request("POST", "/mcp", body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, data
+
+    auth = {"Authorization": "Bearer " + token}
+    js = dict(auth, **{"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+    st, body = post(req(1, "ping"), js)
+    check(st == 200 and json.loads(body).get("result") == {}, "http: ping answers 200 JSON", (st, body[:200]))
+    st, body = post(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}), js)
+    check(st == 202 and body == b"", "http: a notification gets 202 and no body", (st, body[:200]))
+    st, _ = post(req(2, "ping"), {"Content-Type": "application/json"})
+    check(st == 401, "http: no bearer token, 401", st)
+    st, _ = post(req(3, "ping"), dict(auth, **{"Content-Type": "text/plain"}))
+    check(st == 415, "http: text/plain (a cross-site form) refused with 415", st)
+    st, _ = post(req(4, "ping"), dict(js, Origin="http://evil.example"))
+    check(st == 403, "http: a foreign Origin refused with 403", st)
+    st, _ = post(req(5, "ping"), dict(js, **{"MCP-Protocol-Version": "1999-01-01"}))
+    check(st == 400, "http: an unknown MCP-Protocol-Version refused with 400", st)
+    st, body = post("{broken", js)
+    check(st == 200 and json.loads(body).get("error", {}).get("code") == -32700, "http: bad JSON, -32700",
+          (st, body[:200]))
+    c = http.client.HTTPConnection("127.0.0.1", kd.port, timeout=30)
+    c.request("GET", "/mcp", headers=dict(auth, Accept="text/event-stream"))
+    r = c.getresponse()
+    r.read()
+    c.close()
+    check(r.status == 405 and "POST" in (r.getheader("Allow") or ""), "http: GET (no SSE stream) is 405 Allow: POST",
+          r.status)
+
+
 def daemon_has_mcp(ks):
     if not os.path.exists(K8SAGENTD):
         return False
@@ -222,13 +260,21 @@ def main():
             print("# SDK part skipped: " + why)
         else:
             sdk_checks(work, ["stdio", os.path.abspath(K8SAGENT), ks.kubeconfig, NS], "stdio")
-            if daemon_has_mcp(ks):
-                sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
-                from k8sagentd import K8sagentd
-                with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:9") as kd:
-                    sdk_checks(work, ["http", kd.url + "/mcp", "", NS], "http")
-            else:
-                print("# /mcp part skipped: k8sagentd has no /mcp yet")
+        if daemon_has_mcp(ks):
+            from k8sagentd import K8sagentd
+            tok = tempfile.NamedTemporaryFile("w", suffix=".token", delete=False)
+            tok.write("mcp-test-token\n")
+            tok.close()
+            try:
+                with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:9",
+                               env={"K8SA_AUTH_TOKEN_FILE": tok.name}) as kd:
+                    http_checks(kd, "mcp-test-token")
+                    if work is not None:
+                        sdk_checks(work, ["http", kd.url + "/mcp", "mcp-test-token", NS], "http")
+            finally:
+                os.unlink(tok.name)
+        else:
+            print("# /mcp part skipped: k8sagentd not built (--disable-daemon)")
         audit = ks.audit()
         check(len(audit) > 0 and all(e.get("method") == "GET" for e in audit), "every API request was a GET",
               [e.get("method") for e in audit if e.get("method") != "GET"])
