@@ -171,6 +171,34 @@ def test_no_model(ks):
         ok(st == 200 and ev and ev[-1][0] == "error" and ev[-1][1]["error"], "ask SSE ends in error")
 
 
+def test_scan_logs():
+    """scan_logs per request: off by default, on by the query (/api/findings) or the body
+    (/diagnose), and the daemon's --scan-logs as the default; the agent goes back unchanged."""
+    with Kubesim("log-errors-healthy") as ks:
+        url = "http://127.0.0.1:%d" % free_port()
+        with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", url, "--timeout", "5") as kd:
+            def codes(st, j):
+                fl = j["findings"]["findings"] if isinstance(j.get("findings"), dict) else j.get("findings", [])
+                return st, [f["code"] for f in fl]
+            st, c = codes(*kd.json("GET", "/api/findings?namespace=orders"))
+            ok(st == 200 and c == [], "scan_logs off by default: %d %r" % (st, c))
+            st, c = codes(*kd.json("GET", "/api/findings?namespace=orders&scan_logs=true"))
+            ok(st == 200 and c == ["LogErrors"], "scan_logs=true: LogErrors: %d %r" % (st, c))
+            st, c = codes(*kd.json("GET", "/api/findings?namespace=orders"))
+            ok(st == 200 and c == [], "the pooled agent goes back without the scan: %r" % c)
+            st, j = kd.json("GET", "/api/findings?namespace=orders&scan_logs=maybe")
+            ok(st == 400, "scan_logs=maybe -> 400 (%d)" % st)
+            st, c = codes(*kd.json("POST", "/diagnose", {"namespace": "orders", "scan_logs": True}))
+            ok(st == 200 and c == ["LogErrors"], "/diagnose scan_logs: LogErrors: %d %r" % (st, c))
+            st, j = kd.json("POST", "/diagnose", {"namespace": "orders", "scan_logs": "yes"})
+            ok(st == 400, "/diagnose scan_logs must be a boolean (%d)" % st)
+        with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", url, "--timeout", "5", "--scan-logs") as kd:
+            st, c = codes(*kd.json("GET", "/api/findings?namespace=orders"))
+            ok(st == 200 and c == ["LogErrors"], "--scan-logs: on by default: %r" % c)
+            st, c = codes(*kd.json("GET", "/api/findings?namespace=orders&scan_logs=false"))
+            ok(st == 200 and c == [], "scan_logs=false overrides --scan-logs: %r" % c)
+
+
 BAD_NAMESPACES = ["../secrets", "a/b", "%2F", "shop/../kube-system", "A", "Shop", "-shop", "shop-",
                   "sh op", "shop.", "shop\n", "a" * 64, "a" * 10240, "ünïcode", "shop\u0000x",
                   "..", ".", "shop%00", "kube_system", "shop;rm", "shop?x=1", "shop#", "\u0430bc"]
@@ -355,6 +383,7 @@ def main():
                 test_disconnect(kd, llm)
                 test_metrics(kd)
             test_no_model(ks)
+            test_scan_logs()
             test_allowlist(ks, llm)
             test_429(ks, llm)
             test_sigterm(ks, llm)
