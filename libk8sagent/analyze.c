@@ -3,6 +3,7 @@
  * k8sa_analyze() driver. */
 #include "internal.h"
 #include "analyze_internal.h"
+#include "redact_internal.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -24,6 +25,20 @@ static char *vfmt(const char *fmt, va_list ap)
 	if (s)
 		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
+}
+
+/* Every string a finding carries (summary, evidence, commands) and the gaps are redacted
+ * where they are made, so each consumer (JSON, text, the prompt, the bindings, the service)
+ * gets the same scrubbed bytes and none can forget. Redacted before any cut to a length, so a
+ * secret is never split into a shape the redactor no longer knows. */
+static char *vfmt_redacted(const char *fmt, va_list ap)
+{
+	char *s = vfmt(fmt, ap);
+	if (!s)
+		return NULL;
+	char *r = k8sa_redact(s, strlen(s), NULL);
+	free(s);
+	return r;
 }
 
 int a_strv_push(a_strv *v, char *s)
@@ -94,7 +109,7 @@ void a_summary(a_ctx *c, a_finding *f, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vfmt(fmt, ap);
+	char *s = vfmt_redacted(fmt, ap);
 	va_end(ap);
 	if (!s) {
 		c->f->nomem = 1;
@@ -110,7 +125,7 @@ void a_evidence(a_ctx *c, a_finding *f, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vfmt(fmt, ap);
+	char *s = vfmt_redacted(fmt, ap);
 	va_end(ap);
 	/* evidence lines are single lines: fold newlines, cap the length */
 	if (s) {
@@ -135,7 +150,7 @@ void a_command(a_ctx *c, a_finding *f, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vfmt(fmt, ap);
+	char *s = vfmt_redacted(fmt, ap);
 	va_end(ap);
 	if (a_strv_push(&f->commands, s) < 0)
 		c->f->nomem = 1;
@@ -575,6 +590,9 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out
 	}
 	json_object_object_add(root, "findings", arr);
 	json_object_object_add(root, "gaps", strv_json(&f->gaps, &bad));
+	/* The strings were redacted when made; this pass guards whatever a finding copies. */
+	if (!bad && k8sa_redact_json_object(NULL, root) < 0)
+		bad = 1;
 	if (!bad) {
 		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		*out = s ? strdup(s) : NULL;
@@ -688,7 +706,7 @@ K8SA_EXPORT k8sa_status k8sa_analyze(const k8sa_snapshot *snap, k8sa_findings **
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < snap->ngaps && !f->nomem; i++)
-		f->nomem = a_strv_push(&f->gaps, strdup(snap->gaps[i])) < 0;
+		f->nomem = a_strv_push(&f->gaps, k8sa_redact_str(snap->gaps[i])) < 0;
 	a_ctx c = {.snap = snap, .m = (m_model *)&snap->m, .f = f, .now = snap->m.ref_time};
 	/* order matters only for the tie-breaks: upstream objects first */
 	a_analyze_nodes(&c);

@@ -5,7 +5,7 @@
  * ASCII byte, so UTF-8 sequences are never split. */
 #include "internal.h"
 #include "tbuf.h"
-#include <k8sagent/redact.h>
+#include "redact_internal.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -297,6 +297,33 @@ static int env_kind(const k8sa_redactor *r, const char *name, size_t n)
 	words ws;
 	split_words(name, n, &ws);
 	return classify_words(&ws, 1, r, NULL);
+}
+
+int k8sa_redact_env_kind(const k8sa_redactor *r, const char *name, size_t n)
+{
+	return name ? env_kind(r, name, n) : NOT_SECRET;
+}
+
+int k8sa_redact_key_kind(const k8sa_redactor *r, const char *key, size_t n)
+{
+	words ws;
+	if (!key)
+		return NOT_SECRET;
+	split_words(key, n, &ws);
+	return classify_words(&ws, 0, r, NULL);
+}
+
+const char *k8sa_redactor_marker(k8sa_redactor *r, int kind)
+{
+	static const char *const markers[NKINDS] = {
+		"[REDACTED:password]", "[REDACTED:token]", "[REDACTED:jwt]", "[REDACTED:private-key]",
+		"[REDACTED:aws-key]", "[REDACTED:api-key]", "[REDACTED:secret]", "[REDACTED:custom]",
+	};
+	if ((unsigned)kind >= NKINDS)
+		kind = K8SA_REDACT_SECRET;
+	if (r)
+		r->counts[kind]++;
+	return markers[kind];
 }
 
 K8SA_EXPORT int k8sa_env_name_is_secret(const char *name)

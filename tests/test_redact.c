@@ -510,6 +510,41 @@ START_TEST(scenarios_absent_gone_evidence_kept)
 }
 END_TEST
 
+/* JSON by structure: string values scrubbed, secret keys, env entries and Secret data
+ * replaced whole, and the result always parses (a truncated PEM cannot eat the rest). */
+START_TEST(json_documents)
+{
+	static const char *const cases[][2] = {
+		{"{\"name\":\"DB_PASSWORD\",\"value\":\"hunter2\"}", "{\"name\":\"DB_PASSWORD\",\"value\":\"[REDACTED:password]\"}"},
+		{"{\"name\":\"PORT\",\"value\":\"8080\"}", "{\"name\":\"PORT\",\"value\":\"8080\"}"},
+		{"{\"kind\":\"Secret\",\"data\":{\"x\":\"aHVudGVyMg==\"}}", "{\"kind\":\"Secret\",\"data\":{\"x\":\"[REDACTED:secret]\"}}"},
+		{"{\"log\":\"password=hunter2 ok\"}", "{\"log\":\"password=[REDACTED:password] ok\"}"},
+		{"{\"annotations\":{\"clientSecret\":\"abc\",\"secretName\":\"db\"}}",
+		 "{\"annotations\":{\"clientSecret\":\"[REDACTED:secret]\",\"secretName\":\"db\"}}"},
+		{"{\"n\":1,\"a\":[\"sent Bearer abc123xyz789\",true,null]}", "{\"n\":1,\"a\":[\"sent Bearer [REDACTED:token]\",true,null]}"},
+		{"{\"log\":\"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\",\"next\":\"OOMKilled\"}",
+		 "{\"log\":\"[REDACTED:private-key]\",\"next\":\"OOMKilled\"}"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+		k8sa_error err = {0};
+		ck_assert_int_eq(k8sa_redact_json(NULL, cases[i][0], &out, &err), K8SA_OK);
+		ck_assert_msg(strcmp(out, cases[i][1]) == 0, "\n  in:  %s\n  got: %s\n  want:%s", cases[i][0], out,
+			      cases[i][1]);
+		k8sa_free(out);
+	}
+	char *out = NULL;
+	k8sa_error err = {0};
+	ck_assert_int_eq(k8sa_redact_json(NULL, "{\"a\":", &out, &err), K8SA_E_INVALID_ARG);
+	ck_assert_ptr_null(out);
+	k8sa_redactor *r = k8sa_redactor_new();
+	ck_assert_int_eq(k8sa_redact_json(r, "[\"password=x\",{\"token\":\"y\"}]", &out, &err), K8SA_OK);
+	ck_assert_uint_eq(k8sa_redactor_total(r), 2);
+	k8sa_free(out);
+	k8sa_redactor_free(r);
+}
+END_TEST
+
 /* Throughput on a 1 MB log of realistic lines with a few secrets: printed, not asserted
  * (beyond a generous sanity bound so a quadratic regression fails). */
 START_TEST(throughput)
@@ -563,6 +598,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, nul_bytes_and_lengths);
 	tcase_add_test(tc, random_input_is_safe);
 	tcase_add_test(tc, scenarios_absent_gone_evidence_kept);
+	tcase_add_test(tc, json_documents);
 	tcase_add_test(tc, throughput);
 	suite_add_tcase(s, tc);
 	return s;

@@ -161,6 +161,21 @@ char *k8sa_redactor_counts_json(const k8sa_redactor *r);
 /** Set every counter back to zero. */
 void k8sa_redactor_reset_counts(k8sa_redactor *r);
 
+/**
+ * Redact a JSON document by its structure: every string value as by k8sa_redactor_apply();
+ * the value of a key that names a secret (`"password": ...`, `"clientSecret": ...`) and of
+ * an env entry whose name is secret (`{"name": "DB_PASSWORD", "value": ...}`) replaced by
+ * its marker; the `data`/`stringData` values of a `"kind": "Secret"` object replaced whole.
+ * Keys, numbers and the shape are kept, and the output is always valid JSON (compact).
+ * The library already applies this to the snapshot and findings JSON it produces; use it for
+ * JSON from elsewhere that is about to be shown.
+ * @param r    redactor (rules and counters), or NULL for the built-in rules
+ * @param json NUL-terminated JSON text
+ * @param out  receives the redacted JSON, freed with k8sa_free()
+ * @return K8SA_OK; K8SA_E_INVALID_ARG when @p json does not parse; K8SA_E_NOMEM.
+ */
+k8sa_status k8sa_redact_json(k8sa_redactor *r, const char *json, char **out, k8sa_error *err);
+
 /** @} */
 
 #ifdef __cplusplus
