@@ -27,6 +27,10 @@ void k8sa_error_prefix(k8sa_error *err, const char *fmt, ...) K8SA_PRINTF(2, 3);
 /* Milliseconds on the monotonic clock: timeouts, retry delays and timings. */
 double k8sa_now_ms(void);
 
+/* Mask the password of every URL in a fixed buffer, in place (text.c; k8sa_fail() applies it
+ * to every error message). */
+void k8sa_mask_userinfo_buf(char *buf, size_t cap);
+
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
 

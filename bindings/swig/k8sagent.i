@@ -51,6 +51,9 @@ K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
 %newobject k8sa_redactor_env_value;
 %newobject k8sa_redactor_counts_json;
 %newobject k8sa_answer_to_json;
+%newobject k8sa_url_mask_userinfo;
+%newobject k8sa_text_escape_controls;
+%newobject k8sa_text_escape_controls_str;
 
 /* Handle out-parameters: the new object is owned by the target language. */
 K8SA_OUT_HANDLE(k8sa_kubeconfig)
@@ -79,3 +82,4 @@ K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
 %include <k8sagent/snapshot.h>
 %include <k8sagent/analyze.h>
 %include <k8sagent/agent.h>
+%include <k8sagent/text.h>

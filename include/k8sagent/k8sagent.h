@@ -16,5 +16,6 @@
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 #include <k8sagent/agent.h>
+#include <k8sagent/text.h>
 
 #endif
