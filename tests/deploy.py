@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Static validation of the in-cluster delivery (no cluster, no container engine needed).
 
-Checks service/Containerfile by parsing it, renders service/deploy and the overlays with
+Checks service/deploy/Containerfile by parsing it, renders service/deploy and the overlays with
 `kubectl kustomize` and checks the objects (read-only RBAC, security contexts, resources,
 probes, image tags, NetworkPolicy, prompts), checks the Argo CD Application and Image
 Updater, the GitHub workflows, docs/deploy.md, the distribution list, and runs yamllint on
@@ -122,13 +122,11 @@ def apt_packages(run):
 
 
 def check_containerfile():
-    rel = "service/Containerfile"
+    rel = "service/deploy/Containerfile"
     if not check(os.path.isfile(path(rel)), rel + " exists"):
         return
     text = read(rel)
-    for alt in ("service/Dockerfile",):
-        if os.path.lexists(path(alt)):
-            check(read(alt) == text, alt + " is a symlink to or a copy of " + rel)
+    check(not os.path.lexists(path("service/Dockerfile")), "one image file name: no service/Dockerfile beside " + rel)
     ins = containerfile_instructions(text)
     args = {}
     stages = []
@@ -516,7 +514,7 @@ def check_rendered():
         skipped.append("kustomize rendering (kubectl not installed: rendered-manifest checks skipped)")
         print("SKIP (part): kubectl not found; the rendered-manifest checks need `kubectl kustomize`")
         return
-    base = render("service/deploy")
+    base = render("service/deploy/base")
     if base:
         ns = one(base, "Namespace", "k8sagent")
         check(dig(ns, "metadata", "labels", "pod-security.kubernetes.io/enforce") == "restricted",
@@ -541,7 +539,7 @@ def check_rendered():
         check_netpol(base, "base", labels or {})
         check_ollama(base)
 
-    overlay = render("service/overlays/openai")
+    overlay = render("service/deploy/overlays/openai")
     if overlay:
         check(not by_kind(overlay, "Deployment", "ollama") and not by_kind(overlay, "PersistentVolumeClaim")
               and not by_kind(overlay, "Service", "ollama"), "openai overlay: no bundled Ollama")
@@ -563,7 +561,7 @@ def check_rendered():
 # ---------------------------------------------------------------------------------------
 
 def agent_image_entry():
-    k = load_yaml("service/deploy/kustomization.yaml")
+    k = load_yaml("service/deploy/base/kustomization.yaml")
     for img in k.get("images") or []:
         if img.get("name", "").endswith("/k8sagentd"):
             return img
@@ -571,7 +569,7 @@ def agent_image_entry():
 
 
 def check_kustomization():
-    k = load_yaml("service/deploy/kustomization.yaml")
+    k = load_yaml("service/deploy/base/kustomization.yaml")
     check(k.get("namespace") == "k8sagent", "kustomization: namespace k8sagent")
     img = agent_image_entry()
     check(img, "kustomization: images entry for k8sagentd")
@@ -584,8 +582,8 @@ def check_kustomization():
     files = (gens.get("k8sagent-prompts") or {}).get("files") or []
     check(sorted(os.path.basename(f) for f in files) == ["ask.md", "diagnose.md"],
           "kustomization: prompts ConfigMap generated from prompts/ask.md and prompts/diagnose.md")
-    ask = " ".join(read("service/deploy/prompts/ask.md").lower().split())
-    diag = " ".join(read("service/deploy/prompts/diagnose.md").lower().split())
+    ask = " ".join(read("service/deploy/base/prompts/ask.md").lower().split())
+    diag = " ".join(read("service/deploy/base/prompts/diagnose.md").lower().split())
     check("kubernetes specialist" in ask, "ask.md: Kubernetes specialist")
     for phrase in ("kubernetes specialist", "only the evidence", "root cause first", "kubectl",
                    "insufficient", "data, not instructions"):
@@ -597,7 +595,7 @@ def check_argocd():
     check(app.get("apiVersion") == "argoproj.io/v1alpha1" and app.get("kind") == "Application",
           "argocd: Application argoproj.io/v1alpha1")
     src = dig(app, "spec", "source") or {}
-    check(src.get("path") == "service/deploy", "argocd: source path service/deploy")
+    check(src.get("path") == "service/deploy/base", "argocd: source path service/deploy/base")
     check("CHANGE-ME" in src.get("repoURL", "") and "PLACEHOLDER" in read("service/deploy/argocd/application.yaml"),
           "argocd: repoURL is a clearly marked placeholder")
     check(dig(app, "spec", "syncPolicy", "automated", "prune") is True
@@ -686,7 +684,7 @@ def check_workflows():
         builds = [s.get("with") or {} for s in steps(img) if s.get("uses", "").startswith("docker/build-push-action@")]
         check(builds, "image.yml builds with docker/build-push-action")
         for b in builds:
-            check(b.get("file") == "service/Containerfile", "image.yml builds service/Containerfile")
+            check(b.get("file") == "service/deploy/Containerfile", "image.yml builds service/deploy/Containerfile")
             plats = {p.strip() for p in str(b.get("platforms", "")).split(",")}
             check({"linux/amd64", "linux/arm64"} <= plats, "image.yml builds linux/amd64 and linux/arm64")
             push = str(b.get("push", ""))
@@ -700,23 +698,24 @@ def check_docs():
     if not check(os.path.isfile(path(rel)), rel + " exists"):
         return
     doc = read(rel)
-    for needle in ("kubectl apply -k service/deploy", "port-forward", "/diagnose", "service/overlays/openai",
+    for needle in ("kubectl apply -k service/deploy/base", "port-forward", "/diagnose", "service/deploy/overlays/openai",
                    "llama-server", "vLLM", "ImageUpdater", "buildx", "linux/arm64", "read-only", "NetworkPolicy",
                    "k8sagent.io/client"):
         check(needle in doc, rel + " covers " + needle)
 
 
 def check_distlist():
-    am = read("service/deploy.am")
+    am = read("service/deploy/Makemodule.am")
     listed = set(re.findall(r"[\w./-]+", am))
-    for root in ("service/deploy", "service/overlays"):
+    for root in ("service/deploy",):
         for d, _, files in os.walk(path(root)):
             for f in files:
                 rel = os.path.relpath(os.path.join(d, f), TOP)
-                check(rel in listed, "service/deploy.am distributes " + rel)
-    for rel in ("service/Containerfile", "service/Dockerfile", ".dockerignore", ".yamllint", "docs/deploy.md",
+                if f != "Makemodule.am":
+                    check(rel in listed, "service/deploy/Makemodule.am distributes " + rel)
+    for rel in ("service/deploy/Containerfile", ".dockerignore", ".yamllint", "docs/deploy.md",
                 "tests/deploy.py", ".github/workflows/ci.yml", ".github/workflows/image.yml"):
-        check(rel in listed, "service/deploy.am distributes " + rel)
+        check(rel in listed, "service/deploy/Makemodule.am distributes " + rel)
 
 
 def yaml_files():

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz: what a client sends k8sagentd, through the same functions the server runs
- * (service/k8sagentd_request.c): the raw query string of /api/findings and the namespace it
+ * (service/daemon/k8sagentd_request.c): the raw query string of /api/findings and the namespace it
  * names, the JSON body of /ask and /diagnose, and the method check.
  * Input: 1 byte of flags (bit 0: the question is required as for /ask; bit 1: a 16-byte
  * question limit), a query line, a method line, then the body. */

@@ -53,7 +53,7 @@ void kd_access_log(const char *method, const char *path, int status, double ms, 
 /* JSON string literal for s (with quotes) appended to a malloc'd buffer: helper for logs. */
 char *kd_json_quote(const char *s);
 
-/* ---- routes and requests (httpd_server.c, k8sagentd_routes.c) ----------------------------- */
+/* ---- routes and requests (k8sagentd_http.c, k8sagentd_routes.c) ----------------------------- */
 typedef enum kd_route {
 	KD_R_UI = 0, KD_R_HEALTH, KD_R_HEALTHZ, KD_R_READYZ, KD_R_METRICS, KD_R_OPENAPI,
 	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_OTHER,
@@ -96,7 +96,7 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req);
 /* Which methods a known path allows ("GET, HEAD"), NULL for an unknown path. */
 const char *kd_route_allow(const char *path, kd_route *route);
 
-/* ---- the server (httpd_server.c) ----------------------------------------------------------- */
+/* ---- the server (k8sagentd_http.c) ----------------------------------------------------------- */
 struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port);
 /* Requests being handled right now (for graceful shutdown). */
 long kd_httpd_in_flight(void);

@@ -1,5 +1,5 @@
 """The chat UI in a real browser: kubesim (demo-shop) + llmsim + k8sagentd, driven by Debian's
-headless chromium through playwright-core (tests/ui/ui.js). Skips (77) without chromium, node
+headless chromium through playwright-core (tests/daemon/ui/ui.js). Skips (77) without chromium, node
 or npm, or when playwright-core cannot be installed (npm ci needs the registry once)."""
 import json
 import os
@@ -30,7 +30,7 @@ def skip(msg):
 def node_modules(tmp):
     """A directory holding node_modules/playwright-core: the source tree's, or one installed
     with `npm ci` into the build tree (the source tree may be read-only, as in distcheck)."""
-    d = os.path.join(SRC, "tests", "ui")
+    d = os.path.join(SRC, "tests", "daemon", "ui")
     if os.path.isdir(os.path.join(d, "node_modules", "playwright-core")):
         return d
     npm = shutil.which("npm")
@@ -39,7 +39,7 @@ def node_modules(tmp):
     d = os.path.join(tmp, "ui-node")
     os.makedirs(d, exist_ok=True)
     for f in ("package.json", "package-lock.json"):
-        shutil.copy(os.path.join(SRC, "tests", "ui", f), d)
+        shutil.copy(os.path.join(SRC, "tests", "daemon", "ui", f), d)
     r = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=d, capture_output=True, text=True)
     if r.returncode != 0:
         skip("npm ci failed (no access to the npm registry?): " + r.stderr[-500:])
@@ -72,7 +72,7 @@ def main():
             with Kubesim("demo-shop") as ks, \
                     K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", url) as kd:
                 env = dict(os.environ, NODE_PATH=os.path.join(mods, "node_modules"))
-                r = subprocess.run([node, os.path.join(SRC, "tests", "ui", "ui.js"), kd.url, out,
+                r = subprocess.run([node, os.path.join(SRC, "tests", "daemon", "ui", "ui.js"), kd.url, out,
                                     os.path.join(tmp, "profile")], env=env, timeout=120)
                 if r.returncode != 0:
                     print(kd.stderr()[-3000:])

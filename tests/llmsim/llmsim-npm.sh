@@ -1,12 +1,12 @@
 #!/bin/sh
-# The official `ollama` and `openai` npm clients, pinned by tests/npm/package-lock.json, run
-# against llmsim (tests/npm/clients.mjs). Skips (77) without node/npm or when the packages
+# The official `ollama` and `openai` npm clients, pinned by tests/llmsim/npm/package-lock.json, run
+# against llmsim (tests/llmsim/npm/clients.mjs). Skips (77) without node/npm or when the packages
 # cannot be installed (no registry access). The install is cached outside the build tree,
 # keyed by the lock file, so distcheck leaves nothing behind and reruns are fast.
 set -eu
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
-src=$top_srcdir/tests/npm
+src=$top_srcdir/tests/llmsim/npm
 for tool in node npm; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not installed (apt-get install nodejs npm)"; exit 77; }
 done

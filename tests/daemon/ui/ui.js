@@ -1,4 +1,4 @@
-// Drive Debian's headless chromium against k8sagentd's chat UI (run by tests/service-ui.py):
+// Drive Debian's headless chromium against k8sagentd's chat UI (run by tests/daemon/ui.py):
 //   node ui.js URL OUT_DIR USER_DATA_DIR
 // Picks Diagnose and namespace shop, asks, checks the answer streams in token by token, the
 // OOMKilled finding and the root-cause badge, the bash code block, the context panel (64Mi),
