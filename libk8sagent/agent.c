@@ -338,11 +338,15 @@ K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
 		json_object_object_add(o, "llm_status", json_object_new_string(k8sa_strerror(x->llm_status)));
 	}
 	if (x->diagnose) {
-		json_object *f = parse_or_null(x->findings_json), *arr = NULL;
+		json_object *f = parse_or_null(x->findings_json), *arr = NULL, *complete = NULL;
 		if (f && json_object_object_get_ex(f, "findings", &arr))
 			json_object_object_add(o, "findings", json_object_get(arr));
 		else
 			json_object_object_add(o, "findings", json_object_new_array());
+		/* false: the core lists could not be read, so no findings is not a clean bill */
+		json_object_object_add(o, "complete", json_object_object_get_ex(f, "complete", &complete)
+							      ? json_object_get(complete)
+							      : json_object_new_boolean(1));
 		json_object_put(f);
 		json_object_object_add(o, "problems", json_object_new_int(x->problems));
 		json_object_object_add(o, "context", json_object_new_string(x->context ? x->context : ""));

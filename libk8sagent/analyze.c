@@ -444,6 +444,11 @@ K8SA_EXPORT size_t k8sa_findings_count(const k8sa_findings *f)
 	return f ? f->n : 0;
 }
 
+K8SA_EXPORT int k8sa_findings_complete(const k8sa_findings *f)
+{
+	return f && !f->incomplete;
+}
+
 K8SA_EXPORT size_t k8sa_findings_problem_count(const k8sa_findings *f)
 {
 	size_t n = 0;
@@ -590,6 +595,7 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out
 	}
 	json_object_object_add(root, "findings", arr);
 	json_object_object_add(root, "gaps", strv_json(&f->gaps, &bad));
+	json_object_object_add(root, "complete", json_object_new_boolean(!f->incomplete));
 	/* The strings were redacted when made; this pass guards whatever a finding copies. */
 	if (!bad && k8sa_redact_json_object(NULL, root) < 0)
 		bad = 1;
@@ -647,7 +653,10 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out
 	sbuf b = {0};
 	int all = strcmp(f->ns, "*") == 0;
 	size_t problems = k8sa_findings_problem_count(f);
-	if (!problems)
+	if (!problems && f->incomplete)
+		sb_printf(&b, "Could not check %s%s: the pods, workloads or services could not be read.\n",
+			  all ? "all namespaces" : "namespace ", all ? "" : f->ns);
+	else if (!problems)
 		sb_printf(&b, "No problems found in %s%s.\n", all ? "all namespaces" : "namespace ", all ? "" : f->ns);
 	else
 		sb_printf(&b, "%zu problem%s found in %s%s (root causes first).\n", problems, problems == 1 ? "" : "s",
@@ -705,6 +714,7 @@ K8SA_EXPORT k8sa_status k8sa_analyze(const k8sa_snapshot *snap, k8sa_findings **
 		free(f);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
+	f->incomplete = snap->core_gaps > 0;
 	for (size_t i = 0; i < snap->ngaps && !f->nomem; i++)
 		f->nomem = a_strv_push(&f->gaps, k8sa_redact_str(snap->gaps[i])) < 0;
 	a_ctx c = {.snap = snap, .m = (m_model *)&snap->m, .f = f, .now = snap->m.ref_time};

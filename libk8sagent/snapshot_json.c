@@ -458,6 +458,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_to_json(const k8sa_snapshot *snap, char **
 	for (size_t i = 0; i < snap->ngaps; i++)
 		push(&w, gaps, chk(&w, json_object_new_string(snap->gaps[i])));
 	put(&w, root, "gaps", gaps);
+	put_bool(&w, root, "complete", snap->core_gaps == 0);
 
 	json_object *cut = chk(&w, json_object_new_array());
 	char buf[256];
