@@ -244,7 +244,9 @@ static int try_url(const scanner *sc, size_t i, match *m)
 				size_t h = q + 1;
 				while (h < e && host_char((unsigned char)s[h]))
 					h++;
-				if ((h == e || s[h] == ':' || s[h] == '/' || s[h] == '?') && memchr(s + q + 1, '.', h - q - 1))
+				int hport = h + 1 < e && s[h] == ':' && rr_is_digit((unsigned char)s[h + 1]);
+				if ((h == e || s[h] == ':' || s[h] == '/' || s[h] == '?') &&
+				    (hport || memchr(s + q + 1, '.', h - q - 1) || (h - q - 1 == 9 && !memcmp(s + q + 1, "localhost", 9))))
 					at = q;
 			}
 		}
@@ -305,12 +307,20 @@ static int try_entropy(const scanner *sc, size_t i, match *m)
  * returns its start and length (0 when none). */
 static size_t word_before(const char *s, size_t i, size_t *start)
 {
-	size_t k = i, lim = i > 64 ? i - 64 : 0;
-	while (k > lim && (rr_is_hspace((unsigned char)s[k - 1]) || strchr(":=\"'", s[k - 1])))
-		k--;
-	size_t e = k;
-	while (k > lim && (rr_is_alnum((unsigned char)s[k - 1])))
-		k--;
+	static const char *const filler[] = {"is", "was", "are", "to", "as", "be", "now", "set", "of", "value", "used", NULL};
+	size_t k = i, lim = i > 64 ? i - 64 : 0, e = i;
+	for (int words = 0; words < 3; words++) {
+		while (k > lim && (rr_is_hspace((unsigned char)s[k - 1]) || strchr(":=\"'", s[k - 1])))
+			k--;
+		e = k;
+		while (k > lim && rr_is_alnum((unsigned char)s[k - 1]))
+			k--;
+		int fill = 0;
+		for (const char *const *f = filler; *f && !fill; f++)
+			fill = e - k == strlen(*f) && rr_has_prefix_ci(s + k, e - k, *f);
+		if (!fill)
+			break;
+	}
 	*start = k;
 	return e - k;
 }
@@ -494,6 +504,21 @@ static size_t secret_data_end(const scanner *sc, size_t ks, size_t q)
 	return end;
 }
 
+/* Whether an Authorization value with a space starts with an auth scheme ("Bearer x"). */
+static int auth_scheme(const char *s, size_t n)
+{
+	static const char *const schemes[] = {
+		"bearer ", "basic ", "token ", "digest ", "negotiate ", "ntlm ", "aws4-hmac-sha256 ", "hmac ",
+		"apikey ", "api-key ", "key ", "sharedkey ", "sso-key ", "splunk ", "otp ", "dpop ", "oauth ",
+		"signature ", "gsslogin ", "mac ", "hoba ", "mutual ", "scram-sha-256 ", "vapid ", "sharedaccesssignature ",
+		NULL,
+	};
+	for (const char *const *k = schemes; *k; k++)
+		if (rr_has_prefix_ci(s, n, *k))
+			return 1;
+	return 0;
+}
+
 /* key=value, key: value, "key": "value", --key value. [ks, ke): the key's bytes in the text;
  * key/klen: the key as classified (the same bytes, or the ASCII a look-alike key imitates). */
 static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t klen, match *m)
@@ -560,10 +585,12 @@ static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t kle
 		return 0;
 	}
 	if (!sc->r || !sc->r->nkeys) {
-		int special = (klen == 3 && rr_has_prefix_ci(key, klen, "key")) ||
+		if (rr_is_digit((unsigned char)key[0]))
+			return 0; /* "12:00:00", "2024-05-01T12:00" */
+		int named = (klen == 3 && rr_has_prefix_ci(key, klen, "key")) ||
 			      (klen == 4 && rr_has_prefix_ci(key, klen, "name")) ||
 			      (klen == 5 && rr_has_prefix_ci(key, klen, "value"));
-		if (!special && !rr_maybe_secret_key(key, klen))
+		if (!named && !rr_maybe_secret_key(key, klen))
 			return 0;
 	}
 	rr_words ws;
@@ -592,6 +619,8 @@ static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t kle
 		return 0;
 	if (!value_extent(sc, q, colon, auth_hdr, &vs, &ve))
 		return 0;
+	if (auth_hdr && memchr(s + vs, ' ', ve - vs) && !auth_scheme(s + vs, ve - vs))
+		return 0; /* "may require authorization: server message: ..." is prose */
 	*m = (match){vs, ve, kind};
 	return 1;
 }
@@ -618,7 +647,16 @@ static int try_flag(const scanner *sc, size_t i, match *m)
 		if (p >= n || s[p] == '-')
 			return 0;
 		vs = p;
-		if (s[p] == '"' || s[p] == '\'') {
+		size_t b = p;
+		while (b < n && s[b] == '\\')
+			b++;
+		if (b > p && b < n && s[b] == '"') { /* \"value\" inside a JSON string */
+			const char *q = rr_find(s + b + 1, n - b - 1, "\\\"", 2);
+			vs = b + 1;
+			ve = q ? (size_t)(q - s) : n;
+			while (ve > vs && s[ve - 1] == '\\')
+				ve--;
+		} else if (s[p] == '"' || s[p] == '\'') {
 			const char *q = memchr(s + p + 1, s[p], n - p - 1);
 			vs = p + 1;
 			ve = q ? (size_t)(q - s) : n;
@@ -661,16 +699,20 @@ static int at_word(scanner *sc, size_t i, size_t ke, match *m)
 		*m = (match){i, i + e, kind};
 		return 1;
 	}
-	if (try_scheme_token(sc, i, m) || ((ke < n && (s[ke] == ':' || s[ke] == '+')) && try_url(sc, i, m)) ||
-	    try_kv(sc, i, ke, s + i, ke - i, m))
+	if (((s[i] | 0x20) == 'b' && try_scheme_token(sc, i, m)) ||
+	    ((ke < n && (s[ke] == ':' || s[ke] == '+')) && try_url(sc, i, m)) || try_kv(sc, i, ke, s + i, ke - i, m))
 		return 1;
-	if (rr_is_alnum((unsigned char)s[i]) && try_keyish_value(sc, i, m))
+	/* the rest needs a long run: most words are short and leave here */
+	size_t len = rr_run(s, n, i, C_B64) - i;
+	if (len < 12)
+		return 0;
+	if (len >= 20 && rr_is_alnum((unsigned char)s[i]) && try_keyish_value(sc, i, m))
 		return 1;
 	if ((e = rr_basic_blob(s + i, n - i))) {
 		*m = (match){i, i + e, K8SA_REDACT_TOKEN};
 		return 1;
 	}
-	return try_entropy(sc, i, m);
+	return len >= 40 && try_entropy(sc, i, m);
 }
 
 /* Lead bytes of the look-alike letters and invisible characters rr_norm_key() knows. */
@@ -697,6 +739,38 @@ static void emit_marker(k8sa_tbuf *out, unsigned long *counts, int kind)
 		counts[kind]++;
 }
 
+/* Non-word bytes where a candidate may start: flags, PEM blocks, password hashes, JSON
+ * escapes and the lead bytes of look-alike letters. Every other non-word byte is copied. */
+static const unsigned char special[256] = {
+	['-'] = 1, ['$'] = 1, ['{'] = 1, ['\\'] = 1, [0xc2] = 1, [0xcd] = 1, [0xce] = 1, [0xcf] = 1,
+	[0xd0] = 1, [0xd1] = 1, [0xd2] = 1, [0xd4] = 1, [0xe1] = 1, [0xe2] = 1, [0xef] = 1,
+};
+
+static int at_special(scanner *sc, size_t i, match *m)
+{
+	const char *s = sc->s;
+	size_t n = sc->n, e;
+	unsigned char c = (unsigned char)s[i];
+	if (c == '-') {
+		if (n - i > 11 && s[i + 1] == '-' && s[i + 5] == 'B' && (e = pem_end(sc, i))) {
+			*m = (match){i, e, K8SA_REDACT_PRIVATE_KEY};
+			return 1;
+		}
+		return i + 1 < n && (i == 0 || rr_is_space((unsigned char)s[i - 1]) || s[i - 1] == '"') &&
+		       (rr_is_alnum((unsigned char)s[i + 1]) || s[i + 1] == '-') && try_flag(sc, i, m);
+	}
+	if (c == '$' || c == '{') {
+		if (i + 1 < n && rr_is_alnum((unsigned char)s[i + 1]) && (e = rr_crypt_hash(s + i, n - i))) {
+			*m = (match){i, i + e, K8SA_REDACT_PASSWORD};
+			return 1;
+		}
+		return 0;
+	}
+	if (c == '\\' && !(i + 1 < n && (s[i + 1] == 'u' || s[i + 1] == '\\')))
+		return 0;
+	return (i == 0 || !(rr_ctab[(unsigned char)s[i - 1]] & C_KEY)) && at_obfuscated_key(sc, i, m);
+}
+
 static void scan_text(const k8sa_redactor *r, const char *s, size_t n, k8sa_tbuf *out, unsigned long *counts)
 {
 	scanner sc = {.s = s, .n = n, .r = r};
@@ -705,13 +779,25 @@ static void scan_text(const k8sa_redactor *r, const char *s, size_t n, k8sa_tbuf
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		int hit = 0;
-		if (rr_is_word(c) && (i == 0 || !rr_is_word((unsigned char)s[i - 1]))) {
+		if (!rr_is_word(c)) {
+			if (!special[c] || !at_special(&sc, i, &m)) {
+				i++;
+				continue;
+			}
+		} else if (i > 0 && rr_is_word((unsigned char)s[i - 1])) {
+			i = rr_run(s, n, i, C_WORD); /* inside a word (after a match's end) */
+			continue;
+		} else {
+			if (c == 'R' && i > 0 && s[i - 1] == '[' && rr_has_prefix(s + i, n - i, "REDACTED:")) {
+				/* a marker of an earlier pass: nothing inside it is a key */
+				const char *close = memchr(s + i, ']', n - i < 32 ? n - i : 32);
+				i = close ? (size_t)(close - s) + 1 : i + 9;
+				continue;
+			}
 			/* "\npassword=": after a JSON escape the word starts past its letter */
 			if ((c == 'n' || c == 't' || c == 'r') && i > 0 && s[i - 1] == '\\' && i + 1 < n &&
-			    rr_is_word((unsigned char)s[i + 1]) && (i < 2 || s[i - 2] != '\\')) {
+			    rr_is_word((unsigned char)s[i + 1]) && (i < 2 || s[i - 2] != '\\'))
 				i++;
-				c = (unsigned char)s[i];
-			}
 			size_t ke = rr_run(s, n, i, C_KEY);
 			if (ke < n && obf_lead((unsigned char)s[ke]) && at_obfuscated_key(&sc, i, &m))
 				hit = 1;
@@ -721,28 +807,6 @@ static void scan_text(const k8sa_redactor *r, const char *s, size_t n, k8sa_tbuf
 				i = rr_run(s, n, i, C_WORD);
 				continue;
 			}
-		} else if (c == '-') {
-			size_t e;
-			if (n - i > 11 && s[i + 1] == '-' && s[i + 5] == 'B' && (e = pem_end(&sc, i))) {
-				m = (match){i, e, K8SA_REDACT_PRIVATE_KEY};
-				hit = 1;
-			} else if (i + 1 < n && (i == 0 || rr_is_space((unsigned char)s[i - 1]) || s[i - 1] == '"') &&
-				   (rr_is_alnum((unsigned char)s[i + 1]) || s[i + 1] == '-')) {
-				hit = try_flag(&sc, i, &m);
-			}
-		} else if ((c == '$' || c == '{') && i + 1 < n && rr_is_alnum((unsigned char)s[i + 1])) {
-			size_t e = rr_crypt_hash(s + i, n - i);
-			if (e) {
-				m = (match){i, i + e, K8SA_REDACT_PASSWORD};
-				hit = 1;
-			}
-		} else if ((c >= 0xc2 || (c == '\\' && i + 1 < n && s[i + 1] == 'u')) && obf_lead(c) &&
-			   (i == 0 || !(rr_ctab[(unsigned char)s[i - 1]] & C_KEY))) {
-			hit = at_obfuscated_key(&sc, i, &m);
-		}
-		if (!hit) {
-			i++;
-			continue;
 		}
 		k8sa_tbuf_put(out, s + copied, m.start - copied);
 		emit_marker(out, counts, m.kind);

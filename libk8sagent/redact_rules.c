@@ -32,23 +32,6 @@ const unsigned char rr_ctab[256] = {
 	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
 };
 
-int rr_has_prefix(const char *s, size_t n, const char *pfx)
-{
-	size_t k = strlen(pfx);
-	return n >= k && memcmp(s, pfx, k) == 0;
-}
-
-int rr_has_prefix_ci(const char *s, size_t n, const char *pfx)
-{
-	size_t k = strlen(pfx);
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (rr_lower((unsigned char)s[i]) != (unsigned char)pfx[i])
-			return 0;
-	return 1;
-}
-
 const char *rr_find(const char *s, size_t n, const char *needle, size_t k)
 {
 	if (k == 0 || n < k)
@@ -348,16 +331,21 @@ static int hexval(unsigned char c)
 static size_t code_point(const char *s, size_t n, size_t i, unsigned *cp)
 {
 	const unsigned char *u = (const unsigned char *)s + i;
-	if (u[0] == '\\' && i + 6 <= n && u[1] == 'u') {
+	if (u[0] == '\\') { /* "\u0440", also escaped again inside a JSON string: "\\u0440" */
+		size_t b = 0;
+		while (b < 8 && i + b < n && u[b] == '\\')
+			b++;
+		if (i + b + 5 > n || u[b] != 'u')
+			return 0;
 		unsigned v = 0;
-		for (int k = 2; k < 6; k++) {
+		for (size_t k = b + 1; k < b + 5; k++) {
 			int h = hexval(u[k]);
 			if (h < 0)
 				return 0;
 			v = v << 4 | (unsigned)h;
 		}
 		*cp = v;
-		return 6;
+		return b + 5;
 	}
 	if (u[0] >= 0xc2 && u[0] <= 0xdf && i + 2 <= n && (u[1] & 0xc0) == 0x80) {
 		*cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
@@ -570,7 +558,7 @@ static size_t body_run(const char *s, size_t n, size_t i, int body)
 
 /* The table's entries by first byte, built once: a word start looks at its few candidates
  * only. */
-static unsigned char vendor_order[NVENDORS];
+static unsigned char vendor_order[NVENDORS], vendor_plen[NVENDORS];
 static unsigned char vendor_first[256], vendor_count[256];
 static pthread_once_t vendor_once = PTHREAD_ONCE_INIT;
 
@@ -584,6 +572,8 @@ static void vendor_index(void)
 				vendor_order[k++] = (unsigned char)v;
 		vendor_count[c] = (unsigned char)(k - vendor_first[c]);
 	}
+	for (size_t v = 0; v < NVENDORS; v++)
+		vendor_plen[v] = (unsigned char)strlen(vendors[v].pfx);
 }
 
 static size_t vendor_token(const char *s, size_t n, int *kind)
@@ -591,10 +581,12 @@ static size_t vendor_token(const char *s, size_t n, int *kind)
 	unsigned char c0 = (unsigned char)s[0];
 	pthread_once(&vendor_once, vendor_index);
 	for (unsigned j = 0; j < vendor_count[c0]; j++) {
-		const struct vendor *v = &vendors[vendor_order[vendor_first[c0] + j]];
-		if (!rr_has_prefix(s, n, v->pfx))
+		unsigned vi = vendor_order[vendor_first[c0] + j];
+		const struct vendor *v = &vendors[vi];
+		size_t p = vendor_plen[vi];
+		if (n < p || s[1] != v->pfx[1] || memcmp(s, v->pfx, p) != 0)
 			continue;
-		size_t p = strlen(v->pfx), e = body_run(s, n, p, v->body);
+		size_t e = body_run(s, n, p, v->body);
 		/* a body followed by more word bytes is some other word */
 		while (e > p && (s[e - 1] == '.' || s[e - 1] == '-') && v->body != B_B64URL)
 			e--;

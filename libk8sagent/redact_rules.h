@@ -10,6 +10,7 @@
 #define K8SA_REDACT_RULES_H
 
 #include <stddef.h>
+#include <string.h>
 
 #define RR_NOT_SECRET (-1)
 
@@ -36,8 +37,22 @@ static inline size_t rr_run(const char *s, size_t n, size_t i, unsigned mask)
 	return i;
 }
 
-int rr_has_prefix(const char *s, size_t n, const char *pfx);
-int rr_has_prefix_ci(const char *s, size_t n, const char *pfx);
+static inline int rr_has_prefix(const char *s, size_t n, const char *pfx)
+{
+	size_t k = __builtin_strlen(pfx);
+	return n >= k && __builtin_memcmp(s, pfx, k) == 0;
+}
+
+static inline int rr_has_prefix_ci(const char *s, size_t n, const char *pfx)
+{
+	size_t k = __builtin_strlen(pfx);
+	if (n < k)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		if (rr_lower((unsigned char)s[i]) != (unsigned char)pfx[i])
+			return 0;
+	return 1;
+}
 const char *rr_find(const char *s, size_t n, const char *needle, size_t k);
 
 /* ---- keys ---- */
