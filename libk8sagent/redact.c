@@ -283,10 +283,12 @@ static int try_entropy(const scanner *sc, size_t i, match *m)
 	if (len < 40)
 		return 0;
 	int up = 0, lo = 0, dg = 0;
-	size_t trans = 0;
+	size_t trans = 0, slash = 0, dashes = 0;
 	int prev = -1;
 	for (size_t k = i; k < e; k++) {
 		unsigned char c = (unsigned char)s[k];
+		slash += c == '/';
+		dashes += c == '-' || c == '_';
 		int cls = rr_is_upper(c) ? 0 : rr_is_lower(c) ? 1 : rr_is_digit(c) ? 2 : 3;
 		up |= cls == 0;
 		lo |= cls == 1;
@@ -298,6 +300,10 @@ static int try_entropy(const scanner *sc, size_t i, match *m)
 	/* Random base64 changes class at ~64% of positions, words and paths far less often.
 	 * 40 chars is the AWS secret key shape: accept a little less mixing there. */
 	if (!(up && lo && dg) || trans * 100 < len * (len == 40 ? 35 : 45))
+		return 0;
+	/* a path ("/usr/include/x86_64-linux-gnu/bits/types/FILE.h"): base64 has no '-' or '_'
+	 * beside '/', and seldom three slashes */
+	if (slash >= 3 || (slash && dashes))
 		return 0;
 	*m = (match){i, e, K8SA_REDACT_SECRET};
 	return 1;
@@ -557,6 +563,16 @@ static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t kle
 		q++;
 		if (q < n && s[q] == '>')
 			q++;
+	} else if (!quoted && q == ke && q < n && s[q] == '>' && ks >= 1 && s[ks - 1] == '<') {
+		/* <password>value</password> (Maven settings, Jenkins, NuGet) */
+		int kind = classify_key(sc->r, key, klen, 0, NULL);
+		size_t e = q + 1;
+		while (e < n && s[e] != '<' && s[e] != '\n' && e - q < 4096)
+			e++;
+		if (kind == NOT_SECRET || e >= n || s[e] != '<' || e == q + 1 || rr_has_prefix(s + q + 1, e - q - 1, "[REDACTED"))
+			return 0;
+		*m = (match){q + 1, e, kind};
+		return 1;
 	} else if (!quoted && q == p + 1 && s[p] == ' ' && ks >= 1 && s[ks - 1] == '-' &&
 		   (ks == 1 || s[ks - 2] == '-' || rr_is_space((unsigned char)s[ks - 2])) && q < n && s[q] != '-' &&
 		   !rr_is_space((unsigned char)s[q])) {
@@ -621,6 +637,24 @@ static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t kle
 		return 0;
 	if (auth_hdr && memchr(s + vs, ' ', ve - vs) && !auth_scheme(s + vs, ve - vs))
 		return 0; /* "may require authorization: server message: ..." is prose */
+	if (colon && ve - vs <= 2 && (s[vs] == '|' || s[vs] == '>') && (ve - vs == 1 || strchr("-+", s[vs + 1]))) {
+		/* a YAML block scalar: the value is the lines indented below the key */
+		size_t indent = ks - line_start(s, ks, 256), l = next_line(s, n, ve), end = l;
+		while (l < n) {
+			size_t k = l;
+			while (k < n && s[k] == ' ')
+				k++;
+			if (k - l <= indent)
+				break;
+			end = l = next_line(s, n, l);
+		}
+		while (end > ve && (s[end - 1] == '\n' || s[end - 1] == '\r'))
+			end--;
+		if (end <= ve + 1)
+			return 0;
+		vs = next_line(s, n, ve);
+		ve = end;
+	}
 	*m = (match){vs, ve, kind};
 	return 1;
 }
@@ -688,6 +722,45 @@ static int try_flag(const scanner *sc, size_t i, match *m)
 	return 1;
 }
 
+/* Passwords after a space, where the format says so: .netrc ("machine h login u password
+ * p") and SQL ("IDENTIFIED BY 'p'"). */
+static int try_spaced_password(const scanner *sc, size_t i, size_t ke, match *m)
+{
+	const char *s = sc->s;
+	size_t n = sc->n, v;
+	if (ke - i == 10 && rr_has_prefix_ci(s + i, n - i, "identified")) {
+		v = rr_run(s, n, ke, C_HSPACE);
+		if (v == ke || !rr_has_prefix_ci(s + v, n - v, "by") || v + 2 >= n || !rr_is_hspace((unsigned char)s[v + 2]))
+			return 0;
+		v = rr_run(s, n, v + 2, C_HSPACE);
+		if (v >= n || (s[v] != '\'' && s[v] != '"'))
+			return 0;
+		const char *q = memchr(s + v + 1, s[v], n - v - 1);
+		if (!q || (size_t)(q - s) == v + 1)
+			return 0;
+		*m = (match){v + 1, (size_t)(q - s), K8SA_REDACT_PASSWORD};
+		return 1;
+	}
+	/* redis: "requirepass p", "masterauth p" (redis.conf, CONFIG SET, command lines) */
+	int redis = (ke - i == 11 && rr_has_prefix_ci(s + i, n - i, "requirepass")) ||
+		    (ke - i == 10 && rr_has_prefix_ci(s + i, n - i, "masterauth"));
+	if ((!redis && !((ke - i == 8 && rr_has_prefix_ci(s + i, n - i, "password")) ||
+			 (ke - i == 6 && rr_has_prefix_ci(s + i, n - i, "passwd")))) ||
+	    ke + 1 >= n || s[ke] != ' ' || s[ke + 1] == '-')
+		return 0;
+	size_t ls = line_start(s, i, 512);
+	if (!redis && !rr_find(s + ls, i - ls, "machine ", 8) && !rr_find(s + ls, i - ls, "login ", 6))
+		return 0;
+	v = ke + 1;
+	size_t e = v;
+	while (e < n && !rr_is_space((unsigned char)s[e]) && s[e] != '"' && s[e] != '\\')
+		e++;
+	if (e == v || rr_has_prefix(s + v, e - v, "[REDACTED"))
+		return 0;
+	*m = (match){v, e, K8SA_REDACT_PASSWORD};
+	return 1;
+}
+
 /* Candidates at a word start, in order: token shapes, URLs, key/value pairs, values after a
  * secret-naming word, Basic-auth blobs, then high-entropy runs. */
 static int at_word(scanner *sc, size_t i, size_t ke, match *m)
@@ -699,6 +772,8 @@ static int at_word(scanner *sc, size_t i, size_t ke, match *m)
 		*m = (match){i, i + e, kind};
 		return 1;
 	}
+	if (strchr("pPiIrRmM", s[i]) && try_spaced_password(sc, i, ke, m))
+		return 1;
 	if (((s[i] | 0x20) == 'b' && try_scheme_token(sc, i, m)) ||
 	    ((ke < n && (s[ke] == ':' || s[ke] == '+')) && try_url(sc, i, m)) || try_kv(sc, i, ke, s + i, ke - i, m))
 		return 1;

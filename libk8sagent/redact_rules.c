@@ -97,6 +97,7 @@ static const struct {
 	{"cookie", W_SECRET | W_TOK}, {"sessionid", W_SECRET | W_TOK}, {"jsessionid", W_SECRET | W_TOK},
 	{"phpsessid", W_SECRET | W_TOK}, {"sessid", W_SECRET | W_TOK}, {"sig", W_SECRET | W_TOK},
 	{"signature", W_SECRET | W_TOK}, {"hmac", W_SECRET}, {"dsn", W_SECRET}, {"pat", W_SECRET | W_TOK},
+	{"requirepass", W_SECRET | W_PW}, {"masterauth", W_SECRET | W_PW},
 	{"key", W_KEY}, {"keys", W_KEY}, {NULL, 0},
 };
 
@@ -155,7 +156,8 @@ static const char *const ref_last[] = {
 	"mode", "count", "size", "version", "format", "hint", "policy", "prefix", "header", "field",
 	"location", "provider", "source", "namespace", "user", "username", "min", "max", "required",
 	"volume", "mount", "env", "arn", "algorithm", "alg", "vault", "store", "manager", "rotation",
-	"changed", "reset", "updated", "created", "strength", "complexity", "pattern", "regex", NULL,
+	"changed", "reset", "updated", "created", "strength", "complexity", "pattern", "regex", "tokens",
+	"limit", "budget", "usage", "used", "remaining", "quota", NULL,
 };
 
 int rr_classify(const rr_words *ws, int env, char *const *extra, size_t nextra, int *is_auth_header)
@@ -693,6 +695,34 @@ static size_t sk_dash(const char *s, size_t n)
 	return e - 3 >= 20 && digit ? e : 0;
 }
 
+static int b64v(unsigned char c);
+
+/* A PEM private key, base64-encoded again (kubeconfig client-key-data, Secret data):
+ * "LS0tLS1CRUdJTi" is "-----BEGIN"; a certificate is not a secret. */
+static size_t b64_pem(const char *s, size_t n)
+{
+	if (!rr_has_prefix(s, n, "LS0tLS1CRUdJTi"))
+		return 0;
+	size_t e = rr_run(s, n, 0, C_B64);
+	char head[64] = {0};
+	size_t hl = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t k = 0; k < e && k < 80 && hl < sizeof(head) - 1; k++) {
+		int v = b64v((unsigned char)s[k]);
+		if (v < 0)
+			break;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			head[hl++] = (char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	return rr_find(head, hl, "PRIVATE KEY", 11) ? e : 0;
+}
+
 size_t rr_token(const char *s, size_t n, int *kind)
 {
 	size_t e;
@@ -712,6 +742,10 @@ size_t rr_token(const char *s, size_t n, int *kind)
 	}
 	if ((e = vendor_token(s, n, kind)))
 		return e;
+	if (s[0] == 'L' && (e = b64_pem(s, n))) {
+		*kind = K8SA_REDACT_PRIVATE_KEY;
+		return e;
+	}
 	if (s[0] == 'x' && (e = slack(s, n))) {
 		*kind = K8SA_REDACT_TOKEN;
 		return e;
