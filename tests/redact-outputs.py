@@ -72,6 +72,13 @@ def main():
                     failures += leaks("%s Agent().analyze()" % name, got, secrets)
                     failures += leaks("%s Agent().snapshot()" % name, json.dumps(agent.snapshot(ns)), secrets)
                     checked += 2
+    # The model server's password never appears in messages (k8sa_url_mask_userinfo()).
+    for url in ("http://bob:Llm-Pw-4417@127.0.0.1:9", "ftp://bob:Llm-Pw-4417@127.0.0.1:9"):
+        r = subprocess.run([K8SAGENT, "--llm-url", url, "--timeout", "2", "ask", "hi"],
+                           capture_output=True, text=True, timeout=60)
+        if "Llm-Pw-4417" in r.stdout + r.stderr or "bob:***@" not in r.stderr:
+            failures.append("--llm-url %s: password shown or URL not named: %r" % (url, r.stderr[-300:]))
+        checked += 1
     print("scenarios with secrets: %d; outputs checked: %d; python binding: %s"
           % (len(scenarios()), checked, "yes" if k8sagent else "not built"))
     for f in failures:

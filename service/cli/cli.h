@@ -4,6 +4,7 @@
 #define K8SA_CLI_H
 
 #include <k8sagent/k8sagent.h>
+#include <stdio.h>
 
 /* Exit statuses: 0 nothing wrong, 1 problems found, 2 usage/config/API error. */
 enum { CLI_OK = 0, CLI_PROBLEMS = 1, CLI_ERROR = 2 };
@@ -29,5 +30,11 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv);
  * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.
  * *ns_out is NULL for all namespaces. Returns CLI_OK or CLI_ERROR. */
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out);
+
+/* Text for the terminal: ESC and other control characters from logs, events, image names
+ * or the model's answer are printed as visible escapes (k8sa_text_escape_controls()), so
+ * they cannot drive the terminal. Newlines and tabs are kept. */
+void cli_put_text(FILE *f, const char *s, size_t len);
+void cli_puts_text(FILE *f, const char *s);
 
 #endif

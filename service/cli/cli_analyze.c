@@ -55,14 +55,19 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 	char *out = NULL;
 	if (k8sa_analyze(snap, &f, &err) ||
 	    (json ? k8sa_findings_to_json(f, &out, &err) : k8sa_findings_to_text(f, &out, &err))) {
-		fprintf(stderr, "k8sagent: %s\n", err.message);
+		fputs("k8sagent: ", stderr);
+		cli_puts_text(stderr, err.message);
+		fputc('\n', stderr);
 		k8sa_findings_free(f);
 		k8sa_snapshot_free(snap);
 		return CLI_ERROR;
 	}
-	fputs(out, stdout);
-	if (json)
+	if (json) {
+		fputs(out, stdout);
 		fputc('\n', stdout);
+	} else {
+		cli_puts_text(stdout, out);
+	}
 	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : CLI_OK;
 	k8sa_free(out);
 	k8sa_findings_free(f);
