@@ -5,7 +5,28 @@
 
 #include <k8sagent/redact.h>
 #include <json.h>
+#include <regex.h>
 #include <stddef.h>
+#include "tbuf.h"
+
+#define K8SA_REDACT_NKINDS 8
+
+/* Marker names by kind ("password", ...). */
+extern const char *const k8sa_redact_kind_names[K8SA_REDACT_NKINDS];
+
+struct k8sa_redactor {
+	unsigned long counts[K8SA_REDACT_NKINDS];
+	char **keys; /* extra secret key words, lower case */
+	size_t nkeys;
+	char **lits;
+	size_t nlits;
+	regex_t *res;
+	size_t nres;
+};
+
+/* Apply the caller's literals and patterns to a redacted text, in place (redact_handle.c).
+ * 0, or -1 when out of memory. */
+int k8sa_redactor_extras(k8sa_redactor *r, k8sa_tbuf *out);
 
 /* Kind of secret a key of a key/value pair names ("password", "clientSecret"; text rules:
  * a bare "key" is not secret), or -1 when the key is not secret. */

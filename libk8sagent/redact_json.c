@@ -30,7 +30,7 @@ static int redact_string(k8sa_redactor *r, json_object *v)
 	if (!s || len <= 0)
 		return 0;
 	size_t olen = 0;
-	char *out = k8sa_redactor_apply(r, s, (size_t)len, &olen);
+	char *out = k8sa_redact_dup(r, s, (size_t)len, &olen);
 	if (!out)
 		return -1;
 	int rc = 0;

@@ -62,16 +62,19 @@ static void mask_into(k8sa_tbuf *out, const char *s, size_t n)
 	k8sa_tbuf_put(out, s + copied, n - copied);
 }
 
-K8SA_EXPORT char *k8sa_url_mask_userinfo(const char *text)
+K8SA_EXPORT k8sa_status k8sa_url_mask_userinfo(const char *text, char **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_url_mask_userinfo: out is NULL");
+	*out = NULL;
 	if (!text)
-		return NULL;
-	k8sa_tbuf out = {0};
+		return K8SA_OK;
+	k8sa_tbuf b = {0};
 	size_t n = strlen(text);
-	if (k8sa_tbuf_reserve(&out, n + 8))
-		return NULL;
-	mask_into(&out, text, n);
-	return k8sa_tbuf_finish(&out, NULL);
+	if (k8sa_tbuf_reserve(&b, n + 8) == 0)
+		mask_into(&b, text, n);
+	*out = k8sa_tbuf_finish(&b, NULL);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
 
 /* In place on a fixed buffer (error messages): the result is cut to cap - 1 bytes. */
@@ -119,7 +122,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 	return k;
 }
 
-K8SA_EXPORT char *k8sa_text_escape_controls(const char *text, size_t len, size_t *out_len)
+/* The escaped copy, NULL when out of memory. */
+static char *escape_controls(const char *text, size_t len, size_t *out_len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)(text ? text : "");
@@ -160,7 +164,19 @@ K8SA_EXPORT char *k8sa_text_escape_controls(const char *text, size_t len, size_t
 	return k8sa_tbuf_finish(&out, out_len);
 }
 
-K8SA_EXPORT char *k8sa_text_escape_controls_str(const char *text)
+K8SA_EXPORT k8sa_status k8sa_text_escape_controls(const char *text, size_t len, char **out, size_t *out_len,
+						 k8sa_error *err)
 {
-	return text ? k8sa_text_escape_controls(text, strlen(text), NULL) : NULL;
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_text_escape_controls: out is NULL");
+	*out = escape_controls(text, len, out_len);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+}
+
+K8SA_EXPORT k8sa_status k8sa_text_escape_controls_str(const char *text, char **out, k8sa_error *err)
+{
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_text_escape_controls_str: out is NULL");
+	*out = NULL;
+	return text ? k8sa_text_escape_controls(text, strlen(text), out, NULL, err) : K8SA_OK;
 }

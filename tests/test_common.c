@@ -76,13 +76,17 @@ START_TEST(url_userinfo_is_masked)
 		{"", ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *m = k8sa_url_mask_userinfo(cases[i][0]);
+		char *m = NULL;
+		ck_assert_int_eq(k8sa_url_mask_userinfo(cases[i][0], &m, NULL), K8SA_OK);
 		ck_assert_ptr_nonnull(m);
 		ck_assert_msg(strcmp(m, cases[i][1]) == 0, "\n  in:  %s\n  got: %s\n  want:%s", cases[i][0], m, cases[i][1]);
 		k8sa_free(m);
 	}
-	ck_assert_ptr_null(k8sa_url_mask_userinfo(NULL));
+	char *none = (char *)"x";
+	ck_assert_int_eq(k8sa_url_mask_userinfo(NULL, &none, NULL), K8SA_OK);
+	ck_assert_ptr_null(none);
 	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_url_mask_userinfo("x", NULL, &e), K8SA_E_INVALID_ARG);
 	k8sa_fail(&e, K8SA_E_TRANSPORT, "LLM server at %s: connection refused", "http://u:hunter2@127.0.0.1:9");
 	ck_assert_str_eq(e.message, "LLM server at http://u:***@127.0.0.1:9: connection refused");
 	k8sa_error_prefix(&e, "ask via %s: ", "https://v:hunter3@proxy");
@@ -113,13 +117,15 @@ START_TEST(controls_are_escaped_for_terminals)
 		{"truncated \xe6\x8e", "truncated \\xe6\\x8e"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *m = k8sa_text_escape_controls_str(cases[i][0]);
+		char *m = NULL;
+		ck_assert_int_eq(k8sa_text_escape_controls_str(cases[i][0], &m, NULL), K8SA_OK);
 		ck_assert_ptr_nonnull(m);
 		ck_assert_msg(strcmp(m, cases[i][1]) == 0, "\n  in:  %s\n  got: %s\n  want:%s", cases[i][0], m, cases[i][1]);
 		k8sa_free(m);
 	}
 	size_t n = 0;
-	char *z = k8sa_text_escape_controls("a\0b", 3, &n);
+	char *z = NULL;
+	ck_assert_int_eq(k8sa_text_escape_controls("a\0b", 3, &z, &n, NULL), K8SA_OK);
 	ck_assert_str_eq(z, "a\\x00b");
 	ck_assert_uint_eq(n, 6);
 	k8sa_free(z);
@@ -127,7 +133,8 @@ START_TEST(controls_are_escaped_for_terminals)
 	char all[256];
 	for (int i = 0; i < 256; i++)
 		all[i] = (char)i;
-	char *o = k8sa_text_escape_controls(all, sizeof(all), &n);
+	char *o = NULL;
+	ck_assert_int_eq(k8sa_text_escape_controls(all, sizeof(all), &o, &n, NULL), K8SA_OK);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)o[i];
 		ck_assert_msg(c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f), "byte 0x%02x left at %zu", c, i);

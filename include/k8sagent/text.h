@@ -19,6 +19,7 @@
 #define K8SAGENT_TEXT_H
 
 #include <stddef.h>
+#include <k8sagent/common.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,9 +31,10 @@ extern "C" {
  * `redis://:***@r`. A user name alone (`ssh://git@github.com`) is kept. The password may hold
  * `/`, `#`, `?` or `@` (the last `@` before the host ends it). @p text may be a URL or a
  * message holding URLs. Use it wherever a configured URL goes into a message, a log or JSON.
- * @return new string freed with k8sa_free(); NULL when @p text is NULL or out of memory.
+ * @param out  receives the new string, freed with k8sa_free() (NULL when @p text is NULL)
+ * @return K8SA_OK; K8SA_E_INVALID_ARG when @p out is NULL; K8SA_E_NOMEM.
  */
-char *k8sa_url_mask_userinfo(const char *text);
+k8sa_status k8sa_url_mask_userinfo(const char *text, char **out, k8sa_error *err);
 
 /**
  * Escape terminal control characters in @p len bytes of @p text for printing to a terminal:
@@ -42,13 +44,14 @@ char *k8sa_url_mask_userinfo(const char *text);
  * tab and valid printable UTF-8 are kept, so ordinary text is unchanged.
  * @param text     input, may contain NUL bytes; may be NULL when @p len is 0
  * @param len      its length in bytes
+ * @param out      receives the new NUL-terminated string, freed with k8sa_free()
  * @param out_len  when not NULL, receives the output length
- * @return new NUL-terminated string freed with k8sa_free(); NULL only when out of memory.
+ * @return K8SA_OK; K8SA_E_INVALID_ARG when @p out is NULL; K8SA_E_NOMEM.
  */
-char *k8sa_text_escape_controls(const char *text, size_t len, size_t *out_len);
+k8sa_status k8sa_text_escape_controls(const char *text, size_t len, char **out, size_t *out_len, k8sa_error *err);
 
-/** k8sa_text_escape_controls() of a NUL-terminated string (NULL in -> NULL out). */
-char *k8sa_text_escape_controls_str(const char *text);
+/** k8sa_text_escape_controls() of a NUL-terminated string (NULL in: `*out` NULL and K8SA_OK). */
+k8sa_status k8sa_text_escape_controls_str(const char *text, char **out, k8sa_error *err);
 
 /** @} */
 
