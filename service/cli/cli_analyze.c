@@ -63,7 +63,8 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 	} else {
 		cli_puts_text(stdout, out);
 	}
-	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : CLI_OK;
+	/* "Could not check" (pods, workloads or services unreadable) is not a clean bill */
+	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_ERROR;
 	k8sa_free(out);
 	k8sa_findings_free(f);
 	return rc;
