@@ -722,6 +722,24 @@ static int try_spaced_password(const scanner *sc, size_t i, size_t ke, match *m)
 	return 1;
 }
 
+/* Whether a key/value pair can start at [i, ke): a separator follows the key (maybe after
+ * a quote or spaces), or it is a flag. Most words in logs leave here. */
+static int kv_possible(const char *s, size_t n, size_t i, size_t ke)
+{
+	if (ke > i && (s[ke - 1] == '.' || s[ke - 1] == '-'))
+		return 1;
+	if (ke >= n)
+		return 0;
+	unsigned char c = (unsigned char)s[ke];
+	if (c == ' ' || c == '\t') {
+		if (i > 0 && s[i - 1] == '-')
+			return 1; /* --password hunter2 */
+		size_t q = rr_run(s, n, ke, C_HSPACE);
+		return q < n && (s[q] == ':' || s[q] == '=');
+	}
+	return c == ':' || c == '=' || c == '"' || c == '\'' || c == '\\' || c == '>';
+}
+
 /* Candidates at a word start, in order: token shapes, URLs, key/value pairs, values after a
  * secret-naming word, Basic-auth blobs, then high-entropy runs. */
 static int at_word(scanner *sc, size_t i, size_t ke, match *m)
@@ -733,12 +751,18 @@ static int at_word(scanner *sc, size_t i, size_t ke, match *m)
 		*m = (match){i, i + e, kind};
 		return 1;
 	}
-	if (strchr("pPiIrRmM", s[i]) && try_spaced_password(sc, i, ke, m))
+	unsigned char l0 = rr_lower((unsigned char)s[i]);
+	if ((l0 == 'p' || l0 == 'i' || l0 == 'r' || l0 == 'm') && try_spaced_password(sc, i, ke, m))
 		return 1;
 	if (((s[i] | 0x20) == 'b' && try_scheme_token(sc, i, m)) ||
-	    ((ke < n && (s[ke] == ':' || s[ke] == '+')) && try_url(sc, i, m)) || try_kv(sc, i, ke, s + i, ke - i, m))
+	    (ke + 2 < n && ((s[ke] == ':' && s[ke + 1] == '/' && s[ke + 2] == '/') || s[ke] == '+') &&
+	     (rr_is_upper((unsigned char)s[i]) || rr_is_lower((unsigned char)s[i])) && try_url(sc, i, m)) ||
+	    (kv_possible(s, n, i, ke) && try_kv(sc, i, ke, s + i, ke - i, m)))
 		return 1;
-	/* the rest needs a long run: most words are short and leave here */
+	/* the rest needs a long run: most words are short and leave here (a base64 run is no
+	 * longer than the key run unless it goes on with '+', '/' or '=') */
+	if (ke - i < 12 && !(ke < n && (s[ke] == '+' || s[ke] == '/' || s[ke] == '=')))
+		return 0;
 	size_t len = rr_run(s, n, i, C_B64) - i;
 	if (len < 12)
 		return 0;

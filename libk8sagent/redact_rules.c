@@ -562,6 +562,7 @@ static size_t body_run(const char *s, size_t n, size_t i, int body)
  * only. */
 static unsigned char vendor_order[NVENDORS], vendor_plen[NVENDORS];
 static unsigned char vendor_first[256], vendor_count[256];
+static unsigned long long vendor_second[256][4]; /* second bytes present per first byte */
 static pthread_once_t vendor_once = PTHREAD_ONCE_INIT;
 
 static void vendor_index(void)
@@ -574,14 +575,24 @@ static void vendor_index(void)
 				vendor_order[k++] = (unsigned char)v;
 		vendor_count[c] = (unsigned char)(k - vendor_first[c]);
 	}
-	for (size_t v = 0; v < NVENDORS; v++)
+	for (size_t v = 0; v < NVENDORS; v++) {
+		unsigned char a = (unsigned char)vendors[v].pfx[0], b = (unsigned char)vendors[v].pfx[1];
 		vendor_plen[v] = (unsigned char)strlen(vendors[v].pfx);
+		vendor_second[a][b >> 6] |= 1ull << (b & 63);
+	}
 }
 
 static size_t vendor_token(const char *s, size_t n, int *kind)
 {
+	static int ready;
 	unsigned char c0 = (unsigned char)s[0];
-	pthread_once(&vendor_once, vendor_index);
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		pthread_once(&vendor_once, vendor_index);
+		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+	}
+	unsigned char c1 = n > 1 ? (unsigned char)s[1] : 0;
+	if (!(vendor_second[c0][c1 >> 6] & (1ull << (c1 & 63))))
+		return 0;
 	for (unsigned j = 0; j < vendor_count[c0]; j++) {
 		unsigned vi = vendor_order[vendor_first[c0] + j];
 		const struct vendor *v = &vendors[vi];
@@ -754,7 +765,7 @@ size_t rr_token(const char *s, size_t n, int *kind)
 		*kind = K8SA_REDACT_API_KEY;
 		return e;
 	}
-	if (rr_is_digit((unsigned char)s[0]) && (e = telegram(s, n))) {
+	if (rr_is_digit((unsigned char)s[0]) && n > 40 && rr_is_digit((unsigned char)s[7]) && (e = telegram(s, n))) {
 		*kind = K8SA_REDACT_TOKEN;
 		return e;
 	}
