@@ -64,6 +64,8 @@ typedef struct {
 	size_t secret_until;      /* inside a Secret's data: every value up to here is secret */
 } scanner;
 
+static int quoted_at(const char *s, size_t n, size_t v, size_t *vs, size_t *ve);
+
 static int is_backslash(unsigned char c)
 {
 	return c == '\\';
@@ -486,6 +488,20 @@ static int auth_scheme(const char *s, size_t n)
 	return 0;
 }
 
+/* Whether the quoted key starting at ks is a call's first argument: ("key" or (\"key\". */
+static int call_arg(const char *s, size_t ks)
+{
+	size_t k = ks;
+	if (k < 1 || (s[k - 1] != '"' && s[k - 1] != '\''))
+		return 0;
+	k--;
+	while (k > 0 && s[k - 1] == '\\')
+		k--;
+	if (k > 0 && s[k - 1] == ' ')
+		k--;
+	return k > 0 && s[k - 1] == '(';
+}
+
 /* key=value, key: value, "key": "value", --key value. [ks, ke): the key's bytes in the text;
  * key/klen: the key as classified (the same bytes, or the ASCII a look-alike key imitates). */
 static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t klen, match *m)
@@ -524,6 +540,25 @@ static int try_kv(scanner *sc, size_t ks, size_t ke, const char *key, size_t kle
 		q++;
 		if (q < n && s[q] == '>')
 			q++;
+	} else if (quoted && q < n && s[q] == ',' && call_arg(s, ks)) {
+		/* a call's key and value: define('DB_PASSWORD', 'p'), setProperty("password", "p") */
+		int kind = classify_key(sc->r, key, klen, 1, NULL);
+		size_t vs, ve, v = rr_run(s, n, q + 1, C_HSPACE), b = v;
+		while (b < n && s[b] == '\\')
+			b++;
+		if (b > v && b < n && s[b] == '"') { /* \"value\" inside a JSON string */
+			const char *e = rr_find(s + b + 1, n - b - 1, "\\\"", 2);
+			vs = b + 1;
+			ve = e ? (size_t)(e - s) : vs;
+			while (ve > vs && s[ve - 1] == '\\')
+				ve--;
+		} else if (!quoted_at(s, n, v, &vs, &ve)) {
+			return 0;
+		}
+		if (kind == NOT_SECRET || ve <= vs || rr_has_prefix(s + vs, ve - vs, "[REDACTED"))
+			return 0;
+		*m = (match){vs, ve, kind};
+		return 1;
 	} else if (!quoted && q == ke && q < n && s[q] == '>' && ks >= 1 && s[ks - 1] == '<') {
 		/* <password>value</password> (Maven settings, Jenkins, NuGet) */
 		int kind = classify_key(sc->r, key, klen, 0, NULL);
@@ -683,42 +718,85 @@ static int try_flag(const scanner *sc, size_t i, match *m)
 	return 1;
 }
 
+/* A quoted string at v ('...' or "..."): its inside [*vs, *ve), 0 when none or empty. */
+static int quoted_at(const char *s, size_t n, size_t v, size_t *vs, size_t *ve)
+{
+	if (v >= n || (s[v] != '\'' && s[v] != '"'))
+		return 0;
+	const char *q = memchr(s + v + 1, s[v], n - v - 1 < 4096 ? n - v - 1 : 4096);
+	if (!q || (size_t)(q - s) == v + 1)
+		return 0;
+	*vs = v + 1;
+	*ve = (size_t)(q - s);
+	return 1;
+}
+
 /* Passwords after a space, where the format says so: .netrc ("machine h login u password
- * p") and SQL ("IDENTIFIED BY 'p'"). */
+ * p"), SQL ("IDENTIFIED [WITH plugin] BY 'p'", "WITH PASSWORD 'p'"), redis ("requirepass p",
+ * "masterauth p", "AUTH p"), prose ("login with password S3cret!", "password 'p'"),
+ * Dockerfile and csh ("ENV DB_PASSWORD p", "setenv API_TOKEN p"). */
 static int try_spaced_password(const scanner *sc, size_t i, size_t ke, match *m)
 {
 	const char *s = sc->s;
-	size_t n = sc->n, v;
-	if (ke - i == 10 && rr_has_prefix_ci(s + i, n - i, "identified")) {
-		v = rr_run(s, n, ke, C_HSPACE);
-		if (v == ke || !rr_has_prefix_ci(s + v, n - v, "by") || v + 2 >= n || !rr_is_hspace((unsigned char)s[v + 2]))
+	size_t n = sc->n, v, vs, ve, w = ke - i;
+	if (w == 2 && rr_has_prefix_ci(s + i, n - i, "by") && ke < n && rr_is_hspace((unsigned char)s[ke])) {
+		size_t ls = line_start(s, i, 256);
+		if (!rr_find(s + ls, i - ls, "IDENTIFIED", 10) && !rr_find(s + ls, i - ls, "identified", 10))
 			return 0;
-		v = rr_run(s, n, v + 2, C_HSPACE);
-		if (v >= n || (s[v] != '\'' && s[v] != '"'))
+		if (!quoted_at(s, n, rr_run(s, n, ke, C_HSPACE), &vs, &ve))
 			return 0;
-		const char *q = memchr(s + v + 1, s[v], n - v - 1);
-		if (!q || (size_t)(q - s) == v + 1)
-			return 0;
-		*m = (match){v + 1, (size_t)(q - s), K8SA_REDACT_PASSWORD};
+		*m = (match){vs, ve, K8SA_REDACT_PASSWORD};
 		return 1;
 	}
-	/* redis: "requirepass p", "masterauth p" (redis.conf, CONFIG SET, command lines) */
-	int redis = (ke - i == 11 && rr_has_prefix_ci(s + i, n - i, "requirepass")) ||
-		    (ke - i == 10 && rr_has_prefix_ci(s + i, n - i, "masterauth"));
-	if ((!redis && !((ke - i == 8 && rr_has_prefix_ci(s + i, n - i, "password")) ||
-			 (ke - i == 6 && rr_has_prefix_ci(s + i, n - i, "passwd")))) ||
-	    ke + 1 >= n || s[ke] != ' ' || s[ke + 1] == '-')
-		return 0;
-	size_t ls = line_start(s, i, 512);
-	if (!redis && !rr_find(s + ls, i - ls, "machine ", 8) && !rr_find(s + ls, i - ls, "login ", 6))
+	if (((w == 3 && !memcmp(s + i, "ENV", 3)) || (w == 6 && !memcmp(s + i, "setenv", 6))) && ke < n && s[ke] == ' ') {
+		size_t k0 = ke + 1, k1 = rr_run(s, n, k0, C_KEY);
+		if (k1 == k0 || k1 >= n || s[k1] != ' ' || env_kind(sc->r, s + k0, k1 - k0) == NOT_SECRET)
+			return 0;
+		v = k1 + 1;
+		if (!quoted_at(s, n, v, &vs, &ve)) {
+			vs = v;
+			ve = v;
+			while (ve < n && !rr_is_space((unsigned char)s[ve]))
+				ve++;
+		}
+		if (ve <= vs || rr_has_prefix(s + vs, ve - vs, "[REDACTED"))
+			return 0;
+		*m = (match){vs, ve, env_kind(sc->r, s + k0, k1 - k0)};
+		return 1;
+	}
+	int redis = (w == 11 && rr_has_prefix_ci(s + i, n - i, "requirepass")) ||
+		    (w == 10 && rr_has_prefix_ci(s + i, n - i, "masterauth")) || (w == 4 && !memcmp(s + i, "AUTH", 4));
+	int pw = (w == 8 && rr_has_prefix_ci(s + i, n - i, "password")) ||
+		 (w == 6 && rr_has_prefix_ci(s + i, n - i, "passwd")) ||
+		 (w == 10 && rr_has_prefix_ci(s + i, n - i, "passphrase"));
+	if ((!redis && !pw) || ke + 1 >= n || s[ke] != ' ' || s[ke + 1] == '-')
 		return 0;
 	v = ke + 1;
-	size_t e = v;
-	while (e < n && !rr_is_space((unsigned char)s[e]) && s[e] != '"' && s[e] != '\\')
-		e++;
-	if (e == v || rr_has_prefix(s + v, e - v, "[REDACTED"))
-		return 0;
-	*m = (match){v, e, K8SA_REDACT_PASSWORD};
+	if (quoted_at(s, n, v, &vs, &ve)) { /* password 'p', WITH PASSWORD 'p' */
+		*m = (match){vs, ve, K8SA_REDACT_PASSWORD};
+		return 1;
+	}
+	ve = v;
+	while (ve < n && !rr_is_space((unsigned char)s[ve]) && s[ve] != '"' && s[ve] != '\\' && s[ve] != ',' && s[ve] != ';')
+		ve++;
+	while (ve > v && (s[ve - 1] == '.' || s[ve - 1] == ')'))
+		ve--;
+	if (ve == v || s[ve - 1] == ':' || rr_prose_word(s + v, ve - v) || rr_has_prefix(s + v, ve - v, "[REDACTED"))
+		return 0; /* "AUTH failed: ...", "password for user" */
+	size_t ls = line_start(s, i, 512);
+	if (!redis && !rr_find(s + ls, i - ls, "machine ", 8) && !rr_find(s + ls, i - ls, "login ", 6)) {
+		/* prose: only a value that cannot be a word ("password hunter2", not "password
+		 * reset" or "password authentication failed") */
+		int dg = 0, sym = 0;
+		for (size_t k = v; k < ve; k++) {
+			unsigned char c = (unsigned char)s[k];
+			dg |= rr_is_digit(c);
+			sym |= !rr_is_alnum(c) && c != '-' && c != '_' && c < 0x80;
+		}
+		if (ve - v < 4 || !(dg || sym) || rr_prose_word(s + v, ve - v))
+			return 0;
+	}
+	*m = (match){v, ve, K8SA_REDACT_PASSWORD};
 	return 1;
 }
 
@@ -752,7 +830,8 @@ static int at_word(scanner *sc, size_t i, size_t ke, match *m)
 		return 1;
 	}
 	unsigned char l0 = rr_lower((unsigned char)s[i]);
-	if ((l0 == 'p' || l0 == 'i' || l0 == 'r' || l0 == 'm') && try_spaced_password(sc, i, ke, m))
+	if ((l0 == 'p' || l0 == 'b' || l0 == 'r' || l0 == 'm' || l0 == 'a' || l0 == 'e' || l0 == 's') &&
+	    try_spaced_password(sc, i, ke, m))
 		return 1;
 	if (((s[i] | 0x20) == 'b' && try_scheme_token(sc, i, m)) ||
 	    (ke + 2 < n && ((s[ke] == ':' && s[ke + 1] == '/' && s[ke + 2] == '/') || s[ke] == '+') &&
