@@ -106,6 +106,24 @@ size_t rr_crypt_hash(const char *s, size_t n);
 /* A base64 blob of "user:password" (bare Basic auth) starting at s[0]: its length, or 0. */
 size_t rr_basic_blob(const char *s, size_t n);
 
+/* ---- shapes found by position (redact_shapes.c) ---- */
+
+typedef struct rr_text {
+	const char *s;
+	size_t n;
+} rr_text;
+
+typedef struct rr_match {
+	size_t start, end; /* bytes [start, end) are replaced by the marker */
+	int kind;
+} rr_match;
+
+/* Each looks at the word starting at i and fills *m (returning 1) when a secret is there. */
+int rr_scheme_token(const rr_text *t, size_t i, rr_match *m); /* Bearer x, Basic x */
+int rr_url(const rr_text *t, size_t i, rr_match *m);          /* URL password, webhook path */
+int rr_keyish_value(const rr_text *t, size_t i, rr_match *m); /* "signing key: <hex>" */
+int rr_entropy(const rr_text *t, size_t i, rr_match *m);      /* long mixed base64 runs */
+
 /* ---- command-line flags ---- */
 
 /* Whether flag (e.g. "-p", "-u", "--user") takes a password on this command line (the text
