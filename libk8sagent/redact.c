@@ -618,7 +618,7 @@ static int at_word(scanner *sc, size_t i, size_t ke, match *m)
 	size_t len = rr_run(s, n, i, C_B64) - i;
 	if (len < 12)
 		return 0;
-	if (len >= 20 && rr_is_alnum((unsigned char)s[i]) && rr_keyish_value(&tx, i, m))
+	if (len >= 14 && rr_is_alnum((unsigned char)s[i]) && rr_keyish_value(&tx, i, m))
 		return 1;
 	if ((e = rr_basic_blob(s + i, n - i))) {
 		*m = (match){i, i + e, K8SA_REDACT_TOKEN};

@@ -288,7 +288,10 @@ int rr_keyish_word(const char *w, size_t n)
 {
 	static const char *const keyish[] = {
 		"key", "keys", "secret", "token", "password", "passwd", "pwd", "passphrase", "apikey", "hmac",
-		"salt", "signature", "credential", "credentials", "auth", "pat", NULL,
+		"salt", "signature", "credential", "credentials", "auth", "pat",
+		/* vendors whose keys are bare hex or UUIDs: the name is the only context */
+		"heroku", "sumo", "sumologic", "datadog", "dd", "twilio", "mailgun", "atlassian",
+		"confluence", "jira", "bitbucket", "newrelic", "pagerduty", "sendgrid", NULL,
 	};
 	char b[16];
 	if (n == 0 || n >= sizeof(b))

@@ -221,6 +221,17 @@ int rr_keyish_value(const rr_text *sc, size_t i, rr_match *m)
 	if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X'))
 		v = i + 2;
 	size_t e = rr_run(s, n, v, C_B64URL), len = e - v;
+	if (len == 14 && s[v] == 's' && s[v + 1] == 'u' && rr_run(s, n, v, C_WORD) == e) {
+		/* a Sumo Logic access id (su + 12), named by "sumo" on the line */
+		size_t ls = i > 80 ? i - 80 : 0, k;
+		for (k = ls; k + 4 <= i; k++)
+			if (rr_has_prefix_ci(s + k, 4, "sumo"))
+				break;
+		if (k + 4 <= i) {
+			*m = (rr_match){v, e, K8SA_REDACT_SECRET};
+			return 1;
+		}
+	}
 	if (len < 20 || (e < n && (s[e] == '.' || s[e] == '/' || s[e] == '@')))
 		return 0;
 	size_t hex = rr_run(s, n, v, C_HEX) - v;
