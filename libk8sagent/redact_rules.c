@@ -451,6 +451,8 @@ static const struct vendor {
 	{"sk_test_", B_ALNUM, 10, 0, K8SA_REDACT_API_KEY},
 	{"rk_live_", B_ALNUM, 10, 0, K8SA_REDACT_API_KEY},
 	{"rk_test_", B_ALNUM, 10, 0, K8SA_REDACT_API_KEY},
+	{"sk_prod_", B_ALNUM, 10, 0, K8SA_REDACT_API_KEY},
+	{"rk_prod_", B_ALNUM, 10, 0, K8SA_REDACT_API_KEY},
 	{"whsec_", B_ALNUM, 24, 0, K8SA_REDACT_SECRET},
 	{"xapp-", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},                   /* Slack app-level token */
 	{"xoxe.xox", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},                /* Slack refresh tokens */
@@ -460,7 +462,7 @@ static const struct vendor {
 	{"ghs_", B_ALNUM, 20, 0, K8SA_REDACT_TOKEN},
 	{"ghr_", B_ALNUM, 20, 0, K8SA_REDACT_TOKEN},
 	{"github_pat_", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},
-	{"glpat-", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},                  /* GitLab */
+	{"glpat-", B_B64URLDOT, 20, 0, K8SA_REDACT_TOKEN},               /* GitLab (also glpat-x.01.y) */
 	{"gldt-", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},
 	{"glrt-", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},
 	{"glptt-", B_B64URL, 20, 0, K8SA_REDACT_TOKEN},

@@ -72,9 +72,13 @@ static int webhook_secret(const char *s, size_t host, size_t hend, size_t e, siz
 	size_t hl = hend - host;
 	const char *h = s + host, *path = s + hend;
 	size_t pl = e - hend;
-	if (hl == 15 && memcmp(h, "hooks.slack.com", 15) == 0 && rr_has_prefix(path, pl, "/services/")) {
-		*from = hend + 10;
-		return e > *from;
+	if (hl == 15 && memcmp(h, "hooks.slack.com", 15) == 0) {
+		static const char *const kinds[] = {"/services/", "/workflows/", "/triggers/", NULL};
+		for (const char *const *k = kinds; *k; k++)
+			if (rr_has_prefix(path, pl, *k)) {
+				*from = hend + strlen(*k);
+				return e > *from;
+			}
 	}
 	if (((hl == 11 && memcmp(h, "discord.com", 11) == 0) || (hl == 14 && memcmp(h, "discordapp.com", 14) == 0)) &&
 	    rr_has_prefix(path, pl, "/api/webhooks/")) {
