@@ -27,6 +27,7 @@ typedef struct k8sa_kube_req {
 	const char *ns;             /* LIST (NULL: all namespaces), LOG, GET (namespaced) */
 	const char *name;           /* GET: the object's name */
 	const char *field_selector; /* LIST, optional */
+	const char *label_selector; /* LIST, optional, e.g. "app=cart,tier!=db" */
 	k8sa_item_fn on_item;       /* LIST */
 	void *ud;                   /* LIST */
 	const char *pod;            /* LOG */
