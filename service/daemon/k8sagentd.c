@@ -28,6 +28,10 @@ static void usage(FILE *f)
 "                          (env K8SA_LOG_LEVEL)\n"
 "  --grace SECONDS         on SIGTERM, time left to in-flight requests before they are\n"
 "                          cancelled (default 10)\n"
+"  --allowed-hosts LIST    comma-separated host[:port] names the Host header must carry\n"
+"                          (default: any); stops DNS rebinding when the UI is reached through\n"
+"                          a port-forward (e.g. localhost,127.0.0.1); /healthz, /health,\n"
+"                          /readyz and /metrics answer any Host (probes use the pod IP)\n"
 "Kubernetes:\n"
 "  --kubeconfig FILE       kubeconfig file (default: in-cluster when KUBERNETES_SERVICE_HOST\n"
 "                          is set, else $KUBECONFIG, else ~/.kube/config)\n"
@@ -44,6 +48,8 @@ static void usage(FILE *f)
 "                          (env K8SA_CONTEXT_TOKENS)\n"
 "  --prompt-dir DIR        prompt overrides ask.md, diagnose.md (env K8SA_PROMPT_DIR)\n"
 "  --timeout SECONDS       whole model answer (default 300)\n"
+"  --llm-proxy URL         HTTP proxy for the model server (default none: http_proxy and\n"
+"                          https_proxy in the environment are not followed)\n"
 "Limits:\n"
 "  --max-llm N             model calls at once (default 4)\n"
 "  --queue N               requests waiting for a model slot (default 16); beyond: 429\n"
@@ -51,9 +57,23 @@ static void usage(FILE *f)
 "  --max-body BYTES        request body limit (default 65536); beyond: 413\n"
 "  --max-question BYTES    question length limit (default 8192); beyond: 413\n"
 "  --max-connections N     concurrent connections (default 2048)\n"
+"  --max-connections-per-ip N\n"
+"                          concurrent connections from one address (default: 7/8 of\n"
+"                          --max-connections, so one client never takes the probes' room)\n"
+"  --header-timeout SEC    a connection must send a request's headers within this long after\n"
+"                          it opens or after its previous answer, else it is closed (default\n"
+"                          10; slow-loris clients trickling headers)\n"
+"  --max-answer BYTES      model answer kept per request (default 262144); a longer answer is\n"
+"                          cut with a note and \"truncated\": true, and the model call stopped\n"
+"  --max-snapshots N       cluster snapshots (/diagnose, /api/findings) at once (default:\n"
+"                          from the container memory limit, cgroup memory.max: one per\n"
+"                          32 MiB of it, 1 to 16; 8 without a limit); others wait\n"
+"                          --request-timeout, then 429\n"
 "  --cache-ttl SECONDS     identical diagnoses answered from memory for this long\n"
 "                          (default 60; 0 disables; a request may send \"no_cache\": true)\n"
 "  --cache-entries N       answers kept (default 64)\n"
+"  --cache-bytes BYTES     memory the cached answers may use (default 8388608); least\n"
+"                          recently used answers are evicted first\n"
 "  --version, --help\n"
 "\n"
 "Environment:\n"
@@ -174,16 +194,56 @@ static int write_port_file(const char *path, unsigned short port)
 	return 0;
 }
 
+/* Numeric options added for issue #13, as a table (name, bounds, destination). */
+static const struct num_opt {
+	const char *name;
+	double min, max;
+	int seconds;      /* a double of seconds, else a long */
+	void *dst;
+} num_opts[] = {
+	{"header-timeout", 0.1, 3600, 1, &kd_cfg.header_timeout},
+	{"max-connections-per-ip", 1, 1000000, 0, &kd_cfg.max_conns_per_ip},
+	{"max-answer", 1024, 1L << 30, 0, &kd_cfg.max_answer},
+	{"cache-bytes", 0, 1L << 34, 0, &kd_cfg.cache_bytes},
+	{"max-snapshots", 1, 100000, 0, &kd_cfg.max_snapshots},
+};
+#define N_NUM_OPTS (sizeof num_opts / sizeof *num_opts)
+
+static int parse_num_opt(const struct num_opt *o, const char *v)
+{
+	char opt[64];
+	snprintf(opt, sizeof opt, "--%s", o->name);
+	if (o->seconds) {
+		double d;
+		if (parse_seconds(opt, v, &d))
+			return -1;
+		if (d < o->min || d > o->max) {
+			fprintf(stderr, "k8sagentd: %s: expected %g to %g seconds, got '%s'\n", opt, o->min, o->max, v);
+			return -1;
+		}
+		*(double *)o->dst = d;
+		return 0;
+	}
+	long n;
+	if (parse_int(opt, v, (long)o->min, (long)o->max, &n))
+		return -1;
+	*(long *)o->dst = n;
+	return 0;
+}
+
 enum {
+	O_NUM_BASE = 512, /* + index in num_opts */
 	O_LISTEN = 256, O_PORT_FILE, O_KUBECONFIG, O_CONTEXT, O_LLM_URL, O_BACKEND, O_MODEL,
 	O_CTX_TOKENS, O_PROMPT_DIR, O_NAMESPACE, O_TIMEOUT, O_REQ_TIMEOUT, O_MAX_LLM, O_QUEUE,
 	O_MAX_BODY, O_MAX_QUESTION, O_MAX_CONNS, O_GRACE, O_CACHE_TTL, O_CACHE_ENTRIES, O_LOG_LEVEL,
-	O_VERSION, O_HELP
+	O_ALLOWED_HOSTS, O_LLM_PROXY, O_VERSION, O_HELP
 };
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option base_opts[] = {
+		{"allowed-hosts", required_argument, NULL, O_ALLOWED_HOSTS},
+		{"llm-proxy", required_argument, NULL, O_LLM_PROXY},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"port-file", required_argument, NULL, O_PORT_FILE},
 		{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -207,8 +267,14 @@ static int parse_args(int argc, char **argv)
 		{"log-level", required_argument, NULL, O_LOG_LEVEL},
 		{"version", no_argument, NULL, O_VERSION},
 		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0},
 	};
+	struct option opts[sizeof base_opts / sizeof *base_opts + N_NUM_OPTS + 1];
+	size_t no = 0;
+	for (size_t i = 0; i < sizeof base_opts / sizeof *base_opts; i++)
+		opts[no++] = base_opts[i];
+	for (size_t i = 0; i < N_NUM_OPTS; i++)
+		opts[no++] = (struct option){num_opts[i].name, required_argument, NULL, O_NUM_BASE + (int)i};
+	opts[no] = (struct option){NULL, 0, NULL, 0};
 	/* Defaults, then the environment, then flags. */
 	kd_cfg.listen_addr = strdup("0.0.0.0");
 	kd_cfg.port = 8000;
@@ -224,6 +290,9 @@ static int parse_args(int argc, char **argv)
 	kd_cfg.cache_ttl = 60;
 	kd_cfg.cache_entries = 64;
 	kd_cfg.log_level = KD_LOG_INFO;
+	kd_cfg.header_timeout = 10;
+	kd_cfg.max_answer = 256 * 1024;
+	kd_cfg.cache_bytes = 8L << 20;
 	const char *e;
 	if ((e = getenv("K8SA_BACKEND")) && *e)
 		set_str(&kd_cfg.backend, e);
@@ -246,7 +315,21 @@ static int parse_args(int argc, char **argv)
 
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c >= O_NUM_BASE && c < O_NUM_BASE + (int)N_NUM_OPTS) {
+			if (parse_num_opt(&num_opts[c - O_NUM_BASE], optarg))
+				return -1;
+			continue;
+		}
 		switch (c) {
+		case O_ALLOWED_HOSTS:
+			free_list(kd_cfg.allowed_hosts);
+			kd_cfg.allowed_hosts = *optarg ? split_list(optarg) : NULL;
+			if (*optarg && (!kd_cfg.allowed_hosts || !kd_cfg.allowed_hosts[0])) {
+				fprintf(stderr, "k8sagentd: --allowed-hosts: expected host[:port],... got '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case O_LLM_PROXY: set_str(&kd_cfg.llm_proxy, optarg); break;
 		case O_LISTEN:
 			if (parse_listen(optarg)) {
 				fprintf(stderr, "k8sagentd: --listen: expected ADDR:PORT, got '%s'\n", optarg);
@@ -384,6 +467,8 @@ static void free_config(void)
 	free(kd_cfg.default_ns);
 	kd_auth_cleanup();
 	free_list(kd_cfg.allow_ns);
+	free_list(kd_cfg.allowed_hosts);
+	free(kd_cfg.llm_proxy);
 	memset(&kd_cfg, 0, sizeof kd_cfg);
 }
 
@@ -438,6 +523,7 @@ int main(int argc, char **argv)
 	if (!d) {
 		kd_log(KD_LOG_ERROR, "cannot listen on %s:%u: %s", kd_cfg.listen_addr, kd_cfg.port,
 		       strerror(errno));
+		kd_httpd_shutdown();
 		kd_sse_shutdown();
 		kd_backend_cleanup();
 		free_config();
@@ -445,6 +531,7 @@ int main(int argc, char **argv)
 	}
 	if (kd_cfg.port_file && write_port_file(kd_cfg.port_file, port)) {
 		MHD_stop_daemon(d);
+		kd_httpd_shutdown();
 		kd_sse_shutdown();
 		kd_backend_cleanup();
 		free_config();
@@ -475,6 +562,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	MHD_stop_daemon(d);
+	kd_httpd_shutdown();
 	kd_sse_shutdown();
 	kd_backend_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");

@@ -67,8 +67,14 @@ int kd_backend_init(void)
 	if (k8sa_kubeconfig_load_default(&kcfg, kd_cfg.kubeconfig, kd_cfg.context, &err) != K8SA_OK) {
 		kcfg = NULL;
 		snprintf(kcfg_error, sizeof kcfg_error, "%s", err.message);
-		if (kd_cfg.kubeconfig || kd_cfg.context)
-			return -1; /* an explicit configuration that does not load is a startup error */
+		if (kd_cfg.kubeconfig || kd_cfg.context) {
+			/* An explicit configuration that does not load is a start-up error: say which
+			 * file and field (the library's message names both), never exit silently. */
+			kd_log(KD_LOG_ERROR, "cannot start: %s%s%s", err.message,
+			       kd_cfg.context && !strstr(err.message, kd_cfg.context) ? "; --context " : "",
+			       kd_cfg.context && !strstr(err.message, kd_cfg.context) ? kd_cfg.context : "");
+			return -1;
+		}
 		kd_log(KD_LOG_WARN, "no Kubernetes configuration: %s (diagnose is unavailable)", err.message);
 	} else {
 		kd_log(KD_LOG_INFO, "Kubernetes API %s (from %s, namespace %s)",
@@ -238,6 +244,15 @@ static int llm_check(char *why, size_t whylen)
 		return 0;
 	}
 	return 1;
+}
+
+int kd_probe_last(int is_llm)
+{
+	probe *p = is_llm ? &llm_probe : &kube_probe;
+	pthread_mutex_lock(&p->mu);
+	int v = p->at < 0 ? -1 : p->ok;
+	pthread_mutex_unlock(&p->mu);
+	return v;
 }
 
 int kd_probe_kube(char *why, size_t whylen) { return run_probe(&kube_probe, kube_check, why, whylen); }
