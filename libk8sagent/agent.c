@@ -4,6 +4,7 @@
  * there is one code path to test. */
 #include "internal.h"
 #include "agent_internal.h"
+#include "defaults.h"
 #include "tbuf.h"
 
 #include <k8sagent/kube.h>
@@ -13,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define DEFAULT_CONTEXT_TOKENS 8192
-#define DEFAULT_ANSWER_TOKENS 1024
-#define DEFAULT_TIMEOUT_S 300.0
 
 struct k8sa_agent {
 	k8sa_kube *kube;          /* made on first use, so an agent without a cluster can ask */
@@ -67,9 +64,9 @@ K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
 	k8sa_agent *a = calloc(1, sizeof(*a));
 	if (!a)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-	a->context_tokens = DEFAULT_CONTEXT_TOKENS;
-	a->answer_tokens = DEFAULT_ANSWER_TOKENS;
-	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->context_tokens = K8SA_PROMPT_DEFAULT_CONTEXT;
+	a->answer_tokens = K8SA_PROMPT_DEFAULT_ANSWER;
+	a->timeout_s = K8SA_AGENT_TIMEOUT_S;
 	if ((st = k8sa_llm_new(&a->llm, err)) != K8SA_OK) {
 		free(a);
 		return st;
@@ -153,9 +150,16 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key)
 	return k8sa_llm_set_api_key(a->llm, key, NULL);
 }
 
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *a, const char *url, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+	return k8sa_llm_set_proxy(a->llm, url, err);
+}
+
 K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens)
 {
-	if (!a || tokens < 512)
+	if (!a || tokens < K8SA_AGENT_MIN_CONTEXT_TOKENS)
 		return K8SA_E_INVALID_ARG;
 	a->context_tokens = tokens;
 	return K8SA_OK;
@@ -524,7 +528,7 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		k8sa_llm_set_context_tokens(a->llm, (long)k8sa_prompt_num_ctx(p));
 		k8sa_llm_set_max_tokens(a->llm, a->answer_tokens);
 		long total = (long)(a->timeout_s * 1000);
-		long connect = total < 10000 ? total : 10000;
+		long connect = total < K8SA_AGENT_CONNECT_MAX_MS ? total : K8SA_AGENT_CONNECT_MAX_MS;
 		k8sa_llm_set_timeouts_ms(a->llm, connect, total, total);
 		st = k8sa_llm_stream_start(a->llm, msgs, &s->llm, err);
 	}

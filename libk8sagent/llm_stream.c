@@ -4,9 +4,9 @@
  * first-token and total deadlines; k8sa_stream_cancel() wakes it from another thread.
  * Connection refused and 503 are retried with backoff, only before the first token. */
 #include "internal.h"
+#include "defaults.h"
 #include "llm_internal.h"
 
-#include <curl/curl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +24,9 @@ struct k8sa_stream {
 	enum llm_framing framing;
 	struct llm_parser parser;
 	k8sa_llm_result res;
-	struct llm_buf q; /* chunks waiting for next(), each NUL-terminated */
+	k8sa_tbuf q; /* chunks waiting for next(), each NUL-terminated */
 	size_t qpos;
-	struct llm_buf ebody; /* body of a non-2xx answer */
+	k8sa_tbuf ebody; /* body of a non-2xx answer */
 	long http_status;
 	enum stream_state state;
 	k8sa_status final;
@@ -47,8 +47,8 @@ static int on_text(void *ud, const char *text, size_t len)
 	struct k8sa_stream *s = ud;
 	if (s->res.first_token_ms < 0)
 		s->res.first_token_ms = k8sa_now_ms() - s->t0;
-	if (llm_buf_add(&s->res.text, text, len) != 0 || llm_buf_add(&s->q, text, len) != 0 ||
-	    llm_buf_add(&s->q, "", 1) != 0)
+	if (k8sa_tbuf_put(&s->res.text, text, len) != 0 || k8sa_tbuf_put(&s->q, text, len) != 0 ||
+	    k8sa_tbuf_put(&s->q, "", 1) != 0)
 		return -1;
 	return 0;
 }
@@ -62,7 +62,7 @@ static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 	if (s->http_status == 0)
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http_status);
 	if (s->http_status < 200 || s->http_status >= 300) {
-		if (s->ebody.len < 64 * 1024 && llm_buf_add(&s->ebody, ptr, n) != 0)
+		if (s->ebody.len < K8SA_LLM_MAX_ERROR_BODY && k8sa_tbuf_put(&s->ebody, ptr, n) != 0)
 			return 0;
 		return n;
 	}
@@ -117,8 +117,7 @@ static k8sa_status start_attempt(struct k8sa_stream *s)
 	llm_parser_init(&s->parser, s->framing, &s->res, on_text, s);
 	s->ebody.len = 0;
 	s->http_status = 0;
-	s->errbuf[0] = '\0';
-	CURL *c = curl_easy_init();
+	CURL *c = llm_easy(s->cfg, 0, s->errbuf);
 	if (!c) {
 		sfail(s, K8SA_E_NOMEM, 0, "out of memory");
 		return s->final;
@@ -130,11 +129,6 @@ static k8sa_status start_attempt(struct k8sa_stream *s)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->hdr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (s->cfg->connect_ms > 0)
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg->connect_ms);
 	if (curl_multi_add_handle(s->multi, c) != CURLM_OK) {
 		sfail(s, K8SA_E_INTERNAL, 0, "curl_multi_add_handle failed");
 		return s->final;
@@ -213,7 +207,7 @@ static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 			schedule_retry(s);
 			return;
 		}
-		llm_http_error(s->cfg, s->http_status, s->ebody.data ? s->ebody.data : "", s->ebody.len,
+		llm_http_error(s->cfg, s->http_status, k8sa_tbuf_str(&s->ebody), s->ebody.len,
 			       &s->ferr);
 		if (s->http_status == 503 && s->attempt > 1)
 			k8sa_error_prefix(&s->ferr, "after %u attempts: ", s->attempt);
@@ -238,7 +232,8 @@ static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 		      who(s), s->cfg->url);
 		return;
 	}
-	sfail(s, K8SA_E_TRANSPORT, 0, "%s at %s: %s", who(s), s->cfg->url, cerr);
+	k8sa_http_curl_fail(&s->ferr, rc, s->errbuf, "%s at %s", who(s), s->cfg->url);
+	sfail_err(s);
 }
 
 K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_messages *msgs,
@@ -309,7 +304,7 @@ static int pop_chunk(struct k8sa_stream *s, const char **chunk, size_t *len)
 {
 	if (s->qpos >= s->q.len)
 		return 0;
-	const char *c = s->q.data + s->qpos;
+	const char *c = s->q.p + s->qpos;
 	size_t n = strlen(c);
 	*chunk = c;
 	if (len)
@@ -356,7 +351,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 
 		double now = k8sa_now_ms();
 		const k8sa_llm *c = s->cfg;
-		double wait = 1000;
+		double wait = K8SA_POLL_MAX_MS;
 		if (c->first_token_ms > 0 && s->res.first_token_ms < 0) {
 			double left = s->t0 + (double)c->first_token_ms - now;
 			if (left <= 0) {
@@ -401,7 +396,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}
-		int wait_ms = (int)wait; /* 0 < wait <= 1000: round up by hand (no libm) */
+		int wait_ms = (int)wait; /* 0 < wait <= K8SA_POLL_MAX_MS: round up by hand (no libm) */
 		curl_multi_poll(s->multi, NULL, 0, wait_ms + ((double)wait_ms < wait), NULL);
 	}
 }
@@ -420,16 +415,14 @@ K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
 }
 
 /* After the answer's last message, let the HTTP response end (its last chunk usually follows
- * at once) for at most LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
+ * at once) for at most K8SA_LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
  * message boundary and may serve the next call. A server that holds the response open after
  * its final message costs that much once, at free, and its connection is closed. */
-#define LLM_DRAIN_MS 100
-
 static int drain(struct k8sa_stream *s)
 {
 	if (!s->easy)
 		return 1; /* ended with the transfer */
-	double until = k8sa_now_ms() + LLM_DRAIN_MS;
+	double until = k8sa_now_ms() + K8SA_LLM_DRAIN_MS;
 	for (;;) {
 		CURLcode rc;
 		if (transfer_step(s, &rc))
@@ -452,8 +445,8 @@ K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 	curl_slist_free_all(s->hdr);
 	llm_parser_free(&s->parser);
 	llm_result_clear(&s->res);
-	llm_buf_free(&s->q);
-	llm_buf_free(&s->ebody);
+	k8sa_tbuf_release(&s->q);
+	k8sa_tbuf_release(&s->ebody);
 	free(s->url);
 	free(s->body);
 	k8sa_llm_free(s->cfg);

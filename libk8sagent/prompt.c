@@ -2,6 +2,7 @@
 /* Prompt assembly: sections of redacted items, fenced when untrusted, fitted to a token
  * budget by dropping whole items from the least valuable sections. */
 #include "internal.h"
+#include "defaults.h"
 #include "tbuf.h"
 #include <k8sagent/prompt.h>
 #include <k8sagent/redact.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 
 #define NSECTION_KINDS 6
-#define MAX_PROMPT_FILE (64 * 1024)
 
 static const char ask_system[] =
 	"You are a Kubernetes and DevOps specialist. Answer the user's question precisely and "
@@ -233,29 +233,18 @@ K8SA_EXPORT k8sa_status k8sa_prompt_load_dir(k8sa_prompt *p, const char *dir, k8
 		}
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return k8sa_fail(err, K8SA_E_CONFIG, "prompt directory %s: path too long", dir);
-		FILE *f = fopen(path, "rb");
-		if (!f) {
-			if (errno == ENOENT)
-				continue;
-			return k8sa_fail(err, K8SA_E_IO, "prompt file %s: %s", path, strerror(errno));
+		char *buf = NULL;
+		size_t got = 0;
+		k8sa_error rerr;
+		k8sa_status rst = k8sa_read_file(path, K8SA_PROMPT_MAX_FILE, &buf, &got, &rerr);
+		if (rst == K8SA_E_NOT_FOUND)
+			continue;
+		if (rst != K8SA_OK) {
+			if (err)
+				*err = rerr;
+			k8sa_error_prefix(err, "prompt file ");
+			return rst;
 		}
-		char *buf = malloc(MAX_PROMPT_FILE + 1);
-		if (!buf) {
-			fclose(f);
-			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-		}
-		size_t got = fread(buf, 1, MAX_PROMPT_FILE + 1, f);
-		int rerr = ferror(f);
-		fclose(f);
-		if (rerr) {
-			free(buf);
-			return k8sa_fail(err, K8SA_E_IO, "prompt file %s: read error", path);
-		}
-		if (got > MAX_PROMPT_FILE) {
-			free(buf);
-			return k8sa_fail(err, K8SA_E_LIMIT, "prompt file %s: larger than %d bytes", path, MAX_PROMPT_FILE);
-		}
-		buf[got] = '\0';
 		while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r' || buf[got - 1] == ' '))
 			buf[--got] = '\0';
 		if (!got || strlen(buf) != got) {

@@ -170,6 +170,26 @@ START_TEST(no_model_still_gives_findings)
 }
 END_TEST
 
+/* The agent's LLM proxy: a dead one fails ask; cleared, the model is reached directly. */
+START_TEST(llm_proxy_setting)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, "gopher://p:70", &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, dead, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_ask(a, "what is a pod?", &x, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(e.message, dead));
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, NULL, &e), K8SA_OK);
+	ck_assert_msg(k8sa_agent_ask(a, "what is a pod?", &x, &e) == K8SA_OK, "%s", e.message);
+	k8sa_answer_free(x);
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(NULL, NULL, NULL), K8SA_E_INVALID_ARG);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 START_TEST(streams_after_the_context_is_known)
 {
 	k8sa_agent *a = agent(NULL);
@@ -305,6 +325,7 @@ Suite *k8sa_test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, diagnose_reaches_the_model_with_redacted_budgeted_evidence);
 	tcase_add_test(tc, no_model_still_gives_findings);
+	tcase_add_test(tc, llm_proxy_setting);
 	tcase_add_test(tc, streams_after_the_context_is_known);
 	tcase_add_test(tc, bad_namespaces_never_reach_the_api);
 	tcase_add_test(tc, small_budget_cuts_but_keeps_root_cause);

@@ -44,7 +44,7 @@ static char *read_file(const char *rel, size_t *len)
 }
 
 struct collected {
-	struct llm_buf text;
+	k8sa_tbuf text;
 	int pieces;
 };
 
@@ -52,7 +52,7 @@ static int collect_text(void *ud, const char *t, size_t n)
 {
 	struct collected *c = ud;
 	c->pieces++;
-	return llm_buf_add(&c->text, t, n);
+	return k8sa_tbuf_put(&c->text, t, n);
 }
 
 /* Parse a sample split at the positions chosen by `mode`: 0 whole, 1 byte by byte,
@@ -91,13 +91,13 @@ static void check_sample(const char *rel, enum llm_framing fr, const char *text,
 		struct collected col;
 		k8sa_status st = parse_split(fr, data, len, mode, &res, &col, NULL);
 		ck_assert_msg(st == K8SA_OK, "%s mode %u: status %d", rel, mode, st);
-		ck_assert_str_eq(col.text.data, text);
-		ck_assert_str_eq(res.text.data ? res.text.data : col.text.data, text);
+		ck_assert_str_eq(col.text.p, text);
+		ck_assert_str_eq(res.text.p ? res.text.p : col.text.p, text);
 		ck_assert_int_eq(res.complete, 1);
 		ck_assert_str_eq(res.done_reason, "stop");
 		ck_assert_int_eq(res.prompt_tokens, ptok);
 		ck_assert_int_eq(res.answer_tokens, atok);
-		llm_buf_free(&col.text);
+		k8sa_tbuf_release(&col.text);
 		llm_result_clear(&res);
 	}
 	free(data);
@@ -121,7 +121,7 @@ START_TEST(ndjson_sample_any_split)
 	ck_assert_double_eq_tol(r.eval_ms, 52.479709, 1e-6);
 	ck_assert_str_eq(r.model, "llama3.2");
 	ck_assert_int_eq(c.pieces, 9);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -134,18 +134,18 @@ START_TEST(ndjson_length_and_generate)
 	k8sa_llm_result r;
 	struct collected c;
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 7, &r, &c, NULL), K8SA_OK);
-	ck_assert_str_eq(c.text.data, "The sky appears blue");
+	ck_assert_str_eq(c.text.p, "The sky appears blue");
 	ck_assert_str_eq(r.done_reason, "length");
 	ck_assert_int_eq(r.answer_tokens, 4);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* /api/generate streams "response" instead of message.content */
 	d = read_file("tests/data/llm/ollama/api-generate-stream.ndjson", &len);
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 3, &r, &c, NULL), K8SA_OK);
-	ck_assert_ptr_nonnull(c.text.data);
+	ck_assert_ptr_nonnull(c.text.p);
 	ck_assert_int_gt((int)c.text.len, 10);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -165,15 +165,15 @@ START_TEST(sse_samples_any_split)
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 41.812, 1e-9);
 	ck_assert_double_eq_tol(r.eval_ms, 188.064, 1e-9);
 	ck_assert_str_eq(r.model, "Qwen2.5-7B-Instruct-Q4_K_M.gguf");
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* without include_usage: text and stop reason, no counts */
 	d = read_file("tests/data/llm/llamacpp/v1-chat-stream.sse", &len);
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 5, &r, &c, NULL), K8SA_OK);
-	ck_assert_str_eq(c.text.data, SKY);
+	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_str_eq(r.done_reason, "stop");
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -197,11 +197,11 @@ START_TEST(sse_edge_cases)
 		k8sa_llm_result r;
 		struct collected c;
 		ck_assert_int_eq(parse_split(LLM_FRAME_SSE, s, strlen(s), mode, &r, &c, NULL), K8SA_OK);
-		ck_assert_str_eq(c.text.data, "h\xc3\xa9");
+		ck_assert_str_eq(c.text.p, "h\xc3\xa9");
 		ck_assert_str_eq(r.done_reason, "length");
 		ck_assert_int_eq(r.prompt_tokens, 3);
 		ck_assert_int_eq(r.answer_tokens, 1);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 }
@@ -216,11 +216,11 @@ START_TEST(midstream_errors_keep_text)
 		struct collected c;
 		struct llm_parser p;
 		ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, mode, &r, &c, &p), K8SA_E_LLM);
-		ck_assert_str_eq(c.text.data, " Yes.");
+		ck_assert_str_eq(c.text.p, " Yes.");
 		ck_assert_ptr_nonnull(strstr(p.message, "an error was encountered while running the model"));
 		ck_assert_int_eq(r.complete, 0);
 		llm_parser_free(&p);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 	free(d);
@@ -230,10 +230,10 @@ START_TEST(midstream_errors_keep_text)
 		struct collected c;
 		struct llm_parser p;
 		ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, mode, &r, &c, &p), K8SA_E_LLM);
-		ck_assert_str_eq(c.text.data, "The");
+		ck_assert_str_eq(c.text.p, "The");
 		ck_assert_ptr_nonnull(strstr(p.message, "Input prompt is too big"));
 		llm_parser_free(&p);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 	free(d);
@@ -245,7 +245,7 @@ START_TEST(midstream_errors_keep_text)
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, old, strlen(old), 1, &r, &c, &p), K8SA_E_LLM);
 	ck_assert_ptr_nonnull(strstr(p.message, "KV full"));
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 }
 END_TEST
@@ -261,29 +261,29 @@ START_TEST(truncated_and_garbage_streams)
 	struct collected c;
 	struct llm_parser p;
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, (size_t)(last - d) + 30, 4, &r, &c, &p), K8SA_E_PROTOCOL);
-	ck_assert_str_eq(c.text.data, SKY);
+	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_ptr_nonnull(strstr(p.message, "stream ended before the model finished"));
 	ck_assert_int_eq(r.complete, 0);
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* SSE without [DONE] or finish_reason */
 	const char *sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, sse, strlen(sse), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	/* garbage */
 	const char *g = "{\"model\":\"m\",\"message\":{\"content\":\"ok\"},\"done\":false}\nthis is not json\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, g, strlen(g), 1, &r, &c, &p), K8SA_E_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(p.message, "invalid JSON"));
-	ck_assert_str_eq(c.text.data, "ok");
+	ck_assert_str_eq(c.text.p, "ok");
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	const char *g2 = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, g2, strlen(g2), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 }
 END_TEST
@@ -314,7 +314,7 @@ START_TEST(whole_bodies)
 			ck_assert_int_eq(r.prompt_tokens, cases[i].ptok);
 		else
 			ck_assert_int_gt(r.prompt_tokens, 0);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 		free(d);
 	}
@@ -840,6 +840,91 @@ START_TEST(connection_refused_names_url)
 }
 END_TEST
 
+/* The same TLS failure as the kube client's (test_kube.c, transport_errors): https to a
+ * plain-HTTP server. Both clients map it in one place (http.c) to K8SA_E_TLS. */
+START_TEST(tls_failure_is_tls_error)
+{
+	char url[300];
+	snprintf(url, sizeof(url), "https://%s", strstr(sim.url, "://") + 3);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TLS);
+	ck_assert_int_eq(e.code, K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, url));
+	char *json = NULL;
+	ck_assert_int_eq(k8sa_llm_list_models(l, &json, &e), K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, "GET /api/tags"));
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* http_proxy and friends pointing at a dead port change nothing: llmsim is reached directly. */
+START_TEST(environment_proxies_are_ignored)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	test_set_env_proxies(dead);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	char *json = NULL;
+	k8sa_status st2 = k8sa_llm_list_models(l, &json, &e);
+	test_set_env_proxies(NULL);
+	ck_assert_msg(st == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(k8sa_llm_result_text(r), "Hello from the sim");
+	ck_assert_int_eq(st2, K8SA_OK);
+	k8sa_free(json);
+	k8sa_llm_result_free(r);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* A configured proxy carries every request; a dead one fails the call (no direct fallback). */
+START_TEST(configured_proxy_is_used)
+{
+	struct test_proxy px;
+	char purl[64], line[512];
+	k8sa_error e;
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_int_eq(test_proxy_start(&px, "{\"models\":[{\"name\":\"mistral:latest\"}]}"), 0);
+	ck_assert_int_eq(k8sa_llm_set_url(l, "http://llm.invalid:11434", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, px.url, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), px.url);
+	char *json = NULL;
+	ck_assert_msg(k8sa_llm_list_models(l, &json, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(json, "[\"mistral:latest\"]");
+	k8sa_free(json);
+	ck_assert_int_eq(test_proxy_stop(&px, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "GET http://llm.invalid:11434/api/tags HTTP/1.1");
+
+	test_dead_url(purl, sizeof(purl));
+	ck_assert_int_eq(k8sa_llm_set_url(l, sim.url, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(e.message, purl));
+	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
+
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, "ftp://127.0.0.1:21", &e), K8SA_E_INVALID_ARG);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), purl);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, NULL, &e), K8SA_OK);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	k8sa_llm_result_free(r);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
 struct bg_chat {
 	k8sa_llm *l;
 	k8sa_messages *m;
@@ -1096,7 +1181,7 @@ static int stop_after_first(void *ud, const char *text, size_t len)
 {
 	struct collected *c = ud;
 	c->pieces++;
-	llm_buf_add(&c->text, text, len);
+	k8sa_tbuf_put(&c->text, text, len);
 	return 1;
 }
 
@@ -1110,18 +1195,18 @@ START_TEST(callback_stream_and_stop)
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_chat_stream(l, m, collect_text, &c, &r, &e), K8SA_OK);
 	ck_assert_int_eq(c.pieces, 4);
-	ck_assert_str_eq(c.text.data, "abcdefghij");
+	ck_assert_str_eq(c.text.p, "abcdefghij");
 	ck_assert_str_eq(k8sa_llm_result_text(r), "abcdefghij");
 	k8sa_llm_result_free(r);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	memset(&c, 0, sizeof(c));
 	ck_assert_int_eq(k8sa_llm_chat_stream(l, m, stop_after_first, &c, &r, &e), K8SA_E_CANCELLED);
 	ck_assert_int_eq(c.pieces, 1);
-	ck_assert_str_eq(c.text.data, "ab");
+	ck_assert_str_eq(c.text.p, "ab");
 	ck_assert_ptr_nonnull(r); /* holds what arrived, maybe more than the callback saw */
 	ck_assert_int_ge((int)k8sa_llm_result_text_len(r), 2);
 	k8sa_llm_result_free(r);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -1229,13 +1314,13 @@ static void *worker_run(void *arg)
 			break;
 		}
 		const char *c;
-		struct llm_buf text = {0};
+		k8sa_tbuf text = {0};
 		k8sa_status st;
 		while ((st = k8sa_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
-			llm_buf_add(&text, c, strlen(c));
-		if (st != K8SA_OK || !text.data || strcmp(text.data, "llmsim: received 1 messages") != 0)
+			k8sa_tbuf_put(&text, c, strlen(c));
+		if (st != K8SA_OK || !text.p || strcmp(text.p, "llmsim: received 1 messages") != 0)
 			w->ok = 0;
-		llm_buf_free(&text);
+		k8sa_tbuf_release(&text);
 		k8sa_stream_free(s);
 	}
 	k8sa_messages_free(m);
@@ -1371,6 +1456,9 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(t, disconnect_keeps_partial_and_no_retry);
 	tcase_add_test(t, garbage_framing_is_protocol_error);
 	tcase_add_test(t, connection_refused_names_url);
+	tcase_add_test(t, tls_failure_is_tls_error);
+	tcase_add_test(t, environment_proxies_are_ignored);
+	tcase_add_test(t, configured_proxy_is_used);
 	tcase_add_test(t, retry_refused_until_server_comes_up);
 	tcase_add_test(t, retry_503_then_ok);
 	tcase_add_test(t, first_token_timeout);

@@ -54,6 +54,8 @@ k8sa_status k8sa_agent_set_backend(k8sa_agent *agent, const char *backend, k8sa_
 k8sa_status k8sa_agent_set_model(k8sa_agent *agent, const char *model);
 /** Bearer key for OpenAI-compatible servers (NULL: none). */
 k8sa_status k8sa_agent_set_api_key(k8sa_agent *agent, const char *key);
+/** Proxy to the LLM server (copied; NULL or "": direct), as k8sa_llm_set_proxy(). */
+k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *agent, const char *url, k8sa_error *err);
 /** The model's context window in tokens; the prompt is fitted to it less the answer reserve. */
 k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *agent, int tokens);
 /** Tokens reserved for the answer (default 1024). */

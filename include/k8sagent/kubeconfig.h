@@ -92,6 +92,12 @@ k8sa_status k8sa_kubeconfig_set_client_key_pem(k8sa_kubeconfig *cfg, const char 
 k8sa_status k8sa_kubeconfig_set_tls_server_name(k8sa_kubeconfig *cfg, const char *name);
 /** Skip TLS verification. Honoured, but the client warns on stderr each time it connects. */
 k8sa_status k8sa_kubeconfig_set_insecure_skip_tls_verify(k8sa_kubeconfig *cfg, int insecure);
+/**
+ * Proxy for the API server (kubeconfig `clusters[].cluster.proxy-url`): `http://`,
+ * `https://`, `socks5://` or `socks5h://`. NULL or "" connects directly, the default. The
+ * environment's proxy variables are never used. K8SA_E_INVALID_ARG for another scheme.
+ */
+k8sa_status k8sa_kubeconfig_set_proxy_url(k8sa_kubeconfig *cfg, const char *url);
 /** Default namespace. */
 k8sa_status k8sa_kubeconfig_set_namespace(k8sa_kubeconfig *cfg, const char *ns);
 /**@}*/
@@ -106,6 +112,8 @@ const char *k8sa_kubeconfig_namespace(const k8sa_kubeconfig *cfg);
 const char *k8sa_kubeconfig_context(const k8sa_kubeconfig *cfg);
 /** Where the configuration came from: "in-cluster", "explicit" or the kubeconfig path. */
 const char *k8sa_kubeconfig_source(const k8sa_kubeconfig *cfg);
+/** Proxy URL for the API server, or NULL when connecting directly. */
+const char *k8sa_kubeconfig_proxy_url(const k8sa_kubeconfig *cfg);
 /** Non-zero when TLS verification is disabled. */
 int k8sa_kubeconfig_insecure_skip_tls_verify(const k8sa_kubeconfig *cfg);
 /**@}*/

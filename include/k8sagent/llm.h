@@ -19,11 +19,14 @@
  * Errors (k8sa_error::message always names the server URL and keeps the server's own text):
  * - K8SA_E_TRANSPORT — cannot connect (the message suggests OLLAMA_HOST / `--llm-url`), or the
  *   connection failed;
+ * - K8SA_E_TLS — the TLS handshake or the server's certificate failed (https URLs), as for
+ *   the Kubernetes client: both map libcurl's errors in one place;
  * - K8SA_E_TIMEOUT — the connect, first-token or total timeout passed (the message says which);
  * - K8SA_E_MODEL_NOT_FOUND — 404 for the model (with a hint: `run: ollama pull <model>`);
  * - K8SA_E_NOT_FOUND — 404 for the endpoint itself (wrong backend or URL);
  * - K8SA_E_BAD_REQUEST (400), K8SA_E_UNAUTHORIZED (401), K8SA_E_FORBIDDEN (403),
- *   K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503 after the retries),
+ *   K8SA_E_GONE (410), K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503
+ *   after the retries),
  *   K8SA_E_HTTP (other statuses) — k8sa_error::http_status holds the status;
  * - K8SA_E_LLM — an error reported in the middle of a stream (HTTP 200, then an error line);
  * - K8SA_E_PROTOCOL — the stream ended before the model finished, or the body is not the
@@ -137,6 +140,18 @@ const char *k8sa_llm_get_model(const k8sa_llm *llm);
  * Copied; NULL or "" removes it.
  */
 k8sa_status k8sa_llm_set_api_key(k8sa_llm *llm, const char *key, k8sa_error *err);
+
+/**
+ * Reach the model server through this proxy (copied): `http://host:port`, `https://...`,
+ * `socks5://...` or `socks5h://...`. NULL or "" connects directly, the default. The
+ * environment (`http_proxy`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) is never consulted: a
+ * model server is usually in the cluster or on the host, and a proxy meant for the internet
+ * must not see prompts. Fails with K8SA_E_INVALID_ARG for another scheme.
+ */
+k8sa_status k8sa_llm_set_proxy(k8sa_llm *llm, const char *url, k8sa_error *err);
+
+/** The proxy in use, or NULL for direct connections (borrowed, valid until the next set_proxy). */
+const char *k8sa_llm_get_proxy(const k8sa_llm *llm);
 
 /** Sampling temperature (e.g. 0.2). A negative value means the server's default (the default). */
 void k8sa_llm_set_temperature(k8sa_llm *llm, double temperature);
