@@ -537,9 +537,10 @@ int main(int argc, char **argv)
 		free_config();
 		return 1;
 	}
-	kd_log(KD_LOG_INFO, "k8sagentd %s listening on %s:%u (LLM %s, backend %s, model %s%s)",
-	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url, kd_cfg.backend, kd_cfg.model,
-	       kd_auth_enabled() ? ", bearer auth on" : "");
+	kd_log(KD_LOG_INFO, "k8sagentd %s listening on %s:%u (LLM %s%s%s, backend %s, model %s%s)",
+	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url,
+	       kd_cfg.llm_proxy ? " through proxy " : "", kd_cfg.llm_proxy ? kd_cfg.llm_proxy : "",
+	       kd_cfg.backend, kd_cfg.model, kd_auth_enabled() ? ", bearer auth on" : "");
 
 	int sig = 0;
 	sigwait(&set, &sig);

@@ -91,8 +91,10 @@ int kd_backend_init(void)
 	    k8sa_llm_set_url(llm, kd_cfg.llm_url, &err) != K8SA_OK ||
 	    k8sa_llm_set_backend_name(llm, kd_cfg.backend, &err) != K8SA_OK ||
 	    (kd_cfg.model && k8sa_llm_set_model(llm, kd_cfg.model, &err) != K8SA_OK) ||
-	    (kd_cfg.api_key && k8sa_llm_set_api_key(llm, kd_cfg.api_key, &err) != K8SA_OK)) {
-		kd_log(KD_LOG_ERROR, "LLM settings: %s", err.message);
+	    (kd_cfg.api_key && k8sa_llm_set_api_key(llm, kd_cfg.api_key, &err) != K8SA_OK) ||
+	    (kd_cfg.llm_proxy && k8sa_llm_set_proxy(llm, kd_cfg.llm_proxy, &err) != K8SA_OK)) {
+		kd_log(KD_LOG_ERROR, "cannot start: LLM settings (--llm-url, --backend, --model, --llm-proxy): %s",
+		       err.message);
 		return -1;
 	}
 	k8sa_llm_set_timeouts_ms(llm, 2000, 5000, 5000);
@@ -106,7 +108,7 @@ int kd_backend_init(void)
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
 	k8sa_agent *a = agent_new(&err);
 	if (!a) {
-		kd_log(KD_LOG_ERROR, "agent: %s", err.message);
+		kd_log(KD_LOG_ERROR, "cannot start: %s", err.message);
 		return -1;
 	}
 	kd_agent_release(a);
@@ -153,6 +155,7 @@ static k8sa_agent *agent_new(k8sa_error *err)
 	    k8sa_agent_set_backend(a, kd_cfg.backend, err) != K8SA_OK ||
 	    (kd_cfg.model && k8sa_agent_set_model(a, kd_cfg.model) != K8SA_OK) ||
 	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key) != K8SA_OK) ||
+	    (kd_cfg.llm_proxy && k8sa_agent_set_llm_proxy(a, kd_cfg.llm_proxy, err) != K8SA_OK) ||
 	    (kd_cfg.context_tokens > 0 && k8sa_agent_set_context_tokens(a, kd_cfg.context_tokens) != K8SA_OK) ||
 	    (kd_cfg.llm_timeout > 0 && k8sa_agent_set_timeout(a, kd_cfg.llm_timeout) != K8SA_OK) ||
 	    (kd_cfg.prompt_dir && k8sa_agent_set_prompt_dir(a, kd_cfg.prompt_dir, err) != K8SA_OK)) {

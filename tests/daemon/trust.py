@@ -222,7 +222,7 @@ def test_csrf(ks):
     ok("--allowed-hosts" in r.stdout, "--help documents --allowed-hosts")
     for doc in ("service/daemon/k8sagentd.8", "docs/service.md"):
         with open(os.path.join(SRC, doc)) as f:
-            ok("allowed-hosts" in f.read(), doc + " documents --allowed-hosts")
+            ok("allowed-hosts" in f.read().replace("\\-", "-"), doc + " documents --allowed-hosts")
 
 
 # ---- 11: smuggling and lenient parsing -----------------------------------------------------
@@ -501,6 +501,56 @@ def test_url_userinfo(ks):
     ok("alice" in log or "***" in log, "the log still shows the masked URL")
 
 
+# ---- 14: --llm-proxy -------------------------------------------------------------------------
+def test_llm_proxy(ks):
+    group[0] = "llm_proxy"
+    seen = []
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def proxy():  # records the request line, answers 502 like a proxy that cannot connect
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+            except socket.timeout:
+                continue
+            c.settimeout(2)
+            try:
+                seen.append(c.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace"))
+                c.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            c.close()
+    t = threading.Thread(target=proxy, daemon=True)
+    t.start()
+    target = "http://127.0.0.1:%d" % free_port()
+    proxy_url = "http://bob:pr0xy-pw@127.0.0.1:%d" % srv.getsockname()[1]
+    env = {"http_proxy": "http://127.0.0.1:1", "HTTP_PROXY": "http://127.0.0.1:1"}
+    try:
+        with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", target, "--llm-proxy", proxy_url, env=env) as kd:
+            st, j = kd.json("GET", "/readyz")
+            ok(any(target[7:] in line for line in seen), "the model probe went through --llm-proxy: %r" % seen)
+            ok(st == 200 and j.get("model_ready") is False, "/readyz: model not ready through a failing proxy")
+            ok("pr0xy-pw" not in kd.stderr() and "pr0xy-pw" not in json.dumps(j), "the proxy password is masked")
+        n = len(seen)
+        with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", target, env={"http_proxy": proxy_url,
+                                                                             "HTTP_PROXY": proxy_url}) as kd:
+            kd.json("GET", "/readyz")
+            ok(len(seen) == n, "without --llm-proxy, http_proxy in the environment is not followed")
+    finally:
+        stop.set()
+        t.join()
+        srv.close()
+    r = subprocess.run([BIN, "--listen", "127.0.0.1:0", "--kubeconfig", ks.kubeconfig, "--llm-proxy", "ftp://x"],
+                       capture_output=True, text=True, timeout=20)
+    ok(r.returncode == 1 and "ftp://x" in r.stderr or "proxy" in r.stderr, "a bad --llm-proxy is a start-up error: %r" % r.stderr[-300:])
+    r = subprocess.run([BIN, "--help"], capture_output=True, text=True)
+    ok("--llm-proxy" in r.stdout, "--help documents --llm-proxy")
+
+
 # ---- 4: a namespace that does not exist -----------------------------------------------------
 def test_missing_namespace(ks, results):
     group[0] = "missing_namespace"
@@ -537,6 +587,7 @@ def main():
                              ("slowloris", lambda: test_slowloris(ks, results)),
                              ("unbounded", lambda: test_unbounded(ks, results)),
                              ("url_userinfo", lambda: test_url_userinfo(ks)),
+                             ("llm_proxy", lambda: test_llm_proxy(ks)),
                              ("missing_namespace", lambda: test_missing_namespace(ks, results))):
                 if only and name not in only:
                     continue
