@@ -60,9 +60,13 @@ void kd_limits_init(void)
 	} else {
 		snap_max = 8;
 	}
-	kd_log(KD_LOG_INFO, "at most %d snapshots at once (%s%lld MiB memory limit%s)", snap_max,
-	       kd_cfg.max_snapshots > 0 ? "--max-snapshots; " : "", limit >> 20,
-	       limit > 0 ? "" : ": none found");
+	if (kd_cfg.max_snapshots > 0)
+		kd_log(KD_LOG_INFO, "at most %d snapshots at once (--max-snapshots)", snap_max);
+	else if (limit > 0)
+		kd_log(KD_LOG_INFO, "at most %d snapshots at once (one per 32 MiB of the %lld MiB memory limit)",
+		       snap_max, limit >> 20);
+	else
+		kd_log(KD_LOG_INFO, "at most %d snapshots at once (no container memory limit found)", snap_max);
 }
 
 int kd_snapshot_acquire(struct MHD_Connection *c)

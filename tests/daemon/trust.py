@@ -9,6 +9,7 @@ a namespace that does not exist.
 Each test_* function is one named group of checks; a failed check is printed with its group
 and the run goes on, so one run shows every failure. Everything talks to 127.0.0.1 only, with
 bounded connection counts and times."""
+import http.client
 import json
 import os
 import shutil
@@ -94,6 +95,9 @@ def test_startup_errors(ks, tmp):
     import re
     with open(bad_tokfile, "w") as f:
         f.write(re.sub(r"(?m)^(\s+)token: .*$", r"\1tokenFile: /nonexistent/sa-token", kc))
+    bad_ca = os.path.join(tmp, "kc-ca")
+    with open(bad_ca, "w") as f:
+        f.write(re.sub(r"(?m)^(\s+)certificate-authority(-data)?: .*$", r"\1certificate-authority: /nonexistent/ca.pem", kc))
     garbage = os.path.join(tmp, "kc-garbage")
     with open(garbage, "w") as f:
         f.write("apiVersion: v1\nclusters: [\n")
@@ -102,6 +106,8 @@ def test_startup_errors(ks, tmp):
         (["--kubeconfig", ks.kubeconfig, "--context", "no-such-context"], ["no-such-context", "context"]),
         (["--kubeconfig", bad_tokfile], ["/nonexistent/sa-token", "tokenFile"]),
         (["--kubeconfig", garbage], [garbage]),
+        (["--kubeconfig", bad_ca], ["/nonexistent/ca.pem", "certificate-authority"]),
+        (["--kubeconfig", ks.kubeconfig, "--llm-proxy", "ftp://proxy.example"], ["ftp://proxy.example", "--llm-proxy"]),
         (["--kubeconfig", ks.kubeconfig, "--prompt-dir", "/nonexistent/prompts"], ["/nonexistent/prompts"]),
     ]
     for args, want in cases:
@@ -343,6 +349,28 @@ def test_slowloris(ks, results):
         for s in slow:
             s.close()
         ok(kd.proc.poll() is None, "still running")
+    # The deadline covers waiting for a request, not answering it: a slow model answer over a
+    # 1 s header deadline completes, and so does a second request on the kept-alive connection.
+    with Llmsim(rules=[{"reply": "slow but sure", "delay_ms": 2500}]) as llm, \
+            K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--header-timeout", "1") as kd:
+        c = kd.conn(timeout=20)
+        for i in range(2):
+            c.request("POST", "/ask", body=json.dumps({"question": "q%d" % i}),
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            j = json.loads(r.read())
+            ok(r.status == 200 and j.get("answer") == "slow but sure",
+               "a 2.5 s answer under a 1 s header deadline (request %d): %d" % (i + 1, r.status))
+        time.sleep(1.6)
+        try:
+            c.request("GET", "/healthz")
+            st = c.getresponse().status
+        except (OSError, http.client.HTTPException):
+            st = 0
+        ok(st == 0, "an idle kept-alive connection is closed after the deadline (got %d)" % st)
+        c.close()
+        st, h, ev = kd.sse("/ask", {"question": "streamed"}, timeout=20)
+        ok(st == 200 and ev and ev[-1][0] == "done", "a slow SSE answer under a 1 s header deadline")
     # Per-address limit as a flag.
     with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:%d" % free_port(),
                    "--max-connections-per-ip", "4") as kd:
