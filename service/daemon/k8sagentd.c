@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +70,8 @@ static void usage(FILE *f)
 "                          cut with a note and \"truncated\": true, and the model call stopped\n"
 "  --max-snapshots N       cluster snapshots (/diagnose, /api/findings) at once (default:\n"
 "                          from the container memory limit, cgroup memory.max: one per\n"
-"                          32 MiB of it, 1 to 16; 8 without a limit); others wait\n"
-"                          --request-timeout, then 429\n"
+"                          32 MiB above the first 64 MiB, 1 to 16; 8 without a limit);\n"
+"                          others wait --request-timeout, then 429\n"
 "  --cache-ttl SECONDS     identical diagnoses answered from memory for this long\n"
 "                          (default 60; 0 disables; a request may send \"no_cache\": true)\n"
 "  --cache-entries N       answers kept (default 64)\n"
@@ -493,6 +496,15 @@ int main(int argc, char **argv)
 		free_config();
 		return 2;
 	}
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+	/* glibc gives up to 8 malloc arenas per core and keeps each one's peak: snapshots run on
+	 * ever different connection threads, so 40 /api/findings of a 400-pod namespace, one at a
+	 * time, peaked at 215 MB RSS with the default and 61 MB with two arenas (four at a time:
+	 * 380 vs 117 MB). Without this the --max-snapshots bound would not bound memory.
+	 * MALLOC_ARENA_MAX in the environment still wins. */
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 2);
+#endif
 	/* Signals are taken by sigwait() in this thread; every other thread inherits the mask. */
 	sigset_t set;
 	sigemptyset(&set);

@@ -55,7 +55,9 @@ void kd_limits_init(void)
 	if (kd_cfg.max_snapshots > 0) {
 		snap_max = (int)kd_cfg.max_snapshots;
 	} else if (limit > 0) {
-		long long n = limit / (32LL << 20); /* one per 32 MiB of the limit */
+		/* 64 MiB for the rest of the service, then one per 32 MiB: a 400-pod namespace's
+		 * snapshot peaks around 20 MB (with two malloc arenas, see main()). */
+		long long n = (limit - (64LL << 20)) / (32LL << 20);
 		snap_max = n < 1 ? 1 : n > 16 ? 16 : (int)n;
 	} else {
 		snap_max = 8;
@@ -63,7 +65,7 @@ void kd_limits_init(void)
 	if (kd_cfg.max_snapshots > 0)
 		kd_log(KD_LOG_INFO, "at most %d snapshots at once (--max-snapshots)", snap_max);
 	else if (limit > 0)
-		kd_log(KD_LOG_INFO, "at most %d snapshots at once (one per 32 MiB of the %lld MiB memory limit)",
+		kd_log(KD_LOG_INFO, "at most %d snapshots at once (one per 32 MiB above 64 MiB of the %lld MiB memory limit)",
 		       snap_max, limit >> 20);
 	else
 		kd_log(KD_LOG_INFO, "at most %d snapshots at once (no container memory limit found)", snap_max);
