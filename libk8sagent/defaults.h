@@ -40,8 +40,8 @@
 #define K8SA_PROMPT_MAX_FILE (64 * 1024) /* a system prompt file from the prompt directory */
 
 /* ---- agent (agent.c) */
-#define K8SA_AGENT_MIN_CONTEXT_TOKENS 512 /* smaller context windows are refused */
-#define K8SA_AGENT_TIMEOUT_S 300.0      /* a whole ask or diagnose */
+/* The setters' limits and the defaults of a new agent are public: K8SA_MIN_CONTEXT_TOKENS,
+ * K8SA_DEFAULT_TIMEOUT_SECONDS... in agent.h. */
 #define K8SA_AGENT_CONNECT_MAX_MS 10000 /* the model server's connect timeout, at most */
 
 /* ---- snapshot (snapshot.c) */

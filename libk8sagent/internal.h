@@ -36,4 +36,9 @@ k8sa_status k8sa_read_file(const char *path, size_t max, char **out, size_t *out
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
 
+/* Redact into a new string (k8sa_redactor_apply() without the status form; NULL r: built-in
+ * rules, no counting). NULL only when out of memory. */
+struct k8sa_redactor;
+char *k8sa_redact_dup(struct k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
+
 #endif

@@ -63,9 +63,13 @@ k8sa_status k8sa_read_token_file(const char *path, char **out, k8sa_error *err)
 
 /* ---------------------------------------------------------------- the value object */
 
-K8SA_EXPORT k8sa_kubeconfig *k8sa_kubeconfig_new(void)
+K8SA_EXPORT k8sa_status k8sa_kubeconfig_new(k8sa_kubeconfig **out, k8sa_error *err)
 {
-	return calloc(1, sizeof(k8sa_kubeconfig));
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_kubeconfig_new: out is NULL");
+	if (!(*out = calloc(1, sizeof(k8sa_kubeconfig))))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg)
@@ -187,7 +191,7 @@ K8SA_EXPORT k8sa_status k8sa_kubeconfig_load_in_cluster(k8sa_kubeconfig **out, k
 	if (!dir || !dir[0])
 		dir = K8SA_SERVICEACCOUNT_DIR;
 
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = calloc(1, sizeof(*cfg));
 	char *tok = NULL, *nsbuf = NULL;
 	k8sa_status st = K8SA_E_NOMEM;
 	if (!cfg)
@@ -741,7 +745,7 @@ K8SA_EXPORT k8sa_status k8sa_kubeconfig_load_file(k8sa_kubeconfig **out, const c
 			paths = home_path;
 		}
 	}
-	if (!(list = strdup(paths)) || !(cfg = k8sa_kubeconfig_new())) {
+	if (!(list = strdup(paths)) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		st = k8sa_fail(err, K8SA_E_NOMEM, "kubeconfig: out of memory");
 		goto out;
 	}

@@ -235,12 +235,12 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_url_from_env(k8sa_llm *llm, int *found, k8s
 	return K8SA_OK;
 }
 
-K8SA_EXPORT const char *k8sa_llm_get_url(const k8sa_llm *llm)
+K8SA_EXPORT const char *k8sa_llm_url(const k8sa_llm *llm)
 {
 	return llm ? llm->url : NULL;
 }
 
-K8SA_EXPORT k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_llm_backend backend, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_backend backend, k8sa_error *err)
 {
 	if (!llm || (backend != K8SA_LLM_OLLAMA && backend != K8SA_LLM_OPENAI))
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "unknown LLM backend %d", (int)backend);
@@ -263,12 +263,12 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_backend_name(k8sa_llm *llm, const char *nam
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_llm_backend k8sa_llm_get_backend(const k8sa_llm *llm)
+K8SA_EXPORT k8sa_backend k8sa_llm_backend(const k8sa_llm *llm)
 {
 	return llm ? llm->backend : K8SA_LLM_OLLAMA;
 }
 
-K8SA_EXPORT const char *k8sa_llm_backend_name(k8sa_llm_backend backend)
+K8SA_EXPORT const char *k8sa_backend_name(k8sa_backend backend)
 {
 	switch (backend) {
 	case K8SA_LLM_OLLAMA:
@@ -286,7 +286,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_model(k8sa_llm *llm, const char *model, k8s
 	return set_string(&llm->model, model, 0, "model name", err);
 }
 
-K8SA_EXPORT const char *k8sa_llm_get_model(const k8sa_llm *llm)
+K8SA_EXPORT const char *k8sa_llm_model(const k8sa_llm *llm)
 {
 	return llm ? llm->model : NULL;
 }
@@ -784,32 +784,32 @@ K8SA_EXPORT k8sa_status k8sa_llm_chat_stream(const k8sa_llm *llm, const k8sa_mes
 {
 	if (result)
 		*result = NULL;
-	k8sa_stream *s = NULL;
-	k8sa_status st = k8sa_llm_stream_start(llm, msgs, &s, err);
+	k8sa_llm_stream *s = NULL;
+	k8sa_status st = k8sa_llm_chat_start(llm, msgs, &s, err);
 	if (st != K8SA_OK)
 		return st;
 	for (;;) {
 		const char *chunk = NULL;
 		size_t len = 0;
-		st = k8sa_stream_next(s, &chunk, &len, err);
+		st = k8sa_llm_stream_next(s, &chunk, &len, err);
 		if (st != K8SA_OK || !chunk)
 			break;
 		if (on_chunk && on_chunk(userdata, chunk, len) != 0) {
-			k8sa_stream_cancel(s);
+			k8sa_llm_stream_cancel(s);
 			st = k8sa_fail(err, K8SA_E_CANCELLED,
 				       "stopped by the chunk callback (partial answer kept)");
 			break;
 		}
 	}
 	if (result) {
-		const k8sa_llm_result *r = k8sa_stream_result(s);
+		const k8sa_llm_result *r = k8sa_llm_stream_result(s);
 		if (st == K8SA_OK || r->text.len > 0) {
 			*result = llm_stream_take_result(s);
 			if (!*result && st == K8SA_OK)
 				st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 		}
 	}
-	k8sa_stream_free(s);
+	k8sa_llm_stream_free(s);
 	return st;
 }
 

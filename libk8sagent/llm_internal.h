@@ -24,7 +24,7 @@ void llm_pool_give(struct llm_pool *p, CURLM *m, int reusable);
 struct k8sa_llm {
 	struct llm_pool *pool; /* shared with clones */
 	char *url; /* no trailing '/' */
-	k8sa_llm_backend backend;
+	k8sa_backend backend;
 	char *model;
 	char *api_key;
 	char *keep_alive;
@@ -117,6 +117,6 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err);
 
 /* Move the stream's result out (the stream keeps an empty one). NULL on ENOMEM. */
-k8sa_llm_result *llm_stream_take_result(k8sa_stream *s);
+k8sa_llm_result *llm_stream_take_result(k8sa_llm_stream *s);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The pull stream: one chat request driven by curl multi from k8sa_stream_next(), so the
+/* The pull stream: one chat request driven by curl multi from k8sa_llm_stream_next(), so the
  * caller's thread does the waiting and curl_multi_poll() with a timeout enforces the
- * first-token and total deadlines; k8sa_stream_cancel() wakes it from another thread.
+ * first-token and total deadlines; k8sa_llm_stream_cancel() wakes it from another thread.
  * Connection refused and 503 are retried with backoff, only before the first token. */
 #include "internal.h"
 #include "defaults.h"
@@ -14,7 +14,7 @@
 
 enum stream_state { S_IDLE, S_RUNNING, S_WAIT_RETRY, S_DONE, S_FAILED };
 
-struct k8sa_stream {
+struct k8sa_llm_stream {
 	k8sa_llm *cfg;
 	char *url;
 	char *body;
@@ -37,14 +37,14 @@ struct k8sa_stream {
 	atomic_int cancelled;
 };
 
-static const char *who(const struct k8sa_stream *s)
+static const char *who(const struct k8sa_llm_stream *s)
 {
 	return s->cfg->backend == K8SA_LLM_OLLAMA ? "Ollama" : "OpenAI-compatible server";
 }
 
 static int on_text(void *ud, const char *text, size_t len)
 {
-	struct k8sa_stream *s = ud;
+	struct k8sa_llm_stream *s = ud;
 	if (s->res.first_token_ms < 0)
 		s->res.first_token_ms = k8sa_now_ms() - s->t0;
 	if (k8sa_tbuf_put(&s->res.text, text, len) != 0 || k8sa_tbuf_put(&s->q, text, len) != 0 ||
@@ -55,7 +55,7 @@ static int on_text(void *ud, const char *text, size_t len)
 
 static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 {
-	struct k8sa_stream *s = ud;
+	struct k8sa_llm_stream *s = ud;
 	size_t n = sz * nm;
 	if (s->state == S_DONE)
 		return n; /* the answer is complete: what follows is only drained (see drain()) */
@@ -71,7 +71,7 @@ static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
-static void drop_easy(struct k8sa_stream *s)
+static void drop_easy(struct k8sa_llm_stream *s)
 {
 	if (!s->easy)
 		return;
@@ -80,16 +80,16 @@ static void drop_easy(struct k8sa_stream *s)
 	s->easy = NULL;
 }
 
-static void finish(struct k8sa_stream *s, enum stream_state st)
+static void finish(struct k8sa_llm_stream *s, enum stream_state st)
 {
 	drop_easy(s);
 	s->state = st;
 	s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 }
 
-static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
+static void sfail(struct k8sa_llm_stream *s, k8sa_status code, int http, const char *fmt, ...)
 	K8SA_PRINTF(4, 5);
-static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
+static void sfail(struct k8sa_llm_stream *s, k8sa_status code, int http, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[K8SA_ERROR_MESSAGE_SIZE];
@@ -103,14 +103,14 @@ static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char 
 }
 
 /* Keep an error already formatted into s->ferr. */
-static void sfail_err(struct k8sa_stream *s)
+static void sfail_err(struct k8sa_llm_stream *s)
 {
 	s->final = s->ferr.code;
 	s->res.complete = 0;
 	finish(s, S_FAILED);
 }
 
-static k8sa_status start_attempt(struct k8sa_stream *s)
+static k8sa_status start_attempt(struct k8sa_llm_stream *s)
 {
 	drop_easy(s);
 	llm_parser_free(&s->parser);
@@ -139,13 +139,13 @@ static k8sa_status start_attempt(struct k8sa_stream *s)
 	return K8SA_OK;
 }
 
-static int can_retry(const struct k8sa_stream *s)
+static int can_retry(const struct k8sa_llm_stream *s)
 {
 	return s->res.first_token_ms < 0 && s->attempt <= s->cfg->retries &&
 	       !atomic_load(&s->cancelled);
 }
 
-static void schedule_retry(struct k8sa_stream *s)
+static void schedule_retry(struct k8sa_llm_stream *s)
 {
 	drop_easy(s);
 	/* backoff_ms doubled per retry, as a shift: libm (a third of a MB of resident pages in
@@ -159,7 +159,7 @@ static void schedule_retry(struct k8sa_stream *s)
 /* The transfer ended with curl code rc: decide done, retry or failure. */
 /* Let curl move the transfer on without waiting. 1 when s's transfer has ended, its result in
  * *rc; the caller then owns the next step (the easy handle is still attached). */
-static int transfer_step(struct k8sa_stream *s, CURLcode *rc)
+static int transfer_step(struct k8sa_llm_stream *s, CURLcode *rc)
 {
 	int running = 0, left = 0;
 	CURLMsg *m;
@@ -172,7 +172,7 @@ static int transfer_step(struct k8sa_stream *s, CURLcode *rc)
 	return 0;
 }
 
-static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
+static void on_transfer_done(struct k8sa_llm_stream *s, CURLcode rc)
 {
 	const char *cerr = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
 	int ok_status = s->http_status >= 200 && s->http_status < 300;
@@ -236,16 +236,16 @@ static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 	sfail_err(s);
 }
 
-K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_messages *msgs,
-					      k8sa_stream **stream, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_chat_start(const k8sa_llm *llm, const k8sa_messages *msgs,
+					      k8sa_llm_stream **stream, k8sa_error *err)
 {
 	if (stream)
 		*stream = NULL;
 	if (!llm || !msgs || !stream)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_stream_start: NULL argument");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_chat_start: NULL argument");
 	if (msgs->n == 0)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "no messages to send");
-	struct k8sa_stream *s = calloc(1, sizeof(*s));
+	struct k8sa_llm_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	llm_result_init(&s->res);
@@ -259,7 +259,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 	}
 	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
 	if (!s->cfg || !s->url || !s->body || !s->res.model || !s->multi) {
-		k8sa_stream_free(s);
+		k8sa_llm_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	if (llm->streaming)
@@ -292,7 +292,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 		}
 	}
 	if (!s->hdr) {
-		k8sa_stream_free(s);
+		k8sa_llm_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	s->state = S_IDLE;
@@ -300,7 +300,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 	return K8SA_OK;
 }
 
-static int pop_chunk(struct k8sa_stream *s, const char **chunk, size_t *len)
+static int pop_chunk(struct k8sa_llm_stream *s, const char **chunk, size_t *len)
 {
 	if (s->qpos >= s->q.len)
 		return 0;
@@ -313,21 +313,21 @@ static int pop_chunk(struct k8sa_stream *s, const char **chunk, size_t *len)
 	return 1;
 }
 
-static k8sa_status report(struct k8sa_stream *s, k8sa_error *err)
+static k8sa_status report(struct k8sa_llm_stream *s, k8sa_error *err)
 {
 	if (err)
 		*err = s->ferr;
 	return s->final;
 }
 
-K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, size_t *len, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_stream_next(k8sa_llm_stream *s, const char **chunk, size_t *len, k8sa_error *err)
 {
 	if (chunk)
 		*chunk = NULL;
 	if (len)
 		*len = 0;
 	if (!s || !chunk)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_stream_next: NULL argument");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_stream_next: NULL argument");
 	if (s->qpos >= s->q.len)
 		s->q.len = s->qpos = 0; /* everything handed out: the buffer can be reused */
 
@@ -386,7 +386,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (transfer_step(s, &rc))
 				on_transfer_done(s, rc);
 			/* The server said the answer is complete: do not wait for it to close. The
-			 * transfer is left running for k8sa_stream_free() to drain, so that the
+			 * transfer is left running for k8sa_llm_stream_free() to drain, so that the
 			 * connection can serve the next call. */
 			if (s->state == S_RUNNING && s->parser.done && s->parser.status == K8SA_OK &&
 			    llm_parser_finish(&s->parser) == K8SA_OK) {
@@ -401,12 +401,12 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 	}
 }
 
-K8SA_EXPORT const k8sa_llm_result *k8sa_stream_result(const k8sa_stream *s)
+K8SA_EXPORT const k8sa_llm_result *k8sa_llm_stream_result(const k8sa_llm_stream *s)
 {
 	return s ? &s->res : NULL;
 }
 
-K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
+K8SA_EXPORT void k8sa_llm_stream_cancel(k8sa_llm_stream *s)
 {
 	if (!s)
 		return;
@@ -418,7 +418,7 @@ K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
  * at once) for at most K8SA_LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
  * message boundary and may serve the next call. A server that holds the response open after
  * its final message costs that much once, at free, and its connection is closed. */
-static int drain(struct k8sa_stream *s)
+static int drain(struct k8sa_llm_stream *s)
 {
 	if (!s->easy)
 		return 1; /* ended with the transfer */
@@ -434,7 +434,7 @@ static int drain(struct k8sa_stream *s)
 	}
 }
 
-K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
+K8SA_EXPORT void k8sa_llm_stream_free(k8sa_llm_stream *s)
 {
 	if (!s)
 		return;
@@ -453,7 +453,7 @@ K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 	free(s);
 }
 
-k8sa_llm_result *llm_stream_take_result(k8sa_stream *s)
+k8sa_llm_result *llm_stream_take_result(k8sa_llm_stream *s)
 {
 	k8sa_llm_result *r = malloc(sizeof(*r));
 	if (!r)

@@ -330,7 +330,8 @@ END_TEST
 
 START_TEST(explicit_settings)
 {
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), "explicit");
 	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");

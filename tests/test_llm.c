@@ -360,18 +360,18 @@ START_TEST(settings_and_env)
 	k8sa_llm *l = NULL;
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_new(&l, &e), K8SA_OK);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://localhost:11434");
-	ck_assert_str_eq(k8sa_llm_get_model(l), "mistral");
-	ck_assert_int_eq(k8sa_llm_get_backend(l), K8SA_LLM_OLLAMA);
+	ck_assert_str_eq(k8sa_llm_url(l), "http://localhost:11434");
+	ck_assert_str_eq(k8sa_llm_model(l), "mistral");
+	ck_assert_int_eq(k8sa_llm_backend(l), K8SA_LLM_OLLAMA);
 	ck_assert_int_eq(k8sa_llm_set_url(l, "host:8080/", &e), K8SA_OK);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://host:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://host:8080");
 	ck_assert_int_eq(k8sa_llm_set_url(l, "ftp://x", &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_set_url(l, "", &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_set_backend_name(l, "vllm", &e), K8SA_OK);
-	ck_assert_int_eq(k8sa_llm_get_backend(l), K8SA_LLM_OPENAI);
+	ck_assert_int_eq(k8sa_llm_backend(l), K8SA_LLM_OPENAI);
 	ck_assert_int_eq(k8sa_llm_set_backend_name(l, "gpt", &e), K8SA_E_INVALID_ARG);
 	ck_assert_ptr_nonnull(strstr(e.message, "ollama or openai"));
-	ck_assert_str_eq(k8sa_llm_backend_name(K8SA_LLM_OPENAI), "openai");
+	ck_assert_str_eq(k8sa_backend_name(K8SA_LLM_OPENAI), "openai");
 	ck_assert_int_eq(k8sa_llm_set_model(l, "", &e), K8SA_E_INVALID_ARG);
 
 	/* /v1 in the base URL is not doubled */
@@ -385,21 +385,21 @@ START_TEST(settings_and_env)
 	setenv("OLLAMA_HOST", "gpu-box", 1);
 	ck_assert_int_eq(k8sa_llm_set_url_from_env(l, &found, &e), K8SA_OK);
 	ck_assert_int_eq(found, 1);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://gpu-box:11434");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://gpu-box:11434");
 	setenv("OLLAMA_HOST", "10.0.0.5:9999", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://10.0.0.5:9999");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://10.0.0.5:9999");
 	setenv("OLLAMA_HOST", "https://ollama.example", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "https://ollama.example");
+	ck_assert_str_eq(k8sa_llm_url(l), "https://ollama.example");
 	setenv("K8SA_LLM_URL", "http://llama:8080", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://llama:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://llama:8080");
 	unsetenv("K8SA_LLM_URL");
 	unsetenv("OLLAMA_HOST");
 	ck_assert_int_eq(k8sa_llm_set_url_from_env(l, &found, &e), K8SA_OK);
 	ck_assert_int_eq(found, 0);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://llama:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://llama:8080");
 	k8sa_llm_free(l);
 	k8sa_llm_free(NULL);
 }
@@ -484,7 +484,7 @@ static void sim_down(void)
 	k8sa_global_cleanup();
 }
 
-static k8sa_llm *mk_llm(k8sa_llm_backend b)
+static k8sa_llm *mk_llm(k8sa_backend b)
 {
 	k8sa_llm *l;
 	ck_assert_int_eq(k8sa_llm_new(&l, NULL), K8SA_OK);
@@ -504,7 +504,7 @@ static k8sa_messages *mk_msgs(const char *user)
 	return m;
 }
 
-static k8sa_status chat(k8sa_llm_backend b, int streaming, const char *user, k8sa_llm_result **r,
+static k8sa_status chat(k8sa_backend b, int streaming, const char *user, k8sa_llm_result **r,
 			k8sa_error *e)
 {
 	k8sa_llm *l = mk_llm(b);
@@ -554,7 +554,7 @@ START_TEST(chat_both_backends_stream_and_not)
 		for (int streaming = 0; streaming < 2; streaming++) {
 			k8sa_llm_result *r = NULL;
 			k8sa_error e;
-			k8sa_status st = chat((k8sa_llm_backend)b, streaming, "hello there", &r, &e);
+			k8sa_status st = chat((k8sa_backend)b, streaming, "hello there", &r, &e);
 			ck_assert_msg(st == K8SA_OK, "backend %d stream %d: %s", b, streaming, e.message);
 			ck_assert_str_eq(k8sa_llm_result_text(r), "Hello from the sim");
 			ck_assert_uint_eq(k8sa_llm_result_text_len(r), 18);
@@ -593,11 +593,11 @@ END_TEST
 START_TEST(pull_stream_chunk_boundaries)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_messages *m = mk_msgs("chunky");
-		k8sa_stream *s = NULL;
+		k8sa_llm_stream *s = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 		/* settings and messages were copied */
 		k8sa_llm_free(l);
 		k8sa_messages_free(m);
@@ -605,23 +605,23 @@ START_TEST(pull_stream_chunk_boundaries)
 		for (int i = 0; i < 4; i++) {
 			const char *c = NULL;
 			size_t n = 0;
-			ck_assert_int_eq(k8sa_stream_next(s, &c, &n, &e), K8SA_OK);
+			ck_assert_int_eq(k8sa_llm_stream_next(s, &c, &n, &e), K8SA_OK);
 			ck_assert_ptr_nonnull(c);
 			ck_assert_str_eq(c, want[i]);
 			ck_assert_uint_eq(n, strlen(want[i]));
 		}
 		const char *c = (const char *)1;
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK);
 		ck_assert_ptr_null(c);
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK); /* stays done */
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK); /* stays done */
 		ck_assert_ptr_null(c);
-		const k8sa_llm_result *r = k8sa_stream_result(s);
+		const k8sa_llm_result *r = k8sa_llm_stream_result(s);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "abcdefghij");
 		ck_assert_int_eq(k8sa_llm_result_answer_tokens(r), 4);
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
-		k8sa_stream_cancel(s); /* after the end: no effect */
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK);
-		k8sa_stream_free(s);
+		k8sa_llm_stream_cancel(s); /* after the end: no effect */
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK);
+		k8sa_llm_stream_free(s);
 	}
 }
 END_TEST
@@ -679,7 +679,7 @@ END_TEST
 START_TEST(max_tokens_stops_with_length)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_max_tokens(l, 3);
 		k8sa_messages *m = mk_msgs("long answer please");
 		k8sa_llm_result *r = NULL;
@@ -697,7 +697,7 @@ END_TEST
 START_TEST(model_not_found_with_hint)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_model(l, "nosuchmodel", NULL);
 		k8sa_messages *m = mk_msgs("hello");
 		k8sa_llm_result *r = (k8sa_llm_result *)1;
@@ -734,11 +734,11 @@ START_TEST(http_errors_keep_server_message)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
+		ck_assert_int_eq(chat((k8sa_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
 		ck_assert_int_eq(e.http_status, 400);
 		ck_assert_ptr_nonnull(strstr(e.message, "bad thing"));
 		ck_assert_ptr_null(r);
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
+		ck_assert_int_eq(chat((k8sa_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
 		ck_assert_int_eq(e.http_status, 500);
 		ck_assert_ptr_nonnull(strstr(e.message, "boom"));
 		ck_assert_ptr_null(r);
@@ -766,7 +766,7 @@ START_TEST(midstream_error_keeps_partial)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
+		ck_assert_int_eq(chat((k8sa_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
 		ck_assert_ptr_nonnull(strstr(e.message, "CUDA out of memory"));
 		ck_assert_ptr_nonnull(strstr(e.message, "partial answer kept"));
 		ck_assert_ptr_nonnull(r);
@@ -781,7 +781,7 @@ END_TEST
 START_TEST(disconnect_keeps_partial_and_no_retry)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 10); /* must not be used after the first token */
 		k8sa_messages *m = mk_msgs("disconnect");
 		k8sa_llm_result *r = NULL;
@@ -805,7 +805,7 @@ START_TEST(garbage_framing_is_protocol_error)
 		for (int streaming = 0; streaming < 2; streaming++) {
 			k8sa_llm_result *r = NULL;
 			k8sa_error e;
-			ck_assert_int_eq(chat((k8sa_llm_backend)b, streaming, "garbage", &r, &e), K8SA_E_PROTOCOL);
+			ck_assert_int_eq(chat((k8sa_backend)b, streaming, "garbage", &r, &e), K8SA_E_PROTOCOL);
 			ck_assert_ptr_nonnull(strstr(e.message, sim.url));
 			k8sa_llm_result_free(r);
 		}
@@ -975,7 +975,7 @@ START_TEST(retry_503_then_ok)
 {
 	const char *which[] = {"loadingA", "loadingB"};
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 20);
 		k8sa_messages *m = mk_msgs(which[b]);
 		k8sa_llm_result *r = NULL;
@@ -1085,7 +1085,7 @@ START_TEST(connect_timeout)
 END_TEST
 
 struct canceller {
-	k8sa_stream *s;
+	k8sa_llm_stream *s;
 	int delay_ms;
 };
 
@@ -1093,34 +1093,34 @@ static void *cancel_later(void *arg)
 {
 	struct canceller *c = arg;
 	usleep((useconds_t)c->delay_ms * 1000);
-	k8sa_stream_cancel(c->s);
+	k8sa_llm_stream_cancel(c->s);
 	return NULL;
 }
 
 START_TEST(cancel_from_another_thread)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_messages *m = mk_msgs("cancelme");
-		k8sa_stream *s;
+		k8sa_llm_stream *s;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 		struct canceller c = {s, 200};
 		pthread_t t;
 		/* t0 before the thread starts: its 200 ms may begin before this thread runs again. */
 		double t0 = k8sa_now_ms();
 		pthread_create(&t, NULL, cancel_later, &c);
 		const char *chunk = NULL;
-		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
 		double took = k8sa_now_ms() - t0;
 		pthread_join(t, NULL);
 		ck_assert_msg(took >= 190 && took < 1000, "took %.0f ms", took);
 		ck_assert_ptr_null(chunk);
 		ck_assert_ptr_nonnull(strstr(e.message, "cancelled"));
 		/* the stream stays over */
-		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-		ck_assert_int_eq(k8sa_llm_result_complete(k8sa_stream_result(s)), 0);
-		k8sa_stream_free(s);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+		ck_assert_int_eq(k8sa_llm_result_complete(k8sa_llm_stream_result(s)), 0);
+		k8sa_llm_stream_free(s);
 		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
@@ -1137,20 +1137,20 @@ START_TEST(cancel_during_retry_backoff)
 	k8sa_llm_set_url(l, url, NULL);
 	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
 	k8sa_messages *m = mk_msgs("hello");
-	k8sa_stream *s;
+	k8sa_llm_stream *s;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 	struct canceller c = {s, 200};
 	pthread_t t;
 	pthread_create(&t, NULL, cancel_later, &c);
 	const char *chunk;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+	ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
 	double took = k8sa_now_ms() - t0;
 	pthread_join(t, NULL);
 	ck_assert_msg(took < 1000, "took %.0f ms", took);
-	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
-	k8sa_stream_free(s);
+	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_llm_stream_result(s)), 1);
+	k8sa_llm_stream_free(s);
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -1160,7 +1160,7 @@ START_TEST(done_without_waiting_for_close)
 {
 	/* The final chunk / [DONE] ends the answer even if the server keeps the socket open. */
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
 		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
@@ -1215,16 +1215,16 @@ END_TEST
 START_TEST(bad_arguments)
 {
 	k8sa_error e;
-	k8sa_stream *s = NULL;
+	k8sa_llm_stream *s = NULL;
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	k8sa_messages *m;
 	k8sa_messages_new(&m, NULL);
-	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_E_INVALID_ARG); /* no messages */
-	ck_assert_int_eq(k8sa_llm_stream_start(NULL, m, &s, &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_E_INVALID_ARG); /* no messages */
+	ck_assert_int_eq(k8sa_llm_chat_start(NULL, m, &s, &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_chat(l, m, NULL, &e), K8SA_E_INVALID_ARG);
-	ck_assert_int_eq(k8sa_stream_next(NULL, NULL, NULL, &e), K8SA_E_INVALID_ARG);
-	k8sa_stream_free(NULL);
-	k8sa_stream_cancel(NULL);
+	ck_assert_int_eq(k8sa_llm_stream_next(NULL, NULL, NULL, &e), K8SA_E_INVALID_ARG);
+	k8sa_llm_stream_free(NULL);
+	k8sa_llm_stream_cancel(NULL);
 	k8sa_llm_result_free(NULL);
 	k8sa_messages_free(NULL);
 	ck_assert_str_eq(k8sa_llm_result_text(NULL), "");
@@ -1308,20 +1308,20 @@ static void *worker_run(void *arg)
 	k8sa_messages_add(m, "user", q, NULL);
 	w->ok = 1;
 	for (int i = 0; i < 5; i++) {
-		k8sa_stream *s = NULL;
-		if (k8sa_llm_stream_start(w->l, m, &s, NULL) != K8SA_OK) {
+		k8sa_llm_stream *s = NULL;
+		if (k8sa_llm_chat_start(w->l, m, &s, NULL) != K8SA_OK) {
 			w->ok = 0;
 			break;
 		}
 		const char *c;
 		k8sa_tbuf text = {0};
 		k8sa_status st;
-		while ((st = k8sa_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
+		while ((st = k8sa_llm_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
 			k8sa_tbuf_put(&text, c, strlen(c));
 		if (st != K8SA_OK || !text.p || strcmp(text.p, "llmsim: received 1 messages") != 0)
 			w->ok = 0;
 		k8sa_tbuf_release(&text);
-		k8sa_stream_free(s);
+		k8sa_llm_stream_free(s);
 	}
 	k8sa_messages_free(m);
 	return NULL;
@@ -1359,7 +1359,7 @@ static int recorded_port(const char *needle)
 START_TEST(calls_reuse_the_connection)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		char tag[64];
 		int first = 0;
 		for (int i = 0; i < 3; i++) {
@@ -1379,11 +1379,11 @@ START_TEST(calls_reuse_the_connection)
 		 * the next call opens a fresh one and still gets its whole answer. */
 		snprintf(tag, sizeof tag, "abandon-%d slowchunks", b);
 		k8sa_messages *m = mk_msgs(tag);
-		k8sa_stream *s = NULL;
+		k8sa_llm_stream *s = NULL;
 		const char *c = NULL;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, NULL), K8SA_OK);
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, NULL), K8SA_OK);
-		k8sa_stream_free(s);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, NULL), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, NULL), K8SA_OK);
+		k8sa_llm_stream_free(s);
 		k8sa_messages_free(m);
 		int abandoned = recorded_port(tag);
 		snprintf(tag, sizeof tag, "after-abandon-%d", b);

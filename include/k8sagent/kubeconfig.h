@@ -39,8 +39,8 @@ extern "C" {
 /** Opaque configuration. Create with one of the constructors, free with k8sa_kubeconfig_free(). */
 typedef struct k8sa_kubeconfig k8sa_kubeconfig;
 
-/** An empty configuration for explicit settings. Returns NULL only when out of memory. */
-k8sa_kubeconfig *k8sa_kubeconfig_new(void);
+/** An empty configuration for explicit settings; free it with k8sa_kubeconfig_free(). */
+k8sa_status k8sa_kubeconfig_new(k8sa_kubeconfig **out, k8sa_error *err);
 
 /** Free a configuration. NULL is a no-op. */
 void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg);

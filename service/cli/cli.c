@@ -4,7 +4,6 @@
 #include "config.h"
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -25,15 +24,11 @@ static void usage(FILE *out)
 		"  diagnose -n NS [QUESTION]          findings explained by the model (--print-prompt:\n"
 		"                                     the exact messages, no model call)\n"
 		"\n"
-		"Global options:\n"
-		"  --kubeconfig FILE       kubeconfig to use (default: in-cluster, $KUBECONFIG, ~/.kube/config)\n"
-		"  --context NAME          kubeconfig context (default: current-context)\n"
+		"Global options (cluster and model, the same as k8sagentd's; before or after the command,\n"
+		"as kubectl takes them; \"--\" ends them):\n");
+	svc_options_help(out, 1);
+	fprintf(out,
 		"  --scenario DIR          read a scenario directory instead of a cluster (offline)\n"
-		"  --llm-url URL           LLM server (default: $OLLAMA_HOST or http://127.0.0.1:11434)\n"
-		"  --backend ollama|openai LLM API flavour\n"
-		"  --model NAME            model name\n"
-		"  --context-tokens N      the model's context window in tokens\n"
-		"  --timeout SECONDS       request timeout\n"
 		"  -h, --help              this help; `k8sagent COMMAND --help` for a command\n"
 		"  -V, --version           print the version\n"
 		"\n"
@@ -41,18 +36,48 @@ static void usage(FILE *out)
 		"3 (ask, diagnose) no model answered: the findings were still printed.\n");
 }
 
-static int parse_long(const char *s, const char *flag, long *out)
+enum { CLI_OPT_SCENARIO = 256 };
+
+/* kubectl takes its global flags anywhere (`k8sagent analyze -n shop --kubeconfig F`): take
+ * the global long options out of the subcommand's arguments (up to a "--") before it parses
+ * them. Returns the new argument count, or -1 after printing an error. */
+static int take_globals(cli_globals *g, const struct option *opts, int argc, char **argv)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0) {
-		fprintf(stderr, "k8sagent: %s: not a non-negative number: %s\n", flag, s);
-		return -1;
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		const struct option *o = NULL;
+		const char *val = NULL;
+		if (strncmp(argv[i], "--", 2) == 0) {
+			const char *name = argv[i] + 2, *eq = strchr(name, '=');
+			size_t n = eq ? (size_t)(eq - name) : strlen(name);
+			for (const struct option *p = opts; p->name; p++)
+				if (p->has_arg == required_argument && strlen(p->name) == n && strncmp(p->name, name, n) == 0)
+					o = p;
+			if (o && eq)
+				val = eq + 1;
+		}
+		if (!o) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!val && i + 1 >= argc) {
+			fprintf(stderr, "k8sagent: --%s needs a value\n", o->name);
+			return -1;
+		}
+		if (!val)
+			val = argv[++i];
+		if (!svc_options_take(&g->opts, o->val, val) && o->val == CLI_OPT_SCENARIO)
+			g->scenario = val;
 	}
-	*out = v;
-	return 0;
+	argv[out] = NULL;
+	return out;
 }
+
 
 int main(int argc, char **argv)
 {
@@ -60,46 +85,22 @@ int main(int argc, char **argv)
 	 * page by page; with glibc's fastbins every large allocation after that consolidates them
 	 * (a quarter of the CPU time at 10,000 pods). A short-lived tool does better without. */
 	mallopt(M_MXFAST, 0);
-	enum { O_KUBECONFIG = 256, O_CONTEXT, O_SCENARIO, O_LLM_URL, O_BACKEND, O_MODEL, O_CTX_TOKENS, O_TIMEOUT };
-	static const struct option opts[] = {
-		{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
-		{"context", required_argument, NULL, O_CONTEXT},
-		{"scenario", required_argument, NULL, O_SCENARIO},
-		{"llm-url", required_argument, NULL, O_LLM_URL},
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"model", required_argument, NULL, O_MODEL},
-		{"context-tokens", required_argument, NULL, O_CTX_TOKENS},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
+	struct option opts[SVC_OPT_COUNT + 4];
+	int n = svc_options_getopt(opts);
+	opts[n++] = (struct option){"scenario", required_argument, NULL, CLI_OPT_SCENARIO};
+	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[n++] = (struct option){"version", no_argument, NULL, 'V'};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
 	cli_globals g;
 	memset(&g, 0, sizeof(g));
+	svc_options_from_env(&g.opts); /* flags override the environment */
 	int c;
 	/* "+": stop at the first non-option (the subcommand); its options are its own */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		if (svc_options_take(&g.opts, c, optarg))
+			continue; /* checked by the library when the agent is made */
 		switch (c) {
-		case O_KUBECONFIG: g.kubeconfig = optarg; break;
-		case O_CONTEXT: g.context = optarg; break;
-		case O_SCENARIO: g.scenario = optarg; break;
-		case O_LLM_URL: g.llm_url = optarg; break;
-		case O_BACKEND:
-			if (strcmp(optarg, "ollama") != 0 && strcmp(optarg, "openai") != 0) {
-				fprintf(stderr, "k8sagent: --backend must be ollama or openai\n");
-				return CLI_ERROR;
-			}
-			g.backend = optarg;
-			break;
-		case O_MODEL: g.model = optarg; break;
-		case O_CTX_TOKENS:
-			if (parse_long(optarg, "--context-tokens", &g.context_tokens))
-				return CLI_ERROR;
-			break;
-		case O_TIMEOUT:
-			if (parse_long(optarg, "--timeout", &g.timeout))
-				return CLI_ERROR;
-			break;
+		case CLI_OPT_SCENARIO: g.scenario = optarg; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'V': printf("k8sagent %s\n", k8sa_version()); return CLI_OK;
 		default: usage(stderr); return CLI_ERROR;
@@ -110,8 +111,10 @@ int main(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	const char *cmd = argv[optind];
-	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
+	int sub_argc = take_globals(&g, opts, argc - optind, sub_argv);
+	if (sub_argc < 0)
+		return CLI_ERROR;
 	optind = 0; /* reset getopt for the subcommand (0: full re-initialisation in glibc) */
 	if (k8sa_global_init() != K8SA_OK) {
 		fprintf(stderr, "k8sagent: cannot initialise the library\n");
@@ -137,39 +140,27 @@ int main(int argc, char **argv)
 	return rc;
 }
 
+/* The namespace argument of the agent's calls: "*" for -A, NULL for the default. */
+static const char *agent_ns(const char *ns_flag, int all)
+{
+	return all ? "*" : ns_flag;
+}
+
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out)
 {
 	k8sa_error err;
 	memset(&err, 0, sizeof(err));
 	*out = NULL;
-	if (g->scenario) {
-		if (!all && !ns_flag) {
-			fprintf(stderr, "k8sagent: with --scenario, give -n NAMESPACE or -A\n");
-			return CLI_ERROR;
-		}
-		if (k8sa_snapshot_load_dir(g->scenario, all ? NULL : ns_flag, NULL, out, &err)) {
-			fprintf(stderr, "k8sagent: %s\n", err.message);
-			return CLI_ERROR;
-		}
-		return CLI_OK;
-	}
-	k8sa_kubeconfig *cfg = NULL;
-	if (k8sa_kubeconfig_load_default(&cfg, g->kubeconfig, g->context, &err)) {
-		fprintf(stderr, "k8sagent: configuration: %s\n", err.message);
+	if (g->scenario && !all && !ns_flag) {
+		fprintf(stderr, "k8sagent: with --scenario, give -n NAMESPACE or -A\n");
 		return CLI_ERROR;
 	}
-	k8sa_kube *kube = NULL;
-	if (k8sa_kube_new(&kube, cfg, &err)) {
-		fprintf(stderr, "k8sagent: %s\n", err.message);
-		k8sa_kubeconfig_free(cfg);
-		return CLI_ERROR;
-	}
-	if (g->timeout > 0)
-		k8sa_kube_set_timeout_ms(kube, 5000, g->timeout * 1000);
-	const char *ns = all ? NULL : ns_flag ? ns_flag : k8sa_kubeconfig_namespace(cfg);
-	k8sa_status st = k8sa_snapshot_take(kube, ns, NULL, out, &err);
-	k8sa_kube_free(kube);
-	k8sa_kubeconfig_free(cfg);
+	k8sa_agent *a = NULL;
+	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER, &a);
+	if (rc)
+		return rc;
+	k8sa_status st = k8sa_agent_snapshot(a, agent_ns(ns_flag, all), out, &err);
+	k8sa_agent_free(a);
 	if (st) {
 		fprintf(stderr, "k8sagent: %s\n", err.message);
 		return CLI_ERROR;
@@ -181,6 +172,26 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 		if (k8sa_snapshot_gaps_json(*out, &gaps, NULL) == K8SA_OK)
 			fprintf(stderr, "k8sagent: warning: %zu resource(s) could not be read: %s\n", ngaps, gaps);
 		k8sa_free(gaps);
+	}
+	return CLI_OK;
+}
+
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out)
+{
+	/* The agent's snapshot (cli_take_snapshot() names the gaps on stderr), then the analyzers:
+	 * the same as k8sa_agent_analyze(), which keeps the snapshot to itself. */
+	k8sa_error err;
+	memset(&err, 0, sizeof(err));
+	*out = NULL;
+	k8sa_snapshot *snap = NULL;
+	int rc = cli_take_snapshot(g, ns_flag, all, &snap);
+	if (rc)
+		return rc;
+	k8sa_status st = k8sa_analyze(snap, out, &err);
+	k8sa_snapshot_free(snap);
+	if (st) {
+		fprintf(stderr, "k8sagent: %s\n", err.message);
+		return CLI_ERROR;
 	}
 	return CLI_OK;
 }

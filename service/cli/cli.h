@@ -5,18 +5,14 @@
 
 #include <k8sagent/k8sagent.h>
 
+#include "../common/options.h"
+
 /* Exit statuses: 0 nothing wrong, 1 problems found, 2 usage/config/API error. */
 enum { CLI_OK = 0, CLI_PROBLEMS = 1, CLI_ERROR = 2 };
 
 typedef struct cli_globals {
-	const char *kubeconfig;   /* --kubeconfig FILE */
-	const char *context;      /* --context NAME */
+	svc_opts opts;            /* the options shared with k8sagentd (service/common/options.h) */
 	const char *scenario;     /* --scenario DIR: read a scenario directory instead of the API */
-	const char *llm_url;      /* --llm-url URL */
-	const char *backend;      /* --backend ollama|openai */
-	const char *model;        /* --model NAME */
-	long context_tokens;      /* --context-tokens N (0: default) */
-	long timeout;             /* --timeout SECONDS (0: default) */
 } cli_globals;
 
 /* Subcommands: argv[0] is the subcommand name; options follow. */
@@ -25,9 +21,20 @@ int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
 
-/* Shared by subcommands that read the cluster: resolve the namespace (-n, -A, or the
- * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.
- * *ns_out is NULL for all namespaces. Returns CLI_OK or CLI_ERROR. */
+/* What cli_make_agent() prepares beyond the LLM settings. */
+enum {
+	CLI_AGENT_CLUSTER = 1, /* load the kubeconfig now (--kubeconfig, --context) */
+	CLI_AGENT_MODEL = 2    /* the model will be called: check the prompt directory */
+};
+
+/* An agent configured from the global options. A bad value is reported with the flag's name
+ * and the library's message. Returns CLI_OK or CLI_ERROR. */
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs, k8sa_agent **out);
+
+/* Shared by subcommands that read the cluster: the namespace is -n, -A (all) or the
+ * kubeconfig context's; --scenario reads a directory instead. Print errors to stderr and
+ * return CLI_OK or CLI_ERROR. */
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out);
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out);
 
 #endif

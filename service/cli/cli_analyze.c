@@ -46,18 +46,15 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 		usage(stderr);
 		return CLI_ERROR;
 	}
-	k8sa_snapshot *snap;
-	int rc = cli_take_snapshot(g, ns, all, &snap);
+	k8sa_findings *f = NULL;
+	int rc = cli_findings(g, ns, all, &f);
 	if (rc)
 		return rc;
-	k8sa_findings *f = NULL;
 	k8sa_error err;
 	char *out = NULL;
-	if (k8sa_analyze(snap, &f, &err) ||
-	    (json ? k8sa_findings_to_json(f, &out, &err) : k8sa_findings_to_text(f, &out, &err))) {
+	if (json ? k8sa_findings_to_json(f, &out, &err) : k8sa_findings_to_text(f, &out, &err)) {
 		fprintf(stderr, "k8sagent: %s\n", err.message);
 		k8sa_findings_free(f);
-		k8sa_snapshot_free(snap);
 		return CLI_ERROR;
 	}
 	fputs(out, stdout);
@@ -66,6 +63,5 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : CLI_OK;
 	k8sa_free(out);
 	k8sa_findings_free(f);
-	k8sa_snapshot_free(snap);
 	return rc;
 }

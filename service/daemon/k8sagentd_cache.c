@@ -48,18 +48,21 @@ void kd_cache_key(const char *ns, const char *question, const char *messages_jso
 {
 	uint8_t md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx ctx;
-	char opts[160];
-	snprintf(opts, sizeof opts, "v2 context_tokens=%d max_answer=%ld", kd_cfg.context_tokens,
-		 kd_cfg.max_answer);
-	const char *parts[] = {opts, kd_cfg.backend, kd_cfg.llm_url, kd_cfg.model ? kd_cfg.model : "",
-			       kd_cfg.prompt_dir ? kd_cfg.prompt_dir : "", ns ? ns : "",
-			       question ? question : "", messages_json ? messages_json : ""};
+	char opts[96];
+	snprintf(opts, sizeof opts, "v2 max_answer=%zu", kd_cfg.max_answer);
 	sha256_init(&ctx);
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) { /* length-prefixed fields */
+	/* Length-prefixed fields, then every shared option as given (--context, --context-tokens,
+	 * --prompt-dir, --timeout...). */
+	const char *parts[] = {opts, kd_cfg.backend, kd_cfg.llm_url, kd_cfg.model ? kd_cfg.model : "",
+			       ns ? ns : "", question ? question : "", messages_json ? messages_json : ""};
+	size_t n_parts = sizeof parts / sizeof *parts;
+	for (size_t i = 0; i < n_parts + SVC_OPT_COUNT; i++) {
+		const char *v = i < n_parts ? parts[i] : kd_cfg.opts.value[i - n_parts];
 		char len[24];
-		int n = snprintf(len, sizeof len, "%zu:", strlen(parts[i]));
+		int n = v ? snprintf(len, sizeof len, "%zu:", strlen(v)) : snprintf(len, sizeof len, "-:");
 		sha256_update(&ctx, (size_t)n, (const uint8_t *)len);
-		sha256_update(&ctx, strlen(parts[i]), (const uint8_t *)parts[i]);
+		if (v)
+			sha256_update(&ctx, strlen(v), (const uint8_t *)v);
 	}
 	sha256_digest(&ctx, sizeof md, md);
 	for (unsigned int i = 0; i < sizeof md; i++)
@@ -128,7 +131,7 @@ void kd_cache_put(const char key[65], const char *answer_json)
 			drop(&entries[i]);
 			break;
 		}
-	if (bytes > (size_t)kd_cfg.cache_bytes) { /* larger than the whole budget: not kept */
+	if (bytes > kd_cfg.cache_bytes) { /* larger than the whole budget: not kept */
 		pthread_mutex_unlock(&mu);
 		return;
 	}
@@ -141,7 +144,7 @@ void kd_cache_put(const char key[65], const char *answer_json)
 	if (entries[slot].json)
 		drop(&entries[slot]);
 	/* Then the byte budget: least recently used first. */
-	while (total_bytes + bytes > (size_t)kd_cfg.cache_bytes) {
+	while (total_bytes + bytes > kd_cfg.cache_bytes) {
 		int v = lru(now, slot);
 		if (v < 0)
 			break;

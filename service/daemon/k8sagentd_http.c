@@ -421,7 +421,7 @@ struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port)
 	}
 	/* One address may hold 7/8 of the connections: the rest stays for others, such as the
 	 * kubelet's probes, while one client (or one attacker) is at its limit. */
-	unsigned int per_ip = kd_cfg.max_conns_per_ip > 0 ? (unsigned int)kd_cfg.max_conns_per_ip
+	unsigned int per_ip = kd_cfg.max_conns_per_ip > 0 ? kd_cfg.max_conns_per_ip
 		: kd_cfg.max_conns - (kd_cfg.max_conns / 8 ? kd_cfg.max_conns / 8 : 1);
 	if (per_ip < 1)
 		per_ip = 1;

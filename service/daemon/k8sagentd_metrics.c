@@ -190,6 +190,11 @@ void kd_metrics_answer(const k8sa_answer *a)
 	count_gaps(k8sa_answer_gaps_json(a));
 }
 
+void kd_metrics_gaps(const char *gaps_json)
+{
+	count_gaps(gaps_json);
+}
+
 /* ---- rendering ---------------------------------------------------------------------------- */
 typedef struct sbuf {
 	char *p;
@@ -306,7 +311,7 @@ char *kd_metrics_render(size_t *len)
 		      "k8sagentd_cache_bytes %zu\n", cache_bytes);
 	sb_printf(&b, "# HELP k8sagentd_cache_budget_bytes Memory cached answers may use (--cache-bytes).\n"
 		      "# TYPE k8sagentd_cache_budget_bytes gauge\n"
-		      "k8sagentd_cache_budget_bytes %ld\n", kd_cfg.cache_bytes);
+		      "k8sagentd_cache_budget_bytes %zu\n", kd_cfg.cache_bytes);
 	sb_printf(&b, "# HELP k8sagentd_answers_truncated_total Model answers cut at --max-answer.\n"
 		      "# TYPE k8sagentd_answers_truncated_total counter\n"
 		      "k8sagentd_answers_truncated_total %llu\n", (unsigned long long)truncated);

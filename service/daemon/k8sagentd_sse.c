@@ -168,7 +168,7 @@ static size_t utf8_prefix(const char *s, size_t len, size_t max)
 
 static void cut_note(char *buf, size_t len)
 {
-	snprintf(buf, len, "\n\n[answer cut at %ld bytes by k8sagentd --max-answer]", kd_cfg.max_answer);
+	snprintf(buf, len, "\n\n[answer cut at %zu bytes by k8sagentd --max-answer]", kd_cfg.max_answer);
 }
 
 void kd_answer_cut(json_object *o)
@@ -367,7 +367,8 @@ static int emit_done(kd_sse *s, json_object *answer, int cached)
 
 static json_object *answer_obj(const k8sa_answer *a)
 {
-	char *js = k8sa_answer_to_json(a);
+	char *js = NULL;
+	k8sa_answer_to_json(a, &js, NULL);
 	json_object *o = js ? json_tokener_parse(js) : NULL;
 	k8sa_free(js);
 	return o ? o : json_object_new_object();
@@ -462,7 +463,8 @@ static int sse_step(kd_sse *s)
 			return emit_obj(s, "error", o);
 		}
 		/* The end of the answer. */
-		char *js = k8sa_answer_to_json(a);
+		char *js = NULL;
+		k8sa_answer_to_json(a, &js, NULL);
 		if (js && s->key[0] && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
 			kd_cache_put(s->key, js);
 		json_object *ao = js ? json_tokener_parse(js) : NULL;

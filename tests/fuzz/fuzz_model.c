@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 #include "agent_internal.h"
-#include "fuzz.h"
+#include "fuzz_json.h"
 
 #include <string.h>
 
@@ -101,16 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	k8sa_findings *f = NULL;
 	if (k8sa_analyze(s, &f, &e) == K8SA_OK) {
-		k8sa_prompt *pr = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE);
+		k8sa_prompt *pr = NULL;
+		k8sa_prompt_new(&pr, K8SA_PROMPT_DIAGNOSE, NULL);
 		if (pr && k8sa_agent_add_context(pr, s, f, &e) == K8SA_OK &&
 		    k8sa_prompt_set_question(pr, "What is wrong?", &e) == K8SA_OK &&
 		    k8sa_prompt_build(pr, &e) == K8SA_OK) {
-			char *mj = k8sa_prompt_messages_json(pr);
-			FUZZ_ASSERT(mj != NULL);
-			json_object *back = json_tokener_parse(mj);
-			FUZZ_ASSERT(back != NULL);
-			json_object_put(back);
-			k8sa_free(mj);
+			fuzz_assert_messages_json(pr);
 		}
 		k8sa_prompt_free(pr);
 		k8sa_findings_free(f);
