@@ -348,6 +348,8 @@ void m_model_drop(m_model *m, k8sa_resource res);
 
 /* After all items arrived: apply the event bound (newest first), sort lists for stable output. */
 k8sa_status m_model_finish(m_model *m);
+/* Sort the lists read after the others (policies, classes, accounts) once they arrived. */
+void m_model_finish_late(m_model *m);
 
 /* Attach a log text (copied, bounded by the caller) to a pod. */
 k8sa_status m_pod_add_log(m_model *m, m_pod *p, const char *container, int previous,

@@ -981,6 +981,15 @@ void m_model_drop(m_model *m, k8sa_resource res)
 	}
 }
 
+void m_model_finish_late(m_model *m)
+{
+	SORT(m->netpols, cmp_netpol);
+	SORT(m->pdbs, cmp_pdb);
+	SORT(m->storageclasses, cmp_named);
+	SORT(m->ingressclasses, cmp_named);
+	SORT(m->serviceaccounts, cmp_named);
+}
+
 k8sa_status m_model_finish(m_model *m)
 {
 	if (m->max_events) {

@@ -41,6 +41,74 @@ static void on_restart(void *ud)
  * the kept size is then applied on our side, from the front (k8sa_log_tail). */
 
 #define LOG_ASK_FACTOR 4      /* ask for up to this many times the bytes kept */
+#define LATE_MAX 5
+
+/* The kinds only some checks need (dangling references, policies): read in the second
+ * batch, with the logs, and only when the first batch shows something they could explain,
+ * so a healthy namespace of 10,000 pods pays no extra request for them. */
+static int is_late(k8sa_resource r)
+{
+	return r == K8SA_RES_NETWORKPOLICIES || r == K8SA_RES_SERVICEACCOUNTS || r == K8SA_RES_PDBS ||
+	       r == K8SA_RES_STORAGECLASSES || r == K8SA_RES_INGRESSCLASSES;
+}
+
+static size_t plan_late(k8sa_snapshot *s, const char *ns, k8sa_kube_req *late, item_ctx *ctx)
+{
+	const m_model *m = &s->m;
+	int unhealthy = 0, pending_claim = 0, classed_ingress = 0, sa_error = 0;
+	for (size_t i = 0; i < m->pods.n && !unhealthy; i++)
+		unhealthy = !m->pods.v[i].healthy && !(m->pods.v[i].phase && !strcmp(m->pods.v[i].phase, "Succeeded"));
+	for (size_t i = 0; i < m->workloads.n && !unhealthy; i++)
+		unhealthy = m->workloads.v[i].desired > 0 && m->workloads.v[i].ready < m->workloads.v[i].desired;
+	for (size_t i = 0; i < m->pvcs.n && !pending_claim; i++)
+		pending_claim = m->pvcs.v[i].phase && !strcmp(m->pvcs.v[i].phase, "Pending");
+	for (size_t i = 0; i < m->workloads.n && !pending_claim; i++)
+		pending_claim = m->workloads.v[i].nclaim_classes && m->workloads.v[i].ready < m->workloads.v[i].desired;
+	for (size_t i = 0; i < m->ingresses.n && !classed_ingress; i++)
+		classed_ingress = m->ingresses.v[i].class_name != NULL;
+	for (size_t i = 0; i < m->events.n && !sa_error; i++)
+		sa_error = m->events.v[i].message && strstr(m->events.v[i].message, "serviceaccount \"");
+	struct {
+		k8sa_resource res;
+		int need, namespaced;
+	} want[LATE_MAX] = {
+		{K8SA_RES_NETWORKPOLICIES, m->services.n > 0 || unhealthy, 1}, /* isolation; policies in the facts */
+		{K8SA_RES_PDBS, unhealthy, 1},                               /* a budget exhausted by failing pods */
+		{K8SA_RES_SERVICEACCOUNTS, sa_error, 1},                     /* which accounts do exist */
+		{K8SA_RES_STORAGECLASSES, pending_claim, 0},
+		{K8SA_RES_INGRESSCLASSES, classed_ingress, 0},
+	};
+	size_t n = 0;
+	for (size_t k = 0; k < LATE_MAX; k++) {
+		if (!want[k].need)
+			continue;
+		memset(&late[n], 0, sizeof(late[n]));
+		ctx[n].snap = s;
+		ctx[n].res = want[k].res;
+		late[n].type = K8SA_REQ_LIST;
+		late[n].resource = want[k].res;
+		late[n].ns = want[k].namespaced ? ns : NULL;
+		late[n].on_item = on_item;
+		late[n].ud = &ctx[n];
+		late[n].on_restart = on_restart;
+		n++;
+	}
+	return n;
+}
+
+/* After the late lists: gaps for those refused, and their vectors sorted for the finders. */
+static k8sa_status late_done(k8sa_snapshot *s, k8sa_kube_req *late, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (late[i].status == K8SA_E_NOMEM)
+			return K8SA_E_NOMEM;
+		if (late[i].status != K8SA_OK &&
+		    k8sa_snap_add_gap(s, k8sa_snap_resource_name(late[i].resource), &late[i].err))
+			return K8SA_E_NOMEM;
+	}
+	m_model_finish_late(&s->m);
+	return K8SA_OK;
+}
 #define LOG_ASK_ROUNDS 3      /* re-asks with fewer lines */
 
 static long count_lines(const char *s, size_t n)
@@ -52,10 +120,10 @@ static long count_lines(const char *s, size_t n)
 }
 
 static k8sa_status fetch_logs(k8sa_kube *kube, k8sa_snapshot *s, const k8sa_snapshot_opts *o, const log_job *jobs,
-			      size_t njobs)
+			      size_t njobs, k8sa_kube_req *late, size_t nlate)
 {
-	k8sa_kube_req *lr = calloc(njobs, sizeof(*lr));
-	unsigned char *want = calloc(njobs, 1);
+	k8sa_kube_req *lr = calloc(njobs ? njobs : 1, sizeof(*lr));
+	unsigned char *want = calloc(njobs ? njobs : 1, 1);
 	if (!lr || !want) {
 		free(lr);
 		free(want);
@@ -77,9 +145,9 @@ static k8sa_status fetch_logs(k8sa_kube *kube, k8sa_snapshot *s, const k8sa_snap
 	k8sa_status st = K8SA_OK;
 	for (int round = 0; round <= LOG_ASK_ROUNDS && st == K8SA_OK; round++) {
 		/* one batch of the requests still wanted (curl multi runs them in parallel) */
-		size_t n = 0;
-		k8sa_kube_req *batch = calloc(njobs, sizeof(*batch));
-		size_t *idx = calloc(njobs, sizeof(*idx));
+		size_t n = 0, nl = round == 0 ? nlate : 0;
+		k8sa_kube_req *batch = calloc(njobs + nl + 1, sizeof(*batch));
+		size_t *idx = calloc(njobs + 1, sizeof(*idx));
 		if (!batch || !idx) {
 			free(batch);
 			free(idx);
@@ -93,8 +161,15 @@ static k8sa_status fetch_logs(k8sa_kube *kube, k8sa_snapshot *s, const k8sa_snap
 				batch[n] = lr[i];
 				idx[n++] = i;
 			}
-		if (n)
-			st = k8sa_kube_run(kube, batch, n, NULL);
+		/* the late lists go with the first round: no extra round trip */
+		for (size_t k = 0; k < nl; k++)
+			batch[n + k] = late[k];
+		if (n + nl)
+			st = k8sa_kube_run(kube, batch, n + nl, NULL);
+		for (size_t k = 0; k < nl; k++)
+			late[k] = batch[n + k];
+		if (nl && st == K8SA_OK)
+			st = late_done(s, late, nl);
 		for (size_t k = 0; k < n; k++) {
 			size_t i = idx[k];
 			lr[i] = batch[k];
@@ -153,14 +228,18 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 	 * namespace that does not exist are empty, which must not read as "no problems". */
 	k8sa_kube_req reqs[K8SA_SNAP_NNS + K8SA_SNAP_NCS + 1];
 	item_ctx ctx[K8SA_SNAP_NNS + K8SA_SNAP_NCS];
-	const size_t nlists = K8SA_SNAP_NNS + K8SA_SNAP_NCS;
+	size_t nlists = 0;
 	memset(reqs, 0, sizeof(reqs));
-	for (size_t i = 0; i < K8SA_SNAP_NNS + K8SA_SNAP_NCS; i++) {
+	for (size_t k = 0; k < K8SA_SNAP_NNS + K8SA_SNAP_NCS; k++) {
+		k8sa_resource res = k < K8SA_SNAP_NNS ? k8sa_snap_namespaced[k] : k8sa_snap_cluster_scoped[k - K8SA_SNAP_NNS];
+		if (is_late(res))
+			continue; /* read with the logs, and only when something needs them */
+		size_t i = nlists++;
 		ctx[i].snap = s;
-		ctx[i].res = i < K8SA_SNAP_NNS ? k8sa_snap_namespaced[i] : k8sa_snap_cluster_scoped[i - K8SA_SNAP_NNS];
+		ctx[i].res = res;
 		reqs[i].type = K8SA_REQ_LIST;
-		reqs[i].resource = ctx[i].res;
-		reqs[i].ns = i < K8SA_SNAP_NNS ? ns : NULL;
+		reqs[i].resource = res;
+		reqs[i].ns = k < K8SA_SNAP_NNS ? ns : NULL;
 		reqs[i].on_item = on_item;
 		reqs[i].ud = &ctx[i];
 		reqs[i].on_restart = on_restart;
@@ -234,8 +313,11 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		k8sa_snapshot_free(s);
 		return k8sa_fail(err, st, "out of memory");
 	}
-	if (njobs)
-		st = fetch_logs(kube, s, o, jobs, njobs);
+	k8sa_kube_req late[LATE_MAX];
+	item_ctx late_ctx[LATE_MAX];
+	size_t nlate = plan_late(s, ns, late, late_ctx);
+	if (njobs || nlate)
+		st = fetch_logs(kube, s, o, jobs, njobs, late, nlate);
 	free(jobs);
 	if (st) {
 		k8sa_snapshot_free(s);
