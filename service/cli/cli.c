@@ -19,11 +19,14 @@ static void usage(FILE *out)
 		"A read-only Kubernetes diagnosis agent.\n"
 		"\n"
 		"Commands:\n"
-		"  snapshot -n NS [-o json|summary]   what the agent sees in a namespace (-A: all)\n"
-		"  analyze  -n NS [-o text|json]      deterministic findings, root cause first (-A: all)\n"
-		"  ask QUESTION                       ask the model (the answer streams)\n"
-		"  diagnose -n NS [QUESTION]          findings explained by the model (--print-prompt:\n"
+		"  snapshot -n NS [-o json|yaml|summary|wide]  what the agent sees in a namespace (-A: all)\n"
+		"  analyze  -n NS [-o text|json|yaml|wide] [-w [--interval S]]\n"
+		"                                     deterministic findings, root cause first (-A: all;\n"
+		"                                     -w: analyze again and print what changed)\n"
+		"  ask QUESTION|-                     ask the model (the answer streams; -: read stdin)\n"
+		"  diagnose -n NS [QUESTION|-]        findings explained by the model (--print-prompt:\n"
 		"                                     the exact messages, no model call)\n"
+		"  completion bash|zsh|fish           print a shell completion script\n"
 		"\n"
 		"Global options:\n"
 		"  --kubeconfig FILE       kubeconfig to use (default: in-cluster, $KUBECONFIG, ~/.kube/config)\n"
@@ -34,6 +37,8 @@ static void usage(FILE *out)
 		"  --model NAME            model name\n"
 		"  --context-tokens N      the model's context window in tokens\n"
 		"  --timeout SECONDS       request timeout\n"
+		"  --no-color              no colour (also when NO_COLOR is set or output is not a terminal)\n"
+		"  -q, --quiet             no progress line, warnings or hints on stderr (errors still)\n"
 		"  -h, --help              this help; `k8sagent COMMAND --help` for a command\n"
 		"  -V, --version           print the version\n"
 		"\n"
@@ -60,7 +65,8 @@ int main(int argc, char **argv)
 	 * page by page; with glibc's fastbins every large allocation after that consolidates them
 	 * (a quarter of the CPU time at 10,000 pods). A short-lived tool does better without. */
 	mallopt(M_MXFAST, 0);
-	enum { O_KUBECONFIG = 256, O_CONTEXT, O_SCENARIO, O_LLM_URL, O_BACKEND, O_MODEL, O_CTX_TOKENS, O_TIMEOUT };
+	enum { O_KUBECONFIG = 256, O_CONTEXT, O_SCENARIO, O_LLM_URL, O_BACKEND, O_MODEL, O_CTX_TOKENS, O_TIMEOUT,
+	       O_NO_COLOR };
 	static const struct option opts[] = {
 		{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
 		{"context", required_argument, NULL, O_CONTEXT},
@@ -70,6 +76,8 @@ int main(int argc, char **argv)
 		{"model", required_argument, NULL, O_MODEL},
 		{"context-tokens", required_argument, NULL, O_CTX_TOKENS},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"no-color", no_argument, NULL, O_NO_COLOR},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -78,7 +86,7 @@ int main(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	int c;
 	/* "+": stop at the first non-option (the subcommand); its options are its own */
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hVq", opts, NULL)) != -1) {
 		switch (c) {
 		case O_KUBECONFIG: g.kubeconfig = optarg; break;
 		case O_CONTEXT: g.context = optarg; break;
@@ -100,6 +108,8 @@ int main(int argc, char **argv)
 			if (parse_long(optarg, "--timeout", &g.timeout))
 				return CLI_ERROR;
 			break;
+		case O_NO_COLOR: g.no_color = 1; break;
+		case 'q': g.quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'V': printf("k8sagent %s\n", k8sa_version()); return CLI_OK;
 		default: usage(stderr); return CLI_ERROR;
@@ -126,6 +136,8 @@ int main(int argc, char **argv)
 		rc = cli_ask(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "diagnose") == 0) {
 		rc = cli_diagnose(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "completion") == 0) {
+		rc = cli_completion(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = CLI_OK;
@@ -167,7 +179,12 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 	if (g->timeout > 0)
 		k8sa_kube_set_timeout_ms(kube, 5000, g->timeout * 1000);
 	const char *ns = all ? NULL : ns_flag ? ns_flag : k8sa_kubeconfig_namespace(cfg);
+	char what[300];
+	snprintf(what, sizeof(what), "reading %s%s from %s", ns ? "namespace " : "all namespaces", ns ? ns : "",
+		 k8sa_kubeconfig_server(cfg));
+	cli_progress_start(g, what);
 	k8sa_status st = k8sa_snapshot_take(kube, ns, NULL, out, &err);
+	cli_progress_stop();
 	k8sa_kube_free(kube);
 	k8sa_kubeconfig_free(cfg);
 	if (st) {
@@ -179,7 +196,7 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 	if (ngaps) {
 		char *gaps = NULL;
 		if (k8sa_snapshot_gaps_json(*out, &gaps, NULL) == K8SA_OK)
-			fprintf(stderr, "k8sagent: warning: %zu resource(s) could not be read: %s\n", ngaps, gaps);
+			cli_warn(g, "k8sagent: warning: %zu resource(s) could not be read: %s\n", ngaps, gaps);
 		k8sa_free(gaps);
 	}
 	return CLI_OK;

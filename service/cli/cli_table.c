@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI's subcommands and flags as data: the completion scripts are generated from this
+ * table (k8sagent completion bash|zsh|fish), and tests/cli-habits.sh checks that every flag
+ * listed here is in the command's --help. Each subcommand's getopt table stays next to its
+ * code; add a flag in both places. */
+#include "config.h"
+#include "cli.h"
+
+#include <string.h>
+
+#define END {NULL, 0, 0, NULL, NULL}
+
+static const cli_flag global_flags[] = {
+	{"kubeconfig", 0, 1, "@file", "kubeconfig to use"},
+	{"context", 0, 1, "@context", "kubeconfig context"},
+	{"scenario", 0, 1, "@dir", "read a scenario directory instead of a cluster"},
+	{"llm-url", 0, 1, NULL, "LLM server URL"},
+	{"backend", 0, 1, "ollama openai", "LLM API flavour"},
+	{"model", 0, 1, NULL, "model name"},
+	{"context-tokens", 0, 1, NULL, "the model's context window in tokens"},
+	{"timeout", 0, 1, NULL, "request timeout in seconds"},
+	{"no-color", 0, 0, NULL, "no colour (also NO_COLOR=1, or when not a terminal)"},
+	{"quiet", 'q', 0, NULL, "no progress, warnings or hints on stderr"},
+	{"help", 'h', 0, NULL, "help"},
+	{"version", 'V', 0, NULL, "print the version"},
+	END,
+};
+
+static const cli_flag snapshot_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace"},
+	{"all-namespaces", 'A', 0, NULL, "every namespace"},
+	{"output", 'o', 1, "json yaml summary wide", "output format"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+static const cli_flag analyze_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace"},
+	{"all-namespaces", 'A', 0, NULL, "every namespace"},
+	{"output", 'o', 1, "text json yaml wide", "output format"},
+	{"watch", 'w', 0, NULL, "analyze again every interval and print what changed"},
+	{"interval", 0, 1, NULL, "seconds between rounds with --watch (default 30)"},
+	{"rounds", 0, 1, NULL, "stop after N rounds with --watch"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+static const cli_flag ask_flags[] = {
+	{"prompt-dir", 0, 1, "@dir", "system prompt overrides"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+static const cli_flag diagnose_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace"},
+	{"all-namespaces", 'A', 0, NULL, "every namespace"},
+	{"print-prompt", 0, 0, NULL, "print the messages for the model and call none"},
+	{"output", 'o', 1, "text json", "output format"},
+	{"prompt-dir", 0, 1, "@dir", "system prompt overrides"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+static const cli_flag completion_flags[] = {
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+const cli_flag *const cli_global_flags = global_flags;
+
+const cli_command cli_commands[] = {
+	{"snapshot", "what the agent sees in a namespace", snapshot_flags, NULL},
+	{"analyze", "deterministic findings, root cause first", analyze_flags, NULL},
+	{"ask", "ask the model a question (- reads it from stdin)", ask_flags, NULL},
+	{"diagnose", "findings explained by the model (- reads the question from stdin)", diagnose_flags, NULL},
+	{"completion", "print a shell completion script", completion_flags, "bash zsh fish"},
+	{"help", "help", NULL, NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const cli_command *cli_command_find(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
