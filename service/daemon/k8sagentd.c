@@ -54,6 +54,13 @@ static void usage(FILE *f)
 "  --cache-ttl SECONDS     identical diagnoses answered from memory for this long\n"
 "                          (default 60; 0 disables; a request may send \"no_cache\": true)\n"
 "  --cache-entries N       answers kept (default 64)\n"
+"Alerting without a question (no model involved):\n"
+"  --watch-namespaces NS[,NS...]  analyze these namespaces periodically, one at a time;\n"
+"                          /metrics exports k8sagent_findings{namespace,code,severity,root_cause}\n"
+"  --interval DURATION     time between rounds (default 60s; 90, 90s, 5m, 1h)\n"
+"  --webhook-url URL       POST new root causes there, redacted, as {\"text\": ...} (Slack-compatible;\n"
+"                          env K8SA_WEBHOOK_URL keeps the URL out of the command line)\n"
+"  --webhook-max-per-hour N  at most N posts an hour (default 20); more are counted, not sent\n"
 "  --version, --help\n"
 "\n"
 "Environment:\n"
@@ -178,7 +185,7 @@ enum {
 	O_LISTEN = 256, O_PORT_FILE, O_KUBECONFIG, O_CONTEXT, O_LLM_URL, O_BACKEND, O_MODEL,
 	O_CTX_TOKENS, O_PROMPT_DIR, O_NAMESPACE, O_TIMEOUT, O_REQ_TIMEOUT, O_MAX_LLM, O_QUEUE,
 	O_MAX_BODY, O_MAX_QUESTION, O_MAX_CONNS, O_GRACE, O_CACHE_TTL, O_CACHE_ENTRIES, O_LOG_LEVEL,
-	O_VERSION, O_HELP
+	O_VERSION, O_HELP, O_WATCH
 };
 
 static int parse_args(int argc, char **argv)
@@ -207,6 +214,11 @@ static int parse_args(int argc, char **argv)
 		{"log-level", required_argument, NULL, O_LOG_LEVEL},
 		{"version", no_argument, NULL, O_VERSION},
 		{"help", no_argument, NULL, O_HELP},
+		/* k8sagentd_watch.c parses these four */
+		{"watch-namespaces", required_argument, NULL, O_WATCH},
+		{"interval", required_argument, NULL, O_WATCH},
+		{"webhook-url", required_argument, NULL, O_WATCH},
+		{"webhook-max-per-hour", required_argument, NULL, O_WATCH},
 		{NULL, 0, NULL, 0},
 	};
 	/* Defaults, then the environment, then flags. */
@@ -244,9 +256,13 @@ static int parse_args(int argc, char **argv)
 		}
 	}
 
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, idx = -1;
+	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		switch (c) {
+		case O_WATCH:
+			if (kd_watch_option(opts[idx].name, optarg))
+				return -1;
+			break;
 		case O_LISTEN:
 			if (parse_listen(optarg)) {
 				fprintf(stderr, "k8sagentd: --listen: expected ADDR:PORT, got '%s'\n", optarg);
@@ -433,6 +449,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	kd_sse_init();
+	if (kd_watch_start()) {
+		kd_sse_shutdown();
+		kd_backend_cleanup();
+		free_config();
+		return 1;
+	}
 	unsigned short port = 0;
 	struct MHD_Daemon *d = kd_httpd_start(&port);
 	if (!d) {
@@ -475,6 +497,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	MHD_stop_daemon(d);
+	kd_watch_stop();
 	kd_sse_shutdown();
 	kd_backend_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");
