@@ -4,6 +4,7 @@
  * there is one code path to test. */
 #include "internal.h"
 #include "agent_internal.h"
+#include "defaults.h"
 #include "tbuf.h"
 
 #include <k8sagent/kube.h>
@@ -14,16 +15,13 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_CONTEXT_TOKENS 8192
-#define DEFAULT_ANSWER_TOKENS 1024
-#define DEFAULT_TIMEOUT_S 300.0
-
 struct k8sa_agent {
 	k8sa_kube *kube;          /* made on first use, so an agent without a cluster can ask */
 	k8sa_llm *llm;
 	char *prompt_dir;
 	int context_tokens, answer_tokens;
 	double timeout_s;
+	double kube_timeout_s;    /* 0: the client's defaults */
 	k8sa_snapshot_opts *snap_opts;
 };
 
@@ -49,7 +47,7 @@ struct k8sa_answer {
 
 struct k8sa_answer_stream {
 	k8sa_answer *ans;
-	k8sa_stream *llm;         /* NULL when the model was never started */
+	k8sa_llm_stream *llm;         /* NULL when the model was never started */
 	int over;
 	k8sa_status end_status;
 	k8sa_error end_err;
@@ -67,9 +65,9 @@ K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
 	k8sa_agent *a = calloc(1, sizeof(*a));
 	if (!a)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-	a->context_tokens = DEFAULT_CONTEXT_TOKENS;
-	a->answer_tokens = DEFAULT_ANSWER_TOKENS;
-	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->context_tokens = K8SA_DEFAULT_CONTEXT_TOKENS;
+	a->answer_tokens = K8SA_DEFAULT_ANSWER_TOKENS;
+	a->timeout_s = K8SA_DEFAULT_TIMEOUT_SECONDS;
 	if ((st = k8sa_llm_new(&a->llm, err)) != K8SA_OK) {
 		free(a);
 		return st;
@@ -78,10 +76,9 @@ K8SA_EXPORT k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err)
 		k8sa_agent_free(a);
 		return st;
 	}
-	a->snap_opts = k8sa_snapshot_opts_new();
-	if (!a->snap_opts) {
+	if ((st = k8sa_snapshot_opts_new(&a->snap_opts, err)) != K8SA_OK) {
 		k8sa_agent_free(a);
-		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		return st;
 	}
 	*out = a;
 	return K8SA_OK;
@@ -98,10 +95,20 @@ K8SA_EXPORT void k8sa_agent_free(k8sa_agent *a)
 	free(a);
 }
 
+static void apply_kube_timeout(k8sa_agent *a)
+{
+	if (!a->kube || !(a->kube_timeout_s > 0))
+		return;
+	long ms = (long)(a->kube_timeout_s * 1000);
+	if (ms < 1)
+		ms = 1;
+	k8sa_kube_set_timeout_ms(a->kube, ms < 5000 ? ms : 5000, ms);
+}
+
 K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kubeconfig *cfg, k8sa_error *err)
 {
 	if (!a || !cfg)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent or configuration is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_kubeconfig: agent or configuration is NULL");
 	/* The client copies what it needs, including the default namespace. */
 	k8sa_kube *kube = NULL;
 	k8sa_status st = k8sa_kube_new(&kube, cfg, err);
@@ -109,6 +116,7 @@ K8SA_EXPORT k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *a, const k8sa_kube
 		return st;
 	k8sa_kube_free(a->kube);
 	a->kube = kube;
+	apply_kube_timeout(a);
 	return K8SA_OK;
 }
 
@@ -117,7 +125,7 @@ K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *pa
 {
 	k8sa_kubeconfig *cfg = NULL;
 	if (!a)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_load_kubeconfig: agent is NULL");
 	k8sa_status st = k8sa_kubeconfig_load_default(&cfg, path, context, err);
 	if (st == K8SA_OK)
 		st = k8sa_agent_set_kubeconfig(a, cfg, err);
@@ -125,68 +133,98 @@ K8SA_EXPORT k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *a, const char *pa
 	return st;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_llm_url(k8sa_agent *a, const char *url)
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_url(k8sa_agent *a, const char *url, k8sa_error *err)
 {
-	if (!a || !url)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_url(a->llm, url, NULL);
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_llm_url: agent is NULL");
+	return k8sa_llm_set_url(a->llm, url, err);
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_backend(k8sa_agent *a, const char *backend, k8sa_error *err)
 {
-	if (!a || !backend)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "backend is NULL");
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_backend: agent is NULL");
 	return k8sa_llm_set_backend_name(a->llm, backend, err);
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_model(k8sa_agent *a, const char *model)
-{
-	if (!a || !model || !*model)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_model(a->llm, model, NULL);
-}
-
-K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key)
+K8SA_EXPORT k8sa_status k8sa_agent_set_model(k8sa_agent *a, const char *model, k8sa_error *err)
 {
 	if (!a)
-		return K8SA_E_INVALID_ARG;
-	return k8sa_llm_set_api_key(a->llm, key, NULL);
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_model: agent is NULL");
+	return k8sa_llm_set_model(a->llm, model, err);
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens)
+K8SA_EXPORT k8sa_status k8sa_agent_set_api_key(k8sa_agent *a, const char *key, k8sa_error *err)
 {
-	if (!a || tokens < 512)
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_api_key: agent is NULL");
+	return k8sa_llm_set_api_key(a->llm, key, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *a, const char *url, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_llm_proxy: agent is NULL");
+	return k8sa_llm_set_proxy(a->llm, url, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *a, int tokens, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_context_tokens: agent is NULL");
+	if (tokens < K8SA_MIN_CONTEXT_TOKENS || tokens > K8SA_MAX_CONTEXT_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "context tokens must be from %d to %d, got %d",
+				 K8SA_MIN_CONTEXT_TOKENS, K8SA_MAX_CONTEXT_TOKENS, tokens);
 	a->context_tokens = tokens;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *a, int tokens)
+K8SA_EXPORT k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *a, int tokens, k8sa_error *err)
 {
-	if (!a || tokens < 16)
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_answer_tokens: agent is NULL");
+	if (tokens < K8SA_MIN_ANSWER_TOKENS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "answer tokens must be at least %d, got %d",
+				 K8SA_MIN_ANSWER_TOKENS, tokens);
 	a->answer_tokens = tokens;
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_status k8sa_agent_set_timeout(k8sa_agent *a, double seconds)
+K8SA_EXPORT k8sa_status k8sa_agent_set_timeout(k8sa_agent *a, double seconds, k8sa_error *err)
 {
-	if (!a || !(seconds > 0))
-		return K8SA_E_INVALID_ARG;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_timeout: agent is NULL");
+	if (!(seconds > 0) || seconds > K8SA_MAX_TIMEOUT_SECONDS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "timeout must be more than 0 and at most %d seconds, got %g",
+				 K8SA_MAX_TIMEOUT_SECONDS, seconds);
 	a->timeout_s = seconds;
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_kube_timeout(k8sa_agent *a, double seconds, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_kube_timeout: agent is NULL");
+	if (!(seconds > 0) || seconds > K8SA_MAX_TIMEOUT_SECONDS)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG,
+				 "Kubernetes timeout must be more than 0 and at most %d seconds, got %g",
+				 K8SA_MAX_TIMEOUT_SECONDS, seconds);
+	a->kube_timeout_s = seconds;
+	apply_kube_timeout(a);
 	return K8SA_OK;
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_set_prompt_dir(k8sa_agent *a, const char *dir, k8sa_error *err)
 {
 	if (!a)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_prompt_dir: agent is NULL");
 	if (dir) {
 		/* Check now, so a bad mount is reported at start-up and not on the first question. */
-		k8sa_prompt *p = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE);
-		if (!p)
-			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-		k8sa_status st = k8sa_prompt_load_dir(p, dir, err);
+		k8sa_prompt *p = NULL;
+		k8sa_status st = k8sa_prompt_new(&p, K8SA_PROMPT_DIAGNOSE, err);
+		if (st != K8SA_OK)
+			return st;
+		st = k8sa_prompt_load_dir(p, dir, err);
 		k8sa_prompt_free(p);
 		if (st != K8SA_OK)
 			return st;
@@ -317,13 +355,16 @@ K8SA_EXPORT const char *k8sa_answer_timings_json(const k8sa_answer *x)
 	return x ? x->timings_json : NULL;
 }
 
-K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
+K8SA_EXPORT k8sa_status k8sa_answer_to_json(const k8sa_answer *x, char **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_answer_to_json: out is NULL");
+	*out = NULL;
 	if (!x)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_answer_to_json: answer is NULL");
 	json_object *o = json_object_new_object();
 	if (!o)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	json_object_object_add(o, "mode", json_object_new_string(x->diagnose ? "diagnose" : "ask"));
 	if (x->ns)
 		json_object_object_add(o, "namespace", json_object_new_string(x->ns));
@@ -352,9 +393,9 @@ K8SA_EXPORT char *k8sa_answer_to_json(const k8sa_answer *x)
 		json_object_object_add(o, "prompt_version", json_object_new_string(x->prompt_version));
 	json_object *t = parse_or_null(x->timings_json);
 	json_object_object_add(o, "timings", t ? t : json_object_new_object());
-	char *s = k8sa_strdup0(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	*out = k8sa_strdup0(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	return s;
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
 
 /* ---- preparing a call ------------------------------------------------------------------- */
@@ -366,16 +407,61 @@ static k8sa_status ensure_kube(k8sa_agent *a, k8sa_error *err)
 	return k8sa_agent_load_kubeconfig(a, NULL, NULL, err);
 }
 
+/* The cluster, and the namespace a call is about: NULL/"" the default, "*" all (*all set). */
+static k8sa_status resolve_ns(k8sa_agent *a, const char **ns, int *all, k8sa_error *err)
+{
+	k8sa_status st;
+	*all = 0;
+	if ((st = ensure_kube(a, err)) != K8SA_OK)
+		return st;
+	if (!*ns || !**ns)
+		*ns = k8sa_agent_namespace(a);
+	if (strcmp(*ns, "*") == 0)
+		*all = 1;
+	else if (!k8sa_namespace_is_valid(*ns))
+		return k8sa_fail(err, K8SA_E_INVALID_ARG,
+				 "invalid namespace name '%.64s' (must be a DNS-1123 label: lowercase letters, digits and '-', at most 63)",
+				 *ns);
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_snapshot(k8sa_agent *a, const char *ns, k8sa_snapshot **out, k8sa_error *err)
+{
+	int all;
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_snapshot: out is NULL");
+	*out = NULL;
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_snapshot: agent is NULL");
+	k8sa_status st = resolve_ns(a, &ns, &all, err);
+	if (st != K8SA_OK)
+		return st;
+	return k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, out, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_analyze(k8sa_agent *a, const char *ns, k8sa_findings **out, k8sa_error *err)
+{
+	k8sa_snapshot *snap = NULL;
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_analyze: out is NULL");
+	*out = NULL;
+	k8sa_status st = k8sa_agent_snapshot(a, ns, &snap, err);
+	if (st == K8SA_OK)
+		st = k8sa_analyze(snap, out, err);
+	k8sa_snapshot_free(snap);
+	return st;
+}
+
 static k8sa_status fill_from_prompt(k8sa_answer *x, k8sa_prompt *p, k8sa_error *err)
 {
-	x->messages_json = k8sa_prompt_messages_json(p);
-	x->prompt_text = k8sa_prompt_text(p);
-	x->dropped_json = k8sa_prompt_dropped_json(p);
+	k8sa_status st;
+	if ((st = k8sa_prompt_messages_json(p, &x->messages_json, err)) != K8SA_OK ||
+	    (st = k8sa_prompt_text(p, &x->prompt_text, err)) != K8SA_OK ||
+	    (st = k8sa_prompt_dropped_json(p, &x->dropped_json, err)) != K8SA_OK ||
+	    (x->diagnose && (st = k8sa_prompt_context_text(p, &x->context, err)) != K8SA_OK))
+		return st;
 	x->prompt_version = k8sa_strdup0(k8sa_prompt_version(p));
-	if (x->diagnose)
-		x->context = k8sa_prompt_context_text(p);
-	if (!x->messages_json || !x->prompt_text || !x->dropped_json || !x->prompt_version ||
-	    (x->diagnose && !x->context))
+	if (!x->prompt_version)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	x->prompt_tokens_est = k8sa_prompt_tokens(p);
 	x->num_ctx = k8sa_prompt_num_ctx(p);
@@ -385,10 +471,10 @@ static k8sa_status fill_from_prompt(k8sa_answer *x, k8sa_prompt *p, k8sa_error *
 static k8sa_status new_prompt(k8sa_agent *a, k8sa_prompt_mode mode, const char *question, k8sa_prompt **out,
 			      k8sa_error *err)
 {
-	k8sa_prompt *p = k8sa_prompt_new(mode);
-	k8sa_status st;
-	if (!p)
-		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k8sa_prompt *p = NULL;
+	k8sa_status st = k8sa_prompt_new(&p, mode, err);
+	if (st != K8SA_OK)
+		return st;
 	if ((a->prompt_dir && (st = k8sa_prompt_load_dir(p, a->prompt_dir, err)) != K8SA_OK) ||
 	    (st = k8sa_prompt_set_question(p, question, err)) != K8SA_OK ||
 	    (st = k8sa_prompt_set_budget(p, (size_t)a->context_tokens, (size_t)a->answer_tokens, err)) != K8SA_OK) {
@@ -407,7 +493,7 @@ static k8sa_answer *answer_new(int diagnose, const char *ns, const char *questio
 	x->diagnose = diagnose;
 	x->ns = k8sa_strdup0(ns);
 	x->question = k8sa_strdup0(question);
-	x->model = k8sa_strdup0(k8sa_llm_get_model(a->llm));
+	x->model = k8sa_strdup0(k8sa_llm_model(a->llm));
 	if ((ns && !x->ns) || (question && !x->question)) {
 		k8sa_answer_free(x);
 		return NULL;
@@ -452,19 +538,12 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 	k8sa_findings *f = NULL;
 	k8sa_prompt *p = NULL;
 	k8sa_status st;
-	int all = 0;
+	int all;
 
 	if (!a)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "agent is NULL");
-	if ((st = ensure_kube(a, err)) != K8SA_OK)
+	if ((st = resolve_ns(a, &ns, &all, err)) != K8SA_OK)
 		return st;
-	if (!ns || !*ns)
-		ns = k8sa_agent_namespace(a);
-	if (strcmp(ns, "*") == 0)
-		all = 1;
-	else if (!k8sa_namespace_is_valid(ns))
-		return k8sa_fail(err, K8SA_E_INVALID_ARG,
-				 "invalid namespace name (must be a DNS-1123 label: lowercase letters, digits and '-', at most 63)");
 	if (!question || !*question)
 		question = default_question();
 	k8sa_answer *x = answer_new(1, ns, question, a);
@@ -524,9 +603,9 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		k8sa_llm_set_context_tokens(a->llm, (long)k8sa_prompt_num_ctx(p));
 		k8sa_llm_set_max_tokens(a->llm, a->answer_tokens);
 		long total = (long)(a->timeout_s * 1000);
-		long connect = total < 10000 ? total : 10000;
+		long connect = total < K8SA_AGENT_CONNECT_MAX_MS ? total : K8SA_AGENT_CONNECT_MAX_MS;
 		k8sa_llm_set_timeouts_ms(a->llm, connect, total, total);
-		st = k8sa_llm_stream_start(a->llm, msgs, &s->llm, err);
+		st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
 	}
 	k8sa_messages_free(msgs);
 	return st;
@@ -545,7 +624,7 @@ static void finish_llm(k8sa_answer_stream *s, k8sa_status st, const k8sa_error *
 		free(x->llm_error);
 		x->llm_error = k8sa_strdup0(e && e->message[0] ? e->message : k8sa_strerror(st));
 	}
-	const k8sa_llm_result *r = s->llm ? k8sa_stream_result(s->llm) : NULL;
+	const k8sa_llm_result *r = s->llm ? k8sa_llm_stream_result(s->llm) : NULL;
 	if (r) {
 		const char *model = k8sa_llm_result_model(r);
 		if (model && *model) {
@@ -597,7 +676,7 @@ K8SA_EXPORT k8sa_status k8sa_answer_stream_next(k8sa_answer_stream *s, const cha
 		return s->end_status;
 	}
 	k8sa_error e = {0};
-	k8sa_status st = k8sa_stream_next(s->llm, &c, &n, &e);
+	k8sa_status st = k8sa_llm_stream_next(s->llm, &c, &n, &e);
 	if (st == K8SA_OK && c) {
 		if (answer_append(s->ans, c, n) != K8SA_OK) {
 			k8sa_fail(&e, K8SA_E_NOMEM, "out of memory");
@@ -625,14 +704,14 @@ K8SA_EXPORT const k8sa_answer *k8sa_answer_stream_answer(const k8sa_answer_strea
 K8SA_EXPORT void k8sa_answer_stream_cancel(k8sa_answer_stream *s)
 {
 	if (s && s->llm)
-		k8sa_stream_cancel(s->llm);
+		k8sa_llm_stream_cancel(s->llm);
 }
 
 K8SA_EXPORT void k8sa_answer_stream_free(k8sa_answer_stream *s)
 {
 	if (!s)
 		return;
-	k8sa_stream_free(s->llm);
+	k8sa_llm_stream_free(s->llm);
 	k8sa_answer_free(s->ans);
 	free(s);
 }

@@ -12,18 +12,6 @@
 #include <string.h>
 
 /* Items are built in one reused buffer: reset, print, add. */
-static void tb_reset(k8sa_tbuf *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-static const char *tb_str(const k8sa_tbuf *b)
-{
-	return b->p ? b->p : "";
-}
-
 static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int roots, k8sa_error *err)
 {
 	k8sa_tbuf t = {0};
@@ -37,7 +25,7 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 			continue;
 		const char *ns = k8sa_finding_namespace(f, i), *c = k8sa_finding_container(f, i);
 		size_t members = k8sa_finding_member_count(f, i);
-		tb_reset(&t);
+		k8sa_tbuf_reset(&t);
 		k8sa_tbuf_printf(&t, "%s%s [%s] %s %s%s%s", roots ? "Likely root cause: " : "",
 			  k8sa_finding_code(f, i), k8sa_severity_name(k8sa_finding_severity(f, i)),
 			  k8sa_finding_kind(f, i), ns && *ns ? ns : "", ns && *ns ? "/" : "",
@@ -50,27 +38,27 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 			break;
 		/* The summary and evidence quote cluster text (messages, log lines): fenced. */
 		st = k8sa_prompt_add_section(p, roots ? K8SA_SECTION_ROOT_CAUSE : K8SA_SECTION_FINDING,
-					     tb_str(&t), NULL, 1, err);
+					     k8sa_tbuf_str(&t), NULL, 1, err);
 		if (st == K8SA_OK)
 			st = k8sa_prompt_add_item(p, k8sa_finding_summary(f, i), err);
 		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_evidence_count(f, i); j++) {
-			tb_reset(&t);
+			k8sa_tbuf_reset(&t);
 			k8sa_tbuf_printf(&t, "evidence: %s", k8sa_finding_evidence(f, i, j));
-			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, k8sa_tbuf_str(&t), err);
 		}
 		if (members > 1 && st == K8SA_OK) {
-			tb_reset(&t);
+			k8sa_tbuf_reset(&t);
 			k8sa_tbuf_printf(&t, "members:");
 			for (size_t j = 0; j < members && j < 10; j++)
 				k8sa_tbuf_printf(&t, " %s", k8sa_finding_member(f, i, j));
 			if (members > 10)
 				k8sa_tbuf_printf(&t, " (+%zu more)", members - 10);
-			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, k8sa_tbuf_str(&t), err);
 		}
 		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_command_count(f, i); j++) {
-			tb_reset(&t);
+			k8sa_tbuf_reset(&t);
 			k8sa_tbuf_printf(&t, "command: %s", k8sa_finding_command(f, i, j));
-			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, tb_str(&t), err);
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, k8sa_tbuf_str(&t), err);
 		}
 	}
 	if (t.oom && st == K8SA_OK)
@@ -141,7 +129,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 		const m_pod *pod = &m->pods.v[i];
 		if (pod->healthy)
 			continue;
-		tb_reset(&t);
+		k8sa_tbuf_reset(&t);
 		k8sa_tbuf_printf(&t, "pod %s/%s: phase %s", pod->meta.ns ? pod->meta.ns : "", pod->meta.name,
 			  pod->phase ? pod->phase : "unknown");
 		if (pod->reason)
@@ -169,7 +157,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 			}
 		if (t.oom)
 			break;
-		st = add_fact(p, &opened, tb_str(&t), err);
+		st = add_fact(p, &opened, k8sa_tbuf_str(&t), err);
 	}
 	static const char *const wl_kind[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
 	for (size_t i = 0; i < m->workloads.n && st == K8SA_OK; i++) {
@@ -178,7 +166,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 			continue;
 		if (w->ready >= w->desired && w->unavailable == 0)
 			continue;
-		tb_reset(&t);
+		k8sa_tbuf_reset(&t);
 		k8sa_tbuf_printf(&t, "%s %s/%s: desired %lld ready %lld available %lld", wl_kind[w->wkind],
 			  w->meta.ns ? w->meta.ns : "", w->meta.name, (long long)w->desired,
 			  (long long)w->ready, (long long)w->available);
@@ -188,7 +176,7 @@ static k8sa_status add_facts(k8sa_prompt *p, const m_model *m, k8sa_error *err)
 					  w->conds[c].reason ? w->conds[c].reason : "");
 		if (t.oom)
 			break;
-		st = add_fact(p, &opened, tb_str(&t), err);
+		st = add_fact(p, &opened, k8sa_tbuf_str(&t), err);
 	}
 	if (t.oom && st == K8SA_OK)
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the facts context");

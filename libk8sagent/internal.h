@@ -27,7 +27,18 @@ void k8sa_error_prefix(k8sa_error *err, const char *fmt, ...) K8SA_PRINTF(2, 3);
 /* Milliseconds on the monotonic clock: timeouts, retry delays and timings. */
 double k8sa_now_ms(void);
 
+/* Read a whole file of at most `max` bytes into a malloc()ed NUL-terminated buffer (*out,
+ * caller frees; *out_len optional). The library's one file reader. On failure err holds
+ * "PATH: why" and the status is K8SA_E_NOT_FOUND (no such file), K8SA_E_LIMIT (larger than
+ * max), K8SA_E_NOMEM, or K8SA_E_IO (anything else, a directory included). */
+k8sa_status k8sa_read_file(const char *path, size_t max, char **out, size_t *out_len, k8sa_error *err);
+
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
+
+/* Redact into a new string (k8sa_redactor_apply() without the status form; NULL r: built-in
+ * rules, no counting). NULL only when out of memory. */
+struct k8sa_redactor;
+char *k8sa_redact_dup(struct k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
 
 #endif

@@ -2,13 +2,16 @@
 /* The read-only Kubernetes client on libcurl + json-c.
  *
  * Read-only by construction: every transfer is set up in one place (xfer_send) with
- * CURLOPT_HTTPGET and nothing else; URLs are built only from the resource table below (plus
- * pods/{name}/log and /version), and names that could change the path are refused. */
+ * CURLOPT_HTTPGET and nothing else; URLs are built only from the resource table (kube_errors.c,
+ * beside the path guard; plus pods/{name}/log and /version), and names that could change the
+ * path are refused. libcurl is set up by the one HTTP layer (http.c). */
 #include "internal.h"
+#include "defaults.h"
+#include "http_internal.h"
 #include "kube_internal.h"
 #include "kubeconfig_internal.h"
+#include "tbuf.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,48 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* ---------------------------------------------------------------- resources */
-
-static const struct {
-	const char *plural;
-	const char *prefix; /* API group/version path */
-	int namespaced;
-} resources[K8SA_RES_COUNT] = {
-	[K8SA_RES_NAMESPACES] = {"namespaces", "/api/v1", 0},
-	[K8SA_RES_NODES] = {"nodes", "/api/v1", 0},
-	[K8SA_RES_PODS] = {"pods", "/api/v1", 1},
-	[K8SA_RES_EVENTS] = {"events", "/api/v1", 1},
-	[K8SA_RES_DEPLOYMENTS] = {"deployments", "/apis/apps/v1", 1},
-	[K8SA_RES_REPLICASETS] = {"replicasets", "/apis/apps/v1", 1},
-	[K8SA_RES_STATEFULSETS] = {"statefulsets", "/apis/apps/v1", 1},
-	[K8SA_RES_DAEMONSETS] = {"daemonsets", "/apis/apps/v1", 1},
-	[K8SA_RES_JOBS] = {"jobs", "/apis/batch/v1", 1},
-	[K8SA_RES_CRONJOBS] = {"cronjobs", "/apis/batch/v1", 1},
-	[K8SA_RES_SERVICES] = {"services", "/api/v1", 1},
-	[K8SA_RES_ENDPOINTS] = {"endpoints", "/api/v1", 1},
-	[K8SA_RES_PVCS] = {"persistentvolumeclaims", "/api/v1", 1},
-	[K8SA_RES_CONFIGMAPS] = {"configmaps", "/api/v1", 1},
-	[K8SA_RES_INGRESSES] = {"ingresses", "/apis/networking.k8s.io/v1", 1},
-	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
-	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
-	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
-};
-
-K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].plural : NULL;
-}
-
-const char *k8sa_resource_api_prefix(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].prefix : NULL;
-}
-
-int k8sa_resource_namespaced(k8sa_resource res)
-{
-	return (unsigned)res < K8SA_RES_COUNT ? resources[res].namespaced : 0;
-}
-
 /* ---------------------------------------------------------------- the client */
 
 struct k8sa_kube {
@@ -66,6 +27,7 @@ struct k8sa_kube {
 	struct curl_slist *connect_to;
 	char *ca_file, *ca_pem, *cert_file, *key_file, *cert_pem, *key_pem;
 	int insecure, warned_insecure;
+	char *proxy; /* NULL: direct (the environment's proxies are never used) */
 	char *ns;
 	/* bearer token: fixed, or from a file re-read as it rotates */
 	char *token;
@@ -90,13 +52,6 @@ struct k8sa_kube {
 	char user_agent[64];
 };
 
-static time_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 {
 	if (!kube)
@@ -111,6 +66,7 @@ K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 	free(kube->key_file);
 	free(kube->cert_pem);
 	free(kube->key_pem);
+	free(kube->proxy);
 	free(kube->ns);
 	free(kube->token);
 	free(kube->token_file);
@@ -195,13 +151,13 @@ K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cf
 	if (!k)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	k->insecure = cfg->insecure;
-	k->connect_ms = 5000;
-	k->request_ms = 30000;
-	k->page_size = 500;
-	k->max_parallel = 8;
+	k->connect_ms = K8SA_KUBE_CONNECT_MS;
+	k->request_ms = K8SA_KUBE_REQUEST_MS;
+	k->page_size = K8SA_KUBE_PAGE_SIZE;
+	k->max_parallel = K8SA_KUBE_MAX_PARALLEL;
 	k->max_page = K8SA_KUBE_MAX_PAGE_BYTES;
 	k->max_log = K8SA_KUBE_MAX_LOG_BYTES;
-	k->token_period = 60;
+	k->token_period = K8SA_KUBE_TOKEN_REFRESH_S;
 	snprintf(k->user_agent, sizeof(k->user_agent), "libk8sagent/%s", k8sa_version());
 	int oom = !(k->base = strdup(cfg->server)) ||
 		  (cfg->ca_file && !(k->ca_file = strdup(cfg->ca_file))) ||
@@ -210,6 +166,7 @@ K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cf
 		  (cfg->key_file && !(k->key_file = strdup(cfg->key_file))) ||
 		  (cfg->cert_pem && !(k->cert_pem = strdup(cfg->cert_pem))) ||
 		  (cfg->key_pem && !(k->key_pem = strdup(cfg->key_pem))) ||
+		  (cfg->proxy_url && cfg->proxy_url[0] && !(k->proxy = strdup(cfg->proxy_url))) ||
 		  !(k->ns = strdup(k8sa_kubeconfig_namespace(cfg))) ||
 		  (cfg->token && !(k->token = strdup(cfg->token))) ||
 		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file))) ||
@@ -236,8 +193,8 @@ K8SA_EXPORT void k8sa_kube_set_timeout_ms(k8sa_kube *kube, long connect_ms, long
 {
 	if (!kube)
 		return;
-	kube->connect_ms = connect_ms > 0 ? connect_ms : 5000;
-	kube->request_ms = request_ms > 0 ? request_ms : 30000;
+	kube->connect_ms = connect_ms > 0 ? connect_ms : K8SA_KUBE_CONNECT_MS;
+	kube->request_ms = request_ms > 0 ? request_ms : K8SA_KUBE_REQUEST_MS;
 }
 
 K8SA_EXPORT void k8sa_kube_set_page_size(k8sa_kube *kube, unsigned int limit)
@@ -330,7 +287,7 @@ static k8sa_status current_token(k8sa_kube *kube, int force, const char **out, k
 		*out = kube->token;
 		return K8SA_OK;
 	}
-	time_t now = mono_now();
+	time_t now = (time_t)(k8sa_now_ms() / 1000);
 	if (kube->token_cached && !force && now - kube->token_read_at < kube->token_period) {
 		*out = kube->token_cached;
 		return K8SA_OK;
@@ -373,8 +330,8 @@ typedef struct xfer {
 	k8sa_kube_req *req;
 	CURL *easy;
 	struct curl_slist *headers;
-	char *buf;
-	size_t len, cap, max;
+	k8sa_tbuf body;
+	size_t max;
 	int over_limit;
 	char *cont; /* continue token of the next page */
 	int restarted, retries, auth_retried;
@@ -391,24 +348,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
 	xfer *x = ud;
 	size_t n = size * nmemb;
-	if (n > x->max - x->len) {
+	if (n > x->max - x->body.len) {
 		x->over_limit = 1;
 		return 0; /* curl stops with CURLE_WRITE_ERROR */
 	}
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		char *nb = realloc(x->buf, cap);
-		if (!nb)
-			return 0;
-		x->buf = nb;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, data, n);
-	x->len += n;
-	x->buf[x->len] = '\0';
-	return n;
+	return k8sa_tbuf_put(&x->body, data, n) ? 0 : n;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -429,101 +373,76 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Append `s` URL-escaped. */
-static int append_escaped(char *buf, size_t size, size_t *used, CURL *easy, const char *s)
+/* Append `s` URL-escaped (a failure is the buffer's sticky one). */
+static void put_escaped(k8sa_tbuf *b, CURL *easy, const char *s)
 {
 	char *e = curl_easy_escape(easy, s, 0);
 	if (!e)
-		return -1;
-	int w = snprintf(buf + *used, size - *used, "%s", e);
+		b->oom = 1;
+	else
+		k8sa_tbuf_puts(b, e);
 	curl_free(e);
-	if (w < 0 || (size_t)w >= size - *used)
-		return -1;
-	*used += (size_t)w;
-	return 0;
-}
-
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) K8SA_PRINTF(4, 5);
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + *used, size - *used, fmt, ap);
-	va_end(ap);
-	if (w < 0 || (size_t)w >= size - *used)
-		return -1;
-	*used += (size_t)w;
-	return 0;
 }
 
 /* The request URL of the transfer's next attempt, only from the table and checked names. */
 static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *err)
 {
 	k8sa_kube_req *r = x->req;
-	size_t size = strlen(kube->base) + 1024 + (x->cont ? 3 * strlen(x->cont) : 0) +
-		      (r->field_selector ? 3 * strlen(r->field_selector) : 0);
-	char *url = malloc(size);
-	size_t used = 0;
-	int bad = 0;
+	k8sa_tbuf u = {0};
 
-	if (!url)
-		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-	bad |= append(url, size, &used, "%s", kube->base);
+	k8sa_tbuf_puts(&u, kube->base);
 	switch (r->type) {
 	case K8SA_REQ_LIST:
-		bad |= append(url, size, &used, "%s", resources[r->resource].prefix);
-		if (resources[r->resource].namespaced && r->ns) {
-			bad |= append(url, size, &used, "/namespaces/");
-			bad |= append_escaped(url, size, &used, x->easy, r->ns);
+		k8sa_tbuf_puts(&u, k8sa_resource_api_prefix(r->resource));
+		if (k8sa_resource_namespaced(r->resource) && r->ns) {
+			k8sa_tbuf_puts(&u, "/namespaces/");
+			put_escaped(&u, x->easy, r->ns);
 		}
-		bad |= append(url, size, &used, "/%s", resources[r->resource].plural);
+		k8sa_tbuf_printf(&u, "/%s", k8sa_resource_name(r->resource));
 		char sep = '?';
 		if (kube->page_size) {
-			bad |= append(url, size, &used, "%climit=%u", sep, kube->page_size);
+			k8sa_tbuf_printf(&u, "%climit=%u", sep, kube->page_size);
 			sep = '&';
 		}
 		if (r->field_selector && r->field_selector[0]) {
-			bad |= append(url, size, &used, "%cfieldSelector=", sep);
-			bad |= append_escaped(url, size, &used, x->easy, r->field_selector);
+			k8sa_tbuf_printf(&u, "%cfieldSelector=", sep);
+			put_escaped(&u, x->easy, r->field_selector);
 			sep = '&';
 		}
 		if (x->cont) {
-			bad |= append(url, size, &used, "%ccontinue=", sep);
-			bad |= append_escaped(url, size, &used, x->easy, x->cont);
+			k8sa_tbuf_printf(&u, "%ccontinue=", sep);
+			put_escaped(&u, x->easy, x->cont);
 		}
 		break;
 	case K8SA_REQ_LOG:
-		bad |= append(url, size, &used, "/api/v1/namespaces/");
-		bad |= append_escaped(url, size, &used, x->easy, r->ns);
-		bad |= append(url, size, &used, "/pods/");
-		bad |= append_escaped(url, size, &used, x->easy, r->pod);
-		bad |= append(url, size, &used, "/log");
+		k8sa_tbuf_puts(&u, "/api/v1/namespaces/");
+		put_escaped(&u, x->easy, r->ns);
+		k8sa_tbuf_puts(&u, "/pods/");
+		put_escaped(&u, x->easy, r->pod);
+		k8sa_tbuf_puts(&u, "/log");
 		char lsep = '?';
 		if (r->container && r->container[0]) {
-			bad |= append(url, size, &used, "?container=");
-			bad |= append_escaped(url, size, &used, x->easy, r->container);
+			k8sa_tbuf_puts(&u, "?container=");
+			put_escaped(&u, x->easy, r->container);
 			lsep = '&';
 		}
 		if (r->previous) {
-			bad |= append(url, size, &used, "%cprevious=true", lsep);
+			k8sa_tbuf_printf(&u, "%cprevious=true", lsep);
 			lsep = '&';
 		}
 		if (r->tail_lines > 0) {
-			bad |= append(url, size, &used, "%ctailLines=%ld", lsep, r->tail_lines);
+			k8sa_tbuf_printf(&u, "%ctailLines=%ld", lsep, r->tail_lines);
 			lsep = '&';
 		}
 		if (r->limit_bytes > 0)
-			bad |= append(url, size, &used, "%climitBytes=%ld", lsep, r->limit_bytes);
+			k8sa_tbuf_printf(&u, "%climitBytes=%ld", lsep, r->limit_bytes);
 		break;
 	case K8SA_REQ_VERSION:
-		bad |= append(url, size, &used, "/version");
+		k8sa_tbuf_puts(&u, "/version");
 		break;
 	}
-	if (bad) {
-		free(url);
+	if (!(*out = k8sa_tbuf_finish(&u, NULL)))
 		return k8sa_fail(err, K8SA_E_NOMEM, "%s: cannot build the URL", x->what);
-	}
-	*out = url;
 	return K8SA_OK;
 }
 
@@ -539,13 +458,13 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 					 (int)r->resource);
 		if (!r->on_item)
 			return k8sa_fail(err, K8SA_E_INVALID_ARG, "list %s: no item callback",
-					 resources[r->resource].plural);
-		if (resources[r->resource].namespaced && r->ns) {
+					 k8sa_resource_name(r->resource));
+		if (k8sa_resource_namespaced(r->resource) && r->ns) {
 			if ((st = k8sa_kube_check_name("namespace", r->ns, err)) != K8SA_OK)
 				return st;
-			snprintf(x->what, sizeof(x->what), "list %s in namespace %s", resources[r->resource].plural, r->ns);
+			snprintf(x->what, sizeof(x->what), "list %s in namespace %s", k8sa_resource_name(r->resource), r->ns);
 		} else {
-			snprintf(x->what, sizeof(x->what), "list %s", resources[r->resource].plural);
+			snprintf(x->what, sizeof(x->what), "list %s", k8sa_resource_name(r->resource));
 		}
 		if (r->field_selector) {
 			for (const char *p = r->field_selector; *p; p++)
@@ -581,54 +500,30 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 	k8sa_status st;
 
 	if (!x->easy) {
-		if (!(x->easy = curl_easy_init()))
+		k8sa_http_conf conf = {
+			.user_agent = kube->user_agent,
+			.connect_ms = kube->connect_ms,
+			.total_ms = kube->request_ms,
+			.accept_encoding = 1,
+			.proxy = kube->proxy,
+			.ca_file = kube->ca_file,
+			.ca_pem = kube->ca_pem,
+			.cert_file = kube->cert_file,
+			.cert_pem = kube->cert_pem,
+			.key_file = kube->key_file,
+			.key_pem = kube->key_pem,
+			.insecure = kube->insecure,
+			.connect_to = kube->connect_to,
+			.errbuf = x->errbuf,
+		};
+		if (!(x->easy = k8sa_http_easy(&conf)))
 			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-		CURL *e = x->easy;
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(e, CURLOPT_USERAGENT, kube->user_agent);
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, kube->connect_ms);
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, kube->request_ms);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-		curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-		if (kube->connect_to)
-			curl_easy_setopt(e, CURLOPT_CONNECT_TO, kube->connect_to);
-		if (kube->insecure) {
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-		} else if (kube->ca_pem) {
-			struct curl_blob blob = {kube->ca_pem, strlen(kube->ca_pem), CURL_BLOB_COPY};
-			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-		} else if (kube->ca_file) {
-			curl_easy_setopt(e, CURLOPT_CAINFO, kube->ca_file);
-			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-		}
-		if (kube->cert_pem) {
-			struct curl_blob blob = {kube->cert_pem, strlen(kube->cert_pem), CURL_BLOB_COPY};
-			curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
-			curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-		} else if (kube->cert_file) {
-			curl_easy_setopt(e, CURLOPT_SSLCERT, kube->cert_file);
-		}
-		if (kube->key_pem) {
-			struct curl_blob blob = {kube->key_pem, strlen(kube->key_pem), CURL_BLOB_COPY};
-			curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
-			curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-		} else if (kube->key_file) {
-			curl_easy_setopt(e, CURLOPT_SSLKEY, kube->key_file);
-		}
+		curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	}
 	if ((st = current_token(kube, 0, &token, err)) != K8SA_OK) {
 		k8sa_error_prefix(err, "%s: ", x->what);
@@ -671,7 +566,7 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 	curl_easy_setopt(x->easy, CURLOPT_URL, url);
 	free(url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	x->len = 0;
+	k8sa_tbuf_reset(&x->body);
 	x->over_limit = 0;
 	x->status_line[0] = '\0';
 	x->retry_after[0] = '\0';
@@ -691,52 +586,11 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 
 static k8sa_status curl_error(xfer *x, CURLcode rc, k8sa_error *err)
 {
-	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-	k8sa_status code;
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		code = K8SA_E_TIMEOUT;
-		break;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CLIENTCERT:
-	case CURLE_USE_SSL_FAILED:
-		code = K8SA_E_TLS;
-		break;
-	case CURLE_PARTIAL_FILE:
-	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		code = K8SA_E_PROTOCOL;
-		break;
-	case CURLE_OUT_OF_MEMORY:
-		code = K8SA_E_NOMEM;
-		break;
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		code = K8SA_E_CONFIG;
-		break;
-	default:
-		code = K8SA_E_TRANSPORT;
-		break;
-	}
 	if (rc == CURLE_WRITE_ERROR && x->over_limit)
 		return k8sa_fail(err, K8SA_E_LIMIT, "%s: response body larger than %zu bytes", x->what, x->max);
 	if (rc == CURLE_WRITE_ERROR)
 		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory for the response body", x->what);
-	return k8sa_fail(err, code, "%s: %s", x->what, detail);
+	return k8sa_http_curl_fail(err, rc, x->errbuf, "%s", x->what);
 }
 
 /* ConfigMap values may hold secrets: keep only the keys (values become null). */
@@ -782,21 +636,23 @@ static k8sa_status deliver_page(xfer *x)
 
 	if (!tok)
 		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-	if (x->len > 0x7fffffff) {
+	const char *buf = x->body.p ? x->body.p : "";
+	size_t len = x->body.len;
+	if (len > 0x7fffffff) {
 		json_tokener_free(tok);
-		return k8sa_fail(err, K8SA_E_LIMIT, "%s: page of %zu bytes is too large to parse", x->what, x->len);
+		return k8sa_fail(err, K8SA_E_LIMIT, "%s: page of %zu bytes is too large to parse", x->what, len);
 	}
-	page = json_tokener_parse_ex(tok, x->buf ? x->buf : "", (int)x->len);
+	page = json_tokener_parse_ex(tok, buf, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !page) {
 		json_object_put(page);
 		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: malformed JSON in the response (%s, %zu bytes)", x->what,
-				 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr), x->len);
+				 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr), len);
 	}
-	for (size_t i = used; i < x->len; i++)
-		if (x->buf[i] != ' ' && x->buf[i] != '\n' && x->buf[i] != '\r' && x->buf[i] != '\t') {
+	for (size_t i = used; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') {
 			json_object_put(page);
 			return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: trailing data after the JSON body", x->what);
 		}
@@ -853,18 +709,14 @@ static k8sa_status take_body(xfer *x)
 {
 	k8sa_kube_req *r = x->req;
 	if (r->type == K8SA_REQ_VERSION) {
-		json_object *v = x->buf ? json_tokener_parse(x->buf) : NULL;
+		json_object *v = x->body.p ? json_tokener_parse(x->body.p) : NULL;
 		int ok = v && json_object_is_type(v, json_type_object);
 		json_object_put(v);
 		if (!ok)
 			return k8sa_fail(&r->err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
 	}
-	if (!x->buf && !(x->buf = calloc(1, 1)))
+	if (!(r->body = k8sa_tbuf_finish(&x->body, &r->body_len)))
 		return k8sa_fail(&r->err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-	r->body = x->buf;
-	r->body_len = x->len;
-	x->buf = NULL;
-	x->len = x->cap = 0;
 	return K8SA_OK;
 }
 
@@ -891,7 +743,7 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 			return NEXT_SEND;
 		return NEXT_DONE;
 	}
-	k8sa_status code = k8sa_kube_map_error((int)http, x->buf, x->len, x->status_line, x->retry_after, x->what,
+	k8sa_status code = k8sa_kube_map_error((int)http, x->body.p, x->body.len, x->status_line, x->retry_after, x->what,
 					       &r->err);
 	if (http == 401 && (kube->token_file || kube->exec) && !x->auth_retried) {
 		/* The token may have rotated under us (or the plugin's credentials were revoked):
@@ -916,7 +768,7 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 			r->on_restart(r->ud);
 		return NEXT_SEND;
 	}
-	if ((http == 429 || http == 503) && x->retries < 2) {
+	if ((http == 429 || http == 503) && x->retries < K8SA_KUBE_RETRIES) {
 		int delay = r->err.retry_after > 0 ? r->err.retry_after : 1;
 		if (delay > K8SA_KUBE_MAX_RETRY_AFTER)
 			delay = K8SA_KUBE_MAX_RETRY_AFTER;
@@ -943,7 +795,7 @@ static void xfer_cleanup(k8sa_kube *kube, xfer *x)
 		curl_easy_cleanup(x->easy);
 	}
 	curl_slist_free_all(x->headers);
-	free(x->buf);
+	k8sa_tbuf_release(&x->body);
 	free(x->cont);
 }
 
@@ -992,7 +844,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 			}
 		}
 		/* Retries whose wait is over. */
-		long long now = (long long)k8sa_now_ms(), wait_ms = 1000;
+		long long now = (long long)k8sa_now_ms(), wait_ms = K8SA_POLL_MAX_MS;
 		for (size_t i = 0; i < n; i++) {
 			xfer *x = &xs[i];
 			if (!x->waiting)
@@ -1039,9 +891,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 				finished++;
 				active--;
 				/* Free the easy handle's buffers now: a long batch should not hold them. */
-				free(x->buf);
-				x->buf = NULL;
-				x->len = x->cap = 0;
+				k8sa_tbuf_release(&x->body);
 				break;
 			case NEXT_WAIT:
 				x->waiting = 1;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Kubernetes `Status` bodies and HTTP statuses to library errors, and the path guard. Kept
- * apart from the transfer code so tests can feed recorded bodies straight in. */
+/* What the read-only client may ask for and what it makes of the answers: the resource
+ * table, the path guard, and Kubernetes `Status` bodies mapped to library errors. Kept apart
+ * from the transfer code (kube.c) so tests can feed names and recorded bodies straight in. */
 #include "internal.h"
+#include "http_internal.h"
 #include "kube_internal.h"
 
 #include <ctype.h>
@@ -10,24 +12,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-static k8sa_status code_for_http(int http)
+static const struct {
+	const char *plural;
+	const char *prefix; /* API group/version path */
+	int namespaced;
+} resources[K8SA_RES_COUNT] = {
+	[K8SA_RES_NAMESPACES] = {"namespaces", "/api/v1", 0},
+	[K8SA_RES_NODES] = {"nodes", "/api/v1", 0},
+	[K8SA_RES_PODS] = {"pods", "/api/v1", 1},
+	[K8SA_RES_EVENTS] = {"events", "/api/v1", 1},
+	[K8SA_RES_DEPLOYMENTS] = {"deployments", "/apis/apps/v1", 1},
+	[K8SA_RES_REPLICASETS] = {"replicasets", "/apis/apps/v1", 1},
+	[K8SA_RES_STATEFULSETS] = {"statefulsets", "/apis/apps/v1", 1},
+	[K8SA_RES_DAEMONSETS] = {"daemonsets", "/apis/apps/v1", 1},
+	[K8SA_RES_JOBS] = {"jobs", "/apis/batch/v1", 1},
+	[K8SA_RES_CRONJOBS] = {"cronjobs", "/apis/batch/v1", 1},
+	[K8SA_RES_SERVICES] = {"services", "/api/v1", 1},
+	[K8SA_RES_ENDPOINTS] = {"endpoints", "/api/v1", 1},
+	[K8SA_RES_PVCS] = {"persistentvolumeclaims", "/api/v1", 1},
+	[K8SA_RES_CONFIGMAPS] = {"configmaps", "/api/v1", 1},
+	[K8SA_RES_INGRESSES] = {"ingresses", "/apis/networking.k8s.io/v1", 1},
+	[K8SA_RES_HPAS] = {"horizontalpodautoscalers", "/apis/autoscaling/v2", 1},
+	[K8SA_RES_RESOURCEQUOTAS] = {"resourcequotas", "/api/v1", 1},
+	[K8SA_RES_PERSISTENTVOLUMES] = {"persistentvolumes", "/api/v1", 0},
+};
+
+K8SA_EXPORT const char *k8sa_resource_name(k8sa_resource res)
 {
-	switch (http) {
-	case 400:
-		return K8SA_E_BAD_REQUEST;
-	case 401:
-		return K8SA_E_UNAUTHORIZED;
-	case 403:
-		return K8SA_E_FORBIDDEN;
-	case 404:
-		return K8SA_E_NOT_FOUND;
-	case 410:
-		return K8SA_E_GONE;
-	case 429:
-		return K8SA_E_TOO_MANY_REQUESTS;
-	default:
-		return http >= 500 && http <= 599 ? K8SA_E_SERVER : K8SA_E_HTTP;
-	}
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].plural : NULL;
+}
+
+const char *k8sa_resource_api_prefix(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].prefix : NULL;
+}
+
+int k8sa_resource_namespaced(k8sa_resource res)
+{
+	return (unsigned)res < K8SA_RES_COUNT ? resources[res].namespaced : 0;
 }
 
 /* Seconds from a Retry-After value; 0 for absent, dates and nonsense. */
@@ -75,7 +97,7 @@ static void reason_phrase(const char *line, char *buf, size_t size)
 k8sa_status k8sa_kube_map_error(int http_status, const char *body, size_t len, const char *status_line,
 				const char *retry_after, const char *what, k8sa_error *err)
 {
-	k8sa_status code = code_for_http(http_status);
+	k8sa_status code = k8sa_http_status(http_status);
 	char reason[128];
 	json_object *obj = NULL, *msg = NULL;
 

@@ -4,6 +4,7 @@
 #ifndef K8SA_KUBE_INTERNAL_H
 #define K8SA_KUBE_INTERNAL_H
 
+#include "defaults.h"
 #include <k8sagent/kube.h>
 #include <json-c/json.h>
 
@@ -59,13 +60,10 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
  *    once and, when the credentials changed, the request is sent again once;
  *  - 410 Expired on a continue page: the list restarts once from the first page
  *    (on_restart is called first); a second 410 fails the request with K8SA_E_GONE;
- *  - 429 and 503: up to 2 retries, after Retry-After seconds (1 s when absent, at most
- *    K8SA_KUBE_MAX_RETRY_AFTER). */
-#define K8SA_KUBE_MAX_RETRY_AFTER 5
-
-/* Body caps: a list page and a log body; larger bodies fail with K8SA_E_LIMIT. */
-#define K8SA_KUBE_MAX_PAGE_BYTES (256u * 1024 * 1024)
-#define K8SA_KUBE_MAX_LOG_BYTES (16u * 1024 * 1024)
+ *  - 429 and 503: up to K8SA_KUBE_RETRIES retries, after Retry-After seconds (1 s when
+ *    absent, at most K8SA_KUBE_MAX_RETRY_AFTER).
+ * Body caps (K8SA_KUBE_MAX_PAGE_BYTES, K8SA_KUBE_MAX_LOG_BYTES): larger bodies fail with
+ * K8SA_E_LIMIT. All in defaults.h. */
 
 /* Lower the body caps (tests). 0 keeps a cap unchanged. */
 void k8sa_kube_set_body_limits(k8sa_kube *kube, size_t page_bytes, size_t log_bytes);

@@ -3,6 +3,8 @@
  * kubeconfig YAML (libyaml's document loader gives a node tree with line marks, which is
  * all the structure a kubeconfig needs). */
 #include "internal.h"
+#include "defaults.h"
+#include "http_internal.h"
 #include "kubeconfig_internal.h"
 #include "base64.h"
 
@@ -18,71 +20,18 @@
 #include <json-c/json.h>
 #include <yaml.h>
 
-/* kubeconfig files and service-account files are small; anything bigger is a mistake. */
-#define KC_MAX_FILE (4u * 1024 * 1024)
-
 /* ---------------------------------------------------------------- small helpers */
 
-int k8sa_read_file(const char *path, size_t max, char **out, size_t *out_len)
+/* A file that could not be read is a configuration error ("kubeconfig /x: ..."), except for
+ * memory. */
+static k8sa_status config_file_error(k8sa_error *err, k8sa_status st, const char *prefix)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		return e;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return EISDIR;
-	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return ENOMEM;
-	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap > max + 1) {
-				free(buf);
-				close(fd);
-				return EFBIG;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				return ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len > max) {
-		free(buf);
-		return EFBIG;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	if (out_len)
-		*out_len = len;
-	return 0;
+	k8sa_error_prefix(err, "%s", prefix);
+	if (st == K8SA_E_NOMEM)
+		return st;
+	if (err)
+		err->code = K8SA_E_CONFIG;
+	return K8SA_E_CONFIG;
 }
 
 /* Trim surrounding whitespace in place; returns s. */
@@ -101,11 +50,9 @@ static char *trim(char *s)
 k8sa_status k8sa_read_token_file(const char *path, char **out, k8sa_error *err)
 {
 	char *buf = NULL;
-	int e = k8sa_read_file(path, 64 * 1024, &buf, NULL);
-	if (e == ENOMEM)
-		return k8sa_fail(err, K8SA_E_NOMEM, "token file %s: out of memory", path);
-	if (e)
-		return k8sa_fail(err, K8SA_E_CONFIG, "token file %s: %s", path, strerror(e));
+	k8sa_status st = k8sa_read_file(path, K8SA_KUBE_TOKEN_MAX_BYTES, &buf, NULL, err);
+	if (st != K8SA_OK)
+		return config_file_error(err, st, "token file ");
 	trim(buf);
 	if (!buf[0]) {
 		free(buf);
@@ -125,9 +72,13 @@ static int dup_str_or_fail(char **dst, const char *src)
 
 /* ---------------------------------------------------------------- the value object */
 
-K8SA_EXPORT k8sa_kubeconfig *k8sa_kubeconfig_new(void)
+K8SA_EXPORT k8sa_status k8sa_kubeconfig_new(k8sa_kubeconfig **out, k8sa_error *err)
 {
-	return calloc(1, sizeof(k8sa_kubeconfig));
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_kubeconfig_new: out is NULL");
+	if (!(*out = calloc(1, sizeof(k8sa_kubeconfig))))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg)
@@ -144,6 +95,7 @@ K8SA_EXPORT void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg)
 	free(cfg->cert_pem);
 	free(cfg->key_pem);
 	free(cfg->tls_server_name);
+	free(cfg->proxy_url);
 	free(cfg->ns);
 	free(cfg->context);
 	free(cfg->source);
@@ -181,6 +133,18 @@ SETTER(k8sa_kubeconfig_set_client_cert_pem, cert_pem)
 SETTER(k8sa_kubeconfig_set_client_key_pem, key_pem)
 SETTER(k8sa_kubeconfig_set_tls_server_name, tls_server_name)
 SETTER(k8sa_kubeconfig_set_namespace, ns)
+
+K8SA_EXPORT k8sa_status k8sa_kubeconfig_set_proxy_url(k8sa_kubeconfig *cfg, const char *url)
+{
+	if (!cfg || k8sa_http_check_proxy(url, "proxy-url", NULL) != K8SA_OK)
+		return K8SA_E_INVALID_ARG;
+	return set_str(&cfg->proxy_url, url && url[0] ? url : NULL);
+}
+
+K8SA_EXPORT const char *k8sa_kubeconfig_proxy_url(const k8sa_kubeconfig *cfg)
+{
+	return cfg ? cfg->proxy_url : NULL;
+}
 
 K8SA_EXPORT k8sa_status k8sa_kubeconfig_set_insecure_skip_tls_verify(k8sa_kubeconfig *cfg, int insecure)
 {
@@ -237,7 +201,7 @@ K8SA_EXPORT k8sa_status k8sa_kubeconfig_load_in_cluster(k8sa_kubeconfig **out, k
 	if (!dir || !dir[0])
 		dir = K8SA_SERVICEACCOUNT_DIR;
 
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = calloc(1, sizeof(*cfg));
 	char *tok = NULL, *nsbuf = NULL;
 	k8sa_status st = K8SA_E_NOMEM;
 	if (!cfg)
@@ -276,7 +240,8 @@ K8SA_EXPORT k8sa_status k8sa_kubeconfig_load_in_cluster(k8sa_kubeconfig **out, k
 		char *nspath = NULL;
 		if (asprintf(&nspath, "%s/namespace", dir) < 0)
 			goto nomem;
-		if (k8sa_read_file(nspath, 4096, &nsbuf, NULL) == 0 && trim(nsbuf)[0]) {
+		if (k8sa_read_file(nspath, K8SA_SA_NAMESPACE_MAX_BYTES, &nsbuf, NULL, NULL) == K8SA_OK &&
+		    trim(nsbuf)[0]) {
 			cfg->ns = nsbuf;
 			nsbuf = NULL;
 		}
@@ -419,13 +384,8 @@ static k8sa_status kc_file_load(kc_file *f, const char *path, k8sa_error *err)
 	f->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 	if (!f->dir)
 		return k8sa_fail(err, K8SA_E_NOMEM, "kubeconfig %s: out of memory", path);
-	int e = k8sa_read_file(path, KC_MAX_FILE, &text, &len);
-	if (e == ENOMEM)
-		return k8sa_fail(err, K8SA_E_NOMEM, "kubeconfig %s: out of memory", path);
-	if (e == EFBIG)
-		return k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: larger than %u bytes", path, KC_MAX_FILE);
-	if (e)
-		return k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: %s", path, strerror(e));
+	if ((st = k8sa_read_file(path, K8SA_KUBECONFIG_MAX_BYTES, &text, &len, err)) != K8SA_OK)
+		return config_file_error(err, st, "kubeconfig ");
 
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
@@ -638,6 +598,16 @@ static k8sa_status kc_cluster(kc_set *set, k8sa_kubeconfig *cfg, const char *ctx
 		return st;
 	if (s && set_str(&cfg->tls_server_name, s) != K8SA_OK)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if ((st = get_str(f, c, "proxy-url", field, &s, err)) != K8SA_OK)
+		return st;
+	if (s && s[0]) {
+		if (k8sa_http_check_proxy(s, "proxy-url", NULL) != K8SA_OK)
+			return k8sa_fail(err, K8SA_E_CONFIG,
+					 "kubeconfig %s: %s.proxy-url: \"%s\" is not an http, https, socks5 or socks5h URL",
+					 f->path, field, s);
+		if (set_str(&cfg->proxy_url, s) != K8SA_OK)
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
 	return K8SA_OK;
 }
 
@@ -681,10 +651,8 @@ static k8sa_status kc_exec_cluster(kc_file *f, const k8sa_kubeconfig *cfg, char 
 		b64 = k8sa_base64_encode(cfg->ca_pem, strlen(cfg->ca_pem));
 	} else if (cfg->ca_file) {
 		size_t len = 0;
-		int e = k8sa_read_file(cfg->ca_file, KC_MAX_FILE, &pem, &len);
-		if (e) {
-			st = k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: certificate-authority %s: %s", f->path,
-				       cfg->ca_file, strerror(e));
+		if ((st = k8sa_read_file(cfg->ca_file, K8SA_KUBECONFIG_MAX_BYTES, &pem, &len, err)) != K8SA_OK) {
+			k8sa_error_prefix(err, "kubeconfig %s: certificate-authority: ", f->path);
 			goto out;
 		}
 		b64 = k8sa_base64_encode(pem, len);
@@ -949,7 +917,7 @@ K8SA_EXPORT k8sa_status k8sa_kubeconfig_load_file(k8sa_kubeconfig **out, const c
 			paths = home_path;
 		}
 	}
-	if (!(list = strdup(paths)) || !(cfg = k8sa_kubeconfig_new())) {
+	if (!(list = strdup(paths)) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		st = k8sa_fail(err, K8SA_E_NOMEM, "kubeconfig: out of memory");
 		goto out;
 	}

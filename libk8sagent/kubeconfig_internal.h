@@ -18,6 +18,7 @@ struct k8sa_kubeconfig {
 	char *cert_file, *key_file;
 	char *cert_pem, *key_pem;
 	char *tls_server_name;
+	char *proxy_url;       /* NULL: direct */
 	int insecure;
 	char *ns;              /* NULL: "default" */
 	char *context;
@@ -27,10 +28,6 @@ struct k8sa_kubeconfig {
 
 /* Default directory of the service-account files. */
 #define K8SA_SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-
-/* Read a whole small file (at most `max` bytes) into a malloc()ed NUL-terminated buffer.
- * Returns 0, or an errno value (EFBIG when larger than max). */
-int k8sa_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
 /* Read a bearer token file: contents with surrounding whitespace trimmed, non-empty.
  * K8SA_E_CONFIG naming the path on failure. */

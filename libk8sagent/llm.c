@@ -2,12 +2,12 @@
 /* LLM client: settings, messages, request bodies, results, error mapping, model checks and
  * the blocking chat calls (built on the pull stream in llm_stream.c). */
 #include "internal.h"
+#include "defaults.h"
 #include "llm_internal.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +17,13 @@
 
 
 /* ------------------------------------------------------------------------------------------ */
-/* Settings */
-
-/* ------------------------------------------------------------------------------------------ */
 /* Connection pool (see llm_internal.h) */
-
-#define LLM_POOL_IDLE 8
 
 struct llm_pool {
 	atomic_int refs;
 	pthread_mutex_t mu;
 	int n;
-	CURLM *idle[LLM_POOL_IDLE];
+	CURLM *idle[K8SA_LLM_POOL_IDLE];
 };
 
 static struct llm_pool *pool_new(void)
@@ -69,7 +64,7 @@ void llm_pool_give(struct llm_pool *p, CURLM *m, int reusable)
 		return;
 	if (p && reusable) {
 		pthread_mutex_lock(&p->mu);
-		int kept = p->n < LLM_POOL_IDLE;
+		int kept = p->n < K8SA_LLM_POOL_IDLE;
 		if (kept)
 			p->idle[p->n++] = m;
 		pthread_mutex_unlock(&p->mu);
@@ -99,11 +94,11 @@ K8SA_EXPORT k8sa_status k8sa_llm_new(k8sa_llm **out, k8sa_error *err)
 	l->backend = K8SA_LLM_OLLAMA;
 	l->temperature = -1;
 	l->seed = -1;
-	l->connect_ms = 5000;
-	l->first_token_ms = 300000;
-	l->total_ms = 900000;
-	l->retries = 2;
-	l->backoff_ms = 500;
+	l->connect_ms = K8SA_LLM_CONNECT_MS;
+	l->first_token_ms = K8SA_LLM_FIRST_TOKEN_MS;
+	l->total_ms = K8SA_LLM_TOTAL_MS;
+	l->retries = K8SA_LLM_RETRIES;
+	l->backoff_ms = K8SA_LLM_BACKOFF_MS;
 	l->streaming = 1;
 	*out = l;
 	return K8SA_OK;
@@ -117,6 +112,7 @@ K8SA_EXPORT void k8sa_llm_free(k8sa_llm *llm)
 	free(llm->model);
 	free(llm->api_key);
 	free(llm->keep_alive);
+	free(llm->proxy);
 	pool_unref(llm->pool);
 	free(llm);
 }
@@ -133,7 +129,9 @@ k8sa_llm *llm_clone(const k8sa_llm *llm)
 	c->model = k8sa_strdup0(llm->model);
 	c->api_key = k8sa_strdup0(llm->api_key);
 	c->keep_alive = k8sa_strdup0(llm->keep_alive);
-	if (!c->url || !c->model || (llm->api_key && !c->api_key) || (llm->keep_alive && !c->keep_alive)) {
+	c->proxy = k8sa_strdup0(llm->proxy);
+	if (!c->url || !c->model || (llm->api_key && !c->api_key) || (llm->keep_alive && !c->keep_alive) ||
+	    (llm->proxy && !c->proxy)) {
 		k8sa_llm_free(c);
 		return NULL;
 	}
@@ -237,12 +235,12 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_url_from_env(k8sa_llm *llm, int *found, k8s
 	return K8SA_OK;
 }
 
-K8SA_EXPORT const char *k8sa_llm_get_url(const k8sa_llm *llm)
+K8SA_EXPORT const char *k8sa_llm_url(const k8sa_llm *llm)
 {
 	return llm ? llm->url : NULL;
 }
 
-K8SA_EXPORT k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_llm_backend backend, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_backend backend, k8sa_error *err)
 {
 	if (!llm || (backend != K8SA_LLM_OLLAMA && backend != K8SA_LLM_OPENAI))
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "unknown LLM backend %d", (int)backend);
@@ -265,12 +263,12 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_backend_name(k8sa_llm *llm, const char *nam
 	return K8SA_OK;
 }
 
-K8SA_EXPORT k8sa_llm_backend k8sa_llm_get_backend(const k8sa_llm *llm)
+K8SA_EXPORT k8sa_backend k8sa_llm_backend(const k8sa_llm *llm)
 {
 	return llm ? llm->backend : K8SA_LLM_OLLAMA;
 }
 
-K8SA_EXPORT const char *k8sa_llm_backend_name(k8sa_llm_backend backend)
+K8SA_EXPORT const char *k8sa_backend_name(k8sa_backend backend)
 {
 	switch (backend) {
 	case K8SA_LLM_OLLAMA:
@@ -288,7 +286,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_model(k8sa_llm *llm, const char *model, k8s
 	return set_string(&llm->model, model, 0, "model name", err);
 }
 
-K8SA_EXPORT const char *k8sa_llm_get_model(const k8sa_llm *llm)
+K8SA_EXPORT const char *k8sa_llm_model(const k8sa_llm *llm)
 {
 	return llm ? llm->model : NULL;
 }
@@ -298,6 +296,19 @@ K8SA_EXPORT k8sa_status k8sa_llm_set_api_key(k8sa_llm *llm, const char *key, k8s
 	if (!llm)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "llm is NULL");
 	return set_string(&llm->api_key, key, 1, "API key", err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_llm_set_proxy(k8sa_llm *llm, const char *url, k8sa_error *err)
+{
+	if (!llm)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "llm is NULL");
+	k8sa_status st = k8sa_http_check_proxy(url, "LLM proxy", err);
+	return st != K8SA_OK ? st : set_string(&llm->proxy, url, 1, "LLM proxy", err);
+}
+
+K8SA_EXPORT const char *k8sa_llm_get_proxy(const k8sa_llm *llm)
+{
+	return llm ? llm->proxy : NULL;
 }
 
 K8SA_EXPORT void k8sa_llm_set_temperature(k8sa_llm *llm, double temperature)
@@ -549,7 +560,19 @@ char *llm_endpoint(const k8sa_llm *llm, const char *path)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Errors */
+/* Transfers and errors */
+
+CURL *llm_easy(const k8sa_llm *llm, long max_ms, char *errbuf)
+{
+	long total = llm->total_ms > 0 && llm->total_ms < max_ms ? llm->total_ms : max_ms;
+	k8sa_http_conf conf = {
+		.connect_ms = llm->connect_ms,
+		.total_ms = max_ms > 0 ? total : 0,
+		.proxy = llm->proxy,
+		.errbuf = errbuf,
+	};
+	return k8sa_http_easy(&conf);
+}
 
 static const char *who(const k8sa_llm *llm)
 {
@@ -558,6 +581,11 @@ static const char *who(const k8sa_llm *llm)
 
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err)
 {
+	if (llm->proxy)
+		return k8sa_fail(err, K8SA_E_TRANSPORT,
+				 "cannot reach the model server (%s) at %s through the proxy %s: %s — check the "
+				 "proxy setting",
+				 who(llm), llm->url, llm->proxy, why);
 	return k8sa_fail(err, K8SA_E_TRANSPORT,
 			 "cannot reach the model server (%s) at %s: %s — is it running? Point to it with "
 			 "OLLAMA_HOST, K8SA_LLM_URL or --llm-url",
@@ -591,25 +619,11 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 		free(msg);
 		return code;
 	}
-	switch (status) {
-	case 400:
-		code = K8SA_E_BAD_REQUEST;
-		break;
-	case 401:
-		code = K8SA_E_UNAUTHORIZED;
-		break;
-	case 403:
-		code = K8SA_E_FORBIDDEN;
-		break;
-	case 404:
-		code = K8SA_E_NOT_FOUND;
-		break;
-	case 429:
-		code = K8SA_E_TOO_MANY_REQUESTS;
-		break;
-	default:
-		code = status >= 500 ? K8SA_E_LLM : K8SA_E_HTTP;
-	}
+	/* The statuses every client shares (http.c); a 5xx from a model server is the model's
+	 * failure (K8SA_E_LLM), as llm.h documents. */
+	code = k8sa_http_status(status);
+	if (code == K8SA_E_SERVER)
+		code = K8SA_E_LLM;
 	if (code == K8SA_E_NOT_FOUND)
 		k8sa_fail_http(err, code, (int)status,
 			       "%s at %s: HTTP 404 %s — is this a%s server? Check --backend and --llm-url",
@@ -639,7 +653,7 @@ void llm_result_init(k8sa_llm_result *r)
 
 void llm_result_clear(k8sa_llm_result *r)
 {
-	llm_buf_free(&r->text);
+	k8sa_tbuf_release(&r->text);
 	free(r->model);
 	free(r->done_reason);
 	llm_result_init(r);
@@ -655,7 +669,7 @@ K8SA_EXPORT void k8sa_llm_result_free(k8sa_llm_result *result)
 
 K8SA_EXPORT const char *k8sa_llm_result_text(const k8sa_llm_result *r)
 {
-	return r && r->text.data ? r->text.data : "";
+	return r ? k8sa_tbuf_str(&r->text) : "";
 }
 
 K8SA_EXPORT size_t k8sa_llm_result_text_len(const k8sa_llm_result *r)
@@ -770,32 +784,32 @@ K8SA_EXPORT k8sa_status k8sa_llm_chat_stream(const k8sa_llm *llm, const k8sa_mes
 {
 	if (result)
 		*result = NULL;
-	k8sa_stream *s = NULL;
-	k8sa_status st = k8sa_llm_stream_start(llm, msgs, &s, err);
+	k8sa_llm_stream *s = NULL;
+	k8sa_status st = k8sa_llm_chat_start(llm, msgs, &s, err);
 	if (st != K8SA_OK)
 		return st;
 	for (;;) {
 		const char *chunk = NULL;
 		size_t len = 0;
-		st = k8sa_stream_next(s, &chunk, &len, err);
+		st = k8sa_llm_stream_next(s, &chunk, &len, err);
 		if (st != K8SA_OK || !chunk)
 			break;
 		if (on_chunk && on_chunk(userdata, chunk, len) != 0) {
-			k8sa_stream_cancel(s);
+			k8sa_llm_stream_cancel(s);
 			st = k8sa_fail(err, K8SA_E_CANCELLED,
 				       "stopped by the chunk callback (partial answer kept)");
 			break;
 		}
 	}
 	if (result) {
-		const k8sa_llm_result *r = k8sa_stream_result(s);
+		const k8sa_llm_result *r = k8sa_llm_stream_result(s);
 		if (st == K8SA_OK || r->text.len > 0) {
 			*result = llm_stream_take_result(s);
 			if (!*result && st == K8SA_OK)
 				st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 		}
 	}
-	k8sa_stream_free(s);
+	k8sa_llm_stream_free(s);
 	return st;
 }
 
@@ -812,35 +826,28 @@ K8SA_EXPORT k8sa_status k8sa_llm_chat(const k8sa_llm *llm, const k8sa_messages *
 
 static size_t collect(char *ptr, size_t sz, size_t nm, void *ud)
 {
-	struct llm_buf *b = ud;
+	k8sa_tbuf *b = ud;
 	size_t n = sz * nm;
-	if (b->len + n > 16u * 1024u * 1024u || llm_buf_add(b, ptr, n) != 0)
+	if (b->len + n > K8SA_LLM_MAX_BODY || k8sa_tbuf_put(b, ptr, n) != 0)
 		return 0;
 	return n;
 }
 
 /* GET an endpoint; on success *body holds the 200 response. */
-static k8sa_status llm_get(const k8sa_llm *llm, const char *path, struct llm_buf *body, k8sa_error *err)
+static k8sa_status llm_get(const k8sa_llm *llm, const char *path, k8sa_tbuf *body, k8sa_error *err)
 {
 	char *url = llm_endpoint(llm, path);
-	CURL *c = curl_easy_init();
 	struct curl_slist *hdr = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c = llm_easy(llm, K8SA_LLM_GET_MAX_MS, errbuf);
 	k8sa_status st = K8SA_OK;
 	if (!url || !c) {
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (llm->connect_ms > 0)
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, llm->connect_ms);
-	long total = llm->total_ms > 0 && llm->total_ms < 60000 ? llm->total_ms : 60000;
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total);
 	if (llm->backend == K8SA_LLM_OPENAI && llm->api_key) {
 		char h[1024];
 		snprintf(h, sizeof(h), "Authorization: Bearer %s", llm->api_key);
@@ -856,10 +863,9 @@ static k8sa_status llm_get(const k8sa_llm *llm, const char *path, struct llm_buf
 		st = k8sa_fail(err, K8SA_E_TIMEOUT, "%s at %s: GET %s timed out: %s", who(llm), llm->url,
 			       path, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	} else if (rc != CURLE_OK) {
-		st = k8sa_fail(err, K8SA_E_TRANSPORT, "%s at %s: GET %s: %s", who(llm), llm->url, path,
-			       errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		st = k8sa_http_curl_fail(err, rc, errbuf, "%s at %s: GET %s", who(llm), llm->url, path);
 	} else if (status != 200) {
-		st = llm_http_error(llm, status, body->data ? body->data : "", body->len, err);
+		st = llm_http_error(llm, status, k8sa_tbuf_str(body), body->len, err);
 		if (st == K8SA_E_MODEL_NOT_FOUND) /* a 404 here is the endpoint, not a model */
 			st = k8sa_fail_http(err, K8SA_E_NOT_FOUND, (int)status,
 					    "%s at %s: GET %s: HTTP 404 — check --backend and --llm-url",
@@ -876,15 +882,15 @@ out:
 /* Names of the server's models as a JSON array (new reference). */
 static k8sa_status model_names(const k8sa_llm *llm, json_object **names, k8sa_error *err)
 {
-	struct llm_buf body = {0};
+	k8sa_tbuf body = {0};
 	const char *path = llm->backend == K8SA_LLM_OLLAMA ? "/api/tags" : "/v1/models";
 	k8sa_status st = llm_get(llm, path, &body, err);
 	*names = NULL;
 	if (st != K8SA_OK) {
-		llm_buf_free(&body);
+		k8sa_tbuf_release(&body);
 		return st;
 	}
-	json_object *o = json_tokener_parse(body.data ? body.data : "");
+	json_object *o = json_tokener_parse(k8sa_tbuf_str(&body));
 	json_object *list = NULL, *arr = json_object_new_array();
 	const char *key = llm->backend == K8SA_LLM_OLLAMA ? "models" : "data";
 	const char *field = llm->backend == K8SA_LLM_OLLAMA ? "name" : "id";
@@ -903,7 +909,7 @@ static k8sa_status model_names(const k8sa_llm *llm, json_object **names, k8sa_er
 		}
 	}
 	json_object_put(o);
-	llm_buf_free(&body);
+	k8sa_tbuf_release(&body);
 	if (st != K8SA_OK) {
 		json_object_put(arr);
 		return st;

@@ -5,9 +5,10 @@
 #define K8SA_LLM_INTERNAL_H
 
 #include "internal.h"
+#include "tbuf.h"
 #include <k8sagent/llm.h>
 
-#include <curl/curl.h>
+#include "http_internal.h"
 
 /* Idle curl multi handles of a k8sa_llm and its clones (refcounted). Each keeps its open
  * connection to the model server, so the next call skips the TCP (and TLS) handshake. A
@@ -23,10 +24,11 @@ void llm_pool_give(struct llm_pool *p, CURLM *m, int reusable);
 struct k8sa_llm {
 	struct llm_pool *pool; /* shared with clones */
 	char *url; /* no trailing '/' */
-	k8sa_llm_backend backend;
+	k8sa_backend backend;
 	char *model;
 	char *api_key;
 	char *keep_alive;
+	char *proxy; /* NULL: direct (the environment's proxies are never used) */
 	double temperature; /* < 0: unset */
 	long num_ctx;       /* 0: unset */
 	long max_tokens;    /* 0: unset */
@@ -43,16 +45,8 @@ struct k8sa_messages {
 	char **content;
 };
 
-/* A growable byte buffer, always NUL-terminated when data is non-NULL. */
-struct llm_buf {
-	char *data;
-	size_t len, cap;
-};
-int llm_buf_add(struct llm_buf *b, const char *s, size_t n); /* 0 ok, -1 ENOMEM */
-void llm_buf_free(struct llm_buf *b);
-
 struct k8sa_llm_result {
-	struct llm_buf text;
+	k8sa_tbuf text;
 	char *model;
 	char *done_reason;
 	int complete;
@@ -79,8 +73,8 @@ typedef int (*llm_text_fn)(void *ud, const char *text, size_t len);
 
 struct llm_parser {
 	enum llm_framing framing;
-	struct llm_buf line;  /* partial line (streams) or the whole body */
-	struct llm_buf data;  /* SSE: data of the event being read */
+	k8sa_tbuf line;       /* partial line (streams) or the whole body */
+	k8sa_tbuf data;       /* SSE: data of the event being read */
 	int have_data;        /* SSE: a data: field was seen for the current event */
 	int done;             /* the server said the answer is complete */
 	int finish_seen;      /* SSE: a finish_reason arrived */
@@ -112,6 +106,10 @@ k8sa_llm *llm_clone(const k8sa_llm *llm);
 char *llm_endpoint(const k8sa_llm *llm, const char *path);
 /* Request body for a chat. Caller frees. */
 char *llm_build_request(const k8sa_llm *llm, const k8sa_messages *msgs);
+/* A libcurl handle for this client (its proxy and connect timeout); max_ms > 0 caps the whole
+ * transfer at the smaller of it and the client's total timeout, 0 leaves deadlines to the
+ * caller. errbuf: CURL_ERROR_SIZE bytes. NULL when out of memory. */
+CURL *llm_easy(const k8sa_llm *llm, long max_ms, char *errbuf);
 /* Fill err for an HTTP error status with the server's body, mapped as llm.h says. */
 k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, size_t len,
 			   k8sa_error *err);
@@ -119,6 +117,6 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err);
 
 /* Move the stream's result out (the stream keeps an empty one). NULL on ENOMEM. */
-k8sa_llm_result *llm_stream_take_result(k8sa_stream *s);
+k8sa_llm_result *llm_stream_take_result(k8sa_llm_stream *s);
 
 #endif

@@ -3,6 +3,7 @@
  * Bytes arrive split anywhere (a read may end inside a line, an event, or a UTF-8
  * sequence), so everything is buffered up to a line end before it is looked at. */
 #include "internal.h"
+#include "defaults.h"
 #include "llm_internal.h"
 
 #include <json-c/json.h>
@@ -10,34 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A line (or event) longer than this is not an LLM stream. */
-#define LLM_MAX_LINE (16u * 1024u * 1024u)
-
-int llm_buf_add(struct llm_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-void llm_buf_free(struct llm_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
 
 static k8sa_status pfail(struct llm_parser *p, k8sa_status code, const char *fmt, ...)
 	K8SA_PRINTF(3, 4);
@@ -274,7 +247,7 @@ static k8sa_status sse_dispatch(struct llm_parser *p)
 	if (!p->have_data)
 		return K8SA_OK;
 	p->have_data = 0;
-	k8sa_status st = openai_object(p, p->data.data ? p->data.data : "", p->data.len, 0);
+	k8sa_status st = openai_object(p, k8sa_tbuf_str(&p->data), p->data.len, 0);
 	p->data.len = 0;
 	return st;
 }
@@ -294,8 +267,8 @@ static k8sa_status sse_line(struct llm_parser *p, const char *s, size_t n)
 		vlen--;
 	}
 	if (flen == 4 && memcmp(s, "data", 4) == 0) {
-		if ((p->have_data && llm_buf_add(&p->data, "\n", 1) != 0) ||
-		    llm_buf_add(&p->data, val, vlen) != 0)
+		if ((p->have_data && k8sa_tbuf_put(&p->data, "\n", 1) != 0) ||
+		    k8sa_tbuf_put(&p->data, val, vlen) != 0)
 			return pfail(p, K8SA_E_NOMEM, "out of memory");
 		p->have_data = 1;
 		return K8SA_OK;
@@ -341,16 +314,16 @@ k8sa_status llm_parser_feed(struct llm_parser *p, const char *data, size_t len)
 		return p->status;
 	if (len == 0)
 		return K8SA_OK;
-	if (p->line.len + len > LLM_MAX_LINE)
+	if (p->line.len + len > K8SA_LLM_MAX_BODY)
 		return pfail(p, K8SA_E_PROTOCOL, "the model server sent more than %u bytes without a line end",
-			     LLM_MAX_LINE);
-	if (llm_buf_add(&p->line, data, len) != 0)
+			     K8SA_LLM_MAX_BODY);
+	if (k8sa_tbuf_put(&p->line, data, len) != 0)
 		return pfail(p, K8SA_E_NOMEM, "out of memory");
 	if (p->framing == LLM_FRAME_OLLAMA_WHOLE || p->framing == LLM_FRAME_OPENAI_WHOLE)
 		return K8SA_OK; /* parsed at the end */
 	/* Only the new bytes can hold a line end. */
 	size_t start = 0, scan = p->line.len - len;
-	char *b = p->line.data;
+	char *b = p->line.p;
 	while (p->status == K8SA_OK) {
 		char *nl = memchr(b + scan, '\n', p->line.len - scan);
 		if (!nl)
@@ -381,16 +354,16 @@ k8sa_status llm_parser_finish(struct llm_parser *p)
 		if (p->line.len == 0)
 			return pfail(p, K8SA_E_PROTOCOL, "the model server sent an empty body");
 		if (p->framing == LLM_FRAME_OLLAMA_WHOLE)
-			ollama_object(p, p->line.data, p->line.len);
+			ollama_object(p, p->line.p, p->line.len);
 		else
-			openai_object(p, p->line.data, p->line.len, 1);
+			openai_object(p, p->line.p, p->line.len, 1);
 		p->line.len = 0;
 		break;
 	case LLM_FRAME_NDJSON:
 	case LLM_FRAME_SSE:
 		/* Be lenient with a last line that lacks its newline, unless it was cut short. */
 		if (p->line.len > 0) {
-			const char *s = p->line.data;
+			const char *s = p->line.p;
 			size_t n = p->line.len;
 			if (p->framing == LLM_FRAME_SSE && n > 5 && memcmp(s, "data:", 5) == 0) {
 				s += 5;
@@ -408,7 +381,7 @@ k8sa_status llm_parser_finish(struct llm_parser *p)
 			if (cut)
 				return pfail(p, K8SA_E_PROTOCOL,
 					     "stream ended before the model finished (partial answer kept)");
-			one_line(p, p->line.data, p->line.len);
+			one_line(p, p->line.p, p->line.len);
 			p->line.len = 0;
 		}
 		if (p->framing == LLM_FRAME_SSE && p->status == K8SA_OK)
@@ -426,8 +399,8 @@ k8sa_status llm_parser_finish(struct llm_parser *p)
 
 void llm_parser_free(struct llm_parser *p)
 {
-	llm_buf_free(&p->line);
-	llm_buf_free(&p->data);
+	k8sa_tbuf_release(&p->line);
+	k8sa_tbuf_release(&p->data);
 }
 
 char *llm_error_body_message(const char *body, size_t len)

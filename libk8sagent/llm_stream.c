@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The pull stream: one chat request driven by curl multi from k8sa_stream_next(), so the
+/* The pull stream: one chat request driven by curl multi from k8sa_llm_stream_next(), so the
  * caller's thread does the waiting and curl_multi_poll() with a timeout enforces the
- * first-token and total deadlines; k8sa_stream_cancel() wakes it from another thread.
+ * first-token and total deadlines; k8sa_llm_stream_cancel() wakes it from another thread.
  * Connection refused and 503 are retried with backoff, only before the first token. */
 #include "internal.h"
+#include "defaults.h"
 #include "llm_internal.h"
 
-#include <curl/curl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 
 enum stream_state { S_IDLE, S_RUNNING, S_WAIT_RETRY, S_DONE, S_FAILED };
 
-struct k8sa_stream {
+struct k8sa_llm_stream {
 	k8sa_llm *cfg;
 	char *url;
 	char *body;
@@ -24,9 +24,9 @@ struct k8sa_stream {
 	enum llm_framing framing;
 	struct llm_parser parser;
 	k8sa_llm_result res;
-	struct llm_buf q; /* chunks waiting for next(), each NUL-terminated */
+	k8sa_tbuf q; /* chunks waiting for next(), each NUL-terminated */
 	size_t qpos;
-	struct llm_buf ebody; /* body of a non-2xx answer */
+	k8sa_tbuf ebody; /* body of a non-2xx answer */
 	long http_status;
 	enum stream_state state;
 	k8sa_status final;
@@ -37,32 +37,32 @@ struct k8sa_stream {
 	atomic_int cancelled;
 };
 
-static const char *who(const struct k8sa_stream *s)
+static const char *who(const struct k8sa_llm_stream *s)
 {
 	return s->cfg->backend == K8SA_LLM_OLLAMA ? "Ollama" : "OpenAI-compatible server";
 }
 
 static int on_text(void *ud, const char *text, size_t len)
 {
-	struct k8sa_stream *s = ud;
+	struct k8sa_llm_stream *s = ud;
 	if (s->res.first_token_ms < 0)
 		s->res.first_token_ms = k8sa_now_ms() - s->t0;
-	if (llm_buf_add(&s->res.text, text, len) != 0 || llm_buf_add(&s->q, text, len) != 0 ||
-	    llm_buf_add(&s->q, "", 1) != 0)
+	if (k8sa_tbuf_put(&s->res.text, text, len) != 0 || k8sa_tbuf_put(&s->q, text, len) != 0 ||
+	    k8sa_tbuf_put(&s->q, "", 1) != 0)
 		return -1;
 	return 0;
 }
 
 static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 {
-	struct k8sa_stream *s = ud;
+	struct k8sa_llm_stream *s = ud;
 	size_t n = sz * nm;
 	if (s->state == S_DONE)
 		return n; /* the answer is complete: what follows is only drained (see drain()) */
 	if (s->http_status == 0)
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http_status);
 	if (s->http_status < 200 || s->http_status >= 300) {
-		if (s->ebody.len < 64 * 1024 && llm_buf_add(&s->ebody, ptr, n) != 0)
+		if (s->ebody.len < K8SA_LLM_MAX_ERROR_BODY && k8sa_tbuf_put(&s->ebody, ptr, n) != 0)
 			return 0;
 		return n;
 	}
@@ -71,7 +71,7 @@ static size_t on_write(char *ptr, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
-static void drop_easy(struct k8sa_stream *s)
+static void drop_easy(struct k8sa_llm_stream *s)
 {
 	if (!s->easy)
 		return;
@@ -80,16 +80,16 @@ static void drop_easy(struct k8sa_stream *s)
 	s->easy = NULL;
 }
 
-static void finish(struct k8sa_stream *s, enum stream_state st)
+static void finish(struct k8sa_llm_stream *s, enum stream_state st)
 {
 	drop_easy(s);
 	s->state = st;
 	s->res.elapsed_ms = k8sa_now_ms() - s->t0;
 }
 
-static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
+static void sfail(struct k8sa_llm_stream *s, k8sa_status code, int http, const char *fmt, ...)
 	K8SA_PRINTF(4, 5);
-static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char *fmt, ...)
+static void sfail(struct k8sa_llm_stream *s, k8sa_status code, int http, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[K8SA_ERROR_MESSAGE_SIZE];
@@ -103,22 +103,21 @@ static void sfail(struct k8sa_stream *s, k8sa_status code, int http, const char 
 }
 
 /* Keep an error already formatted into s->ferr. */
-static void sfail_err(struct k8sa_stream *s)
+static void sfail_err(struct k8sa_llm_stream *s)
 {
 	s->final = s->ferr.code;
 	s->res.complete = 0;
 	finish(s, S_FAILED);
 }
 
-static k8sa_status start_attempt(struct k8sa_stream *s)
+static k8sa_status start_attempt(struct k8sa_llm_stream *s)
 {
 	drop_easy(s);
 	llm_parser_free(&s->parser);
 	llm_parser_init(&s->parser, s->framing, &s->res, on_text, s);
 	s->ebody.len = 0;
 	s->http_status = 0;
-	s->errbuf[0] = '\0';
-	CURL *c = curl_easy_init();
+	CURL *c = llm_easy(s->cfg, 0, s->errbuf);
 	if (!c) {
 		sfail(s, K8SA_E_NOMEM, 0, "out of memory");
 		return s->final;
@@ -130,11 +129,6 @@ static k8sa_status start_attempt(struct k8sa_stream *s)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->hdr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (s->cfg->connect_ms > 0)
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg->connect_ms);
 	if (curl_multi_add_handle(s->multi, c) != CURLM_OK) {
 		sfail(s, K8SA_E_INTERNAL, 0, "curl_multi_add_handle failed");
 		return s->final;
@@ -145,13 +139,13 @@ static k8sa_status start_attempt(struct k8sa_stream *s)
 	return K8SA_OK;
 }
 
-static int can_retry(const struct k8sa_stream *s)
+static int can_retry(const struct k8sa_llm_stream *s)
 {
 	return s->res.first_token_ms < 0 && s->attempt <= s->cfg->retries &&
 	       !atomic_load(&s->cancelled);
 }
 
-static void schedule_retry(struct k8sa_stream *s)
+static void schedule_retry(struct k8sa_llm_stream *s)
 {
 	drop_easy(s);
 	/* backoff_ms doubled per retry, as a shift: libm (a third of a MB of resident pages in
@@ -165,7 +159,7 @@ static void schedule_retry(struct k8sa_stream *s)
 /* The transfer ended with curl code rc: decide done, retry or failure. */
 /* Let curl move the transfer on without waiting. 1 when s's transfer has ended, its result in
  * *rc; the caller then owns the next step (the easy handle is still attached). */
-static int transfer_step(struct k8sa_stream *s, CURLcode *rc)
+static int transfer_step(struct k8sa_llm_stream *s, CURLcode *rc)
 {
 	int running = 0, left = 0;
 	CURLMsg *m;
@@ -178,7 +172,7 @@ static int transfer_step(struct k8sa_stream *s, CURLcode *rc)
 	return 0;
 }
 
-static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
+static void on_transfer_done(struct k8sa_llm_stream *s, CURLcode rc)
 {
 	const char *cerr = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
 	int ok_status = s->http_status >= 200 && s->http_status < 300;
@@ -213,7 +207,7 @@ static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 			schedule_retry(s);
 			return;
 		}
-		llm_http_error(s->cfg, s->http_status, s->ebody.data ? s->ebody.data : "", s->ebody.len,
+		llm_http_error(s->cfg, s->http_status, k8sa_tbuf_str(&s->ebody), s->ebody.len,
 			       &s->ferr);
 		if (s->http_status == 503 && s->attempt > 1)
 			k8sa_error_prefix(&s->ferr, "after %u attempts: ", s->attempt);
@@ -238,19 +232,20 @@ static void on_transfer_done(struct k8sa_stream *s, CURLcode rc)
 		      who(s), s->cfg->url);
 		return;
 	}
-	sfail(s, K8SA_E_TRANSPORT, 0, "%s at %s: %s", who(s), s->cfg->url, cerr);
+	k8sa_http_curl_fail(&s->ferr, rc, s->errbuf, "%s at %s", who(s), s->cfg->url);
+	sfail_err(s);
 }
 
-K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_messages *msgs,
-					      k8sa_stream **stream, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_chat_start(const k8sa_llm *llm, const k8sa_messages *msgs,
+					      k8sa_llm_stream **stream, k8sa_error *err)
 {
 	if (stream)
 		*stream = NULL;
 	if (!llm || !msgs || !stream)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_stream_start: NULL argument");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_chat_start: NULL argument");
 	if (msgs->n == 0)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "no messages to send");
-	struct k8sa_stream *s = calloc(1, sizeof(*s));
+	struct k8sa_llm_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	llm_result_init(&s->res);
@@ -264,7 +259,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 	}
 	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
 	if (!s->cfg || !s->url || !s->body || !s->res.model || !s->multi) {
-		k8sa_stream_free(s);
+		k8sa_llm_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	if (llm->streaming)
@@ -297,7 +292,7 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 		}
 	}
 	if (!s->hdr) {
-		k8sa_stream_free(s);
+		k8sa_llm_stream_free(s);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
 	s->state = S_IDLE;
@@ -305,11 +300,11 @@ K8SA_EXPORT k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_me
 	return K8SA_OK;
 }
 
-static int pop_chunk(struct k8sa_stream *s, const char **chunk, size_t *len)
+static int pop_chunk(struct k8sa_llm_stream *s, const char **chunk, size_t *len)
 {
 	if (s->qpos >= s->q.len)
 		return 0;
-	const char *c = s->q.data + s->qpos;
+	const char *c = s->q.p + s->qpos;
 	size_t n = strlen(c);
 	*chunk = c;
 	if (len)
@@ -318,21 +313,21 @@ static int pop_chunk(struct k8sa_stream *s, const char **chunk, size_t *len)
 	return 1;
 }
 
-static k8sa_status report(struct k8sa_stream *s, k8sa_error *err)
+static k8sa_status report(struct k8sa_llm_stream *s, k8sa_error *err)
 {
 	if (err)
 		*err = s->ferr;
 	return s->final;
 }
 
-K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, size_t *len, k8sa_error *err)
+K8SA_EXPORT k8sa_status k8sa_llm_stream_next(k8sa_llm_stream *s, const char **chunk, size_t *len, k8sa_error *err)
 {
 	if (chunk)
 		*chunk = NULL;
 	if (len)
 		*len = 0;
 	if (!s || !chunk)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_stream_next: NULL argument");
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_stream_next: NULL argument");
 	if (s->qpos >= s->q.len)
 		s->q.len = s->qpos = 0; /* everything handed out: the buffer can be reused */
 
@@ -356,7 +351,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 
 		double now = k8sa_now_ms();
 		const k8sa_llm *c = s->cfg;
-		double wait = 1000;
+		double wait = K8SA_POLL_MAX_MS;
 		if (c->first_token_ms > 0 && s->res.first_token_ms < 0) {
 			double left = s->t0 + (double)c->first_token_ms - now;
 			if (left <= 0) {
@@ -391,7 +386,7 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (transfer_step(s, &rc))
 				on_transfer_done(s, rc);
 			/* The server said the answer is complete: do not wait for it to close. The
-			 * transfer is left running for k8sa_stream_free() to drain, so that the
+			 * transfer is left running for k8sa_llm_stream_free() to drain, so that the
 			 * connection can serve the next call. */
 			if (s->state == S_RUNNING && s->parser.done && s->parser.status == K8SA_OK &&
 			    llm_parser_finish(&s->parser) == K8SA_OK) {
@@ -401,17 +396,17 @@ K8SA_EXPORT k8sa_status k8sa_stream_next(k8sa_stream *s, const char **chunk, siz
 			if (s->state != S_RUNNING || s->qpos < s->q.len)
 				continue;
 		}
-		int wait_ms = (int)wait; /* 0 < wait <= 1000: round up by hand (no libm) */
+		int wait_ms = (int)wait; /* 0 < wait <= K8SA_POLL_MAX_MS: round up by hand (no libm) */
 		curl_multi_poll(s->multi, NULL, 0, wait_ms + ((double)wait_ms < wait), NULL);
 	}
 }
 
-K8SA_EXPORT const k8sa_llm_result *k8sa_stream_result(const k8sa_stream *s)
+K8SA_EXPORT const k8sa_llm_result *k8sa_llm_stream_result(const k8sa_llm_stream *s)
 {
 	return s ? &s->res : NULL;
 }
 
-K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
+K8SA_EXPORT void k8sa_llm_stream_cancel(k8sa_llm_stream *s)
 {
 	if (!s)
 		return;
@@ -420,16 +415,14 @@ K8SA_EXPORT void k8sa_stream_cancel(k8sa_stream *s)
 }
 
 /* After the answer's last message, let the HTTP response end (its last chunk usually follows
- * at once) for at most LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
+ * at once) for at most K8SA_LLM_DRAIN_MS. 1 when the transfer ended cleanly: the connection is at a
  * message boundary and may serve the next call. A server that holds the response open after
  * its final message costs that much once, at free, and its connection is closed. */
-#define LLM_DRAIN_MS 100
-
-static int drain(struct k8sa_stream *s)
+static int drain(struct k8sa_llm_stream *s)
 {
 	if (!s->easy)
 		return 1; /* ended with the transfer */
-	double until = k8sa_now_ms() + LLM_DRAIN_MS;
+	double until = k8sa_now_ms() + K8SA_LLM_DRAIN_MS;
 	for (;;) {
 		CURLcode rc;
 		if (transfer_step(s, &rc))
@@ -441,7 +434,7 @@ static int drain(struct k8sa_stream *s)
 	}
 }
 
-K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
+K8SA_EXPORT void k8sa_llm_stream_free(k8sa_llm_stream *s)
 {
 	if (!s)
 		return;
@@ -452,15 +445,15 @@ K8SA_EXPORT void k8sa_stream_free(k8sa_stream *s)
 	curl_slist_free_all(s->hdr);
 	llm_parser_free(&s->parser);
 	llm_result_clear(&s->res);
-	llm_buf_free(&s->q);
-	llm_buf_free(&s->ebody);
+	k8sa_tbuf_release(&s->q);
+	k8sa_tbuf_release(&s->ebody);
 	free(s->url);
 	free(s->body);
 	k8sa_llm_free(s->cfg);
 	free(s);
 }
 
-k8sa_llm_result *llm_stream_take_result(k8sa_stream *s)
+k8sa_llm_result *llm_stream_take_result(k8sa_llm_stream *s)
 {
 	k8sa_llm_result *r = malloc(sizeof(*r));
 	if (!r)

@@ -2,6 +2,7 @@
 /* Prompt assembly: sections of redacted items, fenced when untrusted, fitted to a token
  * budget by dropping whole items from the least valuable sections. */
 #include "internal.h"
+#include "defaults.h"
 #include "tbuf.h"
 #include <k8sagent/prompt.h>
 #include <k8sagent/redact.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 
 #define NSECTION_KINDS 6
-#define MAX_PROMPT_FILE (64 * 1024)
 
 static const char ask_system[] =
 	"You are a Kubernetes and DevOps specialist. Answer the user's question precisely and "
@@ -139,23 +139,27 @@ static void clear_built(k8sa_prompt *p)
 	p->context_len = 0;
 }
 
-K8SA_EXPORT k8sa_prompt *k8sa_prompt_new(k8sa_prompt_mode mode)
+K8SA_EXPORT k8sa_status k8sa_prompt_new(k8sa_prompt **out, k8sa_prompt_mode mode, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_prompt_new: out is NULL");
+	*out = NULL;
 	if (mode != K8SA_PROMPT_ASK && mode != K8SA_PROMPT_DIAGNOSE)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "unknown prompt mode %d", (int)mode);
 	k8sa_prompt *p = calloc(1, sizeof(*p));
 	if (!p)
-		return NULL;
-	p->red = k8sa_redactor_new();
-	if (!p->red) {
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k8sa_status st = k8sa_redactor_new(&p->red, err);
+	if (st != K8SA_OK) {
 		free(p);
-		return NULL;
+		return st;
 	}
 	p->mode = mode;
 	p->context_tokens = K8SA_PROMPT_DEFAULT_CONTEXT;
 	p->answer_tokens = K8SA_PROMPT_DEFAULT_ANSWER;
 	snprintf(p->version, sizeof(p->version), "%s", k8sa_prompt_builtin_version(mode));
-	return p;
+	*out = p;
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_prompt_free(k8sa_prompt *p)
@@ -233,29 +237,18 @@ K8SA_EXPORT k8sa_status k8sa_prompt_load_dir(k8sa_prompt *p, const char *dir, k8
 		}
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return k8sa_fail(err, K8SA_E_CONFIG, "prompt directory %s: path too long", dir);
-		FILE *f = fopen(path, "rb");
-		if (!f) {
-			if (errno == ENOENT)
-				continue;
-			return k8sa_fail(err, K8SA_E_IO, "prompt file %s: %s", path, strerror(errno));
+		char *buf = NULL;
+		size_t got = 0;
+		k8sa_error rerr;
+		k8sa_status rst = k8sa_read_file(path, K8SA_PROMPT_MAX_FILE, &buf, &got, &rerr);
+		if (rst == K8SA_E_NOT_FOUND)
+			continue;
+		if (rst != K8SA_OK) {
+			if (err)
+				*err = rerr;
+			k8sa_error_prefix(err, "prompt file ");
+			return rst;
 		}
-		char *buf = malloc(MAX_PROMPT_FILE + 1);
-		if (!buf) {
-			fclose(f);
-			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-		}
-		size_t got = fread(buf, 1, MAX_PROMPT_FILE + 1, f);
-		int rerr = ferror(f);
-		fclose(f);
-		if (rerr) {
-			free(buf);
-			return k8sa_fail(err, K8SA_E_IO, "prompt file %s: read error", path);
-		}
-		if (got > MAX_PROMPT_FILE) {
-			free(buf);
-			return k8sa_fail(err, K8SA_E_LIMIT, "prompt file %s: larger than %d bytes", path, MAX_PROMPT_FILE);
-		}
-		buf[got] = '\0';
 		while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r' || buf[got - 1] == ' '))
 			buf[--got] = '\0';
 		if (!got || strlen(buf) != got) {
@@ -292,7 +285,7 @@ K8SA_EXPORT k8sa_status k8sa_prompt_set_question(k8sa_prompt *p, const char *que
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "prompt is NULL");
 	char *q = NULL;
 	if (question) {
-		q = k8sa_redactor_apply(p->red, question, strlen(question), NULL);
+		q = k8sa_redact_dup(p->red, question, strlen(question), NULL);
 		if (!q)
 			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
@@ -336,7 +329,7 @@ K8SA_EXPORT k8sa_status k8sa_prompt_add_section(k8sa_prompt *p, k8sa_section_kin
 	s->untrusted = !!untrusted;
 	if (title && title[0]) {
 		/* Titles name cluster objects: redact them and keep them on one line. */
-		s->title = k8sa_redactor_apply(p->red, title, strlen(title), NULL);
+		s->title = k8sa_redact_dup(p->red, title, strlen(title), NULL);
 		if (!s->title)
 			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 		for (char *c = s->title; *c; c++)
@@ -369,7 +362,7 @@ K8SA_EXPORT k8sa_status k8sa_prompt_add_item(k8sa_prompt *p, const char *text, k
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	size_t olen;
-	char *r = k8sa_redactor_apply(p->red, text, len, &olen);
+	char *r = k8sa_redact_dup(p->red, text, len, &olen);
 	if (!r)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	if (s->untrusted) { /* the data must not be able to close its fence */
@@ -570,7 +563,7 @@ static char *json_dup(json_object *o)
 	return r;
 }
 
-K8SA_EXPORT char *k8sa_prompt_messages_json(const k8sa_prompt *p)
+static char *messages_json_dup(const k8sa_prompt *p)
 {
 	if (!p || !p->built)
 		return NULL;
@@ -590,7 +583,7 @@ K8SA_EXPORT char *k8sa_prompt_messages_json(const k8sa_prompt *p)
 	return json_dup(arr);
 }
 
-K8SA_EXPORT char *k8sa_prompt_context_text(const k8sa_prompt *p)
+static char *context_text_dup(const k8sa_prompt *p)
 {
 	if (!p || !p->built)
 		return NULL;
@@ -599,7 +592,7 @@ K8SA_EXPORT char *k8sa_prompt_context_text(const k8sa_prompt *p)
 	return k8sa_tbuf_finish(&b, NULL);
 }
 
-K8SA_EXPORT char *k8sa_prompt_text(const k8sa_prompt *p)
+static char *text_dup(const k8sa_prompt *p)
 {
 	if (!p || !p->built)
 		return NULL;
@@ -611,7 +604,7 @@ K8SA_EXPORT char *k8sa_prompt_text(const k8sa_prompt *p)
 	return k8sa_tbuf_finish(&b, NULL);
 }
 
-K8SA_EXPORT char *k8sa_prompt_dropped_json(const k8sa_prompt *p)
+static char *dropped_json_dup(const k8sa_prompt *p)
 {
 	if (!p)
 		return NULL;
@@ -637,6 +630,42 @@ K8SA_EXPORT char *k8sa_prompt_dropped_json(const k8sa_prompt *p)
 			json_object_object_add(o, "removed", json_object_new_boolean(1));
 	}
 	return json_dup(arr);
+}
+
+/* The public forms: a status, the string through `out`. */
+static k8sa_status str_result(const k8sa_prompt *p, int need_build, char *(*make)(const k8sa_prompt *),
+			      char **out, k8sa_error *err, const char *fn)
+{
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "%s: out is NULL", fn);
+	*out = NULL;
+	if (!p)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "%s: prompt is NULL", fn);
+	if (need_build && !p->built)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "%s: the prompt is not built (k8sa_prompt_build())", fn);
+	if (!(*out = make(p)))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_prompt_messages_json(const k8sa_prompt *p, char **out, k8sa_error *err)
+{
+	return str_result(p, 1, messages_json_dup, out, err, "k8sa_prompt_messages_json");
+}
+
+K8SA_EXPORT k8sa_status k8sa_prompt_context_text(const k8sa_prompt *p, char **out, k8sa_error *err)
+{
+	return str_result(p, 1, context_text_dup, out, err, "k8sa_prompt_context_text");
+}
+
+K8SA_EXPORT k8sa_status k8sa_prompt_text(const k8sa_prompt *p, char **out, k8sa_error *err)
+{
+	return str_result(p, 1, text_dup, out, err, "k8sa_prompt_text");
+}
+
+K8SA_EXPORT k8sa_status k8sa_prompt_dropped_json(const k8sa_prompt *p, char **out, k8sa_error *err)
+{
+	return str_result(p, 0, dropped_json_dup, out, err, "k8sa_prompt_dropped_json");
 }
 
 K8SA_EXPORT size_t k8sa_prompt_tokens(const k8sa_prompt *p)

@@ -849,7 +849,7 @@ static int replace_regex(k8sa_tbuf *b, const regex_t *re, unsigned long *counts)
 	return 0;
 }
 
-K8SA_EXPORT char *k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t len, size_t *out_len)
+char *k8sa_redact_dup(k8sa_redactor *r, const char *text, size_t len, size_t *out_len)
 {
 	k8sa_tbuf out = {0};
 	if (!text)
@@ -878,43 +878,69 @@ K8SA_EXPORT char *k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t
 	return k8sa_tbuf_finish(&out, out_len);
 }
 
-K8SA_EXPORT char *k8sa_redact(const char *text, size_t len, size_t *out_len)
+/* The public forms: a status, the string through `out`. */
+static k8sa_status str_result(char *s, char **out, k8sa_error *err)
 {
-	return k8sa_redactor_apply(NULL, text, len, out_len);
+	*out = s;
+	return s ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
 
-K8SA_EXPORT char *k8sa_redact_str(const char *text)
+K8SA_EXPORT k8sa_status k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t len, char **out,
+					    size_t *out_len, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redactor_apply: out is NULL");
+	return str_result(k8sa_redact_dup(r, text, len, out_len), out, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_redact(const char *text, size_t len, char **out, size_t *out_len, k8sa_error *err)
+{
+	return k8sa_redactor_apply(NULL, text, len, out, out_len, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_redact_str(const char *text, char **out, k8sa_error *err)
+{
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redact_str: out is NULL");
+	*out = NULL;
 	if (!text)
-		return NULL;
-	return k8sa_redact(text, strlen(text), NULL);
+		return K8SA_OK;
+	return k8sa_redact(text, strlen(text), out, NULL, err);
 }
 
-K8SA_EXPORT char *k8sa_redactor_env_value(k8sa_redactor *r, const char *name, const char *value)
+K8SA_EXPORT k8sa_status k8sa_redactor_env_value(k8sa_redactor *r, const char *name, const char *value, char **out,
+						k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redactor_env_value: out is NULL");
+	*out = NULL;
 	if (!value)
-		return NULL;
+		return K8SA_OK;
 	int kind = name ? env_kind(r, name, strlen(name)) : NOT_SECRET;
 	if (kind != NOT_SECRET && value[0]) {
 		char buf[32];
 		snprintf(buf, sizeof(buf), "[REDACTED:%s]", kind_names[kind]);
 		if (r)
 			r->counts[kind]++;
-		return k8sa_strdup0(buf);
+		return str_result(k8sa_strdup0(buf), out, err);
 	}
-	return k8sa_redactor_apply(r, value, strlen(value), NULL);
+	return str_result(k8sa_redact_dup(r, value, strlen(value), NULL), out, err);
 }
 
-K8SA_EXPORT char *k8sa_redact_env_value(const char *name, const char *value)
+K8SA_EXPORT k8sa_status k8sa_redact_env_value(const char *name, const char *value, char **out, k8sa_error *err)
 {
-	return k8sa_redactor_env_value(NULL, name, value);
+	return k8sa_redactor_env_value(NULL, name, value, out, err);
 }
 
 /* ---- the handle ---- */
 
-K8SA_EXPORT k8sa_redactor *k8sa_redactor_new(void)
+K8SA_EXPORT k8sa_status k8sa_redactor_new(k8sa_redactor **out, k8sa_error *err)
 {
-	return calloc(1, sizeof(k8sa_redactor));
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redactor_new: out is NULL");
+	if (!(*out = calloc(1, sizeof(k8sa_redactor))))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_redactor_free(k8sa_redactor *r)
@@ -1014,16 +1040,19 @@ K8SA_EXPORT unsigned long k8sa_redactor_total(const k8sa_redactor *r)
 	return t;
 }
 
-K8SA_EXPORT char *k8sa_redactor_counts_json(const k8sa_redactor *r)
+K8SA_EXPORT k8sa_status k8sa_redactor_counts_json(const k8sa_redactor *r, char **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redactor_counts_json: out is NULL");
+	*out = NULL;
 	if (!r)
-		return NULL;
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_redactor_counts_json: redactor is NULL");
 	k8sa_tbuf b = {0};
 	k8sa_tbuf_putc(&b, '{');
 	for (int k = 0; k < NKINDS; k++)
 		k8sa_tbuf_printf(&b, "\"%s\":%lu,", kind_names[k], r->counts[k]);
 	k8sa_tbuf_printf(&b, "\"total\":%lu}", k8sa_redactor_total(r));
-	return k8sa_tbuf_finish(&b, NULL);
+	return str_result(k8sa_tbuf_finish(&b, NULL), out, err);
 }
 
 K8SA_EXPORT void k8sa_redactor_reset_counts(k8sa_redactor *r)

@@ -2,6 +2,7 @@
 /* Snapshot: options, taking one through the client (two parallel batches: lists, then the
  * logs of unhealthy containers), loading one from a scenario directory, gaps and counts. */
 #include "internal.h"
+#include "defaults.h"
 #include "snapshot_internal.h"
 #include "kube_internal.h"
 
@@ -14,25 +15,23 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define DEF_MAX_PODS 20000
-#define DEF_MAX_EVENTS 2000
-#define DEF_LOG_LINES 50
-#define DEF_LOG_BYTES 8192
-#define DEF_TOTAL_LOG_BYTES (256 * 1024)
-#define DEF_LOGS_PER_OWNER 2
-
 const k8sa_snapshot_opts k8sa_snap_default_opts = {
-	DEF_MAX_PODS, DEF_MAX_EVENTS, DEF_LOG_LINES, DEF_LOG_BYTES, DEF_TOTAL_LOG_BYTES, DEF_LOGS_PER_OWNER,
+	K8SA_SNAP_MAX_PODS, K8SA_SNAP_MAX_EVENTS, K8SA_SNAP_LOG_LINES, K8SA_SNAP_LOG_BYTES, K8SA_SNAP_TOTAL_LOG_BYTES,
+	K8SA_SNAP_LOGS_PER_OWNER,
 };
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-K8SA_EXPORT k8sa_snapshot_opts *k8sa_snapshot_opts_new(void)
+K8SA_EXPORT k8sa_status k8sa_snapshot_opts_new(k8sa_snapshot_opts **out, k8sa_error *err)
 {
+	if (!out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_snapshot_opts_new: out is NULL");
 	k8sa_snapshot_opts *o = malloc(sizeof(*o));
-	if (o)
-		*o = k8sa_snap_default_opts;
-	return o;
+	if (!o)
+		return *out = NULL, k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	*o = k8sa_snap_default_opts;
+	*out = o;
+	return K8SA_OK;
 }
 
 K8SA_EXPORT void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts)
@@ -242,7 +241,7 @@ k8sa_status k8sa_snap_plan_logs(k8sa_snapshot *s, const k8sa_snapshot_opts *o, l
 	*nout = 0;
 	if (o->log_lines <= 0)
 		return K8SA_OK;
-	size_t per = o->log_bytes > 0 ? (size_t)o->log_bytes : 65536;
+	size_t per = o->log_bytes > 0 ? (size_t)o->log_bytes : K8SA_SNAP_LOG_BYTES_UNSET;
 	size_t budget = o->total_log_bytes ? o->total_log_bytes / per : SIZE_MAX;
 	size_t cap = 0, n = 0, ncnt = 0, ccap = 0;
 	log_job *jobs = NULL;
@@ -450,39 +449,6 @@ static k8sa_status load_namespace(k8sa_snapshot *s, const char *cluster, const c
 	return st;
 }
 
-static k8sa_status read_file(const char *path, char **out, size_t *len)
-{
-	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? K8SA_E_NOT_FOUND : K8SA_E_IO;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	if (!buf)
-		return K8SA_E_NOMEM;
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return K8SA_OK;
-}
-
 K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, const k8sa_snapshot_opts *opts,
 					       k8sa_snapshot **out, k8sa_error *err)
 {
@@ -537,7 +503,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, 
 		}
 		char *text;
 		size_t len;
-		k8sa_status r = read_file(path, &text, &len);
+		k8sa_status r = k8sa_read_file(path, K8SA_SNAP_MAX_LOG_FILE, &text, &len, NULL);
 		free(path);
 		if (r == K8SA_OK) {
 			st = k8sa_snap_keep_log(s, o, &jobs[i], text, len);

@@ -37,14 +37,15 @@ int k8sa_tbuf_reserve(k8sa_tbuf *b, size_t n)
 	return 0;
 }
 
-void k8sa_tbuf_put(k8sa_tbuf *b, const void *s, size_t n)
+int k8sa_tbuf_put(k8sa_tbuf *b, const void *s, size_t n)
 {
 	if (k8sa_tbuf_reserve(b, n))
-		return;
+		return -1;
 	if (n)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+	return 0;
 }
 
 void k8sa_tbuf_puts(k8sa_tbuf *b, const char *s)
@@ -101,4 +102,17 @@ void k8sa_tbuf_release(k8sa_tbuf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	b->oom = 0;
+}
+
+void k8sa_tbuf_reset(k8sa_tbuf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+const char *k8sa_tbuf_str(const k8sa_tbuf *b)
+{
+	return b->p ? b->p : "";
 }

@@ -174,7 +174,7 @@ def cluster():
     with Kubesim("demo-shop", "--fault", "latency=300ms", "--forbid", "nodes") as ks:
         kc = ["--kubeconfig", ks.kubeconfig]
         rc, out = run_pty(*kc, "analyze", "-n", "shop")
-        check("reading namespace shop from https://127.0.0.1:" in out and "\r\033[K" in out,
+        check("reading namespace shop..." in out and "\r\033[K" in out,
               "progress line on a terminal while the cluster is read")
         rc, out = run_pty(*kc, "-q", "analyze", "-n", "shop")
         check("reading namespace" not in out, "-q: no progress line")

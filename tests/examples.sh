@@ -8,7 +8,7 @@ start_kubesim demo-shop
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/examples.XXXXXX")
 llm_pid=""
-cleanup() { [ -n "$llm_pid" ] && kill "$llm_pid" 2>/dev/null; rm -rf "$tmp"; _kubesim_cleanup; }
+cleanup() { [ -n "$llm_pid" ] && kill "$llm_pid" 2>/dev/null; rm -rf "$tmp"; _sim_cleanup; }
 trap cleanup EXIT
 cat > "$tmp/script.json" <<'JSON'
 {"rules": [{"reply": "The cart pod is OOMKilled: raise its memory limit.", "chunks": 4}]}

@@ -17,9 +17,9 @@ SRC = os.environ.get("top_srcdir", ".")
 BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
+from llmsim import Llmsim  # noqa: E402
 
 K8SAGENT = os.path.join(BUILD, "service", "k8sagent")
-LLMSIM = os.path.join(BUILD, "tests", "llmsim", "llmsim")
 failures = []
 passed = 0
 
@@ -42,37 +42,6 @@ def cli(args, timeout=40, kubeconfig=None):
     except subprocess.TimeoutExpired:
         return -1, timeout, "", "HANG: no exit within %ss" % timeout
     return p.returncode, time.time() - t, p.stdout, p.stderr
-
-
-class Llmsim:
-    def __init__(self, script):
-        self.script = script
-
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="llmsim.")
-        path = os.path.join(self.dir, "script.json")
-        with open(path, "w") as f:
-            json.dump(self.script, f)
-        self.record = os.path.join(self.dir, "record.jsonl")
-        self.proc = subprocess.Popen([LLMSIM, "--listen", "127.0.0.1:0", "--script", path,
-                                      "--record", self.record], stdout=subprocess.PIPE)
-        line = self.proc.stdout.readline().decode()
-        assert "listening on " in line, line
-        self.url = line.split()[-1]
-        return self
-
-    def requests(self):
-        try:
-            with open(self.record) as f:
-                return [json.loads(ln) for ln in f if ln.strip()]
-        except FileNotFoundError:
-            return []
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def audit_paths(ks, needle):
@@ -299,7 +268,7 @@ def llm_faults():
 
 
 def main():
-    if not os.path.exists(K8SAGENT) or not os.path.exists(LLMSIM):
+    if not os.path.exists(K8SAGENT) or not os.path.exists(Llmsim().binary):
         print("SKIP: build k8sagent and llmsim first")
         return 77
     t0 = time.time()

@@ -1,10 +1,10 @@
 #!/bin/sh
-# Read-only law, checked in the source: the Kubernetes client's files configure no request
-# method but GET (no CUSTOMREQUEST, POST, PUT, UPLOAD, NOBODY), follow no redirects, and
-# name no Secret path.
+# Read-only law, checked in the source: the Kubernetes client's files (and the HTTP layer
+# under it) configure no request method but GET (no CUSTOMREQUEST, POST, PUT, UPLOAD,
+# NOBODY), follow no redirects, and name no Secret path.
 set -eu
 src="$top_srcdir/libk8sagent"
-files="$src/kube.c $src/kube_errors.c $src/kubeconfig.c"
+files="$src/kube.c $src/kube_errors.c $src/kubeconfig.c $src/http.c"
 for f in $files; do
 	[ -f "$f" ] || { echo "missing $f"; exit 1; }
 done
@@ -21,7 +21,7 @@ n=$(grep -c 'curl_easy_setopt(e, CURLOPT_URL\|CURLOPT_URL,' "$src/kube.c" || tru
 if [ "$n" != 1 ]; then
 	echo "expected exactly one place setting CURLOPT_URL in kube.c, found $n"; fail=1
 fi
-bad=$(grep -niE '"[^"]*secrets?[^"]*"' "$src/kube.c" | grep -v 'k8sa_fail\|fprintf' || true)
+bad=$(grep -niE '"[^"]*secrets?[^"]*"' "$src/kube.c" "$src/kube_errors.c" | grep -v 'k8sa_fail\|fprintf' || true)
 if [ -n "$bad" ]; then
 	echo "the kube client names secrets in a string:"; echo "$bad"; fail=1
 fi

@@ -69,8 +69,8 @@ static k8sa_agent *agent(const char *llm_url)
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
 	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
-	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm_url ? llm_url : llm.url), K8SA_OK);
-	k8sa_agent_set_timeout(a, 20);
+	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm_url ? llm_url : llm.url, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_timeout(a, 20, &e), K8SA_OK);
 	return a;
 }
 
@@ -129,7 +129,8 @@ START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 	json_object_put(ours);
 	json_object_put(rec);
 	/* The whole answer as JSON (the service's body). */
-	char *js = k8sa_answer_to_json(x);
+	char *js = NULL;
+	ck_assert_int_eq(k8sa_answer_to_json(x, &js, NULL), K8SA_OK);
 	json_object *o = json_tokener_parse(js), *ans;
 	ck_assert(json_object_object_get_ex(o, "answer", &ans));
 	ck_assert_str_eq(json_object_get_string(ans), REPLY);
@@ -156,7 +157,8 @@ START_TEST(no_model_still_gives_findings)
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_llm_error(x), url));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_json(x), "OOMKilled"));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_findings_text(x), "ROOT CAUSE"));
-	char *js = k8sa_answer_to_json(x);
+	char *js = NULL;
+	ck_assert_int_eq(k8sa_answer_to_json(x, &js, NULL), K8SA_OK);
 	json_object *o = json_tokener_parse(js), *v;
 	ck_assert(json_object_object_get_ex(o, "answer", &v) && v == NULL);
 	ck_assert(json_object_object_get_ex(o, "llm_error", &v));
@@ -166,6 +168,26 @@ START_TEST(no_model_still_gives_findings)
 	/* ask has nothing to show without a model: the call fails with the cause. */
 	ck_assert_int_eq(k8sa_agent_ask(a, "what is a pod?", &x, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_null(x);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+/* The agent's LLM proxy: a dead one fails ask; cleared, the model is reached directly. */
+START_TEST(llm_proxy_setting)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, "gopher://p:70", &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, dead, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_ask(a, "what is a pod?", &x, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(e.message, dead));
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(a, NULL, &e), K8SA_OK);
+	ck_assert_msg(k8sa_agent_ask(a, "what is a pod?", &x, &e) == K8SA_OK, "%s", e.message);
+	k8sa_answer_free(x);
+	ck_assert_int_eq(k8sa_agent_set_llm_proxy(NULL, NULL, NULL), K8SA_E_INVALID_ARG);
 	k8sa_agent_free(a);
 }
 END_TEST
@@ -238,8 +260,8 @@ START_TEST(small_budget_cuts_but_keeps_root_cause)
 	k8sa_agent *a = agent(NULL);
 	k8sa_answer *x = NULL;
 	k8sa_error e = {0};
-	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 2048), K8SA_OK);
-	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, 512), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 2048, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, 512, &e), K8SA_OK);
 	ck_assert_msg(k8sa_agent_diagnose(a, "shop", NULL, 0, &x, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "OOMKilled"));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "64Mi"));
@@ -297,6 +319,58 @@ START_TEST(audit_log_shows_only_reads)
 }
 END_TEST
 
+START_TEST(setters_report_bad_values)
+{
+	k8sa_agent *a = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, K8SA_MIN_CONTEXT_TOKENS - 1, &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "context tokens") && strstr(e.message, "512"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, K8SA_MIN_CONTEXT_TOKENS, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, K8SA_MIN_ANSWER_TOKENS - 1, &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "answer tokens"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_timeout(a, 0, &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "timeout"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_timeout(a, K8SA_MAX_TIMEOUT_SECONDS + 1, &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_agent_set_kube_timeout(a, -1, &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_agent_set_llm_url(a, "ftp://x", &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "ftp"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_model(a, "", &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "model"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_backend(a, "bard", &e), K8SA_E_INVALID_ARG);
+	ck_assert_msg(strstr(e.message, "bard"), "%s", e.message);
+	ck_assert_int_eq(k8sa_agent_set_api_key(NULL, "k", &e), K8SA_E_INVALID_ARG);
+	/* no error struct: the status alone */
+	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 1, NULL), K8SA_E_INVALID_ARG);
+	k8sa_agent_free(a);
+}
+END_TEST
+
+START_TEST(snapshot_and_analyze_use_the_configured_cluster)
+{
+	k8sa_agent *a = agent(NULL);
+	k8sa_error e = {0};
+	k8sa_snapshot *snap = NULL;
+	k8sa_findings *f = NULL;
+	ck_assert_msg(k8sa_agent_snapshot(a, "shop", &snap, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(k8sa_snapshot_namespace(snap), "shop");
+	ck_assert_uint_gt(k8sa_snapshot_count(snap, K8SA_RES_PODS), 0);
+	k8sa_snapshot_free(snap);
+	ck_assert_msg(k8sa_agent_snapshot(a, "*", &snap, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_ptr_null(k8sa_snapshot_namespace(snap));
+	k8sa_snapshot_free(snap);
+	ck_assert_msg(k8sa_agent_analyze(a, "shop", &f, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_uint_gt(k8sa_findings_problem_count(f), 0);
+	k8sa_findings_free(f);
+	ck_assert_int_eq(k8sa_agent_analyze(a, "../secrets", &f, &e), K8SA_E_INVALID_ARG);
+	ck_assert_ptr_null(f);
+	ck_assert_ptr_nonnull(strstr(e.message, "invalid namespace"));
+	ck_assert_int_eq(k8sa_agent_set_kube_timeout(a, 10, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_snapshot(a, NULL, NULL, &e), K8SA_E_INVALID_ARG);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("agent");
@@ -305,11 +379,14 @@ Suite *k8sa_test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, diagnose_reaches_the_model_with_redacted_budgeted_evidence);
 	tcase_add_test(tc, no_model_still_gives_findings);
+	tcase_add_test(tc, llm_proxy_setting);
 	tcase_add_test(tc, streams_after_the_context_is_known);
 	tcase_add_test(tc, bad_namespaces_never_reach_the_api);
 	tcase_add_test(tc, small_budget_cuts_but_keeps_root_cause);
 	tcase_add_test(tc, prompt_dir_overrides_the_system_prompt);
 	tcase_add_test(tc, audit_log_shows_only_reads);
+	tcase_add_test(tc, setters_report_bad_values);
+	tcase_add_test(tc, snapshot_and_analyze_use_the_configured_cluster);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -547,7 +547,8 @@ END_TEST
 
 START_TEST(event_dedupe_and_bounds)
 {
-	k8sa_snapshot_opts *o = k8sa_snapshot_opts_new();
+	k8sa_snapshot_opts *o = NULL;
+	ck_assert_int_eq(k8sa_snapshot_opts_new(&o, NULL), K8SA_OK);
 	k8sa_snapshot_opts_set_max_events(o, 3);
 	k8sa_snapshot_opts_set_max_pods(o, 2);
 	k8sa_snapshot *s = k8sa_snap_new("t", o);

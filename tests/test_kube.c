@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/sim.h"
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -253,7 +254,8 @@ static void teardown(void)
 static k8sa_kube *client_for(const char *scheme, int port, const char *token)
 {
 	char url[128];
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%d/", scheme, port);
@@ -601,7 +603,8 @@ START_TEST(token_file_rotation_after_401)
 
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
 	k8sa_kubeconfig_set_server(cfg, url);
 	k8sa_kubeconfig_set_token(cfg, "static-ignored"); /* the file wins */
 	k8sa_kubeconfig_set_token_file(cfg, path);
@@ -673,7 +676,8 @@ START_TEST(transport_errors)
 	ck_assert_int_eq(e.http_status, 0);
 	k8sa_kube_free(kube);
 
-	/* TLS to a plain-HTTP server: the handshake fails. */
+	/* TLS to a plain-HTTP server: the handshake fails. The LLM client maps the same failure
+	 * the same way (test_llm.c, tls_failure_is_tls_error): both go through http.c. */
 	kube = client_for("https", srv.port, NULL);
 	ck_assert_int_eq(k8sa_kube_server_version(kube, &ver, &e), K8SA_E_TLS);
 	k8sa_kube_free(kube);
@@ -688,9 +692,61 @@ START_TEST(transport_errors)
 }
 END_TEST
 
+/* http_proxy and friends pointing at a dead port change nothing: the server is reached
+ * directly. */
+START_TEST(environment_proxies_are_ignored)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	test_set_env_proxies(dead);
+	k8sa_kube *kube = client();
+	char *ver = NULL;
+	k8sa_error e;
+	k8sa_status st = k8sa_kube_server_version(kube, &ver, &e);
+	test_set_env_proxies(NULL);
+	ck_assert_msg(st == K8SA_OK, "%s", e.message);
+	free(ver);
+	k8sa_kube_free(kube);
+}
+END_TEST
+
+/* kubeconfig proxy-url: every request goes to the proxy; a dead proxy is a transport error. */
+START_TEST(configured_proxy_is_used)
+{
+	struct test_proxy px;
+	char dead[64], line[512], server[64];
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kube *kube = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(test_proxy_start(&px, "{\"major\":\"1\",\"minor\":\"30\"}"), 0);
+	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, "http://kube.invalid:6443"), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, px.url), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
+	char *ver = NULL;
+	ck_assert_msg(k8sa_kube_server_version(kube, &ver, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(ver, "{\"major\":\"1\",\"minor\":\"30\"}");
+	free(ver);
+	k8sa_kube_free(kube);
+	ck_assert_int_eq(test_proxy_stop(&px, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "GET http://kube.invalid:6443/version HTTP/1.1");
+
+	test_dead_url(dead, sizeof(dead));
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", srv.port);
+	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, server), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, dead), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
+	k8sa_kube_set_timeout_ms(kube, 2000, 5000);
+	ck_assert_int_eq(k8sa_kube_server_version(kube, &ver, &e), K8SA_E_TRANSPORT);
+	k8sa_kube_free(kube);
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
 START_TEST(client_config_checks)
 {
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	k8sa_kubeconfig_set_server(cfg, "ftp://127.0.0.1:1");
@@ -785,6 +841,8 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(http, parallel_batch);
 	tcase_add_test(http, token_file_rotation_after_401);
 	tcase_add_test(http, transport_errors);
+	tcase_add_test(http, environment_proxies_are_ignored);
+	tcase_add_test(http, configured_proxy_is_used);
 	suite_add_tcase(s, http);
 	return s;
 }

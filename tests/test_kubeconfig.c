@@ -204,6 +204,35 @@ START_TEST(home_kube_config)
 }
 END_TEST
 
+START_TEST(proxy_url)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	const char *p = tmp_write("proxy.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1', "
+						"proxy-url: 'socks5://127.0.0.1:1080'}\n"
+						"contexts:\n- name: a\n  context: {cluster: c}\ncurrent-context: a\n");
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, p, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(k8sa_kubeconfig_proxy_url(cfg), "socks5://127.0.0.1:1080");
+	/* The explicit setter: another scheme is refused, "" and NULL mean direct. */
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, "ftp://p:21"), K8SA_E_INVALID_ARG);
+	ck_assert_str_eq(k8sa_kubeconfig_proxy_url(cfg), "socks5://127.0.0.1:1080");
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, "http://p:3128"), K8SA_OK);
+	ck_assert_str_eq(k8sa_kubeconfig_proxy_url(cfg), "http://p:3128");
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, ""), K8SA_OK);
+	ck_assert_ptr_null(k8sa_kubeconfig_proxy_url(cfg));
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(NULL, NULL), K8SA_E_INVALID_ARG);
+	k8sa_kubeconfig_free(cfg);
+	p = tmp_write("noproxy.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1'}\n"
+				      "contexts:\n- name: a\n  context: {cluster: c}\ncurrent-context: a\n");
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&cfg, p, NULL, &e), K8SA_OK);
+	ck_assert_ptr_null(k8sa_kubeconfig_proxy_url(cfg));
+	k8sa_kubeconfig_free(cfg);
+	p = tmp_write("badproxy.yaml", "clusters:\n- name: c\n  cluster: {server: 'https://h:1', proxy-url: 'p:3128'}\n"
+				       "contexts:\n- name: a\n  context: {cluster: c}\ncurrent-context: a\n");
+	expect_fail(p, NULL, K8SA_E_CONFIG, "clusters[0].cluster.proxy-url: \"p:3128\"", "badproxy.yaml");
+}
+END_TEST
+
 START_TEST(context_not_found_lists_contexts)
 {
 	expect_fail(data("kubeconfig-cafile.yaml"), "foo", K8SA_E_CONFIG, "context \"foo\" not found (contexts: local, other)",
@@ -427,15 +456,15 @@ START_TEST(exec_plugin_token_args_env_info)
 	char *text = NULL;
 	char path[512];
 	snprintf(path, sizeof(path), "%s/args", tmp_dir);
-	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL), 0);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
 	ck_assert_str_eq(text, "get-token\n--cluster name\n"); /* no shell: one argument each */
 	free(text);
 	snprintf(path, sizeof(path), "%s/env", tmp_dir);
-	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL), 0);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
 	ck_assert_str_eq(text, "from kubeconfig\n");
 	free(text);
 	snprintf(path, sizeof(path), "%s/info", tmp_dir);
-	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL), 0);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
 	ck_assert_str_eq(text, "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\","
 			       "\"spec\":{\"interactive\":false,\"cluster\":{\"server\":\"https://k:6443\"}}}\n");
 	free(text);
@@ -529,7 +558,8 @@ END_TEST
 
 START_TEST(explicit_settings)
 {
-	k8sa_kubeconfig *cfg = k8sa_kubeconfig_new();
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_str_eq(k8sa_kubeconfig_source(cfg), "explicit");
 	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "default");
@@ -725,6 +755,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, merge_order_first_wins);
 	tcase_add_test(tc, home_kube_config);
 	tcase_add_test(tc, context_not_found_lists_contexts);
+	tcase_add_test(tc, proxy_url);
 	tcase_add_test(tc, malformed_yaml_has_line_and_column);
 	tcase_add_test(tc, missing_and_empty_files);
 	tcase_add_test(tc, wrong_types);

@@ -44,7 +44,7 @@ static char *read_file(const char *rel, size_t *len)
 }
 
 struct collected {
-	struct llm_buf text;
+	k8sa_tbuf text;
 	int pieces;
 };
 
@@ -52,7 +52,7 @@ static int collect_text(void *ud, const char *t, size_t n)
 {
 	struct collected *c = ud;
 	c->pieces++;
-	return llm_buf_add(&c->text, t, n);
+	return k8sa_tbuf_put(&c->text, t, n);
 }
 
 /* Parse a sample split at the positions chosen by `mode`: 0 whole, 1 byte by byte,
@@ -91,13 +91,13 @@ static void check_sample(const char *rel, enum llm_framing fr, const char *text,
 		struct collected col;
 		k8sa_status st = parse_split(fr, data, len, mode, &res, &col, NULL);
 		ck_assert_msg(st == K8SA_OK, "%s mode %u: status %d", rel, mode, st);
-		ck_assert_str_eq(col.text.data, text);
-		ck_assert_str_eq(res.text.data ? res.text.data : col.text.data, text);
+		ck_assert_str_eq(col.text.p, text);
+		ck_assert_str_eq(res.text.p ? res.text.p : col.text.p, text);
 		ck_assert_int_eq(res.complete, 1);
 		ck_assert_str_eq(res.done_reason, "stop");
 		ck_assert_int_eq(res.prompt_tokens, ptok);
 		ck_assert_int_eq(res.answer_tokens, atok);
-		llm_buf_free(&col.text);
+		k8sa_tbuf_release(&col.text);
 		llm_result_clear(&res);
 	}
 	free(data);
@@ -121,7 +121,7 @@ START_TEST(ndjson_sample_any_split)
 	ck_assert_double_eq_tol(r.eval_ms, 52.479709, 1e-6);
 	ck_assert_str_eq(r.model, "llama3.2");
 	ck_assert_int_eq(c.pieces, 9);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -134,18 +134,18 @@ START_TEST(ndjson_length_and_generate)
 	k8sa_llm_result r;
 	struct collected c;
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 7, &r, &c, NULL), K8SA_OK);
-	ck_assert_str_eq(c.text.data, "The sky appears blue");
+	ck_assert_str_eq(c.text.p, "The sky appears blue");
 	ck_assert_str_eq(r.done_reason, "length");
 	ck_assert_int_eq(r.answer_tokens, 4);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* /api/generate streams "response" instead of message.content */
 	d = read_file("tests/data/llm/ollama/api-generate-stream.ndjson", &len);
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 3, &r, &c, NULL), K8SA_OK);
-	ck_assert_ptr_nonnull(c.text.data);
+	ck_assert_ptr_nonnull(c.text.p);
 	ck_assert_int_gt((int)c.text.len, 10);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -165,15 +165,15 @@ START_TEST(sse_samples_any_split)
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 41.812, 1e-9);
 	ck_assert_double_eq_tol(r.eval_ms, 188.064, 1e-9);
 	ck_assert_str_eq(r.model, "Qwen2.5-7B-Instruct-Q4_K_M.gguf");
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* without include_usage: text and stop reason, no counts */
 	d = read_file("tests/data/llm/llamacpp/v1-chat-stream.sse", &len);
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 5, &r, &c, NULL), K8SA_OK);
-	ck_assert_str_eq(c.text.data, SKY);
+	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_str_eq(r.done_reason, "stop");
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 }
@@ -197,11 +197,11 @@ START_TEST(sse_edge_cases)
 		k8sa_llm_result r;
 		struct collected c;
 		ck_assert_int_eq(parse_split(LLM_FRAME_SSE, s, strlen(s), mode, &r, &c, NULL), K8SA_OK);
-		ck_assert_str_eq(c.text.data, "h\xc3\xa9");
+		ck_assert_str_eq(c.text.p, "h\xc3\xa9");
 		ck_assert_str_eq(r.done_reason, "length");
 		ck_assert_int_eq(r.prompt_tokens, 3);
 		ck_assert_int_eq(r.answer_tokens, 1);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 }
@@ -216,11 +216,11 @@ START_TEST(midstream_errors_keep_text)
 		struct collected c;
 		struct llm_parser p;
 		ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, mode, &r, &c, &p), K8SA_E_LLM);
-		ck_assert_str_eq(c.text.data, " Yes.");
+		ck_assert_str_eq(c.text.p, " Yes.");
 		ck_assert_ptr_nonnull(strstr(p.message, "an error was encountered while running the model"));
 		ck_assert_int_eq(r.complete, 0);
 		llm_parser_free(&p);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 	free(d);
@@ -230,10 +230,10 @@ START_TEST(midstream_errors_keep_text)
 		struct collected c;
 		struct llm_parser p;
 		ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, mode, &r, &c, &p), K8SA_E_LLM);
-		ck_assert_str_eq(c.text.data, "The");
+		ck_assert_str_eq(c.text.p, "The");
 		ck_assert_ptr_nonnull(strstr(p.message, "Input prompt is too big"));
 		llm_parser_free(&p);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 	}
 	free(d);
@@ -245,7 +245,7 @@ START_TEST(midstream_errors_keep_text)
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, old, strlen(old), 1, &r, &c, &p), K8SA_E_LLM);
 	ck_assert_ptr_nonnull(strstr(p.message, "KV full"));
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 }
 END_TEST
@@ -261,29 +261,29 @@ START_TEST(truncated_and_garbage_streams)
 	struct collected c;
 	struct llm_parser p;
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, (size_t)(last - d) + 30, 4, &r, &c, &p), K8SA_E_PROTOCOL);
-	ck_assert_str_eq(c.text.data, SKY);
+	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_ptr_nonnull(strstr(p.message, "stream ended before the model finished"));
 	ck_assert_int_eq(r.complete, 0);
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	free(d);
 	/* SSE without [DONE] or finish_reason */
 	const char *sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, sse, strlen(sse), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	/* garbage */
 	const char *g = "{\"model\":\"m\",\"message\":{\"content\":\"ok\"},\"done\":false}\nthis is not json\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, g, strlen(g), 1, &r, &c, &p), K8SA_E_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(p.message, "invalid JSON"));
-	ck_assert_str_eq(c.text.data, "ok");
+	ck_assert_str_eq(c.text.p, "ok");
 	llm_parser_free(&p);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 	const char *g2 = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, g2, strlen(g2), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	llm_result_clear(&r);
 }
 END_TEST
@@ -314,7 +314,7 @@ START_TEST(whole_bodies)
 			ck_assert_int_eq(r.prompt_tokens, cases[i].ptok);
 		else
 			ck_assert_int_gt(r.prompt_tokens, 0);
-		llm_buf_free(&c.text);
+		k8sa_tbuf_release(&c.text);
 		llm_result_clear(&r);
 		free(d);
 	}
@@ -360,18 +360,18 @@ START_TEST(settings_and_env)
 	k8sa_llm *l = NULL;
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_new(&l, &e), K8SA_OK);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://localhost:11434");
-	ck_assert_str_eq(k8sa_llm_get_model(l), "mistral");
-	ck_assert_int_eq(k8sa_llm_get_backend(l), K8SA_LLM_OLLAMA);
+	ck_assert_str_eq(k8sa_llm_url(l), "http://localhost:11434");
+	ck_assert_str_eq(k8sa_llm_model(l), "mistral");
+	ck_assert_int_eq(k8sa_llm_backend(l), K8SA_LLM_OLLAMA);
 	ck_assert_int_eq(k8sa_llm_set_url(l, "host:8080/", &e), K8SA_OK);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://host:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://host:8080");
 	ck_assert_int_eq(k8sa_llm_set_url(l, "ftp://x", &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_set_url(l, "", &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_set_backend_name(l, "vllm", &e), K8SA_OK);
-	ck_assert_int_eq(k8sa_llm_get_backend(l), K8SA_LLM_OPENAI);
+	ck_assert_int_eq(k8sa_llm_backend(l), K8SA_LLM_OPENAI);
 	ck_assert_int_eq(k8sa_llm_set_backend_name(l, "gpt", &e), K8SA_E_INVALID_ARG);
 	ck_assert_ptr_nonnull(strstr(e.message, "ollama or openai"));
-	ck_assert_str_eq(k8sa_llm_backend_name(K8SA_LLM_OPENAI), "openai");
+	ck_assert_str_eq(k8sa_backend_name(K8SA_LLM_OPENAI), "openai");
 	ck_assert_int_eq(k8sa_llm_set_model(l, "", &e), K8SA_E_INVALID_ARG);
 
 	/* /v1 in the base URL is not doubled */
@@ -385,21 +385,21 @@ START_TEST(settings_and_env)
 	setenv("OLLAMA_HOST", "gpu-box", 1);
 	ck_assert_int_eq(k8sa_llm_set_url_from_env(l, &found, &e), K8SA_OK);
 	ck_assert_int_eq(found, 1);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://gpu-box:11434");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://gpu-box:11434");
 	setenv("OLLAMA_HOST", "10.0.0.5:9999", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://10.0.0.5:9999");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://10.0.0.5:9999");
 	setenv("OLLAMA_HOST", "https://ollama.example", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "https://ollama.example");
+	ck_assert_str_eq(k8sa_llm_url(l), "https://ollama.example");
 	setenv("K8SA_LLM_URL", "http://llama:8080", 1);
 	k8sa_llm_set_url_from_env(l, NULL, &e);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://llama:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://llama:8080");
 	unsetenv("K8SA_LLM_URL");
 	unsetenv("OLLAMA_HOST");
 	ck_assert_int_eq(k8sa_llm_set_url_from_env(l, &found, &e), K8SA_OK);
 	ck_assert_int_eq(found, 0);
-	ck_assert_str_eq(k8sa_llm_get_url(l), "http://llama:8080");
+	ck_assert_str_eq(k8sa_llm_url(l), "http://llama:8080");
 	k8sa_llm_free(l);
 	k8sa_llm_free(NULL);
 }
@@ -484,7 +484,7 @@ static void sim_down(void)
 	k8sa_global_cleanup();
 }
 
-static k8sa_llm *mk_llm(k8sa_llm_backend b)
+static k8sa_llm *mk_llm(k8sa_backend b)
 {
 	k8sa_llm *l;
 	ck_assert_int_eq(k8sa_llm_new(&l, NULL), K8SA_OK);
@@ -504,7 +504,7 @@ static k8sa_messages *mk_msgs(const char *user)
 	return m;
 }
 
-static k8sa_status chat(k8sa_llm_backend b, int streaming, const char *user, k8sa_llm_result **r,
+static k8sa_status chat(k8sa_backend b, int streaming, const char *user, k8sa_llm_result **r,
 			k8sa_error *e)
 {
 	k8sa_llm *l = mk_llm(b);
@@ -554,7 +554,7 @@ START_TEST(chat_both_backends_stream_and_not)
 		for (int streaming = 0; streaming < 2; streaming++) {
 			k8sa_llm_result *r = NULL;
 			k8sa_error e;
-			k8sa_status st = chat((k8sa_llm_backend)b, streaming, "hello there", &r, &e);
+			k8sa_status st = chat((k8sa_backend)b, streaming, "hello there", &r, &e);
 			ck_assert_msg(st == K8SA_OK, "backend %d stream %d: %s", b, streaming, e.message);
 			ck_assert_str_eq(k8sa_llm_result_text(r), "Hello from the sim");
 			ck_assert_uint_eq(k8sa_llm_result_text_len(r), 18);
@@ -593,11 +593,11 @@ END_TEST
 START_TEST(pull_stream_chunk_boundaries)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_messages *m = mk_msgs("chunky");
-		k8sa_stream *s = NULL;
+		k8sa_llm_stream *s = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 		/* settings and messages were copied */
 		k8sa_llm_free(l);
 		k8sa_messages_free(m);
@@ -605,23 +605,23 @@ START_TEST(pull_stream_chunk_boundaries)
 		for (int i = 0; i < 4; i++) {
 			const char *c = NULL;
 			size_t n = 0;
-			ck_assert_int_eq(k8sa_stream_next(s, &c, &n, &e), K8SA_OK);
+			ck_assert_int_eq(k8sa_llm_stream_next(s, &c, &n, &e), K8SA_OK);
 			ck_assert_ptr_nonnull(c);
 			ck_assert_str_eq(c, want[i]);
 			ck_assert_uint_eq(n, strlen(want[i]));
 		}
 		const char *c = (const char *)1;
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK);
 		ck_assert_ptr_null(c);
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK); /* stays done */
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK); /* stays done */
 		ck_assert_ptr_null(c);
-		const k8sa_llm_result *r = k8sa_stream_result(s);
+		const k8sa_llm_result *r = k8sa_llm_stream_result(s);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "abcdefghij");
 		ck_assert_int_eq(k8sa_llm_result_answer_tokens(r), 4);
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
-		k8sa_stream_cancel(s); /* after the end: no effect */
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, &e), K8SA_OK);
-		k8sa_stream_free(s);
+		k8sa_llm_stream_cancel(s); /* after the end: no effect */
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, &e), K8SA_OK);
+		k8sa_llm_stream_free(s);
 	}
 }
 END_TEST
@@ -679,7 +679,7 @@ END_TEST
 START_TEST(max_tokens_stops_with_length)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_max_tokens(l, 3);
 		k8sa_messages *m = mk_msgs("long answer please");
 		k8sa_llm_result *r = NULL;
@@ -697,7 +697,7 @@ END_TEST
 START_TEST(model_not_found_with_hint)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_model(l, "nosuchmodel", NULL);
 		k8sa_messages *m = mk_msgs("hello");
 		k8sa_llm_result *r = (k8sa_llm_result *)1;
@@ -734,11 +734,11 @@ START_TEST(http_errors_keep_server_message)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
+		ck_assert_int_eq(chat((k8sa_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
 		ck_assert_int_eq(e.http_status, 400);
 		ck_assert_ptr_nonnull(strstr(e.message, "bad thing"));
 		ck_assert_ptr_null(r);
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
+		ck_assert_int_eq(chat((k8sa_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
 		ck_assert_int_eq(e.http_status, 500);
 		ck_assert_ptr_nonnull(strstr(e.message, "boom"));
 		ck_assert_ptr_null(r);
@@ -766,7 +766,7 @@ START_TEST(midstream_error_keeps_partial)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_llm_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
+		ck_assert_int_eq(chat((k8sa_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
 		ck_assert_ptr_nonnull(strstr(e.message, "CUDA out of memory"));
 		ck_assert_ptr_nonnull(strstr(e.message, "partial answer kept"));
 		ck_assert_ptr_nonnull(r);
@@ -781,7 +781,7 @@ END_TEST
 START_TEST(disconnect_keeps_partial_and_no_retry)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 10); /* must not be used after the first token */
 		k8sa_messages *m = mk_msgs("disconnect");
 		k8sa_llm_result *r = NULL;
@@ -805,7 +805,7 @@ START_TEST(garbage_framing_is_protocol_error)
 		for (int streaming = 0; streaming < 2; streaming++) {
 			k8sa_llm_result *r = NULL;
 			k8sa_error e;
-			ck_assert_int_eq(chat((k8sa_llm_backend)b, streaming, "garbage", &r, &e), K8SA_E_PROTOCOL);
+			ck_assert_int_eq(chat((k8sa_backend)b, streaming, "garbage", &r, &e), K8SA_E_PROTOCOL);
 			ck_assert_ptr_nonnull(strstr(e.message, sim.url));
 			k8sa_llm_result_free(r);
 		}
@@ -835,6 +835,91 @@ START_TEST(connection_refused_names_url)
 	ck_assert_ptr_nonnull(strstr(e.message, "after 3 attempts"));
 	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* The same TLS failure as the kube client's (test_kube.c, transport_errors): https to a
+ * plain-HTTP server. Both clients map it in one place (http.c) to K8SA_E_TLS. */
+START_TEST(tls_failure_is_tls_error)
+{
+	char url[300];
+	snprintf(url, sizeof(url), "https://%s", strstr(sim.url, "://") + 3);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TLS);
+	ck_assert_int_eq(e.code, K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, url));
+	char *json = NULL;
+	ck_assert_int_eq(k8sa_llm_list_models(l, &json, &e), K8SA_E_TLS);
+	ck_assert_ptr_nonnull(strstr(e.message, "GET /api/tags"));
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* http_proxy and friends pointing at a dead port change nothing: llmsim is reached directly. */
+START_TEST(environment_proxies_are_ignored)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	test_set_env_proxies(dead);
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	k8sa_error e;
+	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	char *json = NULL;
+	k8sa_status st2 = k8sa_llm_list_models(l, &json, &e);
+	test_set_env_proxies(NULL);
+	ck_assert_msg(st == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(k8sa_llm_result_text(r), "Hello from the sim");
+	ck_assert_int_eq(st2, K8SA_OK);
+	k8sa_free(json);
+	k8sa_llm_result_free(r);
+	k8sa_messages_free(m);
+	k8sa_llm_free(l);
+}
+END_TEST
+
+/* A configured proxy carries every request; a dead one fails the call (no direct fallback). */
+START_TEST(configured_proxy_is_used)
+{
+	struct test_proxy px;
+	char purl[64], line[512];
+	k8sa_error e;
+	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_int_eq(test_proxy_start(&px, "{\"models\":[{\"name\":\"mistral:latest\"}]}"), 0);
+	ck_assert_int_eq(k8sa_llm_set_url(l, "http://llm.invalid:11434", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, px.url, &e), K8SA_OK);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), px.url);
+	char *json = NULL;
+	ck_assert_msg(k8sa_llm_list_models(l, &json, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(json, "[\"mistral:latest\"]");
+	k8sa_free(json);
+	ck_assert_int_eq(test_proxy_stop(&px, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "GET http://llm.invalid:11434/api/tags HTTP/1.1");
+
+	test_dead_url(purl, sizeof(purl));
+	ck_assert_int_eq(k8sa_llm_set_url(l, sim.url, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, purl, &e), K8SA_OK);
+	k8sa_messages *m = mk_msgs("hello");
+	k8sa_llm_result *r = NULL;
+	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
+	ck_assert_ptr_nonnull(strstr(e.message, purl));
+	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
+
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, "ftp://127.0.0.1:21", &e), K8SA_E_INVALID_ARG);
+	ck_assert_str_eq(k8sa_llm_get_proxy(l), purl);
+	ck_assert_int_eq(k8sa_llm_set_proxy(l, NULL, &e), K8SA_OK);
+	ck_assert_ptr_null(k8sa_llm_get_proxy(l));
+	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	k8sa_llm_result_free(r);
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -890,7 +975,7 @@ START_TEST(retry_503_then_ok)
 {
 	const char *which[] = {"loadingA", "loadingB"};
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 20);
 		k8sa_messages *m = mk_msgs(which[b]);
 		k8sa_llm_result *r = NULL;
@@ -1000,7 +1085,7 @@ START_TEST(connect_timeout)
 END_TEST
 
 struct canceller {
-	k8sa_stream *s;
+	k8sa_llm_stream *s;
 	int delay_ms;
 };
 
@@ -1008,34 +1093,34 @@ static void *cancel_later(void *arg)
 {
 	struct canceller *c = arg;
 	usleep((useconds_t)c->delay_ms * 1000);
-	k8sa_stream_cancel(c->s);
+	k8sa_llm_stream_cancel(c->s);
 	return NULL;
 }
 
 START_TEST(cancel_from_another_thread)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_messages *m = mk_msgs("cancelme");
-		k8sa_stream *s;
+		k8sa_llm_stream *s;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 		struct canceller c = {s, 200};
 		pthread_t t;
 		/* t0 before the thread starts: its 200 ms may begin before this thread runs again. */
 		double t0 = k8sa_now_ms();
 		pthread_create(&t, NULL, cancel_later, &c);
 		const char *chunk = NULL;
-		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
 		double took = k8sa_now_ms() - t0;
 		pthread_join(t, NULL);
 		ck_assert_msg(took >= 190 && took < 1000, "took %.0f ms", took);
 		ck_assert_ptr_null(chunk);
 		ck_assert_ptr_nonnull(strstr(e.message, "cancelled"));
 		/* the stream stays over */
-		ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
-		ck_assert_int_eq(k8sa_llm_result_complete(k8sa_stream_result(s)), 0);
-		k8sa_stream_free(s);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+		ck_assert_int_eq(k8sa_llm_result_complete(k8sa_llm_stream_result(s)), 0);
+		k8sa_llm_stream_free(s);
 		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
@@ -1052,20 +1137,20 @@ START_TEST(cancel_during_retry_backoff)
 	k8sa_llm_set_url(l, url, NULL);
 	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
 	k8sa_messages *m = mk_msgs("hello");
-	k8sa_stream *s;
+	k8sa_llm_stream *s;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_OK);
 	struct canceller c = {s, 200};
 	pthread_t t;
 	pthread_create(&t, NULL, cancel_later, &c);
 	const char *chunk;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
+	ck_assert_int_eq(k8sa_llm_stream_next(s, &chunk, NULL, &e), K8SA_E_CANCELLED);
 	double took = k8sa_now_ms() - t0;
 	pthread_join(t, NULL);
 	ck_assert_msg(took < 1000, "took %.0f ms", took);
-	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_stream_result(s)), 1);
-	k8sa_stream_free(s);
+	ck_assert_int_eq(k8sa_llm_result_attempts(k8sa_llm_stream_result(s)), 1);
+	k8sa_llm_stream_free(s);
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -1075,7 +1160,7 @@ START_TEST(done_without_waiting_for_close)
 {
 	/* The final chunk / [DONE] ends the answer even if the server keeps the socket open. */
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
 		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
@@ -1096,7 +1181,7 @@ static int stop_after_first(void *ud, const char *text, size_t len)
 {
 	struct collected *c = ud;
 	c->pieces++;
-	llm_buf_add(&c->text, text, len);
+	k8sa_tbuf_put(&c->text, text, len);
 	return 1;
 }
 
@@ -1110,18 +1195,18 @@ START_TEST(callback_stream_and_stop)
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_chat_stream(l, m, collect_text, &c, &r, &e), K8SA_OK);
 	ck_assert_int_eq(c.pieces, 4);
-	ck_assert_str_eq(c.text.data, "abcdefghij");
+	ck_assert_str_eq(c.text.p, "abcdefghij");
 	ck_assert_str_eq(k8sa_llm_result_text(r), "abcdefghij");
 	k8sa_llm_result_free(r);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	memset(&c, 0, sizeof(c));
 	ck_assert_int_eq(k8sa_llm_chat_stream(l, m, stop_after_first, &c, &r, &e), K8SA_E_CANCELLED);
 	ck_assert_int_eq(c.pieces, 1);
-	ck_assert_str_eq(c.text.data, "ab");
+	ck_assert_str_eq(c.text.p, "ab");
 	ck_assert_ptr_nonnull(r); /* holds what arrived, maybe more than the callback saw */
 	ck_assert_int_ge((int)k8sa_llm_result_text_len(r), 2);
 	k8sa_llm_result_free(r);
-	llm_buf_free(&c.text);
+	k8sa_tbuf_release(&c.text);
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -1130,16 +1215,16 @@ END_TEST
 START_TEST(bad_arguments)
 {
 	k8sa_error e;
-	k8sa_stream *s = NULL;
+	k8sa_llm_stream *s = NULL;
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	k8sa_messages *m;
 	k8sa_messages_new(&m, NULL);
-	ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, &e), K8SA_E_INVALID_ARG); /* no messages */
-	ck_assert_int_eq(k8sa_llm_stream_start(NULL, m, &s, &e), K8SA_E_INVALID_ARG);
+	ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, &e), K8SA_E_INVALID_ARG); /* no messages */
+	ck_assert_int_eq(k8sa_llm_chat_start(NULL, m, &s, &e), K8SA_E_INVALID_ARG);
 	ck_assert_int_eq(k8sa_llm_chat(l, m, NULL, &e), K8SA_E_INVALID_ARG);
-	ck_assert_int_eq(k8sa_stream_next(NULL, NULL, NULL, &e), K8SA_E_INVALID_ARG);
-	k8sa_stream_free(NULL);
-	k8sa_stream_cancel(NULL);
+	ck_assert_int_eq(k8sa_llm_stream_next(NULL, NULL, NULL, &e), K8SA_E_INVALID_ARG);
+	k8sa_llm_stream_free(NULL);
+	k8sa_llm_stream_cancel(NULL);
 	k8sa_llm_result_free(NULL);
 	k8sa_messages_free(NULL);
 	ck_assert_str_eq(k8sa_llm_result_text(NULL), "");
@@ -1223,20 +1308,20 @@ static void *worker_run(void *arg)
 	k8sa_messages_add(m, "user", q, NULL);
 	w->ok = 1;
 	for (int i = 0; i < 5; i++) {
-		k8sa_stream *s = NULL;
-		if (k8sa_llm_stream_start(w->l, m, &s, NULL) != K8SA_OK) {
+		k8sa_llm_stream *s = NULL;
+		if (k8sa_llm_chat_start(w->l, m, &s, NULL) != K8SA_OK) {
 			w->ok = 0;
 			break;
 		}
 		const char *c;
-		struct llm_buf text = {0};
+		k8sa_tbuf text = {0};
 		k8sa_status st;
-		while ((st = k8sa_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
-			llm_buf_add(&text, c, strlen(c));
-		if (st != K8SA_OK || !text.data || strcmp(text.data, "llmsim: received 1 messages") != 0)
+		while ((st = k8sa_llm_stream_next(s, &c, NULL, NULL)) == K8SA_OK && c)
+			k8sa_tbuf_put(&text, c, strlen(c));
+		if (st != K8SA_OK || !text.p || strcmp(text.p, "llmsim: received 1 messages") != 0)
 			w->ok = 0;
-		llm_buf_free(&text);
-		k8sa_stream_free(s);
+		k8sa_tbuf_release(&text);
+		k8sa_llm_stream_free(s);
 	}
 	k8sa_messages_free(m);
 	return NULL;
@@ -1274,7 +1359,7 @@ static int recorded_port(const char *needle)
 START_TEST(calls_reuse_the_connection)
 {
 	for (int b = 0; b < 2; b++) {
-		k8sa_llm *l = mk_llm((k8sa_llm_backend)b);
+		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		char tag[64];
 		int first = 0;
 		for (int i = 0; i < 3; i++) {
@@ -1294,11 +1379,11 @@ START_TEST(calls_reuse_the_connection)
 		 * the next call opens a fresh one and still gets its whole answer. */
 		snprintf(tag, sizeof tag, "abandon-%d slowchunks", b);
 		k8sa_messages *m = mk_msgs(tag);
-		k8sa_stream *s = NULL;
+		k8sa_llm_stream *s = NULL;
 		const char *c = NULL;
-		ck_assert_int_eq(k8sa_llm_stream_start(l, m, &s, NULL), K8SA_OK);
-		ck_assert_int_eq(k8sa_stream_next(s, &c, NULL, NULL), K8SA_OK);
-		k8sa_stream_free(s);
+		ck_assert_int_eq(k8sa_llm_chat_start(l, m, &s, NULL), K8SA_OK);
+		ck_assert_int_eq(k8sa_llm_stream_next(s, &c, NULL, NULL), K8SA_OK);
+		k8sa_llm_stream_free(s);
 		k8sa_messages_free(m);
 		int abandoned = recorded_port(tag);
 		snprintf(tag, sizeof tag, "after-abandon-%d", b);
@@ -1371,6 +1456,9 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(t, disconnect_keeps_partial_and_no_retry);
 	tcase_add_test(t, garbage_framing_is_protocol_error);
 	tcase_add_test(t, connection_refused_names_url);
+	tcase_add_test(t, tls_failure_is_tls_error);
+	tcase_add_test(t, environment_proxies_are_ignored);
+	tcase_add_test(t, configured_proxy_is_used);
 	tcase_add_test(t, retry_refused_until_server_comes_up);
 	tcase_add_test(t, retry_503_then_ok);
 	tcase_add_test(t, first_token_timeout);

@@ -12,8 +12,8 @@
  *   RuntimeError when that package cannot be imported);
  * - a returned k8sa_status that is not K8SA_OK raises as well, so wrapped functions return
  *   None or their outputs, never a status (except those marked K8SA_STATUS_AS_VALUE);
- * - `char **` outputs become str (None when NULL) and are freed with k8sa_free();
- *   returned `char *` marked %newobject likewise;
+ * - `char **` outputs (every new string of the library) become str (None when NULL) and are
+ *   freed with k8sa_free(); `const char *` results (borrowed) are copied into str;
  * - handle out-parameters become objects owned by Python (freed by the collector).
  */
 %module k8sagent_c
@@ -95,11 +95,7 @@ static void k8sa_py_raise(k8sa_status code, int http_status, int retry_after, co
 
 /* ---- strings ---------------------------------------------------------------------------- */
 
-/* Owned by the caller: converted, then freed with k8sa_free(). */
-%typemap(newfree) char * "k8sa_free($1);";
-%typemap(out) char * {
-	$result = k8sa_py_str($1, $1 ? strlen($1) : 0);
-}
+/* Borrowed strings: copied into str. (No function returns an owned `char *`.) */
 %typemap(out) const char * {
 	$result = k8sa_py_str($1, $1 ? strlen($1) : 0);
 }

@@ -15,10 +15,6 @@
 #include <k8sagent/agent.h>
 %}
 
-/* The headers name a parameter `namespace`, a C++ keyword SWIG always reserves. Only the
- * declarations SWIG parses are renamed; the wrapper calls the functions by name. */
-#define namespace namespace_
-
 /* Opaque handles become classes whose destructor is the library's free function, so the
  * garbage collector frees what the caller did not; an explicit free disowns the object. */
 %define K8SA_HANDLE(TYPE, FREE)
@@ -38,23 +34,14 @@ K8SA_HANDLE(k8sa_agent, k8sa_agent_free)
 K8SA_HANDLE(k8sa_answer, k8sa_answer_free)
 K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
 
-/* Constructors that return the handle (the others fill a K8SA_OUT_HANDLE out-parameter). */
-%newobject k8sa_kubeconfig_new;
-%newobject k8sa_redactor_new;
-%newobject k8sa_snapshot_opts_new;
-
-/* Functions returning a `char *` the caller frees with k8sa_free(). */
-%newobject k8sa_redact;
-%newobject k8sa_redact_str;
-%newobject k8sa_redact_env_value;
-%newobject k8sa_redactor_apply;
-%newobject k8sa_redactor_env_value;
-%newobject k8sa_redactor_counts_json;
-%newobject k8sa_answer_to_json;
+/* Every constructor fills a `TYPE **out` and every new string a `char **out` (the library's
+ * one form for each: docs/conventions.md, "Names"), so no function needs %newobject. */
 
 /* Handle out-parameters: the new object is owned by the target language. */
 K8SA_OUT_HANDLE(k8sa_kubeconfig)
 K8SA_OUT_HANDLE(k8sa_kube)
+K8SA_OUT_HANDLE(k8sa_redactor)
+K8SA_OUT_HANDLE(k8sa_snapshot_opts)
 K8SA_OUT_HANDLE(k8sa_snapshot)
 K8SA_OUT_HANDLE(k8sa_findings)
 K8SA_OUT_HANDLE(k8sa_agent)

@@ -41,9 +41,10 @@ int main(int argc, char **argv)
 	k8sa_global_init();
 	if (k8sa_agent_new(&agent, &err) != K8SA_OK)
 		return fail("agent", &err);
-	if ((url && k8sa_agent_set_llm_url(agent, url) != K8SA_OK) ||
-	    (model && k8sa_agent_set_model(agent, model) != K8SA_OK))
-		return fprintf(stderr, "diagnose: bad LLM settings\n"), 2;
+	if (url && k8sa_agent_set_llm_url(agent, url, &err) != K8SA_OK)
+		return fail("-u", &err);
+	if (model && k8sa_agent_set_model(agent, model, &err) != K8SA_OK)
+		return fail("-m", &err);
 	if (k8sa_agent_load_kubeconfig(agent, kubeconfig, NULL, &err) != K8SA_OK)
 		return fail("kubeconfig", &err);
 	/* Findings and context are ready when the stream starts; the model's text follows. */

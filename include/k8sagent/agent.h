@@ -22,6 +22,9 @@
 
 #include <k8sagent/common.h>
 #include <k8sagent/kubeconfig.h>
+#include <k8sagent/snapshot.h>
+#include <k8sagent/analyze.h>
+#include <k8sagent/prompt.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,44 +34,86 @@ typedef struct k8sa_agent k8sa_agent;                 /**< opaque agent */
 typedef struct k8sa_answer k8sa_answer;               /**< opaque result of ask/diagnose */
 typedef struct k8sa_answer_stream k8sa_answer_stream; /**< opaque streaming call */
 
+/** @name Limits and defaults of the agent's settings
+ * A setter given a value outside its limits fails with K8SA_E_INVALID_ARG and a message
+ * naming the setting, the value and the limit (front-ends print it as is). */
+/**@{*/
+#define K8SA_MIN_CONTEXT_TOKENS 512         /**< smallest model context window accepted */
+#define K8SA_MAX_CONTEXT_TOKENS 16777216    /**< largest model context window accepted */
+#define K8SA_MIN_ANSWER_TOKENS 16           /**< smallest answer reserve accepted */
+#define K8SA_MAX_TIMEOUT_SECONDS 86400      /**< longest timeout accepted (it must be > 0) */
+#define K8SA_DEFAULT_CONTEXT_TOKENS K8SA_PROMPT_DEFAULT_CONTEXT /**< context window of a new agent */
+#define K8SA_DEFAULT_ANSWER_TOKENS K8SA_PROMPT_DEFAULT_ANSWER   /**< answer reserve of a new agent */
+#define K8SA_DEFAULT_TIMEOUT_SECONDS 300    /**< LLM answer timeout of a new agent */
+/**@}*/
+
 /** A new agent with defaults: LLM from `$K8SA_LLM_URL`/`$OLLAMA_HOST` or
- *  http://localhost:11434, backend Ollama, model "mistral", 8192 context tokens, built-in
- *  prompts, no Kubernetes configuration yet. Caller frees with k8sa_agent_free(). */
+ *  http://localhost:11434, backend Ollama, model "mistral", ::K8SA_DEFAULT_CONTEXT_TOKENS
+ *  context tokens, built-in prompts, no Kubernetes configuration yet (loaded by the
+ *  documented precedence on the first call that needs the cluster). Caller frees with
+ *  k8sa_agent_free(). */
 k8sa_status k8sa_agent_new(k8sa_agent **out, k8sa_error *err);
 
 /** Free an agent. NULL is a no-op. */
 void k8sa_agent_free(k8sa_agent *agent);
 
-/** @name Configuration */
+/** @name Configuration
+ * Every setter copies its string arguments and reports a bad value through @p err
+ * (K8SA_E_INVALID_ARG unless said otherwise); the agent keeps its previous setting then. */
 /**@{*/
 /** Use this Kubernetes configuration (copied). */
 k8sa_status k8sa_agent_set_kubeconfig(k8sa_agent *agent, const k8sa_kubeconfig *cfg, k8sa_error *err);
 /** Load one by the documented precedence (k8sa_kubeconfig_load_default()); both may be NULL. */
 k8sa_status k8sa_agent_load_kubeconfig(k8sa_agent *agent, const char *path, const char *context,
 				       k8sa_error *err);
-/** LLM server base URL, e.g. http://127.0.0.1:11434 (copied). */
-k8sa_status k8sa_agent_set_llm_url(k8sa_agent *agent, const char *url);
-/** "ollama" or "openai" (any OpenAI-compatible server). */
+/** LLM server base URL, e.g. http://127.0.0.1:11434 (as k8sa_llm_set_url()). */
+k8sa_status k8sa_agent_set_llm_url(k8sa_agent *agent, const char *url, k8sa_error *err);
+/** "ollama" or "openai" (any OpenAI-compatible server; as k8sa_llm_set_backend_name()). */
 k8sa_status k8sa_agent_set_backend(k8sa_agent *agent, const char *backend, k8sa_error *err);
-/** Model name, e.g. "mistral" (copied). */
-k8sa_status k8sa_agent_set_model(k8sa_agent *agent, const char *model);
-/** Bearer key for OpenAI-compatible servers (NULL: none). */
-k8sa_status k8sa_agent_set_api_key(k8sa_agent *agent, const char *key);
-/** The model's context window in tokens; the prompt is fitted to it less the answer reserve. */
-k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *agent, int tokens);
-/** Tokens reserved for the answer (default 1024). */
-k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *agent, int tokens);
-/** Timeout of a whole LLM answer, in seconds (connect and first token get shares of it). */
-k8sa_status k8sa_agent_set_timeout(k8sa_agent *agent, double seconds);
-/** Directory holding prompt overrides (ask.md, diagnose.md); NULL: built-in prompts. */
+/** Model name, e.g. "mistral"; not empty. */
+k8sa_status k8sa_agent_set_model(k8sa_agent *agent, const char *model, k8sa_error *err);
+/** Bearer key for OpenAI-compatible servers (NULL or "": none). */
+k8sa_status k8sa_agent_set_api_key(k8sa_agent *agent, const char *key, k8sa_error *err);
+/** Proxy to the LLM server (copied; NULL or "": direct), as k8sa_llm_set_proxy(). */
+k8sa_status k8sa_agent_set_llm_proxy(k8sa_agent *agent, const char *url, k8sa_error *err);
+/** The model's context window in tokens, ::K8SA_MIN_CONTEXT_TOKENS to
+ *  ::K8SA_MAX_CONTEXT_TOKENS; the prompt is fitted to it less the answer reserve. */
+k8sa_status k8sa_agent_set_context_tokens(k8sa_agent *agent, int tokens, k8sa_error *err);
+/** Tokens reserved for the answer, at least ::K8SA_MIN_ANSWER_TOKENS (default
+ *  ::K8SA_DEFAULT_ANSWER_TOKENS). It must stay below the context window: a call whose
+ *  budget leaves no room for the prompt fails with K8SA_E_INVALID_ARG. */
+k8sa_status k8sa_agent_set_answer_tokens(k8sa_agent *agent, int tokens, k8sa_error *err);
+/** Timeout of a whole LLM answer in seconds (connect and first token get shares of it),
+ *  > 0 and at most ::K8SA_MAX_TIMEOUT_SECONDS (default ::K8SA_DEFAULT_TIMEOUT_SECONDS). */
+k8sa_status k8sa_agent_set_timeout(k8sa_agent *agent, double seconds, k8sa_error *err);
+/** Timeout of each Kubernetes request in seconds (connect: at most 5 of them), > 0 and at
+ *  most ::K8SA_MAX_TIMEOUT_SECONDS. Default: the client's (k8sa_kube_set_timeout_ms()). */
+k8sa_status k8sa_agent_set_kube_timeout(k8sa_agent *agent, double seconds, k8sa_error *err);
+/** Directory holding prompt overrides (ask.md, diagnose.md); NULL: built-in prompts.
+ *  Checked now: K8SA_E_CONFIG / K8SA_E_IO / K8SA_E_LIMIT as k8sa_prompt_load_dir(). */
 k8sa_status k8sa_agent_set_prompt_dir(k8sa_agent *agent, const char *dir, k8sa_error *err);
-/** Default namespace (the kubeconfig context's, or the pod's own in-cluster). Borrowed. */
+/** Default namespace (the kubeconfig context's, or the pod's own in-cluster; "default"
+ *  before a configuration is loaded). Borrowed, valid until the configuration changes. */
 const char *k8sa_agent_namespace(const k8sa_agent *agent);
 /**@}*/
 
 /** Non-zero when `ns` is a valid DNS-1123 label (what a namespace name must be). Checked by
  *  the agent before any API call; front-ends use it to answer 400 early. */
 int k8sa_namespace_is_valid(const char *ns);
+
+/** @name The cluster alone (no model)
+ * The agent's configured cluster (k8sa_agent_set_kubeconfig(), k8sa_agent_load_kubeconfig(),
+ * or the default precedence on first use) and its timeout. @p ns: a namespace, NULL or ""
+ * for the agent's default namespace (k8sa_agent_namespace()), "*" for all namespaces;
+ * anything else must be a valid name (k8sa_namespace_is_valid()). */
+/**@{*/
+/** Take a snapshot (as k8sa_snapshot_take(), with the agent's bounds). Caller frees `*out`
+ *  with k8sa_snapshot_free(). */
+k8sa_status k8sa_agent_snapshot(k8sa_agent *agent, const char *ns, k8sa_snapshot **out, k8sa_error *err);
+/** Snapshot and analyze: the findings (with the snapshot's gaps; k8sa_findings_to_json()).
+ *  Caller frees `*out` with k8sa_findings_free(). */
+k8sa_status k8sa_agent_analyze(k8sa_agent *agent, const char *ns, k8sa_findings **out, k8sa_error *err);
+/**@}*/
 
 /** @name Blocking calls (each returns an answer the caller frees with k8sa_answer_free()) */
 /**@{*/
@@ -143,9 +188,9 @@ const char *k8sa_answer_gaps_json(const k8sa_answer *a);
 const char *k8sa_answer_timings_json(const k8sa_answer *a);
 /** Number of warning/critical findings (diagnose), for exit statuses. */
 int k8sa_answer_problem_count(const k8sa_answer *a);
-/** The whole answer as one JSON object (the service's /diagnose body). Caller frees with
- *  k8sa_free(). */
-char *k8sa_answer_to_json(const k8sa_answer *a);
+/** The whole answer as one JSON object (the service's /diagnose body). Caller frees `*out`
+ *  with k8sa_free(). */
+k8sa_status k8sa_answer_to_json(const k8sa_answer *a, char **out, k8sa_error *err);
 /**@}*/
 
 /** @} */

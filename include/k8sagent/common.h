@@ -11,7 +11,8 @@
  * - Every fallible call returns a ::k8sa_status (K8SA_OK == 0) and, when the caller passes a
  *   non-NULL ::k8sa_error, fills it with the code, a human message and the HTTP status when
  *   there is one. The error struct is caller-owned (stack is fine); nothing to free.
- * - Strings returned as `char *` are owned by the caller and freed with k8sa_free().
+ * - New strings are handed out through a `char **out` parameter: owned by the caller and freed
+ *   with k8sa_free(). A `const char *` result is borrowed (its header says for how long).
  * - Handles are opaque; `k8sa_x_free(NULL)` is a no-op.
  * - No global state beyond k8sa_global_init(); a handle is used by one thread at a time unless
  *   its header says otherwise.

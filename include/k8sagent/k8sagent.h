@@ -6,6 +6,9 @@
 #ifndef K8SAGENT_H
 #define K8SAGENT_H
 
+/* Only includes: each header carries its own extern "C" guard (wrapping the includes here
+ * would put <stddef.h> under C linkage). tests/cxx-headers.sh compiles this as C++. */
+
 #include <k8sagent/version.h>
 #include <k8sagent/common.h>
 #include <k8sagent/kubeconfig.h>
@@ -17,4 +20,4 @@
 #include <k8sagent/prompt.h>
 #include <k8sagent/agent.h>
 
-#endif
+#endif /* K8SAGENT_H */

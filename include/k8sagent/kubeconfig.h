@@ -50,8 +50,8 @@ extern "C" {
 /** Opaque configuration. Create with one of the constructors, free with k8sa_kubeconfig_free(). */
 typedef struct k8sa_kubeconfig k8sa_kubeconfig;
 
-/** An empty configuration for explicit settings. Returns NULL only when out of memory. */
-k8sa_kubeconfig *k8sa_kubeconfig_new(void);
+/** An empty configuration for explicit settings; free it with k8sa_kubeconfig_free(). */
+k8sa_status k8sa_kubeconfig_new(k8sa_kubeconfig **out, k8sa_error *err);
 
 /** Free a configuration. NULL is a no-op. */
 void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg);
@@ -103,6 +103,12 @@ k8sa_status k8sa_kubeconfig_set_client_key_pem(k8sa_kubeconfig *cfg, const char 
 k8sa_status k8sa_kubeconfig_set_tls_server_name(k8sa_kubeconfig *cfg, const char *name);
 /** Skip TLS verification. Honoured, but the client warns on stderr each time it connects. */
 k8sa_status k8sa_kubeconfig_set_insecure_skip_tls_verify(k8sa_kubeconfig *cfg, int insecure);
+/**
+ * Proxy for the API server (kubeconfig `clusters[].cluster.proxy-url`): `http://`,
+ * `https://`, `socks5://` or `socks5h://`. NULL or "" connects directly, the default. The
+ * environment's proxy variables are never used. K8SA_E_INVALID_ARG for another scheme.
+ */
+k8sa_status k8sa_kubeconfig_set_proxy_url(k8sa_kubeconfig *cfg, const char *url);
 /** Default namespace. */
 k8sa_status k8sa_kubeconfig_set_namespace(k8sa_kubeconfig *cfg, const char *ns);
 /**@}*/
@@ -117,6 +123,8 @@ const char *k8sa_kubeconfig_namespace(const k8sa_kubeconfig *cfg);
 const char *k8sa_kubeconfig_context(const k8sa_kubeconfig *cfg);
 /** Where the configuration came from: "in-cluster", "explicit" or the kubeconfig path. */
 const char *k8sa_kubeconfig_source(const k8sa_kubeconfig *cfg);
+/** Proxy URL for the API server, or NULL when connecting directly. */
+const char *k8sa_kubeconfig_proxy_url(const k8sa_kubeconfig *cfg);
 /** Non-zero when TLS verification is disabled. */
 int k8sa_kubeconfig_insecure_skip_tls_verify(const k8sa_kubeconfig *cfg);
 /**@}*/

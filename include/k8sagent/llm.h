@@ -13,22 +13,25 @@
  * - ::k8sa_messages — the conversation to send (role + content, in order).
  * - ::k8sa_llm_result — one answer: its text, why it stopped, token counts and timings.
  *
- * Requests stream by default. The pull API (k8sa_llm_stream_start(), k8sa_stream_next())
+ * Requests stream by default. The pull API (k8sa_llm_chat_start(), k8sa_llm_stream_next())
  * hands out text as it arrives; k8sa_llm_chat() and k8sa_llm_chat_stream() are built on it.
  *
  * Errors (k8sa_error::message always names the server URL and keeps the server's own text):
  * - K8SA_E_TRANSPORT — cannot connect (the message suggests OLLAMA_HOST / `--llm-url`), or the
  *   connection failed;
+ * - K8SA_E_TLS — the TLS handshake or the server's certificate failed (https URLs), as for
+ *   the Kubernetes client: both map libcurl's errors in one place;
  * - K8SA_E_TIMEOUT — the connect, first-token or total timeout passed (the message says which);
  * - K8SA_E_MODEL_NOT_FOUND — 404 for the model (with a hint: `run: ollama pull <model>`);
  * - K8SA_E_NOT_FOUND — 404 for the endpoint itself (wrong backend or URL);
  * - K8SA_E_BAD_REQUEST (400), K8SA_E_UNAUTHORIZED (401), K8SA_E_FORBIDDEN (403),
- *   K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503 after the retries),
+ *   K8SA_E_GONE (410), K8SA_E_TOO_MANY_REQUESTS (429), K8SA_E_LLM (5xx with an error body; 503
+ *   after the retries),
  *   K8SA_E_HTTP (other statuses) — k8sa_error::http_status holds the status;
  * - K8SA_E_LLM — an error reported in the middle of a stream (HTTP 200, then an error line);
  * - K8SA_E_PROTOCOL — the stream ended before the model finished, or the body is not the
  *   expected framing/JSON;
- * - K8SA_E_CANCELLED — k8sa_stream_cancel(), or a chunk callback asked to stop.
+ * - K8SA_E_CANCELLED — k8sa_llm_stream_cancel(), or a chunk callback asked to stop.
  * After a failure the text received so far is kept in the result, marked as cut
  * (k8sa_llm_result_complete() returns 0).
  *
@@ -44,8 +47,8 @@
  * Thread-safety: setters on a ::k8sa_llm must not run concurrently with anything else on that
  * handle. Once configured, a ::k8sa_llm may be used by many threads at once for requests
  * (every function taking a `const k8sa_llm *`): each request copies what it needs. A
- * ::k8sa_messages, ::k8sa_llm_result or ::k8sa_stream is used by one thread at a time,
- * except k8sa_stream_cancel(), which any thread may call.
+ * ::k8sa_messages, ::k8sa_llm_result or ::k8sa_llm_stream is used by one thread at a time,
+ * except k8sa_llm_stream_cancel(), which any thread may call.
  */
 #ifndef K8SAGENT_LLM_H
 #define K8SAGENT_LLM_H
@@ -67,14 +70,15 @@ typedef struct k8sa_llm k8sa_llm;
 typedef struct k8sa_messages k8sa_messages;
 /** Opaque answer: text, stop reason, counts, timings. */
 typedef struct k8sa_llm_result k8sa_llm_result;
-/** Opaque streaming request. */
-typedef struct k8sa_stream k8sa_stream;
+/** Opaque streaming request to the model (the raw LLM stream; the agent's answer stream is
+ *  ::k8sa_answer_stream in agent.h). */
+typedef struct k8sa_llm_stream k8sa_llm_stream;
 
 /** Wire protocol spoken by the server. Append-only. */
-typedef enum k8sa_llm_backend {
+typedef enum k8sa_backend {
 	K8SA_LLM_OLLAMA = 0, /**< Ollama native API: `/api/chat`, NDJSON streaming, `options.num_ctx` */
 	K8SA_LLM_OPENAI = 1  /**< OpenAI-compatible: `/v1/chat/completions`, SSE streaming */
-} k8sa_llm_backend;
+} k8sa_backend;
 
 /* ------------------------------------------------------------------------------------------ */
 /** @name Settings
@@ -109,10 +113,10 @@ k8sa_status k8sa_llm_set_url(k8sa_llm *llm, const char *url, k8sa_error *err);
 k8sa_status k8sa_llm_set_url_from_env(k8sa_llm *llm, int *found, k8sa_error *err);
 
 /** The base URL in use (borrowed, valid until the next set_url on this handle). */
-const char *k8sa_llm_get_url(const k8sa_llm *llm);
+const char *k8sa_llm_url(const k8sa_llm *llm);
 
 /** Choose the wire protocol. K8SA_E_INVALID_ARG for an unknown value. */
-k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_llm_backend backend, k8sa_error *err);
+k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_backend backend, k8sa_error *err);
 
 /**
  * Choose the wire protocol by name: "ollama", or "openai" (aliases "llamacpp", "llama.cpp",
@@ -121,22 +125,34 @@ k8sa_status k8sa_llm_set_backend(k8sa_llm *llm, k8sa_llm_backend backend, k8sa_e
 k8sa_status k8sa_llm_set_backend_name(k8sa_llm *llm, const char *name, k8sa_error *err);
 
 /** The backend in use. */
-k8sa_llm_backend k8sa_llm_get_backend(const k8sa_llm *llm);
+k8sa_backend k8sa_llm_backend(const k8sa_llm *llm);
 
 /** Backend name ("ollama", "openai"); static storage; "unknown" for other values. */
-const char *k8sa_llm_backend_name(k8sa_llm_backend backend);
+const char *k8sa_backend_name(k8sa_backend backend);
 
 /** Model name (copied), e.g. "mistral" or "llama3.2:3b". K8SA_E_INVALID_ARG for NULL/empty. */
 k8sa_status k8sa_llm_set_model(k8sa_llm *llm, const char *model, k8sa_error *err);
 
 /** The model name in use (borrowed, valid until the next set_model on this handle). */
-const char *k8sa_llm_get_model(const k8sa_llm *llm);
+const char *k8sa_llm_model(const k8sa_llm *llm);
 
 /**
  * API key, sent as `Authorization: Bearer KEY` (OpenAI backend only; Ollama ignores keys).
  * Copied; NULL or "" removes it.
  */
 k8sa_status k8sa_llm_set_api_key(k8sa_llm *llm, const char *key, k8sa_error *err);
+
+/**
+ * Reach the model server through this proxy (copied): `http://host:port`, `https://...`,
+ * `socks5://...` or `socks5h://...`. NULL or "" connects directly, the default. The
+ * environment (`http_proxy`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) is never consulted: a
+ * model server is usually in the cluster or on the host, and a proxy meant for the internet
+ * must not see prompts. Fails with K8SA_E_INVALID_ARG for another scheme.
+ */
+k8sa_status k8sa_llm_set_proxy(k8sa_llm *llm, const char *url, k8sa_error *err);
+
+/** The proxy in use, or NULL for direct connections (borrowed, valid until the next set_proxy). */
+const char *k8sa_llm_get_proxy(const k8sa_llm *llm);
 
 /** Sampling temperature (e.g. 0.2). A negative value means the server's default (the default). */
 void k8sa_llm_set_temperature(k8sa_llm *llm, double temperature);
@@ -261,12 +277,12 @@ k8sa_status k8sa_llm_chat_stream(const k8sa_llm *llm, const k8sa_messages *msgs,
 
 /**
  * Start a streaming request. Nothing blocks here beyond building the request: connection,
- * HTTP errors and retries happen in k8sa_stream_next(), which reports them.
+ * HTTP errors and retries happen in k8sa_llm_stream_next(), which reports them.
  * The settings and messages are copied: both may be freed at once.
- * @param stream receives the stream, freed with k8sa_stream_free().
+ * @param stream receives the stream, freed with k8sa_llm_stream_free().
  */
-k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_messages *msgs,
-				  k8sa_stream **stream, k8sa_error *err);
+k8sa_status k8sa_llm_chat_start(const k8sa_llm *llm, const k8sa_messages *msgs,
+				k8sa_llm_stream **stream, k8sa_error *err);
 
 /**
  * Wait for the next piece of text.
@@ -275,28 +291,28 @@ k8sa_status k8sa_llm_stream_start(const k8sa_llm *llm, const k8sa_messages *msgs
  * - K8SA_OK with `*chunk` NULL: the answer is complete (the model said it was done); every
  *   later call returns the same.
  * - an error: `*chunk` is NULL; the stream is over and every later call returns the same
- *   error. The text received so far stays in k8sa_stream_result().
- * Blocks at most until the next chunk, a timeout or k8sa_stream_cancel().
+ *   error. The text received so far stays in k8sa_llm_stream_result().
+ * Blocks at most until the next chunk, a timeout or k8sa_llm_stream_cancel().
  */
-k8sa_status k8sa_stream_next(k8sa_stream *stream, const char **chunk, size_t *len,
-			     k8sa_error *err);
+k8sa_status k8sa_llm_stream_next(k8sa_llm_stream *stream, const char **chunk, size_t *len,
+				 k8sa_error *err);
 
 /**
- * The answer so far: all text received (returned by k8sa_stream_next() or queued for it),
- * and, once the stream is over, the stop reason, counts and timings. Borrowed: lives until k8sa_stream_free().
+ * The answer so far: all text received (returned by k8sa_llm_stream_next() or queued for it),
+ * and, once the stream is over, the stop reason, counts and timings. Borrowed: lives until k8sa_llm_stream_free().
  * Never NULL for a non-NULL stream.
  */
-const k8sa_llm_result *k8sa_stream_result(const k8sa_stream *stream);
+const k8sa_llm_result *k8sa_llm_stream_result(const k8sa_llm_stream *stream);
 
 /**
  * Ask the stream to stop. Thread-safe (not async-signal-safe): any thread may call it while
- * another is blocked in k8sa_stream_next(), which then returns K8SA_E_CANCELLED promptly.
- * Calling it after the stream is over changes nothing. Must not race with k8sa_stream_free().
+ * another is blocked in k8sa_llm_stream_next(), which then returns K8SA_E_CANCELLED promptly.
+ * Calling it after the stream is over changes nothing. Must not race with k8sa_llm_stream_free().
  */
-void k8sa_stream_cancel(k8sa_stream *stream);
+void k8sa_llm_stream_cancel(k8sa_llm_stream *stream);
 
 /** Free a stream (closes its connection). NULL is a no-op. */
-void k8sa_stream_free(k8sa_stream *stream);
+void k8sa_llm_stream_free(k8sa_llm_stream *stream);
 
 /** @} */
 
@@ -306,7 +322,7 @@ void k8sa_stream_free(k8sa_stream *stream);
  * and durations -1.0 when the server did not report them.
  * @{ */
 
-/** Free a result. NULL is a no-op. Do not free the one from k8sa_stream_result(). */
+/** Free a result. NULL is a no-op. Do not free the one from k8sa_llm_stream_result(). */
 void k8sa_llm_result_free(k8sa_llm_result *result);
 
 /** The answer text ("" when none), NUL-terminated. */

@@ -31,7 +31,7 @@
  * code, so bytes/3 over-estimates on purpose: a prompt that fits by this count is not
  * truncated by the server.
  *
- * Ownership: strings returned as `char *` are freed with k8sa_free(); `const char *` results
+ * Ownership: strings given through `char **out` are freed with k8sa_free(); `const char *` results
  * are borrowed from the prompt and valid until the next k8sa_prompt_build() or
  * k8sa_prompt_free(). A prompt is used by one thread at a time.
  */
@@ -82,8 +82,9 @@ const char *k8sa_prompt_builtin_version(k8sa_prompt_mode mode);
 /** An assembled prompt. */
 typedef struct k8sa_prompt k8sa_prompt;
 
-/** New prompt for @p mode with the built-in system prompt and default budget; NULL on ENOMEM. */
-k8sa_prompt *k8sa_prompt_new(k8sa_prompt_mode mode);
+/** New prompt for @p mode with the built-in system prompt and default budget; free it with
+ *  k8sa_prompt_free(). K8SA_E_INVALID_ARG for an unknown mode. */
+k8sa_status k8sa_prompt_new(k8sa_prompt **out, k8sa_prompt_mode mode, k8sa_error *err);
 
 /** Free a prompt (and its redactor). NULL is a no-op. */
 void k8sa_prompt_free(k8sa_prompt *p);
@@ -157,21 +158,22 @@ const char *k8sa_prompt_message_content(const k8sa_prompt *p, int i);
 /**
  * The messages exactly as they will be sent:
  * `[{"role":"system","content":"..."},{"role":"user","content":"..."}]`.
- * Freed with k8sa_free(); NULL before a build or on ENOMEM.
+ * Freed with k8sa_free(). K8SA_E_INVALID_ARG before a build.
  */
-char *k8sa_prompt_messages_json(const k8sa_prompt *p);
+k8sa_status k8sa_prompt_messages_json(const k8sa_prompt *p, char **out, k8sa_error *err);
 
-/** The context part of the user message (sections, no question), for a UI's context panel. */
-char *k8sa_prompt_context_text(const k8sa_prompt *p);
+/** The context part of the user message (sections, no question), for a UI's context panel.
+ *  Freed with k8sa_free(). */
+k8sa_status k8sa_prompt_context_text(const k8sa_prompt *p, char **out, k8sa_error *err);
 
 /** All messages for a person to read ("--- system ---" headers). Freed with k8sa_free(). */
-char *k8sa_prompt_text(const k8sa_prompt *p);
+k8sa_status k8sa_prompt_text(const k8sa_prompt *p, char **out, k8sa_error *err);
 
 /**
  * What shortening dropped: `[{"section":"events","title":"...","omitted":12}, ...]`
  * (`"removed":true` when the whole section went). "[]" when nothing. Freed with k8sa_free().
  */
-char *k8sa_prompt_dropped_json(const k8sa_prompt *p);
+k8sa_status k8sa_prompt_dropped_json(const k8sa_prompt *p, char **out, k8sa_error *err);
 
 /** Estimated tokens of the built messages (k8sa_estimate_tokens() + overhead per message). */
 size_t k8sa_prompt_tokens(const k8sa_prompt *p);

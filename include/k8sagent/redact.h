@@ -77,13 +77,14 @@ const char *k8sa_redact_kind_name(k8sa_redact_kind kind);
  * Redact @p len bytes of @p text with the built-in rules.
  * @param text     input, may contain NUL bytes; may be NULL when @p len is 0
  * @param len      its length in bytes
+ * @param out      receives a new NUL-terminated string, freed with k8sa_free()
  * @param out_len  when not NULL, receives the output length (without the terminating NUL)
- * @return a new NUL-terminated string, freed with k8sa_free(); NULL only when out of memory.
+ * @return K8SA_OK; K8SA_E_NOMEM when out of memory; K8SA_E_INVALID_ARG when @p out is NULL.
  */
-char *k8sa_redact(const char *text, size_t len, size_t *out_len);
+k8sa_status k8sa_redact(const char *text, size_t len, char **out, size_t *out_len, k8sa_error *err);
 
-/** k8sa_redact() of a NUL-terminated string (NULL in -> NULL out). Freed with k8sa_free(). */
-char *k8sa_redact_str(const char *text);
+/** k8sa_redact() of a NUL-terminated string (NULL in: `*out` NULL and K8SA_OK). */
+k8sa_status k8sa_redact_str(const char *text, char **out, k8sa_error *err);
 
 /**
  * Whether an environment variable's name says its value is secret: a word (split on `_ - .`
@@ -103,15 +104,15 @@ int k8sa_env_name_is_secret(const char *name);
  * The value of env var @p name as it may be shown to the model: "[REDACTED:<kind>]" when the
  * name is secret (and the value not empty), otherwise k8sa_redact() of the value (a
  * `REDIS_URL=redis://:pw@host` keeps the URL without the password).
- * @return a new string freed with k8sa_free(); NULL when @p value is NULL or out of memory.
+ * `*out` is a new string freed with k8sa_free(), or NULL when @p value is NULL.
  */
-char *k8sa_redact_env_value(const char *name, const char *value);
+k8sa_status k8sa_redact_env_value(const char *name, const char *value, char **out, k8sa_error *err);
 
 /** A redactor: built-in rules plus the caller's additions, and counters per kind. */
 typedef struct k8sa_redactor k8sa_redactor;
 
-/** New redactor with the built-in rules and zero counters. NULL when out of memory. */
-k8sa_redactor *k8sa_redactor_new(void);
+/** New redactor with the built-in rules and zero counters; free with k8sa_redactor_free(). */
+k8sa_status k8sa_redactor_new(k8sa_redactor **out, k8sa_error *err);
 
 /** Free a redactor. NULL is a no-op. */
 void k8sa_redactor_free(k8sa_redactor *r);
@@ -138,13 +139,14 @@ k8sa_status k8sa_redactor_add_regex(k8sa_redactor *r, const char *pattern, k8sa_
 
 /**
  * Redact with this redactor's rules and add to its counters. As k8sa_redact() otherwise.
- * A NULL @p r means the built-in rules without counting.
- * @return new string freed with k8sa_free(); NULL only when out of memory.
+ * A NULL @p r means the built-in rules without counting. `*out` is freed with k8sa_free().
  */
-char *k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
+k8sa_status k8sa_redactor_apply(k8sa_redactor *r, const char *text, size_t len, char **out, size_t *out_len,
+				k8sa_error *err);
 
 /** As k8sa_redact_env_value(), with this redactor's rules and counters (NULL r allowed). */
-char *k8sa_redactor_env_value(k8sa_redactor *r, const char *name, const char *value);
+k8sa_status k8sa_redactor_env_value(k8sa_redactor *r, const char *name, const char *value, char **out,
+				    k8sa_error *err);
 
 /** How many secrets of @p kind this redactor replaced since creation or the last reset. */
 unsigned long k8sa_redactor_count(const k8sa_redactor *r, k8sa_redact_kind kind);
@@ -154,9 +156,9 @@ unsigned long k8sa_redactor_total(const k8sa_redactor *r);
 
 /**
  * The counters as a JSON object, e.g. `{"password":2,"token":1,...,"total":3}` (every kind
- * present). Freed with k8sa_free(); NULL when out of memory or @p r is NULL.
+ * present), freed with k8sa_free(). K8SA_E_INVALID_ARG when @p r is NULL.
  */
-char *k8sa_redactor_counts_json(const k8sa_redactor *r);
+k8sa_status k8sa_redactor_counts_json(const k8sa_redactor *r, char **out, k8sa_error *err);
 
 /** Set every counter back to zero. */
 void k8sa_redactor_reset_counts(k8sa_redactor *r);

@@ -51,8 +51,8 @@ typedef struct k8sa_snapshot k8sa_snapshot;
 /** Bounds and switches for taking a snapshot. Free with k8sa_snapshot_opts_free(). */
 typedef struct k8sa_snapshot_opts k8sa_snapshot_opts;
 
-/** New options with the defaults above. NULL only when out of memory. */
-k8sa_snapshot_opts *k8sa_snapshot_opts_new(void);
+/** New options with the defaults above; free them with k8sa_snapshot_opts_free(). */
+k8sa_status k8sa_snapshot_opts_new(k8sa_snapshot_opts **out, k8sa_error *err);
 /** Free options. NULL is a no-op. */
 void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts);
 /** Most pods kept (0 = no bound). Over the bound, healthy pods are dropped first. */
@@ -71,14 +71,14 @@ void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *opts, unsigned n)
 /**
  * Take a snapshot through a client.
  * @param kube      the client (borrowed for the call)
- * @param namespace namespace, or NULL for all namespaces
+ * @param ns        namespace, or NULL for all namespaces
  * @param opts      bounds, or NULL for the defaults (borrowed for the call)
  * @param out       receives the snapshot (caller frees with k8sa_snapshot_free())
  * @param err       optional error detail
  * @return K8SA_OK even when some resources were refused (see k8sa_snapshot_gaps_json());
  *         an error when nothing could be read.
  */
-k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *namespace, const k8sa_snapshot_opts *opts,
+k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, const k8sa_snapshot_opts *opts,
 			       k8sa_snapshot **out, k8sa_error *err);
 
 /**
@@ -86,9 +86,9 @@ k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *namespace, const k8s
  * `DIR/cluster/<namespace>/pods.json`, `DIR/cluster/nodes.json`, `.../logs/<pod>/<c>.log`;
  * DIR may also be the `cluster` directory itself). The same reducers and bounds as
  * k8sa_snapshot_take() apply, including the choice of logs. For tests and offline use.
- * @param namespace namespace, or NULL for every namespace directory
+ * @param ns namespace, or NULL for every namespace directory
  */
-k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *namespace, const k8sa_snapshot_opts *opts,
+k8sa_status k8sa_snapshot_load_dir(const char *dir, const char *ns, const k8sa_snapshot_opts *opts,
 				   k8sa_snapshot **out, k8sa_error *err);
 
 /** Free a snapshot. NULL is a no-op. */

@@ -4,7 +4,6 @@
 #include "config.h"
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -28,15 +27,10 @@ static void usage(FILE *out)
 		"                                     the exact messages, no model call)\n"
 		"  completion bash|zsh|fish           print a shell completion script\n"
 		"\n"
-		"Global options:\n"
-		"  --kubeconfig FILE       kubeconfig to use (default: in-cluster, $KUBECONFIG, ~/.kube/config)\n"
-		"  --context NAME          kubeconfig context (default: current-context)\n"
+		"Global options (cluster and model, the same as k8sagentd's):\n");
+	svc_options_help(out, 1);
+	fprintf(out,
 		"  --scenario DIR          read a scenario directory instead of a cluster (offline)\n"
-		"  --llm-url URL           LLM server (default: $OLLAMA_HOST or http://127.0.0.1:11434)\n"
-		"  --backend ollama|openai LLM API flavour\n"
-		"  --model NAME            model name\n"
-		"  --context-tokens N      the model's context window in tokens\n"
-		"  --timeout SECONDS       request timeout\n"
 		"  --no-color              no colour (also when NO_COLOR is set or output is not a terminal)\n"
 		"  -q, --quiet             no progress line, warnings or hints on stderr (errors still)\n"
 		"  -h, --help              this help; `k8sagent COMMAND --help` for a command\n"
@@ -46,68 +40,31 @@ static void usage(FILE *out)
 		"3 (ask, diagnose) no model answered: the findings were still printed.\n");
 }
 
-static int parse_long(const char *s, const char *flag, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0) {
-		fprintf(stderr, "k8sagent: %s: not a non-negative number: %s\n", flag, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	/* A snapshot parses tens of MB of JSON into millions of small json-c nodes and frees them
 	 * page by page; with glibc's fastbins every large allocation after that consolidates them
 	 * (a quarter of the CPU time at 10,000 pods). A short-lived tool does better without. */
 	mallopt(M_MXFAST, 0);
-	enum { O_KUBECONFIG = 256, O_CONTEXT, O_SCENARIO, O_LLM_URL, O_BACKEND, O_MODEL, O_CTX_TOKENS, O_TIMEOUT,
-	       O_NO_COLOR };
-	static const struct option opts[] = {
-		{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
-		{"context", required_argument, NULL, O_CONTEXT},
-		{"scenario", required_argument, NULL, O_SCENARIO},
-		{"llm-url", required_argument, NULL, O_LLM_URL},
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"model", required_argument, NULL, O_MODEL},
-		{"context-tokens", required_argument, NULL, O_CTX_TOKENS},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"no-color", no_argument, NULL, O_NO_COLOR},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
+	enum { O_SCENARIO = 256, O_NO_COLOR };
+	struct option opts[SVC_OPT_COUNT + 6];
+	int n = svc_options_getopt(opts);
+	opts[n++] = (struct option){"scenario", required_argument, NULL, O_SCENARIO};
+	opts[n++] = (struct option){"no-color", no_argument, NULL, O_NO_COLOR};
+	opts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
+	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[n++] = (struct option){"version", no_argument, NULL, 'V'};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
 	cli_globals g;
 	memset(&g, 0, sizeof(g));
+	svc_options_from_env(&g.opts); /* flags override the environment */
 	int c;
 	/* "+": stop at the first non-option (the subcommand); its options are its own */
 	while ((c = getopt_long(argc, argv, "+hVq", opts, NULL)) != -1) {
+		if (svc_options_take(&g.opts, c, optarg))
+			continue; /* checked by the library when the agent is made */
 		switch (c) {
-		case O_KUBECONFIG: g.kubeconfig = optarg; break;
-		case O_CONTEXT: g.context = optarg; break;
 		case O_SCENARIO: g.scenario = optarg; break;
-		case O_LLM_URL: g.llm_url = optarg; break;
-		case O_BACKEND:
-			if (strcmp(optarg, "ollama") != 0 && strcmp(optarg, "openai") != 0) {
-				fprintf(stderr, "k8sagent: --backend must be ollama or openai\n");
-				return CLI_ERROR;
-			}
-			g.backend = optarg;
-			break;
-		case O_MODEL: g.model = optarg; break;
-		case O_CTX_TOKENS:
-			if (parse_long(optarg, "--context-tokens", &g.context_tokens))
-				return CLI_ERROR;
-			break;
-		case O_TIMEOUT:
-			if (parse_long(optarg, "--timeout", &g.timeout))
-				return CLI_ERROR;
-			break;
 		case O_NO_COLOR: g.no_color = 1; break;
 		case 'q': g.quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
@@ -149,6 +106,12 @@ int main(int argc, char **argv)
 	return rc;
 }
 
+/* The namespace argument of the agent's calls: "*" for -A, NULL for the default. */
+static const char *agent_ns(const char *ns_flag, int all)
+{
+	return all ? "*" : ns_flag;
+}
+
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out)
 {
 	k8sa_error err;
@@ -165,28 +128,17 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 		}
 		return CLI_OK;
 	}
-	k8sa_kubeconfig *cfg = NULL;
-	if (k8sa_kubeconfig_load_default(&cfg, g->kubeconfig, g->context, &err)) {
-		fprintf(stderr, "k8sagent: configuration: %s\n", err.message);
-		return CLI_ERROR;
-	}
-	k8sa_kube *kube = NULL;
-	if (k8sa_kube_new(&kube, cfg, &err)) {
-		fprintf(stderr, "k8sagent: %s\n", err.message);
-		k8sa_kubeconfig_free(cfg);
-		return CLI_ERROR;
-	}
-	if (g->timeout > 0)
-		k8sa_kube_set_timeout_ms(kube, 5000, g->timeout * 1000);
-	const char *ns = all ? NULL : ns_flag ? ns_flag : k8sa_kubeconfig_namespace(cfg);
+	k8sa_agent *a = NULL;
+	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER, &a);
+	if (rc)
+		return rc;
 	char what[300];
-	snprintf(what, sizeof(what), "reading %s%s from %s", ns ? "namespace " : "all namespaces", ns ? ns : "",
-		 k8sa_kubeconfig_server(cfg));
+	snprintf(what, sizeof(what), "reading %s%s", all ? "all namespaces" : ns_flag ? "namespace " : "the namespace",
+		 all ? "" : ns_flag ? ns_flag : "");
 	cli_progress_start(g, what);
-	k8sa_status st = k8sa_snapshot_take(kube, ns, NULL, out, &err);
+	k8sa_status st = k8sa_agent_snapshot(a, agent_ns(ns_flag, all), out, &err);
 	cli_progress_stop();
-	k8sa_kube_free(kube);
-	k8sa_kubeconfig_free(cfg);
+	k8sa_agent_free(a);
 	if (st) {
 		fprintf(stderr, "k8sagent: %s\n", err.message);
 		return CLI_ERROR;
@@ -198,6 +150,26 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 		if (k8sa_snapshot_gaps_json(*out, &gaps, NULL) == K8SA_OK)
 			cli_warn(g, "k8sagent: warning: %zu resource(s) could not be read: %s\n", ngaps, gaps);
 		k8sa_free(gaps);
+	}
+	return CLI_OK;
+}
+
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out)
+{
+	/* The agent's snapshot (cli_take_snapshot() names the gaps on stderr), then the analyzers:
+	 * the same as k8sa_agent_analyze(), which keeps the snapshot to itself. */
+	k8sa_error err;
+	memset(&err, 0, sizeof(err));
+	*out = NULL;
+	k8sa_snapshot *snap = NULL;
+	int rc = cli_take_snapshot(g, ns_flag, all, &snap);
+	if (rc)
+		return rc;
+	k8sa_status st = k8sa_analyze(snap, out, &err);
+	k8sa_snapshot_free(snap);
+	if (st) {
+		fprintf(stderr, "k8sagent: %s\n", err.message);
+		return CLI_ERROR;
 	}
 	return CLI_OK;
 }

@@ -7,18 +7,14 @@
 
 #include <stdio.h>
 
+#include "../common/options.h"
+
 /* Exit statuses: 0 nothing wrong, 1 problems found, 2 usage/config/API error. */
 enum { CLI_OK = 0, CLI_PROBLEMS = 1, CLI_ERROR = 2 };
 
 typedef struct cli_globals {
-	const char *kubeconfig;   /* --kubeconfig FILE */
-	const char *context;      /* --context NAME */
+	svc_opts opts;            /* the options shared with k8sagentd (service/common/options.h) */
 	const char *scenario;     /* --scenario DIR: read a scenario directory instead of the API */
-	const char *llm_url;      /* --llm-url URL */
-	const char *backend;      /* --backend ollama|openai */
-	const char *model;        /* --model NAME */
-	long context_tokens;      /* --context-tokens N (0: default) */
-	long timeout;             /* --timeout SECONDS (0: default) */
 	int no_color;             /* --no-color */
 	int quiet;                /* -q/--quiet: no progress, warnings or hints on stderr */
 } cli_globals;
@@ -40,7 +36,9 @@ typedef struct cli_command {
 	const char *args;      /* completion words for the first argument, or NULL */
 } cli_command;
 
-extern const cli_flag *const cli_global_flags;
+/* The global flags: the options shared with k8sagentd (service/common/options.c), then the
+ * tool's own; ends with lng == NULL. */
+const cli_flag *cli_global_flags(void);
 extern const cli_command cli_commands[]; /* ends with name == NULL */
 const cli_command *cli_command_find(const char *name);
 
@@ -76,9 +74,20 @@ int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
 
-/* Shared by subcommands that read the cluster: resolve the namespace (-n, -A, or the
- * kubeconfig context's) and take a snapshot (or load --scenario). Prints errors to stderr.
- * *ns_out is NULL for all namespaces. Returns CLI_OK or CLI_ERROR. */
+/* What cli_make_agent() prepares beyond the LLM settings. */
+enum {
+	CLI_AGENT_CLUSTER = 1, /* load the kubeconfig now (--kubeconfig, --context) */
+	CLI_AGENT_MODEL = 2    /* the model will be called: check the prompt directory */
+};
+
+/* An agent configured from the global options. A bad value is reported with the flag's name
+ * and the library's message. Returns CLI_OK or CLI_ERROR. */
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs, k8sa_agent **out);
+
+/* Shared by subcommands that read the cluster: the namespace is -n, -A (all) or the
+ * kubeconfig context's; --scenario reads a directory instead. Print errors to stderr and
+ * return CLI_OK or CLI_ERROR. */
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out);
+int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out);
 
 #endif

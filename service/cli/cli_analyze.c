@@ -37,18 +37,16 @@ static void usage(FILE *out)
 static int analyze_once(const cli_globals *g, const char *ns, int all, const char *output, int print,
 			json_object **findings_out, int *problems)
 {
-	k8sa_snapshot *snap;
-	int rc = cli_take_snapshot(g, ns, all, &snap);
+	k8sa_findings *f = NULL;
+	int rc = cli_findings(g, ns, all, &f);
 	if (rc)
 		return rc;
-	k8sa_findings *f = NULL;
 	k8sa_error err;
 	char *json = NULL, *text = NULL;
-	if (k8sa_analyze(snap, &f, &err) || k8sa_findings_to_json(f, &json, &err) ||
+	if (k8sa_findings_to_json(f, &json, &err) ||
 	    (print && !strcmp(output, "text") && k8sa_findings_to_text(f, &text, &err))) {
 		fprintf(stderr, "k8sagent: %s\n", err.message);
 		k8sa_findings_free(f);
-		k8sa_snapshot_free(snap);
 		k8sa_free(json);
 		return CLI_ERROR;
 	}
@@ -71,7 +69,6 @@ static int analyze_once(const cli_globals *g, const char *ns, int all, const cha
 	k8sa_free(text);
 	k8sa_free(json);
 	k8sa_findings_free(f);
-	k8sa_snapshot_free(snap);
 	return rc;
 }
 

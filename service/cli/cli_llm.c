@@ -11,30 +11,25 @@
 /* Exit status when the model gave no (complete) answer; the findings were still printed. */
 #define CLI_NO_MODEL 3
 
-static int make_agent(const cli_globals *g, const char *prompt_dir, int need_cluster, k8sa_agent **out)
+int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs, k8sa_agent **out)
 {
 	k8sa_error e = {0};
 	k8sa_agent *a = NULL;
+	const char *what = NULL; /* the option a failure is about: the library's message follows */
+	svc_opts o = g->opts;
+	/* The prompt directory matters only when the model is called; -D overrides --prompt-dir. */
+	if (!(needs & CLI_AGENT_MODEL))
+		o.value[SVC_OPT_PROMPT_DIR] = NULL;
+	else if (prompt_dir)
+		o.value[SVC_OPT_PROMPT_DIR] = prompt_dir, o.source[SVC_OPT_PROMPT_DIR] = "--prompt-dir";
 	k8sa_status st = k8sa_agent_new(&a, &e);
-	if (st == K8SA_OK && need_cluster)
-		st = k8sa_agent_load_kubeconfig(a, g->kubeconfig, g->context, &e);
-	if (st == K8SA_OK && g->llm_url && (st = k8sa_agent_set_llm_url(a, g->llm_url)) != K8SA_OK)
-		snprintf(e.message, sizeof(e.message), "--llm-url %s: not a valid http(s) URL", g->llm_url);
-	if (st == K8SA_OK && g->backend)
-		st = k8sa_agent_set_backend(a, g->backend, &e);
-	if (st == K8SA_OK && g->model && (st = k8sa_agent_set_model(a, g->model)) != K8SA_OK)
-		snprintf(e.message, sizeof(e.message), "--model: a model name is required");
-	if (st == K8SA_OK && g->context_tokens &&
-	    (st = k8sa_agent_set_context_tokens(a, (int)g->context_tokens)) != K8SA_OK)
-		snprintf(e.message, sizeof(e.message), "--context-tokens %ld: must be at least 512", g->context_tokens);
-	if (st == K8SA_OK && g->timeout && (st = k8sa_agent_set_timeout(a, (double)g->timeout)) != K8SA_OK)
-		snprintf(e.message, sizeof(e.message), "--timeout %ld: must be positive", g->timeout);
-	if (st == K8SA_OK && !prompt_dir)
-		prompt_dir = getenv("K8SA_PROMPT_DIR");
-	if (st == K8SA_OK && prompt_dir && *prompt_dir)
-		st = k8sa_agent_set_prompt_dir(a, prompt_dir, &e);
+	if (st == K8SA_OK)
+		st = svc_options_apply(&o, a, &what, &e);
+	if (st == K8SA_OK && (needs & CLI_AGENT_CLUSTER))
+		st = k8sa_agent_load_kubeconfig(a, o.value[SVC_OPT_KUBECONFIG], o.value[SVC_OPT_CONTEXT], &e);
 	if (st != K8SA_OK) {
-		fprintf(stderr, "k8sagent: %s\n", e.message[0] ? e.message : k8sa_strerror(st));
+		fprintf(stderr, "k8sagent: %s%s%s\n", what ? what : "", what ? ": " : "",
+			e.message[0] ? e.message : k8sa_strerror(st));
 		k8sa_agent_free(a);
 		return CLI_ERROR;
 	}
@@ -134,7 +129,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 	}
 	char *q = question_from("ask", argc - optind, argv + optind);
 	k8sa_agent *a = NULL;
-	int rc = q ? make_agent(g, prompt_dir, 0, &a) : CLI_ERROR;
+	int rc = q ? cli_make_agent(g, prompt_dir, CLI_AGENT_MODEL, &a) : CLI_ERROR;
 	if (rc != CLI_OK) {
 		free(q);
 		return rc;
@@ -209,7 +204,7 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 	if (optind < argc && !(q = question_from("diagnose", argc - optind, argv + optind)))
 		return CLI_ERROR;
 	k8sa_agent *a = NULL;
-	int rc = make_agent(g, prompt_dir, 1, &a);
+	int rc = cli_make_agent(g, prompt_dir, CLI_AGENT_CLUSTER | CLI_AGENT_MODEL, &a);
 	if (rc != CLI_OK) {
 		free(q);
 		return rc;
@@ -230,7 +225,8 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 			fputs(k8sa_answer_prompt_text(x), stdout);
 			rc = CLI_OK;
 		} else {
-			char *json = k8sa_answer_to_json(x);
+			char *json = NULL;
+			k8sa_answer_to_json(x, &json, NULL);
 			puts(json ? json : "{}");
 			k8sa_free(json);
 			rc = k8sa_answer_llm_status(x) != K8SA_OK ? CLI_NO_MODEL

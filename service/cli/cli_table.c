@@ -10,21 +10,41 @@
 
 #define END {NULL, 0, 0, NULL, NULL}
 
-static const cli_flag global_flags[] = {
-	{"kubeconfig", 0, 1, "@file", "kubeconfig to use"},
-	{"context", 0, 1, "@context", "kubeconfig context"},
+/* Completion values of the shared options (service/common/options.c): by name. */
+static const struct {
+	const char *name, *values;
+} shared_values[] = {
+	{"kubeconfig", "@file"}, {"context", "@context"}, {"backend", "ollama openai"}, {"prompt-dir", "@dir"},
+};
+
+/* The tool's own global flags, after the shared ones. */
+static const cli_flag own_global_flags[] = {
 	{"scenario", 0, 1, "@dir", "read a scenario directory instead of a cluster"},
-	{"llm-url", 0, 1, NULL, "LLM server URL"},
-	{"backend", 0, 1, "ollama openai", "LLM API flavour"},
-	{"model", 0, 1, NULL, "model name"},
-	{"context-tokens", 0, 1, NULL, "the model's context window in tokens"},
-	{"timeout", 0, 1, NULL, "request timeout in seconds"},
 	{"no-color", 0, 0, NULL, "no colour (also NO_COLOR=1, or when not a terminal)"},
 	{"quiet", 'q', 0, NULL, "no progress, warnings or hints on stderr"},
 	{"help", 'h', 0, NULL, "help"},
 	{"version", 'V', 0, NULL, "print the version"},
 	END,
 };
+
+const cli_flag *cli_global_flags(void)
+{
+	static cli_flag all[SVC_OPT_COUNT + sizeof(own_global_flags) / sizeof(own_global_flags[0])];
+	if (all[0].lng)
+		return all;
+	size_t n = 0;
+	for (int i = 0; i < SVC_OPT_COUNT; i++) {
+		const char *values = NULL;
+		for (size_t k = 0; k < sizeof(shared_values) / sizeof(shared_values[0]); k++)
+			if (!strcmp(shared_values[k].name, svc_options[i].name))
+				values = shared_values[k].values;
+		/* The first line of the help text is enough for a completion menu. */
+		all[n++] = (cli_flag){svc_options[i].name, 0, 1, values, svc_options[i].help};
+	}
+	for (const cli_flag *f = own_global_flags; f->lng; f++)
+		all[n++] = *f;
+	return all;
+}
 
 static const cli_flag snapshot_flags[] = {
 	{"namespace", 'n', 1, "@namespace", "namespace"},
@@ -65,8 +85,6 @@ static const cli_flag completion_flags[] = {
 	{"help", 'h', 0, NULL, "help"},
 	END,
 };
-
-const cli_flag *const cli_global_flags = global_flags;
 
 const cli_command cli_commands[] = {
 	{"snapshot", "what the agent sees in a namespace", snapshot_flags, NULL},

@@ -6,7 +6,7 @@ _k8sagent() {
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case "${COMP_WORDS[i]}" in
-		--kubeconfig|--context|--scenario|--llm-url|--backend|--model|--context-tokens|--timeout) ((i++)) ;;
+		--kubeconfig|--context|--llm-url|--backend|--model|--context-tokens|--timeout|--prompt-dir|--scenario) ((i++)) ;;
 		-*) ;;
 		*) cmd="${COMP_WORDS[i]}"; break ;;
 		esac
@@ -18,8 +18,6 @@ _k8sagent() {
 			COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 		--context)
 			COMPREPLY=($(compgen -W "$(_k8sagent_contexts)" -- "$cur")); return 0 ;;
-		--scenario)
-			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		--llm-url)
 			return 0 ;;
 		--backend)
@@ -30,8 +28,12 @@ _k8sagent() {
 			return 0 ;;
 		--timeout)
 			return 0 ;;
+		--prompt-dir)
+			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+		--scenario)
+			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		esac
-		COMPREPLY=($(compgen -W "--kubeconfig --context --scenario --llm-url --backend --model --context-tokens --timeout --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose completion help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scenario --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose completion help" -- "$cur")) ;;
 	snapshot)
 		case "$prev" in
 		--namespace|-n)

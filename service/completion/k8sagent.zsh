@@ -14,14 +14,15 @@ _k8sagent() {
 		'help:help'
 	)
 	_arguments -C \
-		'--kubeconfig[kubeconfig to use]:kubeconfig:_files' \
-		'--context[kubeconfig context]:context:_k8sagent_contexts' \
+		'--kubeconfig[kubeconfig file (default\: in-cluster when KUBERNETES_SERVICE_HOST is]:kubeconfig:_files' \
+		'--context[kubeconfig context (default\: its current-context)]:context:_k8sagent_contexts' \
+		'--llm-url[LLM server (default\: $K8SA_LLM_URL, then $OLLAMA_HOST, then]:llm-url: ' \
+		'--backend[ollama (default) or openai (any OpenAI-compatible server)]:backend:(ollama openai)' \
+		'--model[model name (default mistral)]:model: ' \
+		'--context-tokens[the model'\''s context window in tokens; the prompt is fitted to it]:context-tokens: ' \
+		'--timeout[time limit of the model'\''s whole answer (default 300) and of each]:timeout: ' \
+		'--prompt-dir[prompt overrides ask.md, diagnose.md (default\: built-in prompts)]:prompt-dir:_files -/' \
 		'--scenario[read a scenario directory instead of a cluster]:scenario:_files -/' \
-		'--llm-url[LLM server URL]:llm-url: ' \
-		'--backend[LLM API flavour]:backend:(ollama openai)' \
-		'--model[model name]:model: ' \
-		'--context-tokens[the model'\''s context window in tokens]:context-tokens: ' \
-		'--timeout[request timeout in seconds]:timeout: ' \
 		'--no-color[no colour (also NO_COLOR=1, or when not a terminal)]' \
 		'(-q --quiet)'{-q,--quiet}'[no progress, warnings or hints on stderr]' \
 		'(-h --help)'{-h,--help}'[help]' \

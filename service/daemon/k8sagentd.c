@@ -28,22 +28,12 @@ static void usage(FILE *f)
 "                          (env K8SA_LOG_LEVEL)\n"
 "  --grace SECONDS         on SIGTERM, time left to in-flight requests before they are\n"
 "                          cancelled (default 10)\n"
-"Kubernetes:\n"
-"  --kubeconfig FILE       kubeconfig file (default: in-cluster when KUBERNETES_SERVICE_HOST\n"
-"                          is set, else $KUBECONFIG, else ~/.kube/config)\n"
-"  --context NAME          kubeconfig context\n"
 "  --namespace NS          default namespace for /diagnose (env K8SA_NAMESPACE; default: the\n"
 "                          context's, in-cluster the pod's own)\n"
-"Model:\n"
-"  --llm-url URL           LLM server (env K8SA_LLM_URL, then OLLAMA_HOST; default\n"
-"                          http://ollama:11434 in-cluster, http://localhost:11434 outside)\n"
-"  --backend NAME          ollama (default) or openai (any OpenAI-compatible server)\n"
-"                          (env K8SA_BACKEND)\n"
-"  --model NAME            model name (env K8SA_MODEL; default mistral)\n"
-"  --context-tokens N      the model's context window; the prompt is fitted to it\n"
-"                          (env K8SA_CONTEXT_TOKENS)\n"
-"  --prompt-dir DIR        prompt overrides ask.md, diagnose.md (env K8SA_PROMPT_DIR)\n"
-"  --timeout SECONDS       whole model answer (default 300)\n"
+"Cluster and model (the same as k8sagent's global options; in-cluster the LLM server\n"
+"defaults to http://ollama:11434):\n");
+	svc_options_help(f, 1);
+	fprintf(f,
 "Limits:\n"
 "  --max-llm N             model calls at once (default 4)\n"
 "  --queue N               requests waiting for a model slot (default 16); beyond: 429\n"
@@ -181,51 +171,68 @@ static int write_port_file(const char *path, unsigned short port)
 	return 0;
 }
 
-enum {
-	O_LISTEN = 256, O_PORT_FILE, O_KUBECONFIG, O_CONTEXT, O_LLM_URL, O_BACKEND, O_MODEL,
-	O_CTX_TOKENS, O_PROMPT_DIR, O_NAMESPACE, O_TIMEOUT, O_REQ_TIMEOUT, O_MAX_LLM, O_QUEUE,
-	O_MAX_BODY, O_MAX_QUESTION, O_MAX_CONNS, O_GRACE, O_CACHE_TTL, O_CACHE_ENTRIES, O_LOG_LEVEL,
-	O_VERSION, O_HELP, O_WATCH
+/* The daemon's own numeric options: name, range, and where the value goes. */
+typedef struct num_opt {
+	const char *name;
+	long min, max;
+	int *i;        /* one of these three */
+	size_t *z;
+	unsigned *u;
+} num_opt;
+
+static const num_opt num_opts[] = {
+	{"max-llm", 1, 100000, &kd_cfg.max_llm, NULL, NULL},
+	{"queue", 0, 100000, &kd_cfg.queue, NULL, NULL},
+	{"max-body", 64, 64L << 20, NULL, &kd_cfg.max_body, NULL},
+	{"max-question", 1, 16L << 20, NULL, &kd_cfg.max_question, NULL},
+	{"max-connections", 1, 1000000, NULL, NULL, &kd_cfg.max_conns},
+	{"grace", 0, 3600, &kd_cfg.grace, NULL, NULL},
+	{"cache-ttl", 0, 86400, &kd_cfg.cache_ttl, NULL, NULL},
+	{"cache-entries", 1, 100000, &kd_cfg.cache_entries, NULL, NULL},
 };
+#define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
+
+enum { O_NUM = 256, O_LISTEN = O_NUM + 64, O_PORT_FILE, O_NAMESPACE, O_REQ_TIMEOUT, O_LOG_LEVEL, O_VERSION, O_HELP,
+       O_WATCH };
+
+static int take_num(const num_opt *o, const char *v)
+{
+	char flag[40];
+	long n;
+	snprintf(flag, sizeof flag, "--%s", o->name);
+	if (parse_int(flag, v, o->min, o->max, &n))
+		return -1;
+	if (o->i)
+		*o->i = (int)n;
+	else if (o->z)
+		*o->z = (size_t)n;
+	else
+		*o->u = (unsigned)n;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, O_LISTEN},
-		{"port-file", required_argument, NULL, O_PORT_FILE},
-		{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
-		{"context", required_argument, NULL, O_CONTEXT},
-		{"llm-url", required_argument, NULL, O_LLM_URL},
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"model", required_argument, NULL, O_MODEL},
-		{"context-tokens", required_argument, NULL, O_CTX_TOKENS},
-		{"prompt-dir", required_argument, NULL, O_PROMPT_DIR},
-		{"namespace", required_argument, NULL, O_NAMESPACE},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
-		{"max-llm", required_argument, NULL, O_MAX_LLM},
-		{"queue", required_argument, NULL, O_QUEUE},
-		{"max-body", required_argument, NULL, O_MAX_BODY},
-		{"max-question", required_argument, NULL, O_MAX_QUESTION},
-		{"max-connections", required_argument, NULL, O_MAX_CONNS},
-		{"grace", required_argument, NULL, O_GRACE},
-		{"cache-ttl", required_argument, NULL, O_CACHE_TTL},
-		{"cache-entries", required_argument, NULL, O_CACHE_ENTRIES},
-		{"log-level", required_argument, NULL, O_LOG_LEVEL},
-		{"version", no_argument, NULL, O_VERSION},
-		{"help", no_argument, NULL, O_HELP},
-		/* k8sagentd_watch.c parses these four */
-		{"watch-namespaces", required_argument, NULL, O_WATCH},
-		{"interval", required_argument, NULL, O_WATCH},
-		{"webhook-url", required_argument, NULL, O_WATCH},
-		{"webhook-max-per-hour", required_argument, NULL, O_WATCH},
-		{NULL, 0, NULL, 0},
-	};
+	struct option opts[SVC_OPT_COUNT + N_NUM + 12];
+	int n_opts = svc_options_getopt(opts);
+	for (size_t i = 0; i < N_NUM; i++)
+		opts[n_opts++] = (struct option){num_opts[i].name, required_argument, NULL, O_NUM + (int)i};
+	opts[n_opts++] = (struct option){"listen", required_argument, NULL, O_LISTEN};
+	opts[n_opts++] = (struct option){"port-file", required_argument, NULL, O_PORT_FILE};
+	opts[n_opts++] = (struct option){"namespace", required_argument, NULL, O_NAMESPACE};
+	opts[n_opts++] = (struct option){"request-timeout", required_argument, NULL, O_REQ_TIMEOUT};
+	opts[n_opts++] = (struct option){"log-level", required_argument, NULL, O_LOG_LEVEL};
+	opts[n_opts++] = (struct option){"version", no_argument, NULL, O_VERSION};
+	opts[n_opts++] = (struct option){"help", no_argument, NULL, O_HELP};
+	/* k8sagentd_watch.c parses these four */
+	opts[n_opts++] = (struct option){"watch-namespaces", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"interval", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"webhook-url", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"webhook-max-per-hour", required_argument, NULL, O_WATCH};
+	opts[n_opts] = (struct option){NULL, 0, NULL, 0};
 	/* Defaults, then the environment, then flags. */
 	kd_cfg.listen_addr = strdup("0.0.0.0");
 	kd_cfg.port = 8000;
-	kd_cfg.backend = strdup("ollama");
-	kd_cfg.llm_timeout = 300;
 	kd_cfg.request_timeout = 60;
 	kd_cfg.max_llm = 4;
 	kd_cfg.queue = 16;
@@ -237,18 +244,9 @@ static int parse_args(int argc, char **argv)
 	kd_cfg.cache_entries = 64;
 	kd_cfg.log_level = KD_LOG_INFO;
 	const char *e;
-	if ((e = getenv("K8SA_BACKEND")) && *e)
-		set_str(&kd_cfg.backend, e);
-	set_str(&kd_cfg.model, getenv("K8SA_MODEL"));
-	set_str(&kd_cfg.prompt_dir, getenv("K8SA_PROMPT_DIR"));
+	svc_options_from_env(&kd_cfg.opts);
 	set_str(&kd_cfg.default_ns, getenv("K8SA_NAMESPACE"));
 	set_str(&kd_cfg.api_key, getenv("K8SA_LLM_API_KEY"));
-	long n;
-	if ((e = getenv("K8SA_CONTEXT_TOKENS")) && *e) {
-		if (parse_int("K8SA_CONTEXT_TOKENS", e, 256, 10000000, &n))
-			return -1;
-		kd_cfg.context_tokens = (int)n;
-	}
 	if ((e = getenv("K8SA_LOG_LEVEL")) && *e) {
 		if ((kd_cfg.log_level = kd_log_level_parse(e)) < 0) {
 			fprintf(stderr, "k8sagentd: K8SA_LOG_LEVEL: unknown level '%s'\n", e);
@@ -258,6 +256,13 @@ static int parse_args(int argc, char **argv)
 
 	int c, idx = -1;
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		if (svc_options_take(&kd_cfg.opts, c, optarg))
+			continue; /* checked by the library below */
+		if (c >= O_NUM && c < O_NUM + (int)N_NUM) {
+			if (take_num(&num_opts[c - O_NUM], optarg))
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case O_WATCH:
 			if (kd_watch_option(opts[idx].name, optarg))
@@ -270,65 +275,10 @@ static int parse_args(int argc, char **argv)
 			}
 			break;
 		case O_PORT_FILE: set_str(&kd_cfg.port_file, optarg); break;
-		case O_KUBECONFIG: set_str(&kd_cfg.kubeconfig, optarg); break;
-		case O_CONTEXT: set_str(&kd_cfg.context, optarg); break;
-		case O_LLM_URL: set_str(&kd_cfg.llm_url, optarg); break;
-		case O_BACKEND: set_str(&kd_cfg.backend, optarg); break;
-		case O_MODEL: set_str(&kd_cfg.model, optarg); break;
-		case O_PROMPT_DIR: set_str(&kd_cfg.prompt_dir, optarg); break;
 		case O_NAMESPACE: set_str(&kd_cfg.default_ns, optarg); break;
-		case O_CTX_TOKENS:
-			if (parse_int("--context-tokens", optarg, 256, 10000000, &n))
-				return -1;
-			kd_cfg.context_tokens = (int)n;
-			break;
-		case O_TIMEOUT:
-			if (parse_seconds("--timeout", optarg, &kd_cfg.llm_timeout))
-				return -1;
-			break;
 		case O_REQ_TIMEOUT:
 			if (parse_seconds("--request-timeout", optarg, &kd_cfg.request_timeout))
 				return -1;
-			break;
-		case O_MAX_LLM:
-			if (parse_int("--max-llm", optarg, 1, 100000, &n))
-				return -1;
-			kd_cfg.max_llm = (int)n;
-			break;
-		case O_QUEUE:
-			if (parse_int("--queue", optarg, 0, 100000, &n))
-				return -1;
-			kd_cfg.queue = (int)n;
-			break;
-		case O_MAX_BODY:
-			if (parse_int("--max-body", optarg, 64, 64L << 20, &n))
-				return -1;
-			kd_cfg.max_body = (size_t)n;
-			break;
-		case O_MAX_QUESTION:
-			if (parse_int("--max-question", optarg, 1, 16L << 20, &n))
-				return -1;
-			kd_cfg.max_question = (size_t)n;
-			break;
-		case O_MAX_CONNS:
-			if (parse_int("--max-connections", optarg, 1, 1000000, &n))
-				return -1;
-			kd_cfg.max_conns = (unsigned int)n;
-			break;
-		case O_GRACE:
-			if (parse_int("--grace", optarg, 0, 3600, &n))
-				return -1;
-			kd_cfg.grace = (int)n;
-			break;
-		case O_CACHE_TTL:
-			if (parse_int("--cache-ttl", optarg, 0, 86400, &n))
-				return -1;
-			kd_cfg.cache_ttl = (int)n;
-			break;
-		case O_CACHE_ENTRIES:
-			if (parse_int("--cache-entries", optarg, 1, 100000, &n))
-				return -1;
-			kd_cfg.cache_entries = (int)n;
 			break;
 		case O_LOG_LEVEL:
 			if ((kd_cfg.log_level = kd_log_level_parse(optarg)) < 0) {
@@ -348,6 +298,16 @@ static int parse_args(int argc, char **argv)
 			return -1;
 		}
 	}
+	/* The shared options: the library checks them now, so a bad value stops the start with
+	 * its message; every agent gets them (k8sagentd_backend.c). */
+	if (svc_options_check(&kd_cfg.opts, "k8sagentd"))
+		return -1;
+	const svc_opts *so = &kd_cfg.opts;
+	set_str(&kd_cfg.kubeconfig, so->value[SVC_OPT_KUBECONFIG]);
+	set_str(&kd_cfg.context, so->value[SVC_OPT_CONTEXT]);
+	set_str(&kd_cfg.llm_url, so->value[SVC_OPT_LLM_URL]);
+	set_str(&kd_cfg.backend, so->value[SVC_OPT_BACKEND] ? so->value[SVC_OPT_BACKEND] : "ollama");
+	set_str(&kd_cfg.model, so->value[SVC_OPT_MODEL]);
 	if (optind < argc) {
 		fprintf(stderr, "k8sagentd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
@@ -396,7 +356,6 @@ static void free_config(void)
 	free(kd_cfg.backend);
 	free(kd_cfg.model);
 	free(kd_cfg.api_key);
-	free(kd_cfg.prompt_dir);
 	free(kd_cfg.default_ns);
 	kd_auth_cleanup();
 	free_list(kd_cfg.allow_ns);

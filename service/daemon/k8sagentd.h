@@ -13,21 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/options.h"
+
 /* ---- configuration (k8sagentd.c) ---------------------------------------------------------- */
 typedef struct kd_config {
 	char *listen_addr;        /* "0.0.0.0" */
 	unsigned short port;      /* 8000; 0: the kernel picks */
 	char *port_file;          /* write the bound port here */
+	svc_opts opts;            /* the options shared with k8sagent, applied to every agent */
 	char *kubeconfig;         /* --kubeconfig */
 	char *context;            /* --context */
 	char *llm_url;            /* resolved, never NULL after start */
 	char *backend;            /* "ollama" | "openai" */
 	char *model;              /* NULL: library default */
 	char *api_key;            /* K8SA_LLM_API_KEY */
-	int context_tokens;       /* 0: library default */
-	char *prompt_dir;         /* --prompt-dir / K8SA_PROMPT_DIR */
 	char *default_ns;         /* --namespace, else the kubeconfig's */
-	double llm_timeout;       /* seconds, whole answer */
 	double request_timeout;   /* seconds, queue wait + idle connection */
 	int max_llm;              /* concurrent model calls */
 	int queue;                /* waiting model calls beyond max_llm */
@@ -113,6 +113,8 @@ void kd_metrics_kube_error(const char *code);
 void kd_metrics_cache(int hit);
 /* Feed the timings/gaps JSON of an answer into the histograms and error counters. */
 void kd_metrics_answer(const k8sa_answer *a);
+/* Count a snapshot's gaps (a JSON array of "resource: reason: message") as Kubernetes errors. */
+void kd_metrics_gaps(const char *gaps_json);
 /* Prometheus text exposition; caller frees. */
 char *kd_metrics_render(size_t *len);
 

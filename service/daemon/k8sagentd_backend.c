@@ -93,9 +93,9 @@ int kd_backend_init(void)
 	k8sa_llm_set_retries(llm, 0, 0);
 	/* The normalised URL (a bare host:port gains http://) is what the agents get too. */
 	free(kd_cfg.llm_url);
-	kd_cfg.llm_url = strdup(k8sa_llm_get_url(llm));
+	kd_cfg.llm_url = strdup(k8sa_llm_url(llm));
 	if (!kd_cfg.model)
-		kd_cfg.model = strdup(k8sa_llm_get_model(llm));
+		kd_cfg.model = strdup(k8sa_llm_model(llm));
 
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
 	k8sa_agent *a = agent_new(&err);
@@ -142,16 +142,12 @@ static k8sa_agent *agent_new(k8sa_error *err)
 	k8sa_agent *a = NULL;
 	if (k8sa_agent_new(&a, err) != K8SA_OK)
 		return NULL;
+	/* The shared options (checked at start), then what the daemon resolved itself: the LLM URL
+	 * (with the in-cluster default) and the API key from the environment. */
 	if ((kcfg && k8sa_agent_set_kubeconfig(a, kcfg, err) != K8SA_OK) ||
-	    k8sa_agent_set_llm_url(a, kd_cfg.llm_url) != K8SA_OK ||
-	    k8sa_agent_set_backend(a, kd_cfg.backend, err) != K8SA_OK ||
-	    (kd_cfg.model && k8sa_agent_set_model(a, kd_cfg.model) != K8SA_OK) ||
-	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key) != K8SA_OK) ||
-	    (kd_cfg.context_tokens > 0 && k8sa_agent_set_context_tokens(a, kd_cfg.context_tokens) != K8SA_OK) ||
-	    (kd_cfg.llm_timeout > 0 && k8sa_agent_set_timeout(a, kd_cfg.llm_timeout) != K8SA_OK) ||
-	    (kd_cfg.prompt_dir && k8sa_agent_set_prompt_dir(a, kd_cfg.prompt_dir, err) != K8SA_OK)) {
-		if (err && !err->message[0])
-			snprintf(err->message, sizeof err->message, "agent configuration failed");
+	    svc_options_apply(&kd_cfg.opts, a, NULL, err) != K8SA_OK ||
+	    k8sa_agent_set_llm_url(a, kd_cfg.llm_url, err) != K8SA_OK ||
+	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key, err) != K8SA_OK)) {
 		k8sa_agent_free(a);
 		return NULL;
 	}

@@ -183,6 +183,11 @@ void kd_metrics_answer(const k8sa_answer *a)
 	count_gaps(k8sa_answer_gaps_json(a));
 }
 
+void kd_metrics_gaps(const char *gaps_json)
+{
+	count_gaps(gaps_json);
+}
+
 /* ---- rendering ---------------------------------------------------------------------------- */
 typedef struct sbuf {
 	char *p;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static const struct {
 	const char *path;
@@ -267,33 +268,59 @@ static json_object *parse_or_null(const char *s)
 	return s ? json_tokener_parse(s) : NULL;
 }
 
-/* The analyzers' findings for a checked namespace (no model). */
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The analyzers' findings for a checked namespace (no model): the agent's snapshot, then the
+ * analyzers, timed apart for the metrics and the response. */
 static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, const char *ns)
 {
 	k8sa_error err = {0};
 	k8sa_agent *agent = kd_agent_acquire(&err);
 	if (!agent)
 		return send_agent_error(c, req, K8SA_E_INTERNAL, &err, 0);
-	k8sa_answer *a = NULL;
-	k8sa_status st = k8sa_agent_diagnose(agent, ns, NULL, 0, &a, &err);
+	k8sa_snapshot *snap = NULL;
+	k8sa_findings *f = NULL;
+	char *json = NULL, *gaps = NULL;
+	double t0 = mono_ms();
+	k8sa_status st = k8sa_agent_snapshot(agent, ns, &snap, &err);
 	kd_agent_release(agent);
 	if (st != K8SA_OK)
 		return send_agent_error(c, req, st, &err, 1);
-	kd_metrics_answer(a);
+	double t1 = mono_ms();
+	st = k8sa_analyze(snap, &f, &err);
+	double t2 = mono_ms();
+	if (st == K8SA_OK)
+		st = k8sa_findings_to_json(f, &json, &err);
+	if (st == K8SA_OK)
+		st = k8sa_snapshot_gaps_json(snap, &gaps, &err);
+	k8sa_findings_free(f);
+	k8sa_snapshot_free(snap);
+	if (st != K8SA_OK) {
+		k8sa_free(json);
+		return send_agent_error(c, req, st, &err, 0);
+	}
+	kd_metrics_snapshot((t1 - t0) / 1000.0);
+	kd_metrics_gaps(gaps);
+	k8sa_free(gaps);
 	/* The findings JSON carries the snapshot's gaps itself. */
-	json_object *o = parse_or_null(k8sa_answer_findings_json(a));
+	json_object *o = parse_or_null(json);
+	k8sa_free(json);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		o = json_object_new_object();
-		json_object_object_add(o, "namespace", json_object_new_string(ns));
-		json_object_object_add(o, "findings", json_object_new_array());
-		json_object *gaps = parse_or_null(k8sa_answer_gaps_json(a));
-		json_object_object_add(o, "gaps", gaps ? gaps : json_object_new_array());
+		snprintf(err.message, sizeof err.message, "the findings are not a JSON object");
+		return send_agent_error(c, req, K8SA_E_INTERNAL, &err, 0);
 	}
-	json_object *t = parse_or_null(k8sa_answer_timings_json(a));
-	if (t)
+	json_object *t = json_object_new_object();
+	if (t) {
+		json_object_object_add(t, "snapshot_ms", json_object_new_double(t1 - t0));
+		json_object_object_add(t, "analyze_ms", json_object_new_double(t2 - t1));
 		json_object_object_add(o, "timings", t);
-	k8sa_answer_free(a);
+	}
 	return send_json_obj(c, req, 200, o);
 }
 
@@ -410,7 +437,8 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	}
 	kd_stream_drain(c, s, &err);
 	kd_metrics_answer(a);
-	char *json = k8sa_answer_to_json(a);
+	char *json = NULL;
+	k8sa_answer_to_json(a, &json, NULL);
 	int status = 200;
 	if (!diagnose && !k8sa_answer_text(a))
 		status = status_for(k8sa_answer_llm_status(a) ? k8sa_answer_llm_status(a) : K8SA_E_LLM);

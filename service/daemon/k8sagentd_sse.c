@@ -291,7 +291,8 @@ static int emit_done(kd_sse *s, json_object *answer, int cached)
 
 static json_object *answer_obj(const k8sa_answer *a)
 {
-	char *js = k8sa_answer_to_json(a);
+	char *js = NULL;
+	k8sa_answer_to_json(a, &js, NULL);
 	json_object *o = js ? json_tokener_parse(js) : NULL;
 	k8sa_free(js);
 	return o ? o : json_object_new_object();
@@ -364,7 +365,8 @@ static int sse_step(kd_sse *s)
 			return emit_obj(s, "error", o);
 		}
 		/* The end of the answer. */
-		char *js = k8sa_answer_to_json(a);
+		char *js = NULL;
+		k8sa_answer_to_json(a, &js, NULL);
 		if (js && s->key[0] && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
 			kd_cache_put(s->key, js);
 		json_object *ao = js ? json_tokener_parse(js) : NULL;

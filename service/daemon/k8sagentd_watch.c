@@ -226,7 +226,8 @@ static int post_allowed(double now)
 
 static void webhook_post(const char *text)
 {
-	char *red = k8sa_redact_str(text); /* findings quote logs and events: scrub before leaving */
+	char *red = NULL; /* findings quote logs and events: scrub before leaving */
+	k8sa_redact_str(text, &red, NULL);
 	json_object *o = json_object_new_object();
 	if (!red || !o) {
 		k8sa_free(red);

@@ -12,13 +12,13 @@
 #include <string.h>
 
 struct acc {
-	struct llm_buf text;
+	k8sa_tbuf text;
 };
 
 static int on_text(void *ud, const char *t, size_t n)
 {
 	struct acc *a = ud;
-	return llm_buf_add(&a->text, t, n);
+	return k8sa_tbuf_put(&a->text, t, n);
 }
 
 static k8sa_status run(enum llm_framing fr, const char *body, size_t n, unsigned seed, struct acc *a,
@@ -64,9 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(s1 == s2);
 	FUZZ_ASSERT(c1 == c2);
 	FUZZ_ASSERT(whole.text.len == split.text.len);
-	FUZZ_ASSERT(whole.text.len == 0 || memcmp(whole.text.data, split.text.data, whole.text.len) == 0);
-	llm_buf_free(&whole.text);
-	llm_buf_free(&split.text);
+	FUZZ_ASSERT(whole.text.len == 0 || memcmp(whole.text.p, split.text.p, whole.text.len) == 0);
+	k8sa_tbuf_release(&whole.text);
+	k8sa_tbuf_release(&split.text);
 
 	char *m = llm_error_body_message(body, n);
 	free(m);

@@ -101,12 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	k8sa_findings *f = NULL;
 	if (k8sa_analyze(s, &f, &e) == K8SA_OK) {
-		k8sa_prompt *pr = k8sa_prompt_new(K8SA_PROMPT_DIAGNOSE);
+		k8sa_prompt *pr = NULL;
+		k8sa_prompt_new(&pr, K8SA_PROMPT_DIAGNOSE, NULL);
 		if (pr && k8sa_agent_add_context(pr, s, f, &e) == K8SA_OK &&
 		    k8sa_prompt_set_question(pr, "What is wrong?", &e) == K8SA_OK &&
 		    k8sa_prompt_build(pr, &e) == K8SA_OK) {
-			char *mj = k8sa_prompt_messages_json(pr);
-			FUZZ_ASSERT(mj != NULL);
+			char *mj = NULL;
+			FUZZ_ASSERT(k8sa_prompt_messages_json(pr, &mj, NULL) == K8SA_OK);
 			json_object *back = json_tokener_parse(mj);
 			FUZZ_ASSERT(back != NULL);
 			json_object_put(back);

@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	k8sa_prompt *p = k8sa_prompt_new(size && data[0] & 1 ? K8SA_PROMPT_DIAGNOSE : K8SA_PROMPT_ASK);
+	k8sa_prompt *p = NULL;
+	k8sa_prompt_new(&p, size && data[0] & 1 ? K8SA_PROMPT_DIAGNOSE : K8SA_PROMPT_ASK, NULL);
 	FUZZ_ASSERT(p != NULL);
 	size_t ctx = 0;
 	for (char *f = buf; f < buf + size; f += strlen(f) + 1) {
@@ -84,21 +85,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (k8sa_prompt_build(p, &e) == K8SA_OK) {
 		int n = k8sa_prompt_message_count(p);
 		FUZZ_ASSERT(n >= 1 && n <= 2);
-		char *mj = k8sa_prompt_messages_json(p);
-		FUZZ_ASSERT(mj != NULL);
+		char *mj = NULL;
+		FUZZ_ASSERT(k8sa_prompt_messages_json(p, &mj, NULL) == K8SA_OK);
 		json_object *back = json_tokener_parse(mj);
 		FUZZ_ASSERT(back != NULL);
 		json_object_put(back);
 		k8sa_free(mj);
-		char *ctxt = k8sa_prompt_context_text(p); /* the question is the operator's own */
-		FUZZ_ASSERT(ctxt != NULL);
+		char *ctxt = NULL; /* the context: the question is the operator's own */
+		FUZZ_ASSERT(k8sa_prompt_context_text(p, &ctxt, NULL) == K8SA_OK);
 		check_fences(ctxt);
 		k8sa_free(ctxt);
 		if (ctx > 0)
 			FUZZ_ASSERT(k8sa_prompt_tokens(p) <= ctx - ctx / 8);
-		k8sa_free(k8sa_prompt_text(p));
-		k8sa_free(k8sa_prompt_context_text(p));
-		k8sa_free(k8sa_prompt_dropped_json(p));
+		char *t = NULL, *d = NULL;
+		FUZZ_ASSERT(k8sa_prompt_text(p, &t, NULL) == K8SA_OK);
+		FUZZ_ASSERT(k8sa_prompt_dropped_json(p, &d, NULL) == K8SA_OK);
+		k8sa_free(t);
+		k8sa_free(d);
 		(void)k8sa_prompt_num_ctx(p);
 	} else {
 		FUZZ_ASSERT(e.message[0] != '\0');

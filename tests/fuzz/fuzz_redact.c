@@ -16,14 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
 	size_t out_len = 0;
-	char *out = k8sa_redact(text, size, &out_len);
+	char *out = NULL;
+	FUZZ_ASSERT(k8sa_redact(text, size, &out, &out_len, NULL) == K8SA_OK);
 	FUZZ_ASSERT(out != NULL);
 	FUZZ_ASSERT(out[out_len] == '\0');
 	k8sa_free(out);
 
 	if (!red) {
-		red = k8sa_redactor_new();
-		FUZZ_ASSERT(red != NULL);
+		FUZZ_ASSERT(k8sa_redactor_new(&red, NULL) == K8SA_OK);
 		FUZZ_ASSERT(k8sa_redactor_add_literal(red, "hunter2-literal", NULL) == K8SA_OK);
 		FUZZ_ASSERT(k8sa_redactor_add_key(red, "pin", NULL) == K8SA_OK);
 		FUZZ_ASSERT(k8sa_redactor_add_regex(red, "tok_[0-9]{6}", NULL) == K8SA_OK);
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf + half, plant, sizeof(plant) - 1);
 	memcpy(buf + half + sizeof(plant) - 1, text + half, size - half);
 	buf[n] = '\0';
-	out = k8sa_redactor_apply(red, buf, n, &out_len);
+	FUZZ_ASSERT(k8sa_redactor_apply(red, buf, n, &out, &out_len, NULL) == K8SA_OK);
 	FUZZ_ASSERT(out != NULL);
 	FUZZ_ASSERT(out[out_len] == '\0');
 	FUZZ_ASSERT(memmem(out, out_len, "hunter2-literal", 15) == NULL);
@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *nl = memchr(buf, '\n', n);
 	if (nl) {
 		*nl = '\0';
-		char *v = k8sa_redactor_env_value(red, buf, nl + 1);
+		char *v = NULL;
+		FUZZ_ASSERT(k8sa_redactor_env_value(red, buf, nl + 1, &v, NULL) == K8SA_OK);
 		k8sa_free(v);
 		(void)k8sa_env_name_is_secret(buf);
 		*nl = '\n';
@@ -60,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t kept = k8sa_log_tail(buf, n, size % 7, (long)(size % 300), &cut);
 	FUZZ_ASSERT(kept <= n);
 	free(buf);
-	char *cj = k8sa_redactor_counts_json(red);
+	char *cj = NULL;
+	FUZZ_ASSERT(k8sa_redactor_counts_json(red, &cj, NULL) == K8SA_OK);
 	k8sa_free(cj);
 	return 0;
 }

@@ -14,13 +14,11 @@ removes the dir on exit (KUBESIM_KEEP=1 keeps the dir). Standard library only.
 import http.client
 import json
 import os
-import shutil
-import signal
 import ssl
-import subprocess
-import tempfile
 import time
 import urllib.parse
+
+from simproc import SimProcess
 
 
 def _builddir():
@@ -31,7 +29,9 @@ def _srcdir():
     return os.environ.get("top_srcdir", ".")
 
 
-class Kubesim:
+class Kubesim(SimProcess):
+    name = "kubesim"
+
     def __init__(self, scenario, *args, binary=None, timeout=10.0):
         if "/" not in scenario:
             scenario = os.path.join(_srcdir(), "tests", "scenarios", scenario)
@@ -39,29 +39,16 @@ class Kubesim:
         self.args = list(args)
         self.binary = binary or os.environ.get(
             "KUBESIM_BIN", os.path.join(_builddir(), "tests", "kubesim", "kubesim"))
-        self.timeout = timeout
-        self.proc = None
-        self.dir = None
+        super().__init__(timeout)
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="kubesim.")
+        self._tmpdir()
         self.kubeconfig = os.path.join(self.dir, "kubeconfig")
         self.audit_log = os.path.join(self.dir, "audit.jsonl")
         self.ca_file = os.path.join(self.dir, "ca.pem")
-        self._stderr = open(os.path.join(self.dir, "stderr"), "wb")
-        cmd = [self.binary, "--scenario", self.scenario, "--listen", "127.0.0.1:0",
-               "--write-kubeconfig", self.kubeconfig, "--audit-log", self.audit_log,
-               "--write-ca", self.ca_file] + self.args
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("kubesim: listening on "):
-            self.proc.wait(timeout=self.timeout)
-            with open(os.path.join(self.dir, "stderr")) as f:
-                err = f.read()
-            self.stop()
-            raise RuntimeError("kubesim failed to start: " + err)
-        self.url = line.split()[-1]
-        self.port = int(self.url.rsplit(":", 1)[1])
+        self._launch([self.binary, "--scenario", self.scenario, "--listen", "127.0.0.1:0",
+                      "--write-kubeconfig", self.kubeconfig, "--audit-log", self.audit_log,
+                      "--write-ca", self.ca_file] + self.args)
         with open(self.kubeconfig) as f:
             for ln in f:
                 ln = ln.strip()
@@ -69,28 +56,6 @@ class Kubesim:
                     self.token = json.loads(ln.split(":", 1)[1].strip())
         self.ssl = ssl.create_default_context(cafile=self.ca_file)
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.proc.stdout.close()
-            self.returncode = self.proc.returncode
-        if getattr(self, "_stderr", None):
-            self._stderr.close()
-        if self.dir and os.environ.get("KUBESIM_KEEP") != "1":
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def connection(self):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ssl,

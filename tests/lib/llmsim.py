@@ -12,25 +12,23 @@ list of rules, or None for the echo reply), stops it and removes the dir on exit
 """
 import json
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
+
+from simproc import SimProcess
 
 
-class Llmsim:
+class Llmsim(SimProcess):
+    name = "llmsim"
+
     def __init__(self, script=None, rules=None, binary=None, timeout=10.0):
         if rules is not None:
             script = dict(script or {}, rules=rules)
         self.script = script
         self.binary = binary or os.environ.get("LLMSIM_BIN", os.path.join(
             os.environ.get("top_builddir", "."), "tests", "llmsim", "llmsim"))
-        self.timeout = timeout
-        self.proc = None
-        self.dir = None
+        super().__init__(timeout)
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="llmsim.")
+        self._tmpdir()
         self.record = os.path.join(self.dir, "record.jsonl")
         cmd = [self.binary, "--listen", "127.0.0.1:0", "--record", self.record]
         if self.script is not None:
@@ -38,39 +36,8 @@ class Llmsim:
             with open(path, "w") as f:
                 json.dump(self.script, f)
             cmd += ["--script", path]
-        self._stderr = open(os.path.join(self.dir, "stderr"), "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("llmsim: listening on "):
-            self.proc.wait(timeout=self.timeout)
-            with open(os.path.join(self.dir, "stderr")) as f:
-                err = f.read()
-            self.stop()
-            raise RuntimeError("llmsim failed to start: " + err)
-        self.url = line.split()[-1]
-        self.port = int(self.url.rsplit(":", 1)[1])
+        self._launch(cmd)
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.proc.stdout.close()
-        if getattr(self, "_stderr", None):
-            self._stderr.close()
-        if self.dir and os.environ.get("LLMSIM_KEEP") != "1":
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def requests(self):
         """Requests received so far (method, path, body), oldest first."""

@@ -235,3 +235,109 @@ int test_free_port(void)
 	close(fd);
 	return ntohs(a.sin_port);
 }
+
+/* ---------------------------------------------------------------- stand-in proxy */
+
+static pthread_mutex_t proxy_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void proxy_answer(struct test_proxy *p, int c)
+{
+	char req[4096];
+	size_t n = 0;
+	while (n + 1 < sizeof(req)) {
+		struct pollfd pf = {.fd = c, .events = POLLIN};
+		if (poll(&pf, 1, 2000) <= 0)
+			break;
+		ssize_t r = read(c, req + n, sizeof(req) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		req[n] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[n] = '\0';
+	pthread_mutex_lock(&proxy_mu);
+	snprintf(p->request_line, sizeof(p->request_line), "%.*s", (int)strcspn(req, "\r\n"), req);
+	p->hits++;
+	pthread_mutex_unlock(&proxy_mu);
+	char head[256];
+	int hl = snprintf(head, sizeof(head),
+			  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+			  "Connection: close\r\n\r\n",
+			  strlen(p->body));
+	if (write(c, head, (size_t)hl) < 0 || write(c, p->body, strlen(p->body)) < 0)
+		perror("test proxy: write");
+	close(c);
+}
+
+static void *proxy_loop(void *arg)
+{
+	struct test_proxy *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&proxy_mu);
+		int stop = p->stop;
+		pthread_mutex_unlock(&proxy_mu);
+		if (stop)
+			return NULL;
+		struct pollfd pf = {.fd = p->fd, .events = POLLIN};
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		int c = accept(p->fd, NULL, NULL);
+		if (c >= 0)
+			proxy_answer(p, c);
+	}
+}
+
+int test_proxy_start(struct test_proxy *p, const char *body)
+{
+	memset(p, 0, sizeof(*p));
+	p->body = body;
+	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+	socklen_t sl = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(p->fd, 8) != 0 ||
+	    getsockname(p->fd, (struct sockaddr *)&sa, &sl) != 0) {
+		perror("test proxy");
+		return -1;
+	}
+	p->port = ntohs(sa.sin_port);
+	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%d", p->port);
+	pthread_t t;
+	if (pthread_create(&t, NULL, proxy_loop, p) != 0)
+		return -1;
+	p->thread = (unsigned long)t;
+	return 0;
+}
+
+int test_proxy_stop(struct test_proxy *p, char *line, size_t n)
+{
+	if (p->thread) {
+		pthread_mutex_lock(&proxy_mu);
+		p->stop = 1;
+		pthread_mutex_unlock(&proxy_mu);
+		pthread_join((pthread_t)p->thread, NULL);
+		close(p->fd);
+		p->thread = 0;
+	}
+	snprintf(line, n, "%s", p->request_line);
+	return p->hits;
+}
+
+void test_dead_url(char *out, size_t n)
+{
+	snprintf(out, n, "http://127.0.0.1:%d", test_free_port());
+}
+
+void test_set_env_proxies(const char *url)
+{
+	static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+					    "all_proxy",  "ALL_PROXY"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (url)
+			setenv(names[i], url, 1);
+		else
+			unsetenv(names[i]);
+	}
+}

@@ -48,4 +48,28 @@ int start_llmsim_port(struct test_sim *s, const char *script_json, int port);
 /* A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
 int test_free_port(void);
 
+/* A stand-in HTTP proxy on 127.0.0.1:0, served by a thread: each connection's request line
+ * is recorded and answered "200 OK" with `body` (JSON), then closed. Proves a client went
+ * through the proxy it was given, and only that one. */
+struct test_proxy {
+	int fd, port;
+	char url[64];            /* http://127.0.0.1:PORT */
+	const char *body;
+	unsigned long thread;
+	int stop;
+	int hits;                /* connections answered */
+	char request_line[512];  /* the last one, e.g. "GET http://host:1/version HTTP/1.1" */
+};
+/* 0 on success. */
+int test_proxy_start(struct test_proxy *p, const char *body);
+/* Stop the proxy; copy the last request line into line and return how many it answered. */
+int test_proxy_stop(struct test_proxy *p, char *line, size_t n);
+
+/* "http://127.0.0.1:PORT" on a port where nothing listens. */
+void test_dead_url(char *out, size_t n);
+
+/* Point every proxy variable libcurl reads (http_proxy, HTTPS_PROXY, ALL_PROXY, in both
+ * cases) at url, or unset them all (url NULL). */
+void test_set_env_proxies(const char *url);
+
 #endif

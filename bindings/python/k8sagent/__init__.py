@@ -12,7 +12,11 @@ The low-level SWIG module is ``k8sagent_c`` (one function per C function, ``k8sa
 this package is the supported interface. Library errors are :class:`k8sagent.Error`
 subclasses (see :mod:`k8sagent.errors`).
 """
-import k8sagent_c as lowlevel
+from __future__ import annotations
+
+from typing import Union
+
+import k8sagent_c as lowlevel  # type: ignore  # the SWIG module has no type information
 
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors_all
@@ -20,31 +24,33 @@ from .errors import error_class
 from .results import Finding, Result
 from .agent import Agent, AnswerStream
 
-__version__ = lowlevel.k8sa_version()
-version_num = lowlevel.k8sa_version_num()
+__version__: str = lowlevel.k8sa_version()
+version_num: int = lowlevel.k8sa_version_num()
 
 __all__ = ["Agent", "AnswerStream", "Finding", "Result", "redact", "env_name_is_secret",
            "namespace_is_valid", "strerror", "error_class", "lowlevel", "__version__",
            "version_num"] + list(_errors_all)
 
 
-def redact(text):
+def redact(text: Union[str, bytes]) -> str:
     """Text with secrets (tokens, passwords, keys, JWTs, connection strings) replaced by
     ``[REDACTED:<kind>]`` markers: the scrubbing applied to everything bound for the model.
     Accepts str or bytes; returns str."""
-    return lowlevel.k8sa_redact(text)
+    out: str = lowlevel.k8sa_redact(text)
+    return out
 
 
-def env_name_is_secret(name):
+def env_name_is_secret(name: str) -> bool:
     """Whether an environment variable's name says its value is secret."""
     return bool(lowlevel.k8sa_env_name_is_secret(name))
 
 
-def namespace_is_valid(ns):
+def namespace_is_valid(ns: str) -> bool:
     """Whether ``ns`` is a valid namespace name (a DNS-1123 label)."""
     return bool(lowlevel.k8sa_namespace_is_valid(ns))
 
 
-def strerror(code):
+def strerror(code: int) -> str:
     """Name of a k8sa_status code ("forbidden", "timeout"...)."""
-    return lowlevel.k8sa_strerror(code)
+    name: str = lowlevel.k8sa_strerror(code)
+    return name

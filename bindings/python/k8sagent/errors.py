@@ -10,7 +10,10 @@ when none). Classes also derive from the closest built-in exception where one fi
 The codes are append-only in the C library; an unknown code (a newer library) raises the
 base :class:`Error`.
 """
+from __future__ import annotations
+
 import builtins
+from typing import Dict, Optional, Type
 
 __all__ = [
     "Error", "InvalidArgument", "NoMemory", "ConfigError", "FileError", "TransportError",
@@ -24,7 +27,8 @@ __all__ = [
 class Error(Exception):
     """Base class of every libk8sagent error."""
 
-    def __init__(self, message, code=None, name=None, http_status=0, retry_after=0):
+    def __init__(self, message: str, code: Optional[int] = None, name: Optional[str] = None,
+                 http_status: int = 0, retry_after: int = 0) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -32,7 +36,7 @@ class Error(Exception):
         self.http_status = http_status
         self.retry_after = retry_after
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
@@ -133,7 +137,7 @@ class InternalError(Error):
 
 
 # k8sa_status number -> class (common.h; append-only there, so append-only here).
-_BY_CODE = {
+_BY_CODE: Dict[int, Type[Error]] = {
     1: InvalidArgument, 2: NoMemory, 3: ConfigError, 4: FileError, 5: TransportError,
     6: TLSError, 7: TimeoutError, 8: BadRequest, 9: Unauthorized, 10: Forbidden,
     11: NotFound, 12: Gone, 13: TooManyRequests, 14: ServerError, 15: HttpError,
@@ -142,12 +146,12 @@ _BY_CODE = {
 }
 
 
-def error_class(code):
+def error_class(code: int) -> Type[Error]:
     """The exception class for a k8sa_status number (:class:`Error` when unknown)."""
     return _BY_CODE.get(code, Error)
 
 
-def _from_status(code, name, http_status, retry_after, message):
+def _from_status(code: int, name: str, http_status: int, retry_after: int, message: str) -> Error:
     """Called by the C wrapper to build the exception of a failed call."""
     return error_class(code)(message, code=code, name=name, http_status=http_status,
                              retry_after=retry_after)
