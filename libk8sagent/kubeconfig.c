@@ -647,6 +647,8 @@ static k8sa_status kc_exec_cluster(kc_file *f, const k8sa_kubeconfig *cfg, char 
 		json_object_object_add(c, "tls-server-name", json_object_new_string(cfg->tls_server_name));
 	if (cfg->insecure)
 		json_object_object_add(c, "insecure-skip-tls-verify", json_object_new_boolean(1));
+	if (cfg->proxy_url)
+		json_object_object_add(c, "proxy-url", json_object_new_string(cfg->proxy_url));
 	if (cfg->ca_pem) {
 		b64 = k8sa_base64_encode(cfg->ca_pem, strlen(cfg->ca_pem));
 	} else if (cfg->ca_file) {

@@ -396,6 +396,14 @@ START_TEST(exec_kubeconfig_errors)
 				     "\"certificate-authority-data\":\"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZBS0UK"),
 		      "%s", cfg->exec->cluster_json);
 	k8sa_kubeconfig_free(cfg);
+	/* The cluster's proxy-url travels too, as client-go's spec.cluster carries it. */
+	p = tmp_write("h.yaml", "clusters: [{name: c, cluster: {server: 'https://k:6443', proxy-url: 'http://proxy:3128'}}]\n"
+				"users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+				"command: x, provideClusterInfo: true}}}]\n"
+				"contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, p, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(cfg->exec->cluster_json, "{\"server\":\"https://k:6443\",\"proxy-url\":\"http://proxy:3128\"}");
+	k8sa_kubeconfig_free(cfg);
 }
 END_TEST
 
