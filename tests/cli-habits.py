@@ -164,6 +164,8 @@ def colour():
     check(rc == 1 and "\033[" not in out and "ROOT CAUSE" in out, "NO_COLOR turns colour off")
     rc, out = run_pty("--no-color", *base)
     check(rc == 1 and "\033[" not in out, "--no-color turns colour off")
+    rc, out = run_pty(*(base + ["--no-color"]))
+    check(rc == 1 and "\033[" not in out, "--no-color after the command too (as kubectl's global flags)")
     rc, out, _ = run(*base)
     check(rc == 1 and "\033[" not in out, "no colour into a pipe")
     rc, out = run_pty(*(base + ["-o", "wide"]))
@@ -183,6 +185,8 @@ def cluster():
         check("warning: 1 resource(s) could not be read" in err, "warning about the forbidden nodes")
         rc, out, err = run(*kc, "--quiet", "analyze", "-n", "shop")
         check(rc == 1 and err == "" and "ROOT CAUSE" in out, "--quiet: no warning, same findings (%r)" % err)
+        rc, out, err = run("analyze", "-n", "shop", "--quiet", *kc)
+        check(rc == 1 and err == "" and "ROOT CAUSE" in out, "--quiet after the command (%r)" % err)
         question = "Why is the cart pod restarting\nafter the deploy?"
         rc, out, err = run(*kc, "diagnose", "-n", "shop", "--print-prompt", "-", stdin=question.encode())
         check(rc == 0 and "Why is the cart pod restarting" in out and "after the deploy?" in out,

@@ -47,6 +47,8 @@ if "$SYSTEM_PYTHON" -c 'import k8sagent' 2>/dev/null; then
 	check "python/diagnose.py" 1 'raise its memory limit' -- \
 		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "$LLM_URL" shop "why?"
 	grep -q 'OOMKilled' "$tmp/out" || { echo "FAIL: diagnose.py printed no findings"; fails=$((fails + 1)); }
+	check "python/diagnose.py, no model" 3 'no model answer' -- \
+		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "http://127.0.0.1:9" shop "why?"
 	check "python/diagnose.py --no-model" 1 'OOMKilled' -- \
 		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --no-model shop
 	check "python/diagnose.py bad kubeconfig" 2 'err:/nonexistent/kubeconfig.*configuration error' -- \

@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"                                     the exact messages, no model call)\n"
 		"  completion bash|zsh|fish           print a shell completion script\n"
 		"\n"
-		"Global options (cluster and model, the same as k8sagentd's):\n");
+		"Global options (cluster and model, the same as k8sagentd's; before or after the command,\n"
+		"as kubectl takes them; \"--\" ends them):\n");
 	svc_options_help(out, 1);
 	fprintf(out,
 		"  --scenario DIR          read a scenario directory instead of a cluster (offline)\n"
@@ -40,17 +41,82 @@ static void usage(FILE *out)
 		"3 (ask, diagnose) no model answered: the findings were still printed.\n");
 }
 
+enum { CLI_OPT_SCENARIO = 256, CLI_OPT_NO_COLOR };
+
+/* The global switches taken anywhere, like the global options with a value. */
+static int is_global_switch(const struct option *o)
+{
+	return o->has_arg == no_argument && (o->val == CLI_OPT_NO_COLOR || o->val == 'q');
+}
+
+/* kubectl takes its global flags anywhere (`k8sagent analyze -n shop --kubeconfig F`): take
+ * the global long options out of the subcommand's arguments (up to a "--") before it parses
+ * them. Returns the new argument count, or -1 after printing an error. */
+static int eq_given(const char *arg)
+{
+	return strchr(arg, '=') != NULL;
+}
+
+static int take_globals(cli_globals *g, const struct option *opts, int argc, char **argv)
+{
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		const struct option *o = NULL;
+		const char *val = NULL;
+		if (strncmp(argv[i], "--", 2) == 0) {
+			const char *name = argv[i] + 2, *eq = strchr(name, '=');
+			size_t n = eq ? (size_t)(eq - name) : strlen(name);
+			for (const struct option *p = opts; p->name; p++)
+				if ((p->has_arg == required_argument || is_global_switch(p)) && strlen(p->name) == n &&
+				    strncmp(p->name, name, n) == 0)
+					o = p;
+			if (o && eq)
+				val = eq + 1;
+		}
+		if (!o) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (is_global_switch(o)) {
+			if (eq_given(argv[i])) {
+				fprintf(stderr, "k8sagent: --%s takes no value\n", o->name);
+				return -1;
+			}
+			if (o->val == 'q')
+				g->quiet = 1;
+			else
+				g->no_color = 1;
+			continue;
+		}
+		if (!val && i + 1 >= argc) {
+			fprintf(stderr, "k8sagent: --%s needs a value\n", o->name);
+			return -1;
+		}
+		if (!val)
+			val = argv[++i];
+		if (!svc_options_take(&g->opts, o->val, val) && o->val == CLI_OPT_SCENARIO)
+			g->scenario = val;
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+
 int main(int argc, char **argv)
 {
 	/* A snapshot parses tens of MB of JSON into millions of small json-c nodes and frees them
 	 * page by page; with glibc's fastbins every large allocation after that consolidates them
 	 * (a quarter of the CPU time at 10,000 pods). A short-lived tool does better without. */
 	mallopt(M_MXFAST, 0);
-	enum { O_SCENARIO = 256, O_NO_COLOR };
 	struct option opts[SVC_OPT_COUNT + 6];
 	int n = svc_options_getopt(opts);
-	opts[n++] = (struct option){"scenario", required_argument, NULL, O_SCENARIO};
-	opts[n++] = (struct option){"no-color", no_argument, NULL, O_NO_COLOR};
+	opts[n++] = (struct option){"scenario", required_argument, NULL, CLI_OPT_SCENARIO};
+	opts[n++] = (struct option){"no-color", no_argument, NULL, CLI_OPT_NO_COLOR};
 	opts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
 	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	opts[n++] = (struct option){"version", no_argument, NULL, 'V'};
@@ -64,8 +130,8 @@ int main(int argc, char **argv)
 		if (svc_options_take(&g.opts, c, optarg))
 			continue; /* checked by the library when the agent is made */
 		switch (c) {
-		case O_SCENARIO: g.scenario = optarg; break;
-		case O_NO_COLOR: g.no_color = 1; break;
+		case CLI_OPT_SCENARIO: g.scenario = optarg; break;
+		case CLI_OPT_NO_COLOR: g.no_color = 1; break;
 		case 'q': g.quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'V': printf("k8sagent %s\n", k8sa_version()); return CLI_OK;
@@ -77,8 +143,10 @@ int main(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	const char *cmd = argv[optind];
-	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
+	int sub_argc = take_globals(&g, opts, argc - optind, sub_argv);
+	if (sub_argc < 0)
+		return CLI_ERROR;
 	optind = 0; /* reset getopt for the subcommand (0: full re-initialisation in glibc) */
 	if (k8sa_global_init() != K8SA_OK) {
 		fprintf(stderr, "k8sagent: cannot initialise the library\n");
@@ -117,16 +185,9 @@ int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_s
 	k8sa_error err;
 	memset(&err, 0, sizeof(err));
 	*out = NULL;
-	if (g->scenario) {
-		if (!all && !ns_flag) {
-			fprintf(stderr, "k8sagent: with --scenario, give -n NAMESPACE or -A\n");
-			return CLI_ERROR;
-		}
-		if (k8sa_snapshot_load_dir(g->scenario, all ? NULL : ns_flag, NULL, out, &err)) {
-			fprintf(stderr, "k8sagent: %s\n", err.message);
-			return CLI_ERROR;
-		}
-		return CLI_OK;
+	if (g->scenario && !all && !ns_flag) {
+		fprintf(stderr, "k8sagent: with --scenario, give -n NAMESPACE or -A\n");
+		return CLI_ERROR;
 	}
 	k8sa_agent *a = NULL;
 	int rc = cli_make_agent(g, NULL, CLI_AGENT_CLUSTER, &a);
