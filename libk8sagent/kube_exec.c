@@ -81,6 +81,7 @@ k8sa_exec_config *k8sa_exec_config_dup(const k8sa_exec_config *c)
 		return NULL;
 	d->provide_cluster_info = c->provide_cluster_info;
 	d->interactive = c->interactive;
+	d->timeout_s = c->timeout_s;
 	oom |= dup_str(&d->api_version, c->api_version) | dup_str(&d->command, c->command) |
 	       dup_str(&d->dir, c->dir) | dup_str(&d->install_hint, c->install_hint) |
 	       dup_str(&d->cluster_json, c->cluster_json) | dup_str(&d->what, c->what);
@@ -411,7 +412,7 @@ k8sa_status k8sa_exec_run(const k8sa_exec_config *c, k8sa_exec_cred *out, k8sa_e
 		goto out;
 	}
 
-	int limit_s = interactive ? K8SA_EXEC_INTERACTIVE_TIMEOUT_S : K8SA_EXEC_TIMEOUT_S;
+	int limit_s = c->timeout_s > 0 ? c->timeout_s : interactive ? K8SA_EXEC_INTERACTIVE_TIMEOUT_S : K8SA_EXEC_TIMEOUT_S;
 	double deadline = k8sa_now_ms() + limit_s * 1000.0;
 	for (;;) {
 		double left = deadline - k8sa_now_ms();

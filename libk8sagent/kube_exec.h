@@ -27,6 +27,7 @@ typedef struct k8sa_exec_config {
 	k8sa_exec_interactive interactive;
 	char *cluster_json; /* spec.cluster for KUBERNETES_EXEC_INFO when provide_cluster_info */
 	char *what;         /* "kubeconfig FILE: user \"NAME\"": prefix of messages */
+	int timeout_s;      /* 0: K8SA_EXEC_TIMEOUT_S (or the interactive one); tests lower it */
 } k8sa_exec_config;
 
 /* Bounds on one run of the plugin. */

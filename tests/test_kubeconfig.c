@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +539,30 @@ START_TEST(exec_plugin_failures)
 	expect_exec_fail(fake_exec("./fail.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "failed with exit code 3", NULL);
 	tmp_script("big.sh", "#!/bin/sh\nhead -c 3000000 /dev/zero\n");
 	expect_exec_fail(fake_exec("./big.sh", K8SA_EXEC_NEVER), K8SA_E_LIMIT, "wrote more than", NULL);
+	/* A plugin that hangs is stopped at its time limit, its children with it. */
+	tmp_script("hang.sh", "#!/bin/sh\nsleep 30 &\necho $! > \"$0.child\"\nwait\n");
+	k8sa_exec_config *hx = fake_exec("./hang.sh", K8SA_EXEC_NEVER);
+	hx->timeout_s = 1;
+	double t0 = k8sa_now_ms();
+	expect_exec_fail(hx, K8SA_E_TIMEOUT, "did not finish within 1 s", NULL);
+	ck_assert_msg(k8sa_now_ms() - t0 < 5000, "the time limit was not applied");
+	char childf[512], *pid = NULL;
+	snprintf(childf, sizeof(childf), "%s/hang.sh.child", tmp_dir);
+	ck_assert_int_eq(k8sa_read_file(childf, 64, &pid, NULL, NULL), K8SA_OK);
+	/* Gone, or a zombie waiting for init to reap it (killed either way). */
+	char statf[64], *stat = NULL;
+	int alive = 1;
+	for (int i = 0; i < 50 && alive; i++) {
+		snprintf(statf, sizeof(statf), "/proc/%ld/stat", atol(pid));
+		alive = k8sa_read_file(statf, 4096, &stat, NULL, NULL) == K8SA_OK && strchr(stat, ')') &&
+			strchr(stat, ')')[2] != 'Z';
+		free(stat);
+		stat = NULL;
+		if (alive)
+			usleep(20000);
+	}
+	ck_assert_msg(!alive, "the plugin's child %ld still runs", atol(pid));
+	free(pid);
 	tmp_script("text.sh", "#!/bin/sh\necho hello\n");
 	expect_exec_fail(fake_exec("./text.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "not an ExecCredential", NULL);
 	tmp_script("old.sh", "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
