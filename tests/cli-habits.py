@@ -145,6 +145,7 @@ def completion():
     for line in scripts["fish"].splitlines():
         m = re.search(r"-n '__fish_seen_subcommand_from (\S+)'.* -l (\S+)", line)
         g = re.search(r"-n '__fish_use_subcommand'.* -l (\S+)", line)
+        short = re.search(r" -s (\S) ", line)
         if m:
             cmd, flag = m.group(1), m.group(2)
             rc, out, _ = run(cmd, "--help")
@@ -153,7 +154,16 @@ def completion():
             rc, out, _ = run("--help")
         else:
             continue
-        check("--" + flag in out, "--%s is in `k8sagent %s--help`" % (flag, cmd + " " if m else ""))
+        if flag == "help":
+            continue  # every command takes it; not every usage text lists it
+        check("--" + flag in out or (short and "-%s " % short.group(1) in out),
+              "--%s is in `k8sagent %s--help`" % (flag, cmd + " " if m else ""))
+    # ... and every subcommand of the tool is in the table.
+    rc, out, _ = run("--help")
+    listed = set(re.findall(r"^  ([a-z]+) ", out.split("Commands:")[1].split("Global options")[0], re.M))
+    rc, comp, _ = run("completion", "fish")
+    table = set(re.findall(r"__fish_use_subcommand -a (\S+)", comp))
+    check(listed and listed <= table, "every command of --help completes (missing %s)" % sorted(listed - table))
 
 
 def colour():

@@ -39,8 +39,6 @@ int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs,
 	return CLI_OK;
 }
 
-static char *join_args(int argc, char **argv);
-
 /* Print the answer as it arrives. Returns the stream's final status. */
 static k8sa_status stream_to_stdout(k8sa_answer_stream *s, k8sa_error *e)
 {
@@ -72,7 +70,7 @@ static char *question_from(const char *cmd, int argc, char **argv)
 {
 	if (argc == 1 && !strcmp(argv[0], "-"))
 		return cli_read_question_stdin(cmd);
-	return join_args(argc, argv);
+	return cli_join_args(argc, argv);
 }
 
 static void ask_usage(FILE *f)
@@ -97,7 +95,7 @@ static const struct option llm_opts[] = {
 };
 
 /* Join the remaining arguments into one question (so quoting is optional). */
-static char *join_args(int argc, char **argv)
+char *cli_join_args(int argc, char **argv)
 {
 	size_t n = 1;
 	for (int i = 0; i < argc; i++)

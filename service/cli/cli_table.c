@@ -81,6 +81,23 @@ static const cli_flag diagnose_flags[] = {
 	END,
 };
 
+static const cli_flag investigate_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace"},
+	{"max-steps", 0, 1, NULL, "most tool calls"},
+	{"output", 'o', 1, "text json", "output format"},
+	{"protocol", 0, 1, "auto native json", "how tools are called"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
+static const cli_flag chat_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace"},
+	{"max-steps", 0, 1, NULL, "most tool calls per question"},
+	{"protocol", 0, 1, "auto native json", "how tools are called"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
 static const cli_flag completion_flags[] = {
 	{"help", 'h', 0, NULL, "help"},
 	END,
@@ -91,6 +108,8 @@ const cli_command cli_commands[] = {
 	{"analyze", "deterministic findings, root cause first", analyze_flags, NULL},
 	{"ask", "ask the model a question (- reads it from stdin)", ask_flags, NULL},
 	{"diagnose", "findings explained by the model (- reads the question from stdin)", diagnose_flags, NULL},
+	{"investigate", "the model investigates with read-only tools", investigate_flags, NULL},
+	{"chat", "an investigation with follow-ups, questions from stdin", chat_flags, NULL},
 	{"completion", "print a shell completion script", completion_flags, "bash zsh fish"},
 	{"help", "help", NULL, NULL},
 	{NULL, NULL, NULL, NULL},

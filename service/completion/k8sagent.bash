@@ -33,7 +33,7 @@ _k8sagent() {
 		--scenario)
 			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		esac
-		COMPREPLY=($(compgen -W "--kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scenario --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose completion help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scenario --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose investigate chat completion help" -- "$cur")) ;;
 	snapshot)
 		case "$prev" in
 		--namespace|-n)
@@ -70,6 +70,28 @@ _k8sagent() {
 			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		esac
 		COMPREPLY=($(compgen -W "--namespace -n --all-namespaces -A --print-prompt --output -o --prompt-dir --help -h" -- "$cur")) ;;
+	investigate)
+		case "$prev" in
+		--namespace|-n)
+			COMPREPLY=($(compgen -W "$(_k8sagent_namespaces)" -- "$cur")); return 0 ;;
+		--max-steps)
+			return 0 ;;
+		--output|-o)
+			COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+		--protocol)
+			COMPREPLY=($(compgen -W "auto native json" -- "$cur")); return 0 ;;
+		esac
+		COMPREPLY=($(compgen -W "--namespace -n --max-steps --output -o --protocol --help -h" -- "$cur")) ;;
+	chat)
+		case "$prev" in
+		--namespace|-n)
+			COMPREPLY=($(compgen -W "$(_k8sagent_namespaces)" -- "$cur")); return 0 ;;
+		--max-steps)
+			return 0 ;;
+		--protocol)
+			COMPREPLY=($(compgen -W "auto native json" -- "$cur")); return 0 ;;
+		esac
+		COMPREPLY=($(compgen -W "--namespace -n --max-steps --protocol --help -h" -- "$cur")) ;;
 	completion)
 		case "$prev" in
 		completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return 0 ;;

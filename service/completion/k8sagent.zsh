@@ -10,6 +10,8 @@ _k8sagent() {
 		'analyze:deterministic findings, root cause first'
 		'ask:ask the model a question (- reads it from stdin)'
 		'diagnose:findings explained by the model (- reads the question from stdin)'
+		'investigate:the model investigates with read-only tools'
+		'chat:an investigation with follow-ups, questions from stdin'
 		'completion:print a shell completion script'
 		'help:help'
 	)
@@ -62,6 +64,19 @@ _k8sagent() {
 		'--prompt-dir[system prompt overrides]:prompt-dir:_files -/' \
 		'(-h --help)'{-h,--help}'[help]' \
 		'*:question: ' ;;
+		investigate)
+			_arguments \
+		'(-n --namespace)'{-n,--namespace}'[namespace]:namespace:_k8sagent_namespaces' \
+		'--max-steps[most tool calls]:max-steps: ' \
+		'(-o --output)'{-o,--output}'[output format]:output:(text json)' \
+		'--protocol[how tools are called]:protocol:(auto native json)' \
+		'(-h --help)'{-h,--help}'[help]' ;;
+		chat)
+			_arguments \
+		'(-n --namespace)'{-n,--namespace}'[namespace]:namespace:_k8sagent_namespaces' \
+		'--max-steps[most tool calls per question]:max-steps: ' \
+		'--protocol[how tools are called]:protocol:(auto native json)' \
+		'(-h --help)'{-h,--help}'[help]' ;;
 		completion)
 			_arguments \
 		'(-h --help)'{-h,--help}'[help]' \

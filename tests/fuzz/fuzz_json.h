@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the fuzz harnesses that build prompts: the messages must always serialize to
- * JSON that parses back. */
+/* Shared by the fuzz harnesses that build prompts (fuzz_model.c, fuzz_prompt.c): the built
+ * messages serialise to JSON that parses back. */
 #ifndef K8SA_FUZZ_JSON_H
 #define K8SA_FUZZ_JSON_H
 
 #include "fuzz.h"
 
+#include <k8sagent/prompt.h>
 #include <json-c/json.h>
-#include <k8sagent/k8sagent.h>
 
 static inline void fuzz_assert_messages_json(const k8sa_prompt *p)
 {

@@ -186,6 +186,25 @@ class Agent:
             return self._stream(_c.k8sa_agent_diagnose_start(self._agent(), self._ns(namespace),
                                                              question))
 
+    def investigate(self, namespace: Optional[str] = None, question: Optional[str] = None,
+                    **options: Any) -> Union["Session", "Investigation"]:
+        """Investigate a namespace with read-only tools: an iterator of event dicts
+        (:class:`~k8sagent.Investigation`) whose ``session`` takes follow-ups::
+
+            inv = agent.investigate("shop", "why do checkouts fail?")
+            for ev in inv:
+                ...
+            print(inv.result["answer"])
+            more = inv.session.ask("and how do I fix it?")
+
+        ``options``: ``max_steps``, ``time_limit``, ``result_tokens``, ``protocol``
+        (see :class:`~k8sagent.Session`). Without ``question`` the session alone is returned.
+        """
+        session = Session(self, namespace, **options)
+        if question is None:
+            return session
+        return session.ask(question)
+
     def _stream(self, handle: Any) -> "AnswerStream":
         s = AnswerStream(self, handle)
         self._streams.add(s)
@@ -300,3 +319,7 @@ class AnswerStream(Iterator[str]):
             self.close()
         except Exception:
             pass
+
+
+# Last: investigate.py uses Agent (a cycle Python resolves because Agent exists by now).
+from .investigate import Investigation, Session  # noqa: E402
