@@ -98,6 +98,12 @@ static const cli_flag chat_flags[] = {
 	END,
 };
 
+static const cli_flag mcp_flags[] = {
+	{"namespace", 'n', 1, "@namespace", "namespace the tools use when a call names none"},
+	{"help", 'h', 0, NULL, "help"},
+	END,
+};
+
 static const cli_flag completion_flags[] = {
 	{"help", 'h', 0, NULL, "help"},
 	END,
@@ -110,6 +116,7 @@ const cli_command cli_commands[] = {
 	{"diagnose", "findings explained by the model (- reads the question from stdin)", diagnose_flags, NULL},
 	{"investigate", "the model investigates with read-only tools", investigate_flags, NULL},
 	{"chat", "an investigation with follow-ups, questions from stdin", chat_flags, NULL},
+	{"mcp", "serve the read-only tools over MCP on stdio", mcp_flags, NULL},
 	{"completion", "print a shell completion script", completion_flags, "bash zsh fish"},
 	{"help", "help", NULL, NULL},
 	{NULL, NULL, NULL, NULL},

@@ -33,7 +33,7 @@ _k8sagent() {
 		--scenario)
 			COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		esac
-		COMPREPLY=($(compgen -W "--kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scenario --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose investigate chat completion help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--kubeconfig --context --llm-url --backend --model --context-tokens --timeout --prompt-dir --scenario --no-color --quiet -q --help -h --version -V snapshot analyze ask diagnose investigate chat mcp completion help" -- "$cur")) ;;
 	snapshot)
 		case "$prev" in
 		--namespace|-n)
@@ -92,6 +92,12 @@ _k8sagent() {
 			COMPREPLY=($(compgen -W "auto native json" -- "$cur")); return 0 ;;
 		esac
 		COMPREPLY=($(compgen -W "--namespace -n --max-steps --protocol --help -h" -- "$cur")) ;;
+	mcp)
+		case "$prev" in
+		--namespace|-n)
+			COMPREPLY=($(compgen -W "$(_k8sagent_namespaces)" -- "$cur")); return 0 ;;
+		esac
+		COMPREPLY=($(compgen -W "--namespace -n --help -h" -- "$cur")) ;;
 	completion)
 		case "$prev" in
 		completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return 0 ;;

@@ -12,6 +12,7 @@ _k8sagent() {
 		'diagnose:findings explained by the model (- reads the question from stdin)'
 		'investigate:the model investigates with read-only tools'
 		'chat:an investigation with follow-ups, questions from stdin'
+		'mcp:serve the read-only tools over MCP on stdio'
 		'completion:print a shell completion script'
 		'help:help'
 	)
@@ -76,6 +77,10 @@ _k8sagent() {
 		'(-n --namespace)'{-n,--namespace}'[namespace]:namespace:_k8sagent_namespaces' \
 		'--max-steps[most tool calls per question]:max-steps: ' \
 		'--protocol[how tools are called]:protocol:(auto native json)' \
+		'(-h --help)'{-h,--help}'[help]' ;;
+		mcp)
+			_arguments \
+		'(-n --namespace)'{-n,--namespace}'[namespace the tools use when a call names none]:namespace:_k8sagent_namespaces' \
 		'(-h --help)'{-h,--help}'[help]' ;;
 		completion)
 			_arguments \
