@@ -180,6 +180,29 @@ def colour():
     check(rc == 1 and "\033[" not in out, "no colour into a pipe")
     rc, out = run_pty(*(base + ["-o", "wide"]))
     check("\033[" in out, "-o wide is coloured on a terminal")
+    # Text from the cluster cannot drive the terminal, coloured or not: a waiting message with
+    # an OSC title sequence prints as a visible escape.
+    d = tempfile.mkdtemp(prefix="k8sa-esc.")
+    try:
+        scen = os.path.join(d, "s")
+        shutil.copytree(SCENARIO, scen)
+        pods = os.path.join(scen, "cluster", "shop", "pods.json")
+        with open(pods) as f:
+            doc = json.load(f)
+        for p in doc["items"]:
+            if p["metadata"]["name"].startswith("cart-"):
+                p["status"]["containerStatuses"][0]["state"]["waiting"]["message"] = "boom \x1b]0;pwned\x07 \x1b[2J"
+        with open(pods, "w") as f:
+            json.dump(doc, f)
+        for fmt in ("text", "wide"):
+            for env in ({}, {"NO_COLOR": "1"}):
+                rc, out = run_pty("--scenario", scen, "analyze", "-n", "shop", "-o", fmt, env=env)
+                check(rc == 1 and "\x1b]0;" not in out and "\x1b[2J" not in out,
+                      "-o %s%s: the cluster's escape sequences are not sent to the terminal"
+                      % (fmt, " (NO_COLOR)" if env else ""))
+            check(fmt == "wide" or "\\x1b]0;pwned" in out, "-o %s: they print as visible escapes" % fmt)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def cluster():

@@ -50,7 +50,8 @@ static int analyze_once(const cli_globals *g, const char *ns, int all, const cha
 		k8sa_free(json);
 		return CLI_ERROR;
 	}
-	*problems = k8sa_findings_problem_count(f) > 0;
+	/* "Could not check" (pods, workloads or services unreadable) is not a clean bill */
+	*problems = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_ERROR;
 	if (print) {
 		int color = cli_use_color(g, stdout);
 		if (text)
@@ -90,6 +91,12 @@ static const char *js(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The same, escaped for the terminal. */
+static const char *jsafe(json_object *o, const char *key)
+{
+	return cli_safe(js(o, key));
+}
+
 /* Identity of a finding across rounds: what is wrong with which object. */
 static void finding_key(json_object *f, char *buf, size_t size)
 {
@@ -127,11 +134,11 @@ static json_object *missing_from(json_object *a, json_object *b)
 static void print_change_line(const cli_globals *g, const char *stamp, const char *what, json_object *f)
 {
 	int color = cli_use_color(g, stdout), resolved = !strcmp(what, "resolved");
-	const char *sev = js(f, "severity"), *container = js(f, "container");
+	const char *sev = jsafe(f, "severity"), *container = jsafe(f, "container");
 	const char *on = !color ? "" : resolved ? "\033[32m" : !strcmp(sev, "critical") ? "\033[1;31m" : "\033[33m";
-	printf("%s %s%-8s [%s] %s%s %s %s/%s%s%s%s: %s\n", stamp, on, what, sev, js(f, "code"), color ? "\033[0m" : "",
-	       js(f, "kind"), js(f, "namespace"), js(f, "name"), container[0] ? " (container " : "", container,
-	       container[0] ? ")" : "", js(f, "summary"));
+	printf("%s %s%-8s [%s] %s%s %s %s/%s%s%s%s: %s\n", stamp, on, what, sev, jsafe(f, "code"), color ? "\033[0m" : "",
+	       jsafe(f, "kind"), jsafe(f, "namespace"), jsafe(f, "name"), container[0] ? " (container " : "", container,
+	       container[0] ? ")" : "", jsafe(f, "summary"));
 }
 
 static int watch(const cli_globals *g, const char *ns, int all, const char *output, long interval, long rounds)

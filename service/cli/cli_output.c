@@ -54,9 +54,16 @@ static const char *severity_color(const char *sev)
 void cli_print_findings_text(const char *text, int color, FILE *out)
 {
 	if (!color) {
-		fputs(text, out);
+		cli_puts_text(out, text);
 		return;
 	}
+	/* Escape what the cluster wrote first; the colours added below are ours. */
+	char *safe = NULL;
+	if (k8sa_text_escape_controls_str(text, &safe, NULL) != K8SA_OK || !safe) {
+		cli_puts_text(out, text);
+		return;
+	}
+	text = safe;
 	/* Colour by line: "ROOT CAUSE [sev] Code: ...", "[sev] Code: ...", "    $ kubectl ...". */
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -85,14 +92,31 @@ void cli_print_findings_text(const char *text, int color, FILE *out)
 		fputc('\n', out);
 		p = nl + 1;
 	}
+	k8sa_free(safe);
 }
 
+const char *cli_safe(const char *s)
+{
+	static char *ring[16];
+	static unsigned next;
+	char *e = NULL;
+	if (!s || !s[0])
+		return "";
+	if (k8sa_text_escape_controls_str(s, &e, NULL) != K8SA_OK || !e)
+		return "?";
+	unsigned i = next++ % 16;
+	k8sa_free(ring[i]);
+	ring[i] = e;
+	return e;
+}
+
+/* A string field, escaped for the terminal (findings quote logs, events, image names). */
 static const char *jstr(json_object *o, const char *key)
 {
 	json_object *v;
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
 		return "";
-	return json_object_get_string(v);
+	return cli_safe(json_object_get_string(v));
 }
 
 static int jbool(json_object *o, const char *key)

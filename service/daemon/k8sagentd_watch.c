@@ -415,11 +415,14 @@ int kd_watch_start(void)
 	kw.nns = n;
 	for (size_t i = 0; i < n; i++)
 		kw.ns[i].name = kw.names[i];
-	if (pthread_create(&kw.thread, NULL, watch_main, NULL) != 0) {
+	pthread_mutex_lock(&kw.mu); /* /metrics may be asked already */
+	int started = pthread_create(&kw.thread, NULL, watch_main, NULL) == 0;
+	kw.running = started;
+	pthread_mutex_unlock(&kw.mu);
+	if (!started) {
 		kd_log(KD_LOG_ERROR, "watch: cannot start its thread");
 		return -1;
 	}
-	kw.running = 1;
 	kd_log(KD_LOG_INFO, "watching %zu namespace(s) every %g s%s", n, kw.interval,
 	       kw.webhook ? ", new root causes to the webhook" : "");
 	return 0;
@@ -427,14 +430,14 @@ int kd_watch_start(void)
 
 void kd_watch_stop(void)
 {
-	if (kw.running) {
-		pthread_mutex_lock(&kw.mu);
-		kw.stop = 1;
-		pthread_cond_signal(&kw.cond);
-		pthread_mutex_unlock(&kw.mu);
+	pthread_mutex_lock(&kw.mu);
+	int running = kw.running;
+	kw.stop = 1;
+	kw.running = 0;
+	pthread_cond_signal(&kw.cond);
+	pthread_mutex_unlock(&kw.mu);
+	if (running)
 		pthread_join(kw.thread, NULL);
-		kw.running = 0;
-	}
 	for (size_t i = 0; i < kw.nns; i++) {
 		free_counts(kw.ns[i].counts, kw.ns[i].ncounts);
 		free_strs(kw.ns[i].roots, kw.ns[i].nroots);
@@ -502,10 +505,12 @@ static void mb_label(mbuf *b, const char *s)
 
 char *kd_watch_metrics(void)
 {
-	if (!kw.running)
-		return NULL;
 	mbuf b = {0};
 	pthread_mutex_lock(&kw.mu);
+	if (!kw.running) {
+		pthread_mutex_unlock(&kw.mu);
+		return NULL;
+	}
 	mb_add(&b, "# HELP k8sagent_findings Findings of the last good analysis of each watched namespace, by code, "
 		   "severity and whether they are a root cause.\n"
 		   "# TYPE k8sagent_findings gauge\n");
