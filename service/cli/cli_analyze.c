@@ -33,7 +33,8 @@ static void usage(FILE *out)
 		     "last round), 2 error.\n");
 }
 
-/* One round: snapshot, findings (JSON and the printed form). */
+/* One round: snapshot, findings (JSON and the printed form). *problems gets the exit status
+ * the findings call for: CLI_PROBLEMS, CLI_OK, or CLI_ERROR when nothing could be checked. */
 static int analyze_once(const cli_globals *g, const char *ns, int all, const char *output, int print,
 			json_object **findings_out, int *problems)
 {
@@ -209,7 +210,7 @@ static int watch(const cli_globals *g, const char *ns, int all, const char *outp
 	json_object_put(prev);
 	if (rc != CLI_OK)
 		return rc;
-	return problems ? CLI_PROBLEMS : CLI_OK;
+	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_ERROR for "could not check" */
 }
 
 static int parse_positive(const char *s, const char *flag, long *out)
@@ -271,5 +272,5 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 	int rc = analyze_once(g, ns, all, output, 1, NULL, &problems);
 	if (rc)
 		return rc;
-	return problems ? CLI_PROBLEMS : CLI_OK;
+	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_ERROR for "could not check" */
 }
