@@ -29,12 +29,12 @@ static void usage(FILE *out)
 		     "  --rounds N           stop after N rounds with --watch (default: until interrupted)\n"
 		     "  -h, --help           this help\n"
 		     "\n"
-		     "Exit status: 0 no problems, 1 warning or critical findings (with --watch: in the\n"
-		     "last round), 2 error.\n");
+		     "Exit status: 0 no problems, 1 warning or critical findings, 2 error, 5 could not\n"
+		     "check (pods, workloads or services unreadable); with --watch: the last round's.\n");
 }
 
 /* One round: snapshot, findings (JSON and the printed form). *problems gets the exit status
- * the findings call for: CLI_PROBLEMS, CLI_OK, or CLI_ERROR when nothing could be checked. */
+ * the findings call for: CLI_PROBLEMS, CLI_OK, or CLI_NOT_CHECKED when nothing could be checked. */
 static int analyze_once(const cli_globals *g, const char *ns, int all, const char *output, int print,
 			json_object **findings_out, int *problems)
 {
@@ -52,7 +52,7 @@ static int analyze_once(const cli_globals *g, const char *ns, int all, const cha
 		return CLI_ERROR;
 	}
 	/* "Could not check" (pods, workloads or services unreadable) is not a clean bill */
-	*problems = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_ERROR;
+	*problems = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_NOT_CHECKED;
 	if (print) {
 		int color = cli_use_color(g, stdout);
 		if (text)
@@ -210,7 +210,7 @@ static int watch(const cli_globals *g, const char *ns, int all, const char *outp
 	json_object_put(prev);
 	if (rc != CLI_OK)
 		return rc;
-	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_ERROR for "could not check" */
+	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_NOT_CHECKED */
 }
 
 static int parse_positive(const char *s, const char *flag, long *out)
@@ -272,5 +272,5 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 	int rc = analyze_once(g, ns, all, output, 1, NULL, &problems);
 	if (rc)
 		return rc;
-	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_ERROR for "could not check" */
+	return problems; /* CLI_PROBLEMS, CLI_OK, or CLI_NOT_CHECKED */
 }
