@@ -284,7 +284,13 @@ void m_model_init(m_model *m, size_t max_pods, size_t max_events);
 void m_model_free(m_model *m);
 
 /* Reduce one list item of resource `res` into the model. K8SA_E_NOMEM on allocation failure;
- * malformed items (not an object, no name) are skipped with K8SA_OK. */
+ * malformed items (not an object, no name) are skipped with K8SA_OK. The item is a node of
+ * a jv document (jv.h: the fast reader the client and the scenario loader use). */
+struct jv;
+k8sa_status m_model_add_jv(m_model *m, k8sa_resource res, struct jv *item);
+
+/* The same for a json-c object (tests, fuzzers): written out and read back with jv, so both
+ * paths reduce the very same way. */
 k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item);
 
 /* Forget every item of `res` reduced so far (its list restarts from scratch after 410

@@ -17,10 +17,10 @@ typedef struct item_ctx {
 
 /* The client calls this from the thread running k8sa_kube_run() (curl multi), one item at a
  * time, so the model needs no lock. */
-static k8sa_status on_item(void *ud, json_object *item)
+static k8sa_status on_item(void *ud, struct jv *item)
 {
 	item_ctx *c = ud;
-	return m_model_add(&c->snap->m, c->res, item);
+	return m_model_add_jv(&c->snap->m, c->res, item);
 }
 
 /* A list restarted after 410 Expired delivers its items again: forget the first copies. */
@@ -50,7 +50,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		reqs[i].type = K8SA_REQ_LIST;
 		reqs[i].resource = ctx[i].res;
 		reqs[i].ns = i < K8SA_SNAP_NNS ? ns : NULL;
-		reqs[i].on_item = on_item;
+		reqs[i].on_jitem = on_item;
 		reqs[i].ud = &ctx[i];
 		reqs[i].on_restart = on_restart;
 	}
