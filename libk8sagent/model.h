@@ -300,6 +300,13 @@ void m_model_drop(m_model *m, k8sa_resource res);
 /* After all items arrived: apply the event bound (newest first), sort lists for stable output. */
 k8sa_status m_model_finish(m_model *m);
 
+/* What the model holds in memory, in bytes: the arena's chunks (strings and per-object
+ * arrays), the object vectors (their capacity), and the intern table. */
+typedef struct m_model_size {
+	size_t arena, arena_used, vectors, intern;
+} m_model_size;
+void m_model_size_of(const m_model *m, m_model_size *out);
+
 /* Attach a log text (copied, bounded by the caller) to a pod. */
 k8sa_status m_pod_add_log(m_model *m, m_pod *p, const char *container, int previous,
 			  const char *text, size_t len, int truncated);

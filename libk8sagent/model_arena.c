@@ -123,3 +123,18 @@ void m_arena_free(m_arena *a)
 	free(a->tab);
 	memset(a, 0, sizeof(*a));
 }
+
+void m_model_size_of(const m_model *m, m_model_size *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (const m_arena_chunk *c = m->arena.head; c; c = c->next)
+		out->arena += sizeof(*c) + c->size;
+	out->arena_used = m->arena.used_total;
+	out->intern = m->arena.tab_cap * sizeof(*m->arena.tab);
+#define VEC_BYTES(vec) ((vec).cap * sizeof(*(vec).v))
+	out->vectors = VEC_BYTES(m->pods) + VEC_BYTES(m->events) + VEC_BYTES(m->workloads) + VEC_BYTES(m->jobs) +
+		       VEC_BYTES(m->cronjobs) + VEC_BYTES(m->services) + VEC_BYTES(m->endpoints) + VEC_BYTES(m->pvcs) +
+		       VEC_BYTES(m->pvs) + VEC_BYTES(m->configmaps) + VEC_BYTES(m->ingresses) + VEC_BYTES(m->hpas) +
+		       VEC_BYTES(m->quotas) + VEC_BYTES(m->nodes) + VEC_BYTES(m->namespaces);
+#undef VEC_BYTES
+}

@@ -5,6 +5,7 @@
 #include "snapshot_internal.h"
 #include "kube_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,17 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 	if ((st = m_model_finish(&s->m))) {
 		k8sa_snapshot_free(s);
 		return k8sa_fail(err, st, "out of memory");
+	}
+	if (getenv("K8SA_MODEL_STATS")) {
+		/* bench/scale reads this: what the model retains, per pod */
+		m_model_size z;
+		m_model_size_of(&s->m, &z);
+		size_t total = z.arena + z.vectors + z.intern;
+		fprintf(stderr,
+			"k8sagent: model: %zu pods, %zu events; %zu bytes (arena %zu, %zu used; vectors %zu; intern "
+			"table %zu); %.0f bytes per pod\n",
+			s->m.pods.n, s->m.events.n, total, z.arena, z.arena_used, z.vectors, z.intern,
+			s->m.pods.n ? (double)total / (double)s->m.pods.n : 0.0);
 	}
 
 	/* second batch: logs of unhealthy containers */
