@@ -200,8 +200,10 @@ K8SA_EXPORT void k8sa_kube_set_max_parallel(k8sa_kube *kube, unsigned int n)
 	if (!kube)
 		return;
 	kube->max_parallel = n ? n : 1;
-	if (kube->multi)
+	if (kube->multi) {
 		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+		curl_multi_setopt(kube->multi, CURLMOPT_MAXCONNECTS, (long)kube->max_parallel);
+	}
 }
 
 K8SA_EXPORT const char *k8sa_kube_namespace(const k8sa_kube *kube)
@@ -470,6 +472,12 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 		if (!(x->easy = k8sa_http_easy(&conf)))
 			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
 		curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+		/* Keep API connections (and their TLS sessions) for the next call of a long-lived
+		 * client (the daemon): a reused connection costs no handshake. TCP keep-alive keeps
+		 * them open through idle NAT/conntrack timeouts; a connection the server closed is
+		 * noticed by libcurl and replaced. */
+		curl_easy_setopt(x->easy, CURLOPT_MAXAGE_CONN, (long)K8SA_KUBE_CONN_IDLE_S);
+		curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 		curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 		curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -846,6 +854,9 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 		if (!(kube->multi = curl_multi_init()))
 			return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");
 		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+		/* keep every connection between runs (libcurl's default cache is sized by the
+		 * handles added, so an idle client kept few, and the next run queued on them) */
+		curl_multi_setopt(kube->multi, CURLMOPT_MAXCONNECTS, (long)kube->max_parallel);
 	}
 	xfer *xs = calloc(n, sizeof(*xs));
 	if (!xs)
