@@ -30,6 +30,7 @@ typedef struct m_arena {
 } m_arena;
 
 void *m_alloc(m_arena *a, size_t n);                 /* zeroed; NULL on ENOMEM */
+void m_arena_reset(m_arena *a);                       /* forget every allocation, keep one chunk */
 const char *m_intern(m_arena *a, const char *s);      /* NULL -> NULL; "" kept */
 const char *m_intern_n(m_arena *a, const char *s, size_t n);
 void m_arena_free(m_arena *a);
@@ -274,6 +275,12 @@ typedef struct m_model {
 	size_t events_merged;              /* duplicates folded into another event's count */
 	int64_t ref_time;                  /* latest timestamp seen ("cluster now") */
 
+	/* container arrays are shared: pods of one template (and the template itself) have the
+	 * same containers; they are reduced in `scratch` and kept once (open addressing on their
+	 * content; strings are interned, so their addresses stand for them) */
+	m_arena scratch;
+	struct m_ctab_slot { uint64_t hash; const m_container *v; unsigned n; } *ctab;
+	size_t ctab_cap, ctab_n;
 	/* event dedupe index: open addressing on (kind, ns, name, reason, message) -> index+1 */
 	size_t *ev_tab; size_t ev_tab_cap;
 	/* indices of healthy pods that may be evicted to make room for unhealthy ones */

@@ -45,6 +45,22 @@ void *m_alloc(m_arena *a, size_t n)
 	return p;
 }
 
+void m_arena_reset(m_arena *a)
+{
+	m_arena_chunk *c = a->head;
+	if (!c)
+		return;
+	m_arena_chunk *n = c->next;
+	while (n) {
+		m_arena_chunk *nx = n->next;
+		free(n);
+		n = nx;
+	}
+	c->next = NULL;
+	c->used = 0;
+	a->used_total = 0;
+}
+
 static uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */

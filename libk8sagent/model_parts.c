@@ -225,9 +225,130 @@ static void add_envref(m_model *m, m_container *mc, jv *from, int keyed, const c
 	r->optional = jbool(ref, "optional");
 }
 
+/* ---- shared container arrays ----------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, const void *p)
+{
+	h ^= (uint64_t)(uintptr_t)p;
+	h *= 1099511628211ULL;
+	return h ^ (h >> 31);
+}
+
+static uint64_t containers_hash(const m_container *c, unsigned n)
+{
+	uint64_t h = 1469598103934665603ULL ^ n;
+	for (unsigned i = 0; i < n; i++) {
+		const m_container *x = &c[i];
+		const void *f[] = {x->name, x->image, x->req_cpu, x->req_mem, x->lim_cpu, x->lim_mem, x->command,
+				   x->liveness.summary, x->readiness.summary, x->startup.summary};
+		for (size_t k = 0; k < sizeof(f) / sizeof(*f); k++)
+			h = mix(h, f[k]);
+		h = mix(h, (const void *)(uintptr_t)(x->nenv * 131u + x->nrefs * 7u + (unsigned)x->liveness.present * 4u +
+						      (unsigned)x->readiness.present * 2u + (unsigned)x->startup.present));
+		for (unsigned j = 0; j < x->nenv; j++)
+			h = mix(h, x->env_names[j]);
+		for (unsigned j = 0; j < x->nrefs; j++) {
+			h = mix(h, x->refs[j].env);
+			h = mix(h, x->refs[j].name);
+		}
+	}
+	return h;
+}
+
+static int probe_eq(const m_probe *a, const m_probe *b)
+{
+	return a->present == b->present && a->summary == b->summary;
+}
+
+static int containers_eq(const m_container *a, const m_container *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const m_container *x = &a[i], *y = &b[i];
+		if (x->name != y->name || x->image != y->image || x->req_cpu != y->req_cpu || x->req_mem != y->req_mem ||
+		    x->lim_cpu != y->lim_cpu || x->lim_mem != y->lim_mem || x->command != y->command ||
+		    x->nenv != y->nenv || x->nrefs != y->nrefs || !probe_eq(&x->liveness, &y->liveness) ||
+		    !probe_eq(&x->readiness, &y->readiness) || !probe_eq(&x->startup, &y->startup))
+			return 0;
+		for (unsigned j = 0; j < x->nenv; j++)
+			if (x->env_names[j] != y->env_names[j])
+				return 0;
+		for (unsigned j = 0; j < x->nrefs; j++) {
+			const m_envref *r = &x->refs[j], *q = &y->refs[j];
+			if (r->env != q->env || r->kind != q->kind || r->name != q->name || r->key != q->key ||
+			    r->optional != q->optional)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static int ctab_grow(m_model *m)
+{
+	size_t cap = m->ctab_cap ? m->ctab_cap * 2 : 256;
+	struct m_ctab_slot *t = calloc(cap, sizeof(*t));
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < m->ctab_cap; i++) {
+		if (!m->ctab[i].v)
+			continue;
+		size_t j = m->ctab[i].hash & (cap - 1);
+		while (t[j].v)
+			j = (j + 1) & (cap - 1);
+		t[j] = m->ctab[i];
+	}
+	free(m->ctab);
+	m->ctab = t;
+	m->ctab_cap = cap;
+	return 0;
+}
+
+/* The kept copy of a container array built in the scratch arena: an equal one kept before,
+ * or a copy in the model's arena (per-container arrays sized exactly). NULL on ENOMEM. */
+static const m_container *containers_keep(m_model *m, const m_container *c, unsigned n)
+{
+	if ((m->ctab_n + 1) * 2 > m->ctab_cap && ctab_grow(m) < 0)
+		return NULL;
+	uint64_t h = containers_hash(c, n);
+	size_t j = h & (m->ctab_cap - 1);
+	for (; m->ctab[j].v; j = (j + 1) & (m->ctab_cap - 1))
+		if (m->ctab[j].hash == h && m->ctab[j].n == n && containers_eq(m->ctab[j].v, c, n))
+			return m->ctab[j].v;
+	m_container *k = m_alloc(&m->arena, n * sizeof(*k));
+	if (!k)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		k[i] = c[i];
+		k[i].env_names = NULL;
+		k[i].refs = NULL;
+		if (c[i].nenv) {
+			if (!(k[i].env_names = m_alloc(&m->arena, c[i].nenv * sizeof(*k[i].env_names))))
+				return NULL;
+			memcpy(k[i].env_names, c[i].env_names, c[i].nenv * sizeof(*k[i].env_names));
+		}
+		if (c[i].nrefs) {
+			if (!(k[i].refs = m_alloc(&m->arena, c[i].nrefs * sizeof(*k[i].refs))))
+				return NULL;
+			memcpy(k[i].refs, c[i].refs, c[i].nrefs * sizeof(*k[i].refs));
+		}
+	}
+	m->ctab[j].hash = h;
+	m->ctab[j].v = k;
+	m->ctab[j].n = n;
+	m->ctab_n++;
+	return k;
+}
+
 k8sa_status m_red_containers(m_model *m, jv *arr, m_container **out, unsigned *nout)
 {
-	NOMEM_IF(RED_ARRAY(m, arr, M_MAX_ARRAY, *out, *nout));
+	/* built in the scratch arena (strings still interned in the model's), then kept once */
+	size_t k0 = jlen(arr);
+	*nout = k0 > M_MAX_ARRAY ? M_MAX_ARRAY : (unsigned)k0;
+	*out = NULL;
+	if (!*nout)
+		return K8SA_OK;
+	m_arena_reset(&m->scratch);
+	*out = m_alloc(&m->scratch, *nout * sizeof(**out));
+	NOMEM_IF(!*out);
 	jv *c = jv_first(arr);
 	for (unsigned i = 0; i < *nout; i++, c = jv_next(arr, c)) {
 		m_container *mc = &(*out)[i];
@@ -248,11 +369,11 @@ k8sa_status m_red_containers(m_model *m, jv *arr, m_container **out, unsigned *n
 		if (nf > M_MAX_ARRAY)
 			nf = M_MAX_ARRAY;
 		if (ne) {
-			mc->env_names = m_alloc(&m->arena, ne * sizeof(*mc->env_names));
+			mc->env_names = m_alloc(&m->scratch, ne * sizeof(*mc->env_names));
 			NOMEM_IF(!mc->env_names);
 		}
 		if (ne + nf) {
-			mc->refs = m_alloc(&m->arena, (ne + nf) * sizeof(*mc->refs));
+			mc->refs = m_alloc(&m->scratch, (ne + nf) * sizeof(*mc->refs));
 			NOMEM_IF(!mc->refs);
 		}
 		jv *e = jv_first(env);
@@ -275,6 +396,9 @@ k8sa_status m_red_containers(m_model *m, jv *arr, m_container **out, unsigned *n
 			}
 		}
 	}
+	const m_container *kept = containers_keep(m, *out, *nout);
+	NOMEM_IF(!kept);
+	*out = (m_container *)kept;
 	return K8SA_OK;
 }
 

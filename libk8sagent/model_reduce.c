@@ -578,6 +578,8 @@ void m_model_free(m_model *m)
 	free(m->namespaces.v);
 	free(m->ev_tab);
 	free(m->healthy_idx);
+	free(m->ctab);
+	m_arena_free(&m->scratch);
 	m_arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
@@ -668,6 +670,18 @@ static int cmp_event_obj(const void *a, const void *b)
 			qsort((vec).v, (vec).n, sizeof(*(vec).v), fn);                           \
 	} while (0)
 
+/* Realloc a vector to its length (a failure keeps the bigger block: harmless). */
+#define SHRINK(vec)                                                                              \
+	do {                                                                                     \
+		if ((vec).n && (vec).n < (vec).cap) {                                            \
+			void *nv_ = realloc((vec).v, (vec).n * sizeof(*(vec).v));                \
+			if (nv_) {                                                               \
+				(vec).v = nv_;                                                   \
+				(vec).cap = (vec).n;                                             \
+			}                                                                        \
+		}                                                                                \
+	} while (0)
+
 void m_model_drop(m_model *m, k8sa_resource res)
 {
 	if ((unsigned)res >= K8SA_RES_COUNT)
@@ -725,6 +739,26 @@ k8sa_status m_model_finish(m_model *m)
 	free(m->healthy_idx);
 	m->healthy_idx = NULL;
 	m->nhealthy = m->healthy_cap = 0;
+	free(m->ctab);
+	m->ctab = NULL;
+	m->ctab_cap = m->ctab_n = 0;
+	m_arena_free(&m->scratch);
+	/* the vectors grew by doubling: give back what is not used */
+	SHRINK(m->pods);
+	SHRINK(m->events);
+	SHRINK(m->workloads);
+	SHRINK(m->jobs);
+	SHRINK(m->cronjobs);
+	SHRINK(m->services);
+	SHRINK(m->endpoints);
+	SHRINK(m->pvcs);
+	SHRINK(m->pvs);
+	SHRINK(m->configmaps);
+	SHRINK(m->ingresses);
+	SHRINK(m->hpas);
+	SHRINK(m->quotas);
+	SHRINK(m->nodes);
+	SHRINK(m->namespaces);
 	/* sorted by (namespace, name): stable output, and the finders below bisect */
 	SORT(m->pods, cmp_pod);
 	SORT(m->events, cmp_event_obj);
