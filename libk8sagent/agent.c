@@ -9,6 +9,7 @@
 
 #include <k8sagent/kube.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/verify.h>
 
 #include <json-c/json.h>
 #include <sys/stat.h>
@@ -45,6 +46,9 @@ struct k8sa_answer {
 	double first_token_ms, llm_total_ms;
 	long prompt_tokens, answer_tokens;
 	int llm_called;
+	/* diagnose: names seen in the snapshot, to check the answer against */
+	k8sa_verifier *verifier;
+	char *verification_json;
 };
 
 struct k8sa_answer_stream {
@@ -284,6 +288,8 @@ K8SA_EXPORT void k8sa_answer_free(k8sa_answer *x)
 	free(x->gaps_json);
 	free(x->prompt_version);
 	free(x->timings_json);
+	k8sa_verifier_free(x->verifier);
+	free(x->verification_json);
 	free(x);
 }
 
@@ -312,6 +318,7 @@ K8SA_EXPORT const char *k8sa_answer_prompt_text(const k8sa_answer *x) { return x
 K8SA_EXPORT const char *k8sa_answer_dropped_json(const k8sa_answer *x) { return x ? x->dropped_json : NULL; }
 K8SA_EXPORT const char *k8sa_answer_gaps_json(const k8sa_answer *x) { return x ? x->gaps_json : NULL; }
 K8SA_EXPORT int k8sa_answer_problem_count(const k8sa_answer *x) { return x ? x->problems : 0; }
+K8SA_EXPORT const char *k8sa_answer_verification_json(const k8sa_answer *x) { return x ? x->verification_json : NULL; }
 
 static json_object *parse_or_null(const char *s)
 {
@@ -389,6 +396,8 @@ K8SA_EXPORT k8sa_status k8sa_answer_to_json(const k8sa_answer *x, char **out, k8
 		json_object_object_add(o, "context", json_object_new_string(x->context ? x->context : ""));
 		json_object *g = parse_or_null(x->gaps_json);
 		json_object_object_add(o, "gaps", g ? g : json_object_new_array());
+		if (x->verification_json)
+			json_object_object_add(o, "verification", parse_or_null(x->verification_json));
 	}
 	json_object *d = parse_or_null(x->dropped_json);
 	json_object_object_add(o, "dropped", d ? d : json_object_new_array());
@@ -588,6 +597,9 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 		st = k8sa_findings_to_text(f, &x->findings_text, err);
 	if (st == K8SA_OK)
 		st = k8sa_snapshot_gaps_json(snap, &x->gaps_json, err);
+	if (st == K8SA_OK && (st = k8sa_verifier_new(&x->verifier, err)) == K8SA_OK &&
+	    (st = k8sa_verifier_add_snapshot(x->verifier, snap, err)) == K8SA_OK)
+		st = k8sa_verifier_add_text(x->verifier, question, err);
 	if (st == K8SA_OK)
 		st = new_prompt(a, K8SA_PROMPT_DIAGNOSE, question, &p, err);
 	if (st == K8SA_OK)
@@ -663,6 +675,11 @@ static void finish_llm(k8sa_answer_stream *s, k8sa_status st, const k8sa_error *
 		x->answer_tokens = k8sa_llm_result_answer_tokens(r);
 	} else {
 		x->llm_total_ms = k8sa_now_ms() - s->started_ms;
+	}
+	if (x->verifier && x->has_text) {
+		free(x->verification_json);
+		x->verification_json = NULL;
+		k8sa_verifier_check(x->verifier, x->text.p ? x->text.p : "", &x->verification_json, NULL);
 	}
 	update_timings(x);
 }
@@ -833,3 +850,18 @@ K8SA_EXPORT k8sa_status k8sa_agent_diagnose(k8sa_agent *a, const char *ns, const
 		return st;
 	return drain(s, out);
 }
+
+/* ---- parts for the investigation loop (agent_internal.h) ------------------------------- */
+
+k8sa_status agent_kube(k8sa_agent *a, k8sa_kube **out, k8sa_error *err)
+{
+	k8sa_status st = ensure_kube(a, err);
+	*out = st == K8SA_OK ? a->kube : NULL;
+	return st;
+}
+
+k8sa_llm *agent_llm(k8sa_agent *a) { return a->llm; }
+const k8sa_snapshot_opts *agent_snapshot_opts(const k8sa_agent *a) { return a->snap_opts; }
+int agent_context_tokens(const k8sa_agent *a) { return a->context_tokens; }
+int agent_answer_tokens(const k8sa_agent *a) { return a->answer_tokens; }
+double agent_timeout_s(const k8sa_agent *a) { return a->timeout_s; }

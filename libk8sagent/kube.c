@@ -362,6 +362,11 @@ static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *e
 			put_escaped(&u, x->easy, r->field_selector);
 			sep = '&';
 		}
+		if (r->label_selector && r->label_selector[0]) {
+			k8sa_tbuf_printf(&u, "%clabelSelector=", sep);
+			put_escaped(&u, x->easy, r->label_selector);
+			sep = '&';
+		}
 		if (x->cont) {
 			k8sa_tbuf_printf(&u, "%ccontinue=", sep);
 			put_escaped(&u, x->easy, x->cont);
@@ -424,6 +429,12 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 				if ((unsigned char)*p < ' ' || *p == 0x7f)
 					return k8sa_fail(err, K8SA_E_READ_ONLY,
 							 "%s: refusing a field selector with control characters", x->what);
+		}
+		if (r->label_selector) {
+			for (const char *p = r->label_selector; *p; p++)
+				if ((unsigned char)*p < ' ' || *p == 0x7f)
+					return k8sa_fail(err, K8SA_E_READ_ONLY,
+							 "%s: refusing a label selector with control characters", x->what);
 		}
 		return K8SA_OK;
 	case K8SA_REQ_LOG:

@@ -32,6 +32,7 @@ typedef struct k8sa_kube_req {
 	k8sa_resource resource;     /* LIST */
 	const char *ns;             /* LIST (NULL: all namespaces), LOG */
 	const char *field_selector; /* LIST, optional */
+	const char *label_selector; /* LIST, optional, e.g. "app=cart,tier!=db" */
 	k8sa_item_fn on_item;       /* LIST */
 	void *ud;                   /* LIST */
 	const char *pod;            /* LOG */

@@ -71,6 +71,13 @@ enum llm_framing {
 /* Called for each non-empty piece of answer text; return 0 on success, -1 on ENOMEM. */
 typedef int (*llm_text_fn)(void *ud, const char *text, size_t len);
 
+/* Optional: called with every parsed JSON object of the answer (an NDJSON line, an SSE
+ * event's data, or the whole stream:false body: `whole` 1), before its text is emitted; the
+ * tool-call layer (llm_tools.c) reads tool_calls from it. `o` is borrowed for the call.
+ * Return 0 on success, -1 on ENOMEM. */
+struct json_object;
+typedef int (*llm_object_fn)(void *ud, struct json_object *o, int whole);
+
 struct llm_parser {
 	enum llm_framing framing;
 	k8sa_tbuf line;       /* partial line (streams) or the whole body */
@@ -83,6 +90,8 @@ struct llm_parser {
 	k8sa_llm_result *res; /* metrics, model and stop reason land here */
 	llm_text_fn on_text;
 	void *ud;
+	llm_object_fn on_object; /* optional, see llm_object_fn */
+	void *oud;
 };
 
 void llm_parser_init(struct llm_parser *p, enum llm_framing framing, k8sa_llm_result *res,
@@ -115,6 +124,12 @@ k8sa_status llm_http_error(const k8sa_llm *llm, long status, const char *body, s
 			   k8sa_error *err);
 /* Fill err for a connection failure (names the URL, suggests OLLAMA_HOST / --llm-url). */
 k8sa_status llm_connect_error(const k8sa_llm *llm, const char *why, k8sa_error *err);
+
+/* k8sa_llm_stream_start() with a request body built by the caller (taken over: freed by the
+ * stream, also on failure) and an optional hook that sees every parsed answer object.
+ * `path` is the endpoint ("/api/show"), NULL for the backend's chat endpoint. */
+k8sa_status llm_stream_start_body(const k8sa_llm *llm, const char *path, char *body, llm_object_fn on_object,
+				  void *oud, k8sa_llm_stream **stream, k8sa_error *err);
 
 /* Move the stream's result out (the stream keeps an empty one). NULL on ENOMEM. */
 k8sa_llm_result *llm_stream_take_result(k8sa_llm_stream *s);

@@ -153,6 +153,10 @@ static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
 		json_object_put(o);
 		return p->status;
 	}
+	if (p->on_object && p->on_object(p->oud, o, p->framing == LLM_FRAME_OLLAMA_WHOLE) != 0) {
+		json_object_put(o);
+		return pfail(p, K8SA_E_NOMEM, "out of memory");
+	}
 	k8sa_llm_result *r = p->res;
 	set_str(&r->model, get_str(o, "model"));
 	k8sa_status st = emit(p, get(get(o, "message"), "content"));
@@ -198,6 +202,10 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 		pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
 		json_object_put(o);
 		return p->status;
+	}
+	if (p->on_object && p->on_object(p->oud, o, whole) != 0) {
+		json_object_put(o);
+		return pfail(p, K8SA_E_NOMEM, "out of memory");
 	}
 	k8sa_llm_result *r = p->res;
 	k8sa_status st = K8SA_OK;

@@ -35,6 +35,8 @@ struct k8sa_llm_stream {
 	double t0, retry_at;
 	char errbuf[CURL_ERROR_SIZE];
 	atomic_int cancelled;
+	llm_object_fn on_object; /* optional hook (llm_stream_start_body) */
+	void *oud;
 };
 
 static const char *who(const struct k8sa_llm_stream *s)
@@ -115,6 +117,8 @@ static k8sa_status start_attempt(struct k8sa_llm_stream *s)
 	drop_easy(s);
 	llm_parser_free(&s->parser);
 	llm_parser_init(&s->parser, s->framing, &s->res, on_text, s);
+	s->parser.on_object = s->on_object;
+	s->parser.oud = s->oud;
 	s->ebody.len = 0;
 	s->http_status = 0;
 	CURL *c = llm_easy(s->cfg, 0, s->errbuf);
@@ -245,16 +249,35 @@ K8SA_EXPORT k8sa_status k8sa_llm_chat_start(const k8sa_llm *llm, const k8sa_mess
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_llm_chat_start: NULL argument");
 	if (msgs->n == 0)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "no messages to send");
-	struct k8sa_llm_stream *s = calloc(1, sizeof(*s));
-	if (!s)
+	char *body = llm_build_request(llm, msgs);
+	if (!body)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	return llm_stream_start_body(llm, NULL, body, NULL, NULL, stream, err);
+}
+
+k8sa_status llm_stream_start_body(const k8sa_llm *llm, const char *path, char *body, llm_object_fn on_object,
+				  void *oud, k8sa_llm_stream **stream, k8sa_error *err)
+{
+	if (stream)
+		*stream = NULL;
+	if (!llm || !body || !stream) {
+		free(body);
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "llm_stream_start_body: NULL argument");
+	}
+	struct k8sa_llm_stream *s = calloc(1, sizeof(*s));
+	if (!s) {
+		free(body);
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
 	llm_result_init(&s->res);
 	atomic_init(&s->cancelled, 0);
+	s->body = body;
+	s->on_object = on_object;
+	s->oud = oud;
 	s->cfg = llm_clone(llm);
 	int oll = llm->backend == K8SA_LLM_OLLAMA;
 	if (s->cfg) {
-		s->url = llm_endpoint(s->cfg, oll ? "/api/chat" : "/v1/chat/completions");
-		s->body = llm_build_request(s->cfg, msgs);
+		s->url = llm_endpoint(s->cfg, path ? path : oll ? "/api/chat" : "/v1/chat/completions");
 		s->res.model = strdup(s->cfg->model);
 	}
 	s->multi = llm_pool_take(s->cfg ? s->cfg->pool : NULL);
@@ -267,6 +290,8 @@ K8SA_EXPORT k8sa_status k8sa_llm_chat_start(const k8sa_llm *llm, const k8sa_mess
 	else
 		s->framing = oll ? LLM_FRAME_OLLAMA_WHOLE : LLM_FRAME_OPENAI_WHOLE;
 	llm_parser_init(&s->parser, s->framing, &s->res, on_text, s);
+	s->parser.on_object = on_object;
+	s->parser.oud = oud;
 
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	const char *accept = !llm->streaming ? "Accept: application/json"

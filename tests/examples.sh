@@ -41,12 +41,19 @@ check "c/findings-json bad kubeconfig" 2 'err:/nonexistent/kubeconfig.*configura
 check "c/diagnose" 1 'raise its memory limit' -- "$ex/diagnose" -k "$KUBECONFIG_FILE" -u "$LLM_URL" shop "why?"
 grep -q '"OOMKilled"' "$tmp/out" || { echo "FAIL: c/diagnose printed no findings"; fails=$((fails + 1)); }
 check "c/diagnose without a model" 1 'no model answer' -- "$ex/diagnose" -k "$KUBECONFIG_FILE" -u "http://127.0.0.1:1" shop
+check "c/investigate" 0 'raise its memory limit' -- sh -c '"$1" -k "$2" -u "$3" shop "why?" </dev/null' sh "$ex/investigate" "$KUBECONFIG_FILE" "$LLM_URL"
+grep -q '"mutating_commands"' "$tmp/out" || { echo "FAIL: investigate printed no verification"; fails=$((fails + 1)); }
 
 if "$SYSTEM_PYTHON" -c 'import k8sagent' 2>/dev/null; then
 	py=$top_srcdir/examples/python
 	check "python/diagnose.py" 1 'raise its memory limit' -- \
 		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "$LLM_URL" shop "why?"
 	grep -q 'OOMKilled' "$tmp/out" || { echo "FAIL: diagnose.py printed no findings"; fails=$((fails + 1)); }
+	check "python/investigate.py with a follow-up" 0 'verification:' -- \
+		"$SYSTEM_PYTHON" "$py/investigate.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "$LLM_URL" shop "why?" "and then?"
+	[ "$(grep -c 'raise its memory limit' "$tmp/out")" = 2 ] || { echo "FAIL: investigate.py did not answer twice"; fails=$((fails + 1)); }
+	check "python/diagnose.py, no model" 3 'no model answer' -- \
+		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "http://127.0.0.1:9" shop "why?"
 	check "python/diagnose.py --no-model" 1 'OOMKilled' -- \
 		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --no-model shop
 	check "python/diagnose.py bad kubeconfig" 2 'err:/nonexistent/kubeconfig.*configuration error' -- \

@@ -159,6 +159,37 @@ static void k8sa_py_raise(k8sa_status code, int http_status, int retry_after, co
 	}
 }
 
+/* ---- investigation ---------------------------------------------------------------------- */
+
+/* A tool's own outcome is data (the model sees it), not an exception. */
+%typemap(in, numinputs=0) k8sa_status *tool_status (k8sa_status tstemp = K8SA_OK) {
+	$1 = &tstemp;
+}
+%typemap(argout) k8sa_status *tool_status {
+	if (!PyErr_Occurred())
+		$result = SWIG_Python_AppendOutput($result, PyLong_FromLong((long)*$1));
+}
+
+/* A session's next event as (type, text, json), or None after the last one. The event is
+ * borrowed from the session: it is copied into Python objects at once. */
+%typemap(in, numinputs=0) const k8sa_event **event (const k8sa_event *evtemp = NULL) {
+	$1 = ($1_ltype)&evtemp;
+}
+%typemap(argout) const k8sa_event **event {
+	if (!PyErr_Occurred()) {
+		PyObject *o;
+		if (*$1) {
+			const char *t = k8sa_event_text(*$1), *j = k8sa_event_json(*$1);
+			o = Py_BuildValue("(iNN)", (int)k8sa_event_type(*$1), k8sa_py_str(t, strlen(t)),
+					  k8sa_py_str(j, strlen(j)));
+		} else {
+			Py_INCREF(Py_None);
+			o = Py_None;
+		}
+		$result = SWIG_Python_AppendOutput($result, o);
+	}
+}
+
 /* ---- handles ---------------------------------------------------------------------------- */
 
 %define K8SA_OUT_HANDLE(TYPE)

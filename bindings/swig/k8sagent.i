@@ -5,7 +5,8 @@
  * this file relies on (status -> exception, k8sa_error out-parameter, char ** outputs freed
  * with k8sa_free(), handle out-parameters), then includes this file.
  *
- * Wrapped: common.h, kubeconfig.h, kube.h, redact.h, snapshot.h, analyze.h, agent.h.
+ * Wrapped: common.h, kubeconfig.h, kube.h, redact.h, snapshot.h, analyze.h, agent.h, tools.h,
+ * verify.h, investigate.h (a session's events come out as (type, text, json) tuples).
  * Not wrapped: llm.h and prompt.h (the agent drives them; their callback forms do not bind
  * cleanly), k8sa_global_init/cleanup (the module calls k8sa_global_init() once on import).
  */
@@ -33,6 +34,9 @@ K8SA_HANDLE(k8sa_findings, k8sa_findings_free)
 K8SA_HANDLE(k8sa_agent, k8sa_agent_free)
 K8SA_HANDLE(k8sa_answer, k8sa_answer_free)
 K8SA_HANDLE(k8sa_answer_stream, k8sa_answer_stream_free)
+K8SA_HANDLE(k8sa_tools, k8sa_tools_free)
+K8SA_HANDLE(k8sa_verifier, k8sa_verifier_free)
+K8SA_HANDLE(k8sa_session, k8sa_session_free)
 
 /* Every constructor fills a `TYPE **out` and every new string a `char **out` (the library's
  * one form for each: docs/conventions.md, "Names"), so no function needs %newobject. */
@@ -47,6 +51,9 @@ K8SA_OUT_HANDLE(k8sa_findings)
 K8SA_OUT_HANDLE(k8sa_agent)
 K8SA_OUT_HANDLE(k8sa_answer)
 K8SA_OUT_HANDLE(k8sa_answer_stream)
+K8SA_OUT_HANDLE(k8sa_tools)
+K8SA_OUT_HANDLE(k8sa_verifier)
+K8SA_OUT_HANDLE(k8sa_session)
 
 /* k8sa_answer_llm_status() reports a status as data, it does not fail. */
 K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
@@ -66,3 +73,6 @@ K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
 %include <k8sagent/snapshot.h>
 %include <k8sagent/analyze.h>
 %include <k8sagent/agent.h>
+%include <k8sagent/tools.h>
+%include <k8sagent/verify.h>
+%include <k8sagent/investigate.h>

@@ -193,6 +193,9 @@ const char *k8sa_answer_gaps_json(const k8sa_answer *a);
 /** Timings and token counts as a JSON object (snapshot_ms, analyze_ms, llm: first_token_ms,
  *  total_ms, prompt_tokens, answer_tokens, tokens_per_second). */
 const char *k8sa_answer_timings_json(const k8sa_answer *a);
+/** The answer checked against the snapshot (diagnose, once the model answered), as
+ *  `{"unknown_names","mutating_commands","secret_commands"}` (see verify.h); NULL before. */
+const char *k8sa_answer_verification_json(const k8sa_answer *a);
 /** Number of warning/critical findings (diagnose), for exit statuses. */
 int k8sa_answer_problem_count(const k8sa_answer *a);
 /** The whole answer as one JSON object (the service's /diagnose body). Caller frees `*out`

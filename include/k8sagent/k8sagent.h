@@ -19,5 +19,9 @@
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 #include <k8sagent/agent.h>
+#include <k8sagent/tools.h>
+#include <k8sagent/verify.h>
+#include <k8sagent/investigate.h>
+#include <k8sagent/mcp.h>
 
 #endif /* K8SAGENT_H */

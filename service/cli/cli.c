@@ -23,6 +23,10 @@ static void usage(FILE *out)
 		"  ask QUESTION                       ask the model (the answer streams)\n"
 		"  diagnose -n NS [QUESTION]          findings explained by the model (--print-prompt:\n"
 		"                                     the exact messages, no model call)\n"
+		"  investigate [-n NS] [--max-steps N] [-o text|json] QUESTION\n"
+		"                                     the model investigates with read-only tools\n"
+		"  chat -n NS                         an investigation with follow-ups, questions from stdin\n"
+		"  mcp [-n NS]                        serve the read-only tools over MCP on stdio\n"
 		"\n"
 		"Global options (cluster and model, the same as k8sagentd's; before or after the command,\n"
 		"as kubectl takes them; \"--\" ends them):\n");
@@ -33,7 +37,8 @@ static void usage(FILE *out)
 		"  -V, --version           print the version\n"
 		"\n"
 		"Exit status: 0 no problems, 1 problems found, 2 usage, configuration or API error,\n"
-		"3 (ask, diagnose) no model answered: the findings were still printed.\n");
+		"3 (ask, diagnose, investigate) no model answered: the findings were still printed,\n"
+		"4 (investigate) the step or time limit ran out before a final answer.\n");
 }
 
 enum { CLI_OPT_SCENARIO = 256 };
@@ -129,6 +134,12 @@ int main(int argc, char **argv)
 		rc = cli_ask(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "diagnose") == 0) {
 		rc = cli_diagnose(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "investigate") == 0) {
+		rc = cli_investigate(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "chat") == 0) {
+		rc = cli_chat(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "mcp") == 0) {
+		rc = cli_mcp(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = CLI_OK;

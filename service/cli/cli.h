@@ -20,6 +20,12 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv);
 int cli_analyze(const cli_globals *g, int argc, char **argv);
 int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
+int cli_investigate(const cli_globals *g, int argc, char **argv);
+int cli_chat(const cli_globals *g, int argc, char **argv);
+int cli_mcp(const cli_globals *g, int argc, char **argv);
+
+/* The remaining arguments joined into one question (so quoting is optional); free(). */
+char *cli_join_args(int argc, char **argv);
 
 /* What cli_make_agent() prepares beyond the LLM settings. */
 enum {

@@ -85,7 +85,7 @@ static const struct option llm_opts[] = {
 };
 
 /* Join the remaining arguments into one question (so quoting is optional). */
-static char *join_args(int argc, char **argv)
+char *cli_join_args(int argc, char **argv)
 {
 	size_t n = 1;
 	for (int i = 0; i < argc; i++)
@@ -117,7 +117,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 		ask_usage(stderr);
 		return CLI_ERROR;
 	}
-	char *q = join_args(argc - optind, argv + optind);
+	char *q = cli_join_args(argc - optind, argv + optind);
 	k8sa_agent *a = NULL;
 	int rc = q ? cli_make_agent(g, prompt_dir, CLI_AGENT_MODEL, &a) : CLI_ERROR;
 	if (rc != CLI_OK) {
@@ -194,7 +194,7 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "k8sagent: diagnose: with --scenario, give -n NAMESPACE or -A\n");
 		return CLI_ERROR;
 	}
-	char *q = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
+	char *q = optind < argc ? cli_join_args(argc - optind, argv + optind) : NULL;
 	k8sa_agent *a = NULL;
 	int rc = cli_make_agent(g, prompt_dir, CLI_AGENT_CLUSTER | CLI_AGENT_MODEL, &a);
 	if (rc != CLI_OK) {

@@ -1493,6 +1493,38 @@ That is history; nothing should be reported.""")
     return s
 
 
+@scenario
+def log_only_fault():
+    s = S("pay", """
+Every pod is Running and Ready and the analyzers find nothing, yet every checkout fails: the
+payments pod logs that the fraud-check upstream's TLS certificate has expired. The fault shows
+only in that healthy pod's log, so a one-shot snapshot (which reads the logs of unhealthy pods
+only) cannot see it; the investigation loop finds it through get_logs.""")
+    c = K.container("payments", "ghcr.io/example/payments:3.8.1", ports=[("http", 8080)])
+    pods, rs, d = s.app("payments", [c], 1)
+    pn = pods[0]["metadata"]["name"]
+    f = K.container("frontend", "ghcr.io/example/shop-frontend:5.2.0", ports=[("http", 8080)])
+    fpods, _, _ = s.app("frontend", [f], 2)
+    s.add("services", K.service("pay", "payments", {"app": "payments"}, [("http", 80, 8080)]),
+          K.service("pay", "frontend", {"app": "frontend"}, [("http", 80, 8080)]))
+    s.add("endpoints", K.endpoints("pay", "payments", [K.pod_addr(pods[0])]),
+          K.endpoints("pay", "frontend", [K.pod_addr(p) for p in fpods]))
+    s.log(pn, "payments", """
+2026-11-24T14:02:11Z INFO payments 3.8.1 listening on :8080
+2026-11-24T14:05:40Z INFO POST /v1/charges order=88412 amount=42.00
+2026-11-24T14:05:40Z ERROR charge order=88412 failed: fraud-check.pay.svc:8443: x509: certificate has expired or is not yet valid: current time 2026-11-24T14:05:40Z is after 2026-11-23T23:59:59Z
+2026-11-24T14:06:02Z INFO POST /v1/charges order=88413 amount=17.50
+2026-11-24T14:06:02Z ERROR charge order=88413 failed: fraud-check.pay.svc:8443: x509: certificate has expired or is not yet valid: current time 2026-11-24T14:06:02Z is after 2026-11-23T23:59:59Z
+""")
+    for fp in fpods:
+        s.log(fp["metadata"]["name"], "frontend", """
+2026-11-24T14:05:40Z INFO GET /checkout 502 (payments: charge failed)
+2026-11-24T14:06:02Z INFO GET /checkout 502 (payments: charge failed)
+""")
+    s.expect = {"findings": [], "root_cause": None}
+    return s
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "scenarios")

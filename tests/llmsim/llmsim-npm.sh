@@ -29,12 +29,19 @@ else
 		rm -rf "$work"
 		mv "$work.tmp" "$work" 2>/dev/null || { rm -rf "$work.tmp"; [ -d "$work/node_modules" ] || exit 77; }
 	fi
-	cp "$src/clients.mjs" "$work/clients.mjs"
+	cp "$src/clients.mjs" "$src/tools.mjs" "$work/"
 fi
 
 . "$top_srcdir/tests/lib/llmsim.sh"
+# Tool calls run against llmsim with the Ollama /v1 dialect (whole calls) and llama.cpp's
+# (argument fragments); all servers start before the cd (the harness paths are relative).
+start_llmsim "$src/tools-script.json"
+tools_url=$LLMSIM_URL
+start_llmsim "$src/tools-script-llamacpp.json"
+tools_frag_url=$LLMSIM_URL
 start_llmsim "$src/script.json"
 cd "$work"
 timeout 60 node clients.mjs "$LLMSIM_URL"
 # The clients' requests reached the server as sent: num_ctx from the ollama client.
 grep -q '"num_ctx":8192' "$LLMSIM_RECORD" || { echo "FAIL: num_ctx not recorded"; exit 1; }
+timeout 60 node tools.mjs "$tools_url" "$tools_frag_url"

@@ -58,6 +58,9 @@ struct rule {
 	long prompt_tokens;   /* -1 = estimated */
 	long load_ms;         /* 0 = omitted (omitempty) */
 	int hold_open_ms;     /* keep the stream open this long after its last event */
+	char *match_last;     /* substring of the last message of any role (a tool result) */
+	int want_tools;       /* -1 any, 0 only requests without "tools", 1 only with */
+	json_object *tool_calls; /* [{"name","arguments":{...}}]: the reply calls these tools */
 };
 
 static struct rule *rules;
@@ -65,6 +68,7 @@ static size_t n_rules;
 static char **models;
 static size_t n_models;
 static const char *flavor = "ollama"; /* OpenAI endpoint dialect: ollama | llamacpp | vllm */
+static json_object *capabilities;     /* /api/show "capabilities" (script), default completion+tools */
 static char *api_key;                 /* when set, /v1 requires Authorization: Bearer KEY */
 static FILE *record_fp;
 static pthread_mutex_t record_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -281,6 +285,12 @@ static void load_rule(struct rule *r, json_object *o)
 	r->prompt_tokens = jint(o, "prompt_tokens", -1);
 	r->load_ms = jint(o, "load_ms", 0);
 	r->hold_open_ms = jint(o, "hold_open_ms", 0);
+	r->match_last = jstr(o, "match_last");
+	r->want_tools = -1;
+	if (json_object_object_get_ex(o, "tools", &v))
+		r->want_tools = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "tool_calls", &v) && json_object_is_type(v, json_type_array))
+		r->tool_calls = json_object_get(v);
 }
 
 static void load_script(const char *path)
@@ -304,6 +314,8 @@ static void load_script(const char *path)
 		if (f)
 			flavor = f;
 		api_key = jstr(root, "api_key");
+		if (json_object_object_get_ex(root, "capabilities", &v) && json_object_is_type(v, json_type_array))
+			capabilities = json_object_get(v);
 	}
 	if (list) {
 		if (!json_object_is_type(list, json_type_array))
@@ -318,11 +330,18 @@ static void load_script(const char *path)
 	json_object_put(root);
 }
 
-static struct rule *find_rule(const char *last_user)
+static struct rule *find_rule(const char *last_user, const char *last_any, int has_tools)
 {
-	for (size_t i = 0; i < n_rules; i++)
-		if (!rules[i].match || (last_user && strstr(last_user, rules[i].match)))
-			return &rules[i];
+	for (size_t i = 0; i < n_rules; i++) {
+		struct rule *r = &rules[i];
+		if (r->match && !(last_user && strstr(last_user, r->match)))
+			continue;
+		if (r->match_last && !(last_any && strstr(last_any, r->match_last)))
+			continue;
+		if (r->want_tools >= 0 && r->want_tools != has_tools)
+			continue;
+		return r;
+	}
 	return NULL;
 }
 
@@ -491,6 +510,8 @@ struct stream {
 	struct buf out;
 	size_t out_pos;
 	int ended; /* 1 clean end, 2 abort */
+	json_object *calls; /* the rule's tool calls (borrowed), NULL for none */
+	int calls_sent;
 };
 
 static void free_stream(void *cls)
@@ -604,6 +625,88 @@ static json_object *ollama_line(struct stream *s, const char *content, int done)
 	return o;
 }
 
+/* Tool calls as the message (Ollama: arguments as an object; OpenAI: as a JSON string). */
+static json_object *tool_calls_json(json_object *calls, int openai, long id)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(calls); i++) {
+		json_object *c = json_object_array_get_idx(calls, i), *name, *args = NULL;
+		json_object_object_get_ex(c, "name", &name);
+		json_object_object_get_ex(c, "arguments", &args);
+		json_object *tc = json_object_new_object(), *f = json_object_new_object();
+		char cid[64];
+		snprintf(cid, sizeof(cid), "call_%ld_%zu", id, i);
+		json_object_object_add(tc, "id", json_object_new_string(cid));
+		if (openai) {
+			json_object_object_add(tc, "index", json_object_new_int((int)i));
+			json_object_object_add(tc, "type", json_object_new_string("function"));
+		} else {
+			json_object_object_add(f, "index", json_object_new_int((int)i));
+		}
+		json_object_object_add(f, "name", json_object_get(name));
+		if (openai)
+			json_object_object_add(f, "arguments", json_object_new_string(args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "{}"));
+		else
+			json_object_object_add(f, "arguments", args ? json_object_get(args) : json_object_new_object());
+		json_object_object_add(tc, "function", f);
+		json_object_array_add(arr, tc);
+	}
+	return arr;
+}
+
+/* Streamed tool calls: Ollama one line with every call; OpenAI per call either one whole delta
+ * (flavor ollama) or a first delta with the name and "" then the arguments in pieces
+ * (llama.cpp, vLLM). */
+static void add_stream_calls(struct stream *s)
+{
+	int openai = s->api == API_OPENAI;
+	json_object *arr = tool_calls_json(s->calls, openai, s->id);
+	if (!openai) {
+		json_object *o = ollama_line(s, "", 0);
+		json_object *m;
+		json_object_object_get_ex(o, "message", &m);
+		json_object_object_add(m, "tool_calls", arr);
+		add_go_json(&s->out, o);
+		json_object_put(o);
+		buf_add(&s->out, "\n", 1);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *tc = json_object_array_get_idx(arr, i), *f, *a;
+		json_object_object_get_ex(tc, "function", &f);
+		json_object_object_get_ex(f, "arguments", &a);
+		if (strcmp(flavor, "ollama") == 0) {
+			json_object *d = json_object_new_object(), *l = json_object_new_array();
+			json_object_array_add(l, json_object_get(tc));
+			json_object_object_add(d, "tool_calls", l);
+			add_sse(&s->out, openai_chunk(s, openai_choice(d, NULL)));
+			continue;
+		}
+		char *args = xstrdup(json_object_get_string(a));
+		json_object_object_add(f, "arguments", json_object_new_string(""));
+		json_object *d = json_object_new_object(), *l = json_object_new_array();
+		json_object_array_add(l, json_object_get(tc));
+		json_object_object_add(d, "tool_calls", l);
+		add_sse(&s->out, openai_chunk(s, openai_choice(d, NULL)));
+		size_t n = strlen(args), parts = 3;
+		for (size_t p = 0; p < parts; p++) {
+			size_t from = n * p / parts, to = n * (p + 1) / parts;
+			if (to <= from)
+				continue;
+			json_object *frag = json_object_new_object(), *ff = json_object_new_object();
+			json_object_object_add(frag, "index", json_object_new_int((int)i));
+			json_object_object_add(ff, "arguments", json_object_new_string_len(args + from, (int)(to - from)));
+			json_object_object_add(frag, "function", ff);
+			json_object *dd = json_object_new_object(), *ll = json_object_new_array();
+			json_object_array_add(ll, frag);
+			json_object_object_add(dd, "tool_calls", ll);
+			add_sse(&s->out, openai_chunk(s, openai_choice(dd, NULL)));
+		}
+		free(args);
+	}
+	json_object_put(arr);
+}
+
 /* Produce the next event of a stream into s->out. */
 static void next_event(struct stream *s)
 {
@@ -668,6 +771,11 @@ static void next_event(struct stream *s)
 				json_object_put(o);
 				buf_add(&s->out, "\n", 1);
 			}
+			return;
+		}
+		if (s->calls && !s->calls_sent) {
+			s->calls_sent = 1;
+			add_stream_calls(s);
 			return;
 		}
 		s->phase = 2;
@@ -795,7 +903,17 @@ static enum MHD_Result handle_chat(struct MHD_Connection *c, enum api api, const
 	if (api == API_OLLAMA_GENERATE && json_object_object_get_ex(req, "prompt", &v))
 		prompt = json_object_get_string(v);
 	const char *user = api == API_OLLAMA_GENERATE ? prompt : last_user(messages);
-	struct rule *r = find_rule(user);
+	const char *last_any = user;
+	if (api != API_OLLAMA_GENERATE && messages && json_object_is_type(messages, json_type_array) &&
+	    json_object_array_length(messages) > 0) {
+		json_object *lm = json_object_array_get_idx(messages, json_object_array_length(messages) - 1), *lc;
+		if (json_object_object_get_ex(lm, "content", &lc) && json_object_is_type(lc, json_type_string))
+			last_any = json_object_get_string(lc);
+	}
+	json_object *tools_v = NULL;
+	int has_tools = json_object_object_get_ex(req, "tools", &tools_v) && json_object_is_type(tools_v, json_type_array) &&
+			json_object_array_length(tools_v) > 0;
+	struct rule *r = find_rule(user, last_any, has_tools);
 
 	if (r && r->error_status) {
 		enum MHD_Result ret;
@@ -846,6 +964,13 @@ static enum MHD_Result handle_chat(struct MHD_Connection *c, enum api api, const
 		s->include_usage = json_object_get_boolean(v);
 	char echo[128];
 	const char *reply = r && r->reply ? r->reply : NULL;
+	if (r && r->tool_calls && api != API_OLLAMA_GENERATE) {
+		s->calls = r->tool_calls;
+		if (!reply)
+			reply = "";
+		if (openai)
+			s->done_reason = "tool_calls";
+	}
 	if (!reply) {
 		snprintf(echo, sizeof(echo), "llmsim: received %zu messages",
 			 messages && json_object_is_type(messages, json_type_array) ? json_object_array_length(messages) : (size_t)0);
@@ -910,6 +1035,8 @@ static enum MHD_Result handle_chat(struct MHD_Connection *c, enum api api, const
 			json_object *m = json_object_new_object();
 			json_object_object_add(m, "role", json_object_new_string("assistant"));
 			json_object_object_add(m, "content", json_object_new_string(text.d));
+			if (s->calls)
+				json_object_object_add(m, "tool_calls", tool_calls_json(s->calls, 0, s->id));
 			json_object_object_add(o, "message", m);
 		}
 		json_object_object_add(o, "done_reason", json_object_new_string(s->done_reason));
@@ -926,7 +1053,13 @@ static enum MHD_Result handle_chat(struct MHD_Connection *c, enum api api, const
 		json_object_object_add(o, "system_fingerprint", json_object_new_string("fp_llmsim"));
 		json_object *m = json_object_new_object();
 		json_object_object_add(m, "role", json_object_new_string("assistant"));
-		json_object_object_add(m, "content", json_object_new_string(text.d));
+		json_object_object_add(m, "content", s->calls && !*text.d ? NULL : json_object_new_string(text.d));
+		if (s->calls) {
+			json_object *tc = tool_calls_json(s->calls, 1, s->id);
+			for (size_t i = 0; i < json_object_array_length(tc); i++)
+				json_object_object_del(json_object_array_get_idx(tc, i), "index");
+			json_object_object_add(m, "tool_calls", tc);
+		}
 		json_object *ch = json_object_new_object();
 		json_object_object_add(ch, "index", json_object_new_int(0));
 		json_object_object_add(ch, "message", m);
@@ -1009,6 +1142,8 @@ static enum MHD_Result handle_show(struct MHD_Connection *c, const char *body, s
 		"\"parameter_size\":\"3.2B\",\"quantization_level\":\"Q4_K_M\"},"
 		"\"model_info\":{\"general.architecture\":\"llama\",\"llama.context_length\":131072},"
 		"\"capabilities\":[\"completion\",\"tools\"],\"modified_at\":\"2025-05-04T17:37:44.706015396-07:00\"}");
+	if (capabilities)
+		json_object_object_add(o, "capabilities", json_object_get(capabilities));
 	return send_json(c, 200, o);
 }
 

@@ -23,11 +23,13 @@ from .errors import __all__ as _errors_all
 from .errors import error_class
 from .results import Finding, Result
 from .agent import Agent, AnswerStream
+from .investigate import Session, Investigation, tool_definitions, classify_kubectl
 
 __version__: str = lowlevel.k8sa_version()
 version_num: int = lowlevel.k8sa_version_num()
 
-__all__ = ["Agent", "AnswerStream", "Finding", "Result", "redact", "env_name_is_secret",
+__all__ = ["Agent", "AnswerStream", "Session", "Investigation", "tool_definitions",
+           "classify_kubectl", "Finding", "Result", "redact", "env_name_is_secret",
            "namespace_is_valid", "strerror", "error_class", "lowlevel", "__version__",
            "version_num"] + list(_errors_all)
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 
 import k8sagent_c as _c  # type: ignore  # the SWIG module has no type information
 
-from .errors import Cancelled
+from .errors import Cancelled, Error, no_model_answer
 from .results import Finding, Result, findings_from_json, result_from_answer
 
 __all__ = ["Agent", "AnswerStream"]
@@ -186,6 +186,25 @@ class Agent:
             return self._stream(_c.k8sa_agent_diagnose_start(self._agent(), self._ns(namespace),
                                                              question))
 
+    def investigate(self, namespace: Optional[str] = None, question: Optional[str] = None,
+                    **options: Any) -> Union["Session", "Investigation"]:
+        """Investigate a namespace with read-only tools: an iterator of event dicts
+        (:class:`~k8sagent.Investigation`) whose ``session`` takes follow-ups::
+
+            inv = agent.investigate("shop", "why do checkouts fail?")
+            for ev in inv:
+                ...
+            print(inv.result["answer"])
+            more = inv.session.ask("and how do I fix it?")
+
+        ``options``: ``max_steps``, ``time_limit``, ``result_tokens``, ``protocol``
+        (see :class:`~k8sagent.Session`). Without ``question`` the session alone is returned.
+        """
+        session = Session(self, namespace, **options)
+        if question is None:
+            return session
+        return session.ask(question)
+
     def _stream(self, handle: Any) -> "AnswerStream":
         s = AnswerStream(self, handle)
         self._streams.add(s)
@@ -197,7 +216,10 @@ class AnswerStream(Iterator[str]):
     ``k8sa_answer_stream``).
 
     After the iteration ends, :attr:`result` holds the whole :class:`~k8sagent.Result`
-    (also when an error ended it: the error is raised, the partial answer kept).
+    (also when an error ended it: the error is raised, the partial answer kept). When the
+    model fails (no server, model not pulled, a model error, a timeout) the error raised is a
+    :class:`~k8sagent.NoModelAnswer`, which is also of the underlying error's class and
+    carries the findings in ``result``.
     :meth:`cancel` may be called from any thread: the iteration then ends quietly and
     ``result.llm_status`` is "cancelled". :meth:`close` (or the ``with`` block) frees the
     stream; call it from the iterating thread.
@@ -224,6 +246,11 @@ class AnswerStream(Iterator[str]):
                 if self._cancelled:
                     raise StopIteration from None
                 raise
+            except Error as e:
+                # The findings were taken when the stream started: what fails now is the
+                # model. One exception to catch for "no model answered" (CLI exit 3).
+                self._finish()
+                raise no_model_answer(e, self.result) from e
             except Exception:
                 self._finish()
                 raise
@@ -292,3 +319,7 @@ class AnswerStream(Iterator[str]):
             self.close()
         except Exception:
             pass
+
+
+# Last: investigate.py uses Agent (a cycle Python resolves because Agent exists by now).
+from .investigate import Investigation, Session  # noqa: E402

@@ -91,7 +91,9 @@ class Result:
     :class:`Finding`; diagnose only), ``namespace``, ``context`` (the exact context text the
     model saw), ``messages`` (the messages sent: list of {"role", "content"}),
     ``prompt_text``, ``dropped`` (what the token budget cut), ``gaps`` (resources that could
-    not be read), ``timings`` (dict), ``problem_count``.
+    not be read), ``timings`` (dict), ``problem_count``, ``verification`` (diagnose: the answer
+    checked against the snapshot, ``{"unknown_names", "mutating_commands", "secret_commands"}``,
+    or None).
     """
 
     def __init__(self, values: Mapping[str, Any]) -> None:
@@ -108,6 +110,7 @@ class Result:
         self.gaps: List[str] = values.get("gaps", [])
         self.timings: Dict[str, Any] = values.get("timings", {})
         self.problem_count: int = values.get("problem_count", 0)
+        self.verification: Optional[Dict[str, List[str]]] = values.get("verification")
         self._json: Optional[str] = values.get("json")
 
     @property
@@ -147,5 +150,6 @@ def result_from_answer(c: Any, answer: Any) -> Result:
         "gaps": _json(c.k8sa_answer_gaps_json(answer), []),
         "timings": _json(c.k8sa_answer_timings_json(answer), {}),
         "problem_count": c.k8sa_answer_problem_count(answer),
+        "verification": _json(c.k8sa_answer_verification_json(answer), None),
         "json": c.k8sa_answer_to_json(answer),
     })

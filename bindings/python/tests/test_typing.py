@@ -8,11 +8,11 @@ import unittest
 
 import pyharness
 from pyharness import k8sagent
-from k8sagent import agent, errors, results
+from k8sagent import agent, errors, investigate, results
 
 
 def public_callables():
-    for mod in (k8sagent, agent, errors, results):
+    for mod in (k8sagent, agent, errors, investigate, results):
         for name, obj in vars(mod).items():
             if name.startswith("_") and name != "_from_status":
                 continue
