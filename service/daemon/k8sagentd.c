@@ -79,7 +79,8 @@ static void usage(FILE *f)
 "\n"
 "Routes: POST /ask, POST /diagnose (JSON; \"stream\": true or Accept: text/event-stream for\n"
 "Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces, /models, /health,\n"
-"/healthz, /readyz, /metrics, /openapi.json, / (chat UI). See k8sagentd(8).\n");
+"/healthz, /readyz, /metrics, /openapi.json, / (chat UI), POST /mcp (the read-only tools over\n"
+"the Model Context Protocol, streamable HTTP, same token). See k8sagentd(8).\n");
 }
 
 static int parse_int(const char *opt, const char *v, long min, long max, long *out)

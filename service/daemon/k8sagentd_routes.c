@@ -31,13 +31,14 @@ static const struct {
 	{"/diagnose", KD_R_DIAGNOSE, "POST", 1},
 	{"/api/ask", KD_R_ASK, "POST", 1},
 	{"/api/diagnose", KD_R_DIAGNOSE, "POST", 1},
+	{"/mcp", KD_R_MCP, "POST, GET, DELETE", 1},
 };
 
 const char *kd_route_label(kd_route r)
 {
 	static const char *const names[KD_R_COUNT] = {
 		"ui", "/health", "/healthz", "/readyz", "/metrics", "/openapi.json", "/models",
-		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "other"};
+		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "/mcp", "other"};
 	return (unsigned)r < KD_R_COUNT ? names[r] : "other";
 }
 
@@ -670,6 +671,7 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	case KD_R_FINDINGS: return r_findings(c, req);
 	case KD_R_ASK: return r_model_call(c, req, 0);
 	case KD_R_DIAGNOSE: return r_model_call(c, req, 1);
+	case KD_R_MCP: return kd_route_mcp(c, req);
 	default: return kd_send_error(c, req, 404, "not found");
 	}
 }
