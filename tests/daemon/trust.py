@@ -496,6 +496,12 @@ def test_unbounded(ks, results):
         time.sleep(2)
         extra = len(slowks.audit()) - base
         ok(extra <= 4 * per, "10 /diagnose clients that left: %d API requests (one snapshot: %d)" % (extra, per))
+        # /mcp tool calls take a snapshot slot too, and give it back.
+        for i in range(3):
+            st, j = kd.json("POST", "/mcp", {"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                                             "params": {"name": "analyze", "arguments": {"namespace": "shop"}}})
+            ok(st == 200 and "result" in j, "/mcp analyze #%d under --max-snapshots 2: %d" % (i + 1, st))
+        ok(kd.settle("k8sagentd_snapshots_in_flight", 0, timeout=10) == 0, "snapshot slots all returned")
         ok(kd.proc.poll() is None, "still running")
     r = subprocess.run([BIN, "--help"], capture_output=True, text=True)
     for flag in ("--max-answer", "--cache-bytes", "--max-snapshots"):
