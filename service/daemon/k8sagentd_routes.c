@@ -463,7 +463,10 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	const k8sa_answer *a = k8sa_answer_stream_answer(s);
 	char key[65] = "";
 	if (diagnose && kd_cfg.cache_ttl > 0 && !b.no_cache) {
-		kd_cache_key(ns, b.question, k8sa_answer_messages_json(a), key);
+		/* The exact request body (model, messages, num_ctx, temperature, seed, max tokens)
+		 * when the model was called, else the messages. */
+		const char *sent = k8sa_answer_request_json(a);
+		kd_cache_key(ns, b.question, sent ? sent : k8sa_answer_messages_json(a), key);
 		char *hit = kd_cache_get(key);
 		if (hit) {
 			kd_metrics_answer(a); /* the snapshot did run */
