@@ -14,6 +14,7 @@ TOP_SRC = os.environ.get("top_srcdir", ".")
 TOP_BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
+from verdict import report  # noqa: E402
 
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")
 
@@ -81,10 +82,7 @@ def main():
         checked += 1
     print("scenarios with secrets: %d; outputs checked: %d; python binding: %s"
           % (len(scenarios()), checked, "yes" if k8sagent else "not built"))
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d passed, %d failed" % (1 if not failures else 0, 1 if failures else 0))
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":
