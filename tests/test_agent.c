@@ -18,41 +18,10 @@
 #define REPLY "The root cause is OOMKilled: raise the memory limit.\n```bash\nkubectl set resources deployment/cart -n shop --limits=memory=256Mi\n```"
 
 static struct test_sim kube, llm;
-static char kubeconfig[512], audit[512];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	char tmp[4096];
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		if (n + r + 1 > cap) {
-			cap = (n + r + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + n, tmp, r);
-		n += r;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
-	return buf ? buf : strdup("");
-}
 
 static void setup(void)
 {
-	char bin[512], scen[512];
-	ck_assert_int_eq(test_sim_mkdir(&kube), 0);
-	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
-	test_src_path(scen, sizeof(scen), "tests/scenarios/demo-shop");
-	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", kube.dir);
-	snprintf(audit, sizeof(audit), "%s/audit.jsonl", kube.dir);
-	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kubeconfig,
-			"--audit-log", audit, NULL};
-	ck_assert_int_eq(test_sim_start(&kube, argv, 10000), 0);
+	ck_assert_int_eq(start_kubesim(&kube, "demo-shop", 1), 0);
 	ck_assert_int_eq(start_llmsim(&llm, "[{\"reply\": \"" "The root cause is OOMKilled: raise the memory limit.\\n```bash\\n"
 				  "kubectl set resources deployment/cart -n shop --limits=memory=256Mi\\n```\"}]"), 0);
 }
@@ -68,7 +37,7 @@ static k8sa_agent *agent(const char *llm_url)
 	k8sa_agent *a = NULL;
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
-	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kube.kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm_url ? llm_url : llm.url, &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_timeout(a, 20, &e), K8SA_OK);
 	return a;
@@ -77,7 +46,7 @@ static k8sa_agent *agent(const char *llm_url)
 /* The last request llmsim received, parsed. */
 static json_object *last_record(void)
 {
-	char *all = slurp(llm.record);
+	char *all = test_slurp(llm.record, NULL);
 	ck_assert_ptr_nonnull(all);
 	char *last = NULL;
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n"))
@@ -247,7 +216,7 @@ START_TEST(bad_namespaces_never_reach_the_api)
 					  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 	k8sa_agent *a = agent(NULL);
 	k8sa_error e = {0};
-	char *before = slurp(audit);
+	char *before = test_slurp(kube.audit, NULL);
 	size_t before_len = before ? strlen(before) : 0;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(!k8sa_namespace_is_valid(bad[i]), "%s accepted", bad[i]);
@@ -259,7 +228,7 @@ START_TEST(bad_namespaces_never_reach_the_api)
 	}
 	ck_assert(k8sa_namespace_is_valid("shop"));
 	ck_assert(k8sa_namespace_is_valid("a-1"));
-	char *after = slurp(audit);
+	char *after = test_slurp(kube.audit, NULL);
 	ck_assert_uint_eq(after ? strlen(after) : 0, before_len); /* not one request */
 	free(before);
 	free(after);
@@ -313,7 +282,7 @@ START_TEST(audit_log_shows_only_reads)
 	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 1, &x, NULL), K8SA_OK);
 	k8sa_answer_free(x);
 	k8sa_agent_free(a);
-	char *all = slurp(audit);
+	char *all = test_slurp(kube.audit, NULL);
 	ck_assert_ptr_nonnull(all);
 	int lines = 0;
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {

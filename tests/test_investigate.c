@@ -24,41 +24,10 @@
 #define GET_LOGS "{\"name\":\"get_logs\",\"arguments\":{\"namespace\":\"pay\",\"pod\":\"" POD "\"}}"
 
 static struct test_sim kube, llm;
-static char kubeconfig[512], audit[512];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	char tmp[4096];
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		if (n + r + 1 > cap) {
-			cap = (n + r + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + n, tmp, r);
-		n += r;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
-	return buf ? buf : strdup("");
-}
 
 static void setup(void)
 {
-	char bin[512], scen[512];
-	ck_assert_int_eq(test_sim_mkdir(&kube), 0);
-	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
-	test_src_path(scen, sizeof(scen), "tests/scenarios/log-only-fault");
-	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", kube.dir);
-	snprintf(audit, sizeof(audit), "%s/audit.jsonl", kube.dir);
-	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kubeconfig,
-			"--audit-log", audit, NULL};
-	ck_assert_int_eq(test_sim_start(&kube, argv, 10000), 0);
+	ck_assert_int_eq(start_kubesim(&kube, "log-only-fault", 1), 0);
 }
 
 static void teardown(void)
@@ -72,7 +41,7 @@ static k8sa_agent *agent(const char *backend)
 	k8sa_agent *a = NULL;
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
-	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kube.kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm.url, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_backend(a, backend, NULL), K8SA_OK);
 	k8sa_agent_set_timeout(a, 20, NULL);
@@ -111,7 +80,7 @@ static json_object *jget(json_object *o, const char *k)
 static json_object *records(void)
 {
 	json_object *arr = json_object_new_array();
-	char *all = slurp(llm.record);
+	char *all = test_slurp(llm.record, NULL);
 	ck_assert_ptr_nonnull(all);
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
 		json_object *o = json_tokener_parse(line), *path;
@@ -128,7 +97,7 @@ static json_object *records(void)
 /* Audit log: every request a GET; count those whose path contains `needle` (and query `q`). */
 static int audit_count(const char *needle, const char *q)
 {
-	char *all = slurp(audit);
+	char *all = test_slurp(kube.audit, NULL);
 	ck_assert_ptr_nonnull(all);
 	int n = 0;
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
@@ -490,7 +459,7 @@ START_TEST(no_model_is_an_error_with_the_steps_so_far)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", test_free_port());
 	k8sa_agent *a = NULL;
 	ck_assert_int_eq(k8sa_agent_new(&a, NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_load_kubeconfig(a, kube.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_llm_url(a, url, NULL), K8SA_OK);
 	k8sa_session *s = NULL;
 	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
@@ -536,7 +505,7 @@ static k8sa_kube *client(void)
 {
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *k = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kubeconfig, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kube.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&k, cfg, NULL), K8SA_OK);
 	k8sa_kubeconfig_free(cfg);
 	return k;
@@ -628,20 +597,15 @@ END_TEST
 START_TEST(tool_results_never_carry_secrets)
 {
 	struct test_sim ks = {0};
-	char bin[512], scen[512], kc[600], exp[600];
-	ck_assert_int_eq(test_sim_mkdir(&ks), 0);
-	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
-	test_src_path(scen, sizeof(scen), "tests/scenarios/secrets-everywhere");
-	snprintf(kc, sizeof(kc), "%s/kubeconfig", ks.dir);
-	snprintf(exp, sizeof(exp), "%s/expect.json", scen);
-	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kc, NULL};
-	ck_assert_int_eq(test_sim_start(&ks, argv, 10000), 0);
+	char exp[600];
+	ck_assert_int_eq(start_kubesim(&ks, "secrets-everywhere", 0), 0);
+	test_src_path(exp, sizeof(exp), "tests/scenarios/secrets-everywhere/expect.json");
 	json_object *expect = json_object_from_file(exp), *absent = jget(expect, "absent");
 	ck_assert_uint_gt(json_object_array_length(absent), 10);
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *k = NULL;
 	k8sa_tools *t = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kc, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, ks.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&k, cfg, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_tools_new(&t, k, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_tools_set_namespace(t, "inventory", NULL), K8SA_OK);

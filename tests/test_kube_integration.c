@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/sim.h"
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -63,7 +64,7 @@ static void dump_file(const char *p)
 }
 
 /* Start kubesim on a scenario (path) with extra options (NULL-terminated). */
-static kubesim *start_kubesim(const char *scenario, ...)
+static kubesim *kubesim_start(const char *scenario, ...)
 {
 	ck_assert_int_lt(ks_n, 4);
 	kubesim *ks = &ks_all[ks_n++];
@@ -210,16 +211,8 @@ static void zero_cb(void *ud)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
+	char *b = test_slurp(path, len);
+	ck_assert_msg(b != NULL, "open %s", path);
 	return b;
 }
 
@@ -244,7 +237,7 @@ static void check_scenario(const char *scen)
 	}
 	closedir(d);
 
-	kubesim *ks = start_kubesim(scen, NULL);
+	kubesim *ks = kubesim_start(scen, NULL);
 	k8sa_kube *kube = client_from(ks, NULL);
 	k8sa_kube_set_page_size(kube, 2); /* exercise continue on every list longer than 2 */
 	k8sa_kube_set_max_parallel(kube, 4);
@@ -436,7 +429,7 @@ static const char *demo(void)
 
 START_TEST(forbidden_nodes)
 {
-	kubesim *ks = start_kubesim(demo(), "--forbid", "nodes", NULL);
+	kubesim *ks = kubesim_start(demo(), "--forbid", "nodes", NULL);
 	k8sa_kube *kube = client_from(ks, NULL);
 	char *json = NULL;
 	k8sa_error e;
@@ -456,7 +449,7 @@ END_TEST
 
 START_TEST(expired_continue_restarts)
 {
-	kubesim *ks = start_kubesim(demo(), "--fault", "expire-continue", NULL);
+	kubesim *ks = kubesim_start(demo(), "--fault", "expire-continue", NULL);
 	k8sa_kube *kube = client_from(ks, NULL);
 	k8sa_kube_set_page_size(kube, 1);
 	char p[2400];
@@ -479,7 +472,7 @@ END_TEST
 
 START_TEST(server_errors_and_retries)
 {
-	kubesim *ks = start_kubesim(demo(), "--fault", "status=500,path=/deployments;status=503,path=/pods,count=2;"
+	kubesim *ks = kubesim_start(demo(), "--fault", "status=500,path=/deployments;status=503,path=/pods,count=2;"
 						       "status=429,retry-after=1,path=/events,count=1",
 				    NULL);
 	k8sa_kube *kube = client_from(ks, NULL);
@@ -503,7 +496,7 @@ END_TEST
 
 START_TEST(truncated_body_is_protocol_error)
 {
-	kubesim *ks = start_kubesim(demo(), "--fault", "truncate,path=/pods", NULL);
+	kubesim *ks = kubesim_start(demo(), "--fault", "truncate,path=/pods", NULL);
 	k8sa_kube *kube = client_from(ks, NULL);
 	char *json = NULL;
 	k8sa_error e;
@@ -515,7 +508,7 @@ END_TEST
 
 START_TEST(tls_and_transport_failures)
 {
-	kubesim *ks = start_kubesim(demo(), NULL);
+	kubesim *ks = kubesim_start(demo(), NULL);
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *kube = client_from(ks, &cfg);
 	char *ver = NULL;
@@ -581,7 +574,7 @@ START_TEST(token_rotation_with_token_file)
 	FILE *f = fopen(tok, "w");
 	fputs("first-token\n", f);
 	fclose(f);
-	kubesim *ks = start_kubesim(demo(), "--token-file", tok, NULL);
+	kubesim *ks = kubesim_start(demo(), "--token-file", tok, NULL);
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *kube = client_from(ks, &cfg);
 	k8sa_kube_free(kube);

@@ -29,17 +29,8 @@ static char *read_file(const char *rel, size_t *len)
 {
 	char path[1024];
 	test_src_path(path, sizeof(path), rel);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
+	char *b = test_slurp(path, len);
+	ck_assert_msg(b != NULL, "cannot open %s", path);
 	return b;
 }
 

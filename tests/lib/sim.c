@@ -218,6 +218,54 @@ int start_llmsim(struct test_sim *s, const char *script_json)
 	return start_llmsim_port(s, script_json, 0);
 }
 
+int start_kubesim(struct test_sim *s, const char *scenario, int audit)
+{
+	char prog[512], scen[512], rel[300];
+	if (test_sim_mkdir(s) != 0)
+		return -1;
+	test_build_path(prog, sizeof(prog), "tests/kubesim/kubesim");
+	snprintf(rel, sizeof(rel), "tests/scenarios/%s", scenario);
+	test_src_path(scen, sizeof(scen), rel);
+	snprintf(s->kubeconfig, sizeof(s->kubeconfig), "%s/kubeconfig", s->dir);
+	snprintf(s->audit, sizeof(s->audit), "%s/audit.jsonl", s->dir);
+	char *argv[] = {prog, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", s->kubeconfig,
+			audit ? "--audit-log" : NULL, s->audit, NULL};
+	return test_sim_start(s, argv, 10000);
+}
+
+char *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+	char tmp[4096];
+	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (n + r + 1 > cap) {
+			cap = (n + r + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + n, tmp, r);
+		n += r;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	if (!buf)
+		return NULL;
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
 int test_free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);

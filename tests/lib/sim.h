@@ -13,6 +13,8 @@ struct test_sim {
 	char url[256];      /* e.g. http://127.0.0.1:40123 (from the "listening on" line) */
 	char dir[256];      /* private temp dir, removed by test_sim_stop() */
 	char record[320];   /* start_llmsim(): dir/record.jsonl */
+	char kubeconfig[320]; /* start_kubesim(): dir/kubeconfig */
+	char audit[320];    /* start_kubesim(..., 1): dir/audit.jsonl */
 	int out_fd;         /* read end of the child's stdout, drained by a thread */
 	unsigned long drain_thread;
 };
@@ -44,6 +46,15 @@ int start_llmsim(struct test_sim *s, const char *script_json);
 
 /* Same on a given port (for tests that need a server to appear at a known address). */
 int start_llmsim_port(struct test_sim *s, const char *script_json, int port);
+
+/* Start tests/kubesim/kubesim on 127.0.0.1:0 serving tests/scenarios/<scenario>, its
+ * kubeconfig written to s->kubeconfig and, when audit is nonzero, its audit log to s->audit.
+ * 0 on success. */
+int start_kubesim(struct test_sim *s, const char *scenario, int audit);
+
+/* The whole file at path, NUL-terminated (its size in *len when len is not NULL), or NULL
+ * when it cannot be read. The caller frees it. */
+char *test_slurp(const char *path, size_t *len);
 
 /* A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
 int test_free_port(void);
