@@ -1036,15 +1036,10 @@ START_TEST(connect_timeout)
 {
 	/* A listener whose accept queue is full and never accepted: new SYNs are dropped, so
 	 * connect() hangs until the connect timeout. */
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
+	int port, lfd = test_listen_loopback(0, &port);
+	ck_assert_int_ge(lfd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(lfd, 0), 0);
-	getsockname(lfd, (struct sockaddr *)&a, &al);
 	int fill[8], nfill = 0;
 	for (; nfill < 8; nfill++) {
 		fill[nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -1052,7 +1047,7 @@ START_TEST(connect_timeout)
 	}
 	usleep(100 * 1000);
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	k8sa_llm *l;
 	k8sa_llm_new(&l, NULL);
 	k8sa_llm_set_url(l, url, NULL);

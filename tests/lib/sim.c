@@ -266,22 +266,29 @@ char *test_slurp(const char *path, size_t *len)
 	return buf;
 }
 
-int test_free_port(void)
+int test_listen_loopback(int backlog, int *port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
 	socklen_t l = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || (backlog >= 0 && listen(fd, backlog) != 0) ||
 	    getsockname(fd, (struct sockaddr *)&a, &l) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+int test_free_port(void)
+{
+	int port, fd = test_listen_loopback(-1, &port);
+	if (fd < 0)
+		return -1;
 	close(fd);
-	return ntohs(a.sin_port);
+	return port;
 }
 
 /* ---------------------------------------------------------------- stand-in proxy */
@@ -341,16 +348,11 @@ int test_proxy_start(struct test_proxy *p, const char *body)
 {
 	memset(p, 0, sizeof(*p));
 	p->body = body;
-	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t sl = sizeof(sa);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(p->fd, 8) != 0 ||
-	    getsockname(p->fd, (struct sockaddr *)&sa, &sl) != 0) {
+	p->fd = test_listen_loopback(8, &p->port);
+	if (p->fd < 0) {
 		perror("test proxy");
 		return -1;
 	}
-	p->port = ntohs(sa.sin_port);
 	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%d", p->port);
 	pthread_t t;
 	if (pthread_create(&t, NULL, proxy_loop, p) != 0)

@@ -56,6 +56,10 @@ int start_kubesim(struct test_sim *s, const char *scenario, int audit);
  * when it cannot be read. The caller frees it. */
 char *test_slurp(const char *path, size_t *len);
 
+/* A TCP socket bound to 127.0.0.1 on a free port (its number in *port), listening with
+ * backlog when backlog >= 0. The fd (close-on-exec), or -1. */
+int test_listen_loopback(int backlog, int *port);
+
 /* A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
 int test_free_port(void);
 
