@@ -14,32 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The string results in the status form, asserted OK and returned. */
-static char *t_prompt_messages_json(const k8sa_prompt *p)
-{
-	char *o = NULL;
-	ck_assert_int_eq(k8sa_prompt_messages_json(p, &o, NULL), K8SA_OK);
-	return o;
-}
+/* One of the prompt's string results (k8sa_prompt_text, _context_text, _messages_json,
+ * _dropped_json), asserted OK and returned; the caller frees it with k8sa_free(). */
+typedef k8sa_status (*prompt_string_fn)(const k8sa_prompt *p, char **out, k8sa_error *err);
 
-static char *t_prompt_context_text(const k8sa_prompt *p)
+static char *prompt_string(prompt_string_fn fn, const k8sa_prompt *p)
 {
 	char *o = NULL;
-	ck_assert_int_eq(k8sa_prompt_context_text(p, &o, NULL), K8SA_OK);
-	return o;
-}
-
-static char *t_prompt_text(const k8sa_prompt *p)
-{
-	char *o = NULL;
-	ck_assert_int_eq(k8sa_prompt_text(p, &o, NULL), K8SA_OK);
-	return o;
-}
-
-static char *t_prompt_dropped_json(const k8sa_prompt *p)
-{
-	char *o = NULL;
-	ck_assert_int_eq(k8sa_prompt_dropped_json(p, &o, NULL), K8SA_OK);
+	ck_assert_int_eq(fn(p, &o, NULL), K8SA_OK);
 	return o;
 }
 
@@ -92,7 +74,7 @@ static k8sa_prompt *big_prompt(void)
 
 static json_object *dropped(const k8sa_prompt *p)
 {
-	char *d = t_prompt_dropped_json(p);
+	char *d = prompt_string(k8sa_prompt_dropped_json, p);
 	ck_assert_ptr_nonnull(d);
 	json_object *o = json_tokener_parse(d);
 	ck_assert_ptr_nonnull(o);
@@ -232,7 +214,7 @@ START_TEST(markers_and_dropped_json)
 	/* Unlimited budget: nothing dropped, "[]". */
 	ck_assert_int_eq(k8sa_prompt_set_budget(p, 0, 0, &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
-	char *dj = t_prompt_dropped_json(p);
+	char *dj = prompt_string(k8sa_prompt_dropped_json, p);
 	ck_assert_str_eq(dj, "[]");
 	k8sa_free(dj);
 	ck_assert_ptr_null(strstr(k8sa_prompt_message_content(p, 1), "omitted"));
@@ -284,7 +266,7 @@ START_TEST(secrets_redacted_inside_the_builder)
 	ck_assert_int_eq(k8sa_prompt_add_item(p, "Authorization: Bearer abc123def456", &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_prompt_set_question(p, "why? my token=qtoken123", &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
-	char *j = t_prompt_messages_json(p), *t = t_prompt_text(p), *c = t_prompt_context_text(p);
+	char *j = prompt_string(k8sa_prompt_messages_json, p), *t = prompt_string(k8sa_prompt_text, p), *c = prompt_string(k8sa_prompt_context_text, p);
 	const char *secrets[] = {"hunter2", "s3cretpw", "titlepw", "abc123def456", "qtoken123", NULL};
 	for (const char **s = secrets; *s; s++) {
 		ck_assert_msg(strstr(j, *s) == NULL, "%s in messages", *s);
@@ -318,7 +300,7 @@ START_TEST(messages_json_is_what_is_sent)
 	ck_assert_int_eq(k8sa_prompt_add_section(p, K8SA_SECTION_ROOT_CAUSE, "Pod \"q\"", "line \"quoted\" \\ back\ttab é", 0, &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_prompt_set_question(p, QUESTION, &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
-	char *j = t_prompt_messages_json(p);
+	char *j = prompt_string(k8sa_prompt_messages_json, p);
 	json_object *arr = json_tokener_parse(j);
 	ck_assert_ptr_nonnull(arr);
 	ck_assert_uint_eq(json_object_array_length(arr), 2);
@@ -336,12 +318,12 @@ START_TEST(messages_json_is_what_is_sent)
 	json_object_put(arr);
 	k8sa_free(j);
 	/* the context is the user message minus the question */
-	char *c = t_prompt_context_text(p);
+	char *c = prompt_string(k8sa_prompt_context_text, p);
 	ck_assert_ptr_nonnull(strstr(c, "line \"quoted\""));
 	ck_assert_ptr_null(strstr(c, QUESTION));
 	ck_assert_int_eq(strncmp(k8sa_prompt_message_content(p, 1), c, strlen(c)), 0);
 	k8sa_free(c);
-	char *t = t_prompt_text(p);
+	char *t = prompt_string(k8sa_prompt_text, p);
 	ck_assert_ptr_nonnull(strstr(t, "--- system ---"));
 	ck_assert_ptr_nonnull(strstr(t, "--- user ---"));
 	ck_assert_ptr_nonnull(strstr(t, "diagnose-v1"));
@@ -365,7 +347,7 @@ START_TEST(ask_mode_is_just_the_question)
 	ck_assert_str_eq(k8sa_prompt_message_content(p, 0), k8sa_prompt_builtin_system(K8SA_PROMPT_ASK));
 	ck_assert_ptr_nonnull(strstr(k8sa_prompt_message_content(p, 0), "kubectl"));
 	ck_assert_str_eq(k8sa_prompt_version(p), "ask-v1");
-	char *c = t_prompt_context_text(p);
+	char *c = prompt_string(k8sa_prompt_context_text, p);
 	ck_assert_str_eq(c, "");
 	k8sa_free(c);
 	ck_assert_uint_eq(k8sa_prompt_num_ctx(p), 2048); /* ~200 tokens + 1024 answer, rounded */
