@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +70,7 @@ START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 	ck_assert_int_ge(k8sa_answer_problem_count(x), 4);
 	/* The decisive facts reach the context; the planted Redis password does not. */
 	const char *ctx = k8sa_answer_context(x);
-	ck_assert_ptr_nonnull(strstr(ctx, "OOMKilled"));
-	ck_assert_ptr_nonnull(strstr(ctx, "64Mi"));
-	ck_assert_ptr_nonnull(strstr(ctx, "not found"));
+	TEXT_HAS(ctx, "OOMKilled", "64Mi", "not found");
 	ck_assert_ptr_null(strstr(k8sa_answer_messages_json(x), "hunter2"));
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_messages_json(x), "[REDACTED:"));
 	/* Root cause on top of the findings, and marked. */
@@ -105,8 +104,7 @@ START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 	json_object_put(rec);
 	/* Headings name each section once (never "## Likely root cause: Likely root cause: ..."). */
 	const char *pt = k8sa_answer_prompt_text(x);
-	ck_assert_ptr_nonnull(strstr(pt, "## Likely root cause: "));
-	ck_assert_ptr_nonnull(strstr(pt, "## Facts: "));
+	TEXT_HAS(pt, "## Likely root cause: ", "## Facts: ");
 	ck_assert_msg(strstr(pt, "Likely root cause: Likely root cause") == NULL, "doubled heading:\n%s", pt);
 	ck_assert_msg(strstr(pt, "## Facts: Facts") == NULL, "doubled heading:\n%s", pt);
 	/* The whole answer as JSON (the service's body). */

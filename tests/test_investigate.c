@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,9 +335,7 @@ START_TEST(follow_ups_reuse_the_session)
 	json_object *rec = records();
 	json_object *last = jget(json_object_array_get_idx(rec, json_object_array_length(rec) - 1), "body");
 	const char *all = json_object_to_json_string(jget(last, "messages"));
-	ck_assert_ptr_nonnull(strstr(all, "Why do checkouts fail"));
-	ck_assert_ptr_nonnull(strstr(all, "frontend?"));
-	ck_assert_ptr_nonnull(strstr(all, "fraud-check.pay.svc has expired"));
+	TEXT_HAS(all, "Why do checkouts fail", "frontend?", "fraud-check.pay.svc has expired");
 	json_object_put(rec);
 	json_object_put(o);
 	/* refresh: a new snapshot at the next question */
@@ -532,8 +531,7 @@ START_TEST(tools_answer_typed_queries)
 	ck_assert(k8sa_tools_exists("get_logs") && !k8sa_tools_exists("get_secret"));
 
 	char *r = call(t, "list_objects", "{\"kind\":\"pods\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "untrusted data"));
-	ck_assert_ptr_nonnull(strstr(r, POD " ready=1/1 status=Running restarts=0"));
+	TEXT_HAS(r, "untrusted data", POD " ready=1/1 status=Running restarts=0");
 	free(r);
 	r = call(t, "list_objects", "{\"kind\":\"po\",\"label_selector\":\"app=frontend\"}", K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(r, "pods in namespace pay: 2"));
@@ -546,8 +544,7 @@ START_TEST(tools_answer_typed_queries)
 	ck_assert_ptr_nonnull(strstr(r, "Ready=True"));
 	free(r);
 	r = call(t, "get_object", "{\"kind\":\"deployments\",\"name\":\"payments\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "\"kind\": \"Deployment\""));
-	ck_assert_ptr_nonnull(strstr(r, "ghcr.io/example/payments:3.8.1"));
+	TEXT_HAS(r, "\"kind\": \"Deployment\"", "ghcr.io/example/payments:3.8.1");
 	free(r);
 	r = call(t, "get_object", "{\"kind\":\"pods\",\"name\":\"nosuch\"}", K8SA_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(r, "not found"));

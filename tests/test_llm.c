@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -421,15 +422,13 @@ START_TEST(messages_and_request_json)
 	k8sa_llm_set_seed(l, 42);
 	k8sa_llm_set_keep_alive(l, "10m", NULL);
 	ck_assert_int_eq(k8sa_llm_request_json(l, m, &j, &e), K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(j, "\"options\":{\"temperature\":0.2,\"num_ctx\":8192,\"num_predict\":512,\"seed\":42}"));
-	ck_assert_ptr_nonnull(strstr(j, "\"keep_alive\":\"10m\""));
-	ck_assert_ptr_nonnull(strstr(j, "\"stream\":true"));
+	TEXT_HAS(j, "\"options\":{\"temperature\":0.2,\"num_ctx\":8192,\"num_predict\":512,\"seed\":42}",
+		"\"keep_alive\":\"10m\"", "\"stream\":true");
 	k8sa_free(j);
 	k8sa_llm_set_keep_alive(l, "-1", NULL);
 	k8sa_llm_set_backend(l, K8SA_LLM_OPENAI, NULL);
 	ck_assert_int_eq(k8sa_llm_request_json(l, m, &j, &e), K8SA_OK);
-	ck_assert_ptr_null(strstr(j, "num_ctx"));
-	ck_assert_ptr_null(strstr(j, "keep_alive"));
+	TEXT_LACKS(j, "num_ctx", "keep_alive");
 	ck_assert_ptr_nonnull(strstr(j, "\"stream_options\":{\"include_usage\":true},\"max_tokens\":512,\"temperature\":0.2,\"seed\":42"));
 	k8sa_free(j);
 	k8sa_llm_free(l);
@@ -696,8 +695,7 @@ START_TEST(model_not_found_with_hint)
 		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_MODEL_NOT_FOUND);
 		ck_assert_ptr_null(r);
 		ck_assert_int_eq(e.http_status, 404);
-		ck_assert_ptr_nonnull(strstr(e.message, "model 'nosuchmodel' not found"));
-		ck_assert_ptr_nonnull(strstr(e.message, sim.url));
+		TEXT_HAS(e.message, "model 'nosuchmodel' not found", sim.url);
 		if (b == K8SA_LLM_OLLAMA)
 			ck_assert_ptr_nonnull(strstr(e.message, "run: ollama pull nosuchmodel"));
 		/* check_model says the same before any chat */
@@ -758,8 +756,7 @@ START_TEST(midstream_error_keeps_partial)
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
 		ck_assert_int_eq(chat((k8sa_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
-		ck_assert_ptr_nonnull(strstr(e.message, "CUDA out of memory"));
-		ck_assert_ptr_nonnull(strstr(e.message, "partial answer kept"));
+		TEXT_HAS(e.message, "CUDA out of memory", "partial answer kept");
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "one two");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
@@ -820,10 +817,7 @@ START_TEST(connection_refused_names_url)
 	double took = k8sa_now_ms() - t0;
 	ck_assert(took >= 60 - 5); /* 20 + 40 ms of backoff */
 	ck_assert_ptr_null(r);
-	ck_assert_ptr_nonnull(strstr(e.message, url));
-	ck_assert_ptr_nonnull(strstr(e.message, "OLLAMA_HOST"));
-	ck_assert_ptr_nonnull(strstr(e.message, "--llm-url"));
-	ck_assert_ptr_nonnull(strstr(e.message, "after 3 attempts"));
+	TEXT_HAS(e.message, url, "OLLAMA_HOST", "--llm-url", "after 3 attempts");
 	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
 	k8sa_messages_free(m);
@@ -986,8 +980,7 @@ START_TEST(retry_503_then_ok)
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_LLM);
 	ck_assert_int_eq(e.http_status, 503);
-	ck_assert_ptr_nonnull(strstr(e.message, "503"));
-	ck_assert_ptr_nonnull(strstr(e.message, "after 2 attempts"));
+	TEXT_HAS(e.message, "503", "after 2 attempts");
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }

@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,8 +128,7 @@ START_TEST(budget_respected_for_a_range_of_budgets)
 		ck_assert_msg(t <= ctx - answer, "ctx %zu: %zu tokens > %zu", ctx, t, ctx - answer);
 		/* the essentials are always there, whole */
 		ck_assert_str_eq(sys, k8sa_prompt_builtin_system(K8SA_PROMPT_DIAGNOSE));
-		ck_assert_ptr_nonnull(strstr(user, ROOT_TEXT));
-		ck_assert_ptr_nonnull(strstr(user, QUESTION));
+		TEXT_HAS(user, ROOT_TEXT, QUESTION);
 		size_t nc = k8sa_prompt_num_ctx(p);
 		ck_assert_uint_le(nc, ctx);
 		ck_assert_uint_ge(nc, t);
@@ -207,8 +207,7 @@ START_TEST(markers_and_dropped_json)
 			break;
 	}
 	user = k8sa_prompt_message_content(p, 1);
-	ck_assert_ptr_nonnull(strstr(user, "earlier log lines omitted]"));
-	ck_assert_ptr_nonnull(strstr(user, "log1-299:"));
+	TEXT_HAS(user, "earlier log lines omitted]", "log1-299:");
 	ck_assert_ptr_null(strstr(user, "log1-0:"));
 
 	/* Unlimited budget: nothing dropped, "[]". */
@@ -273,9 +272,7 @@ START_TEST(secrets_redacted_inside_the_builder)
 		ck_assert_msg(strstr(t, *s) == NULL, "%s in text", *s);
 		ck_assert_msg(strstr(c, *s) == NULL, "%s in context", *s);
 	}
-	ck_assert_ptr_nonnull(strstr(j, "64Mi"));
-	ck_assert_ptr_nonnull(strstr(j, "OOMKilled"));
-	ck_assert_ptr_nonnull(strstr(j, "[REDACTED:password]"));
+	TEXT_HAS(j, "64Mi", "OOMKilled", "[REDACTED:password]");
 	ck_assert_uint_ge(k8sa_redactor_total(k8sa_prompt_redactor(p)), 6);
 	k8sa_free(j);
 	k8sa_free(t);
@@ -324,9 +321,7 @@ START_TEST(messages_json_is_what_is_sent)
 	ck_assert_int_eq(strncmp(k8sa_prompt_message_content(p, 1), c, strlen(c)), 0);
 	k8sa_free(c);
 	char *t = prompt_string(k8sa_prompt_text, p);
-	ck_assert_ptr_nonnull(strstr(t, "--- system ---"));
-	ck_assert_ptr_nonnull(strstr(t, "--- user ---"));
-	ck_assert_ptr_nonnull(strstr(t, "diagnose-v1"));
+	TEXT_HAS(t, "--- system ---", "--- user ---", "diagnose-v1");
 	k8sa_free(t);
 	/* adding after a build invalidates it */
 	ck_assert_int_eq(k8sa_prompt_add_item(p, "more", &e), K8SA_OK);
@@ -469,11 +464,9 @@ START_TEST(headings_name_the_kind_once)
 	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
 	char *t = NULL;
 	ck_assert_int_eq(k8sa_prompt_text(p, &t, &e), K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(t, "## Facts about unhealthy objects\n"));
-	ck_assert_ptr_nonnull(strstr(t, "## Likely root cause: OOMKilled Pod a\n"));
-	ck_assert_ptr_nonnull(strstr(t, "## Finding: ServiceNoEndpoints Service b\n"));
-	ck_assert_ptr_null(strstr(t, "Facts: Facts"));
-	ck_assert_ptr_null(strstr(t, "Likely root cause: Likely root cause"));
+	TEXT_HAS(t, "## Facts about unhealthy objects\n", "## Likely root cause: OOMKilled Pod a\n",
+		"## Finding: ServiceNoEndpoints Service b\n");
+	TEXT_LACKS(t, "Facts: Facts", "Likely root cause: Likely root cause");
 	k8sa_free(t);
 	k8sa_prompt_free(p);
 }
