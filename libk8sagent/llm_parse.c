@@ -139,27 +139,41 @@ static k8sa_status bad_json(struct llm_parser *p, const char *s, size_t n)
 	return pfail(p, K8SA_E_PROTOCOL, "the model server sent invalid JSON: \"%s\"", snip);
 }
 
-/* One Ollama object: a stream line or the whole stream:false body. */
-static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
+/* The start every model object shares: parse s (n bytes) as a JSON object, fail on an error
+ * object ("the model failed mid-answer"), hand it to on_object. Returns the object (the
+ * caller puts it), or NULL with *st set to the parser's failure. */
+static json_object *open_object(struct llm_parser *p, const char *s, size_t n, int whole, k8sa_status *st)
 {
 	json_object *o = parse_json(s, n);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return bad_json(p, s, n);
+		*st = bad_json(p, s, n);
+		return NULL;
 	}
 	const char *etext = error_text(o);
 	if (etext) {
-		pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
+		*st = pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
 		json_object_put(o);
-		return p->status;
+		return NULL;
 	}
-	if (p->on_object && p->on_object(p->oud, o, p->framing == LLM_FRAME_OLLAMA_WHOLE) != 0) {
+	if (p->on_object && p->on_object(p->oud, o, whole) != 0) {
 		json_object_put(o);
-		return pfail(p, K8SA_E_NOMEM, "out of memory");
+		*st = pfail(p, K8SA_E_NOMEM, "out of memory");
+		return NULL;
 	}
+	return o;
+}
+
+/* One Ollama object: a stream line or the whole stream:false body. */
+static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
+{
+	k8sa_status st;
+	json_object *o = open_object(p, s, n, p->framing == LLM_FRAME_OLLAMA_WHOLE, &st);
+	if (!o)
+		return st;
 	k8sa_llm_result *r = p->res;
 	set_str(&r->model, get_str(o, "model"));
-	k8sa_status st = emit(p, get(get(o, "message"), "content"));
+	st = emit(p, get(get(o, "message"), "content"));
 	if (st == K8SA_OK)
 		st = emit(p, get(o, "response")); /* /api/generate */
 	json_object *done = get(o, "done");
@@ -192,24 +206,13 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 		p->done = 1;
 		return K8SA_OK;
 	}
-	json_object *o = parse_json(s, n);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return bad_json(p, s, n);
-	}
-	const char *etext = error_text(o);
-	if (etext) {
-		pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
-		json_object_put(o);
-		return p->status;
-	}
-	if (p->on_object && p->on_object(p->oud, o, whole) != 0) {
-		json_object_put(o);
-		return pfail(p, K8SA_E_NOMEM, "out of memory");
-	}
+	k8sa_status st;
+	json_object *o = open_object(p, s, n, whole, &st);
+	if (!o)
+		return st;
 	k8sa_llm_result *r = p->res;
-	k8sa_status st = K8SA_OK;
 	double v;
+	st = K8SA_OK;
 	set_str(&r->model, get_str(o, "model"));
 	json_object *choices = get(o, "choices");
 	if (choices && json_object_is_type(choices, json_type_array)) {
