@@ -3,6 +3,7 @@
  * Bytes arrive split anywhere (a read may end inside a line, an event, or a UTF-8
  * sequence), so everything is buffered up to a line end before it is looked at. */
 #include "internal.h"
+#include "json_get.h"
 #include "defaults.h"
 #include "llm_internal.h"
 
@@ -65,23 +66,9 @@ static json_object *parse_json(const char *s, size_t n)
 	return obj;
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v))
-		return v;
-	return NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static int get_num(json_object *o, const char *key, double *out)
 {
-	json_object *v = get(o, key);
+	json_object *v = jget(o, key);
 	if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
 		*out = json_object_get_double(v);
 		return 1;
@@ -92,18 +79,18 @@ static int get_num(json_object *o, const char *key, double *out)
 /* The message of an "error" member, whatever its shape; NULL when there is none. */
 static const char *error_text(json_object *o)
 {
-	json_object *e = get(o, "error");
+	json_object *e = jget(o, "error");
 	if (e) {
 		if (json_object_is_type(e, json_type_string))
 			return json_object_get_string(e);
-		const char *m = get_str(e, "message");
+		const char *m = jstr(e, "message");
 		if (m)
 			return m;
 		return json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN);
 	}
-	const char *obj = get_str(o, "object"); /* vLLM legacy flat error */
+	const char *obj = jstr(o, "object"); /* vLLM legacy flat error */
 	if (obj && strcmp(obj, "error") == 0) {
-		const char *m = get_str(o, "message");
+		const char *m = jstr(o, "message");
 		return m ? m : "unknown error";
 	}
 	return NULL;
@@ -172,15 +159,15 @@ static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
 	if (!o)
 		return st;
 	k8sa_llm_result *r = p->res;
-	set_str(&r->model, get_str(o, "model"));
-	st = emit(p, get(get(o, "message"), "content"));
+	set_str(&r->model, jstr(o, "model"));
+	st = emit(p, jget(jget(o, "message"), "content"));
 	if (st == K8SA_OK)
-		st = emit(p, get(o, "response")); /* /api/generate */
-	json_object *done = get(o, "done");
+		st = emit(p, jget(o, "response")); /* /api/generate */
+	json_object *done = jget(o, "done");
 	if (st == K8SA_OK && done && json_object_get_boolean(done)) {
 		double v;
 		p->done = 1;
-		set_str(&r->done_reason, get_str(o, "done_reason"));
+		set_str(&r->done_reason, jstr(o, "done_reason"));
 		/* Metrics are omitempty: absent means 0 on the server, unknown here. */
 		if (get_num(o, "total_duration", &v))
 			r->total_ms = v / 1e6;
@@ -213,17 +200,17 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 	k8sa_llm_result *r = p->res;
 	double v;
 	st = K8SA_OK;
-	set_str(&r->model, get_str(o, "model"));
-	json_object *choices = get(o, "choices");
+	set_str(&r->model, jstr(o, "model"));
+	json_object *choices = jget(o, "choices");
 	if (choices && json_object_is_type(choices, json_type_array)) {
 		size_t nc = json_object_array_length(choices);
 		for (size_t i = 0; i < nc && st == K8SA_OK; i++) {
 			json_object *c = json_object_array_get_idx(choices, i);
-			json_object *idx = get(c, "index");
+			json_object *idx = jget(c, "index");
 			if (idx && json_object_get_int(idx) != 0)
 				continue; /* only the first choice is ours */
-			st = emit(p, get(get(c, whole ? "message" : "delta"), "content"));
-			const char *fr = get_str(c, "finish_reason");
+			st = emit(p, jget(jget(c, whole ? "message" : "delta"), "content"));
+			const char *fr = jstr(c, "finish_reason");
 			if (fr) {
 				p->finish_seen = 1;
 				set_str(&r->done_reason, fr);
@@ -232,14 +219,14 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 		if (whole && nc > 0)
 			p->done = 1;
 	}
-	json_object *usage = get(o, "usage");
+	json_object *usage = jget(o, "usage");
 	if (usage && json_object_is_type(usage, json_type_object)) {
 		if (get_num(usage, "prompt_tokens", &v))
 			r->prompt_tokens = (long)v;
 		if (get_num(usage, "completion_tokens", &v))
 			r->answer_tokens = (long)v;
 	}
-	json_object *t = get(o, "timings"); /* llama.cpp */
+	json_object *t = jget(o, "timings"); /* llama.cpp */
 	if (t) {
 		double pm = -1, em = -1;
 		if (get_num(t, "prompt_ms", &v))

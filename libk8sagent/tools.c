@@ -3,6 +3,7 @@
  * redacted, fenced and cut to a token budget. Shared by the investigation loop and the MCP
  * server: one place decides what a model may read. */
 #include "internal.h"
+#include "json_get.h"
 #include "tools_internal.h"
 #include "kube_internal.h"
 #include "tbuf.h"
@@ -300,20 +301,6 @@ static char *finish_result(k8sa_tools *t, const char *raw, size_t len, int keep_
 }
 
 /* ---- JSON helpers ----------------------------------------------------------------------- */
-
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v))
-		return v;
-	return NULL;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
 
 static const char *jpath(json_object *o, const char *a, const char *b)
 {
