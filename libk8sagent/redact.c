@@ -654,7 +654,7 @@ static void emit_marker(k8sa_tbuf *out, unsigned long *counts, int kind)
 /* Non-word bytes where a candidate may start: flags, PEM blocks, password hashes, JSON
  * escapes and the lead bytes of look-alike letters. Every other non-word byte is copied. */
 static const unsigned char special[256] = {
-	['-'] = 1, ['$'] = 1, ['{'] = 1, ['\\'] = 1, [0xc2] = 1, [0xcd] = 1, [0xce] = 1, [0xcf] = 1,
+	['-'] = 1, ['$'] = 1, ['{'] = 1, ['~'] = 1, ['.'] = 1, ['\\'] = 1, [0xc2] = 1, [0xcd] = 1, [0xce] = 1, [0xcf] = 1,
 	[0xd0] = 1, [0xd1] = 1, [0xd2] = 1, [0xd4] = 1, [0xe1] = 1, [0xe2] = 1, [0xef] = 1,
 };
 
@@ -670,6 +670,17 @@ static int at_special(scanner *sc, size_t i, match *m)
 		}
 		return i + 1 < n && (i == 0 || rr_is_space((unsigned char)s[i - 1]) || s[i - 1] == '"') &&
 		       (rr_is_alnum((unsigned char)s[i + 1]) || s[i + 1] == '-') && try_flag(sc, i, m);
+	}
+	if (c == '~' || c == '.') {
+		/* an Azure AD client secret may start with '~' or '.' (xxx\dQ~...) */
+		int kind;
+		if (n - i > 6 && s[i + 4] == 'Q' && s[i + 5] == '~' &&
+		    (i == 0 || !(rr_is_word((unsigned char)s[i - 1]) || s[i - 1] == '~' || s[i - 1] == '.')) &&
+		    (e = rr_token(s + i, n - i, &kind))) {
+			*m = (match){i, i + e, kind};
+			return 1;
+		}
+		return 0;
 	}
 	if (c == '$' || c == '{') {
 		if (i + 1 < n && rr_is_alnum((unsigned char)s[i + 1]) && (e = rr_crypt_hash(s + i, n - i))) {

@@ -2,7 +2,7 @@
 """Terminal escapes from the cluster or the model never reach the terminal raw: ESC
 sequences planted in an event message, a container log and an image name (demo-shop, copied
 to a temp dir), and in the model's answer, come out of `k8sagent analyze`, `diagnose
---print-prompt`, `diagnose` and `ask` as the visible text `\\x1b`; no ESC, BEL or other
+--print-prompt`, `diagnose`, `ask` and `investigate` as the visible text `\\x1b`; no ESC, BEL or other
 control byte but newline and tab is printed."""
 import json
 import os
@@ -62,6 +62,7 @@ def main():
                 "diagnose --print-prompt": base + ["diagnose", "-n", "shop", "--print-prompt"],
                 "diagnose": base + ["diagnose", "-n", "shop"],
                 "ask": base + ["ask", "why?"],
+                "investigate": base + ["investigate", "-n", "shop", "why?"],
             }
             for label, cmd in runs.items():
                 r = subprocess.run(cmd, capture_output=True, timeout=120)
