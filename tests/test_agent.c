@@ -211,7 +211,7 @@ END_TEST
 /* Chat requests llmsim has recorded so far. */
 static int model_requests(void)
 {
-	char *all = slurp(llm.record);
+	char *all = test_slurp(llm.record, NULL);
 	int n = 0;
 	for (char *p = all; p && (p = strstr(p, "/api/chat")); p++)
 		n++;
