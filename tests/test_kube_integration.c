@@ -209,6 +209,15 @@ static void zero_cb(void *ud)
 	*(size_t *)ud = 0;
 }
 
+/* Run reqs (n of them) on kube; assert the run and every request succeeded. */
+static void run_ok(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n)
+{
+	k8sa_error e;
+	ck_assert_msg(k8sa_kube_run(kube, reqs, n, &e) == K8SA_OK, "%s", e.message);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(reqs[i].status == K8SA_OK, "request %zu: %s", i, reqs[i].err.message);
+}
+
 static char *slurp(const char *path, size_t *len)
 {
 	char *b = test_slurp(path, len);
@@ -427,6 +436,20 @@ static const char *demo(void)
 	return p;
 }
 
+/* A client of kubesim serving demo-shop with one --fault; the simulator in *ks. */
+static k8sa_kube *fault_client(const char *fault, kubesim **ks)
+{
+	*ks = kubesim_start(demo(), "--fault", fault, NULL);
+	return client_from(*ks, NULL);
+}
+
+/* Free the client, then assert the simulator saw only reads. */
+static void free_read_only(k8sa_kube *kube, kubesim *ks)
+{
+	k8sa_kube_free(kube);
+	assert_audit_read_only(ks);
+}
+
 START_TEST(forbidden_nodes)
 {
 	kubesim *ks = kubesim_start(demo(), "--forbid", "nodes", NULL);
@@ -442,15 +465,14 @@ START_TEST(forbidden_nodes)
 	/* Pods still work. */
 	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_OK);
 	k8sa_free(json);
-	k8sa_kube_free(kube);
-	assert_audit_read_only(ks);
+	free_read_only(kube, ks);
 }
 END_TEST
 
 START_TEST(expired_continue_restarts)
 {
-	kubesim *ks = kubesim_start(demo(), "--fault", "expire-continue", NULL);
-	k8sa_kube *kube = client_from(ks, NULL);
+	kubesim *ks;
+	k8sa_kube *kube = fault_client("expire-continue", &ks);
 	k8sa_kube_set_page_size(kube, 1);
 	char p[2400];
 	fmt(p, sizeof(p), "%s/cluster/shop/pods.json", demo());
@@ -458,24 +480,21 @@ START_TEST(expired_continue_restarts)
 	ck_assert_uint_ge(want, 2);
 	k8sa_kube_req req = {.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = count_cb,
 			     .on_restart = zero_cb, .ud = &got};
-	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_run(kube, &req, 1, &e), K8SA_OK);
-	ck_assert_msg(req.status == K8SA_OK, "%s", req.err.message);
+	run_ok(kube, &req, 1);
 	ck_assert_uint_eq(req.restarts, 1);
 	ck_assert_uint_eq(got, want);
 	ck_assert_uint_eq(req.items, want);
 	ck_assert_uint_eq(req.pages, want + 1); /* page 1, then all pages again */
-	k8sa_kube_free(kube);
-	assert_audit_read_only(ks);
+	free_read_only(kube, ks);
 }
 END_TEST
 
 START_TEST(server_errors_and_retries)
 {
-	kubesim *ks = kubesim_start(demo(), "--fault", "status=500,path=/deployments;status=503,path=/pods,count=2;"
-						       "status=429,retry-after=1,path=/events,count=1",
-				    NULL);
-	k8sa_kube *kube = client_from(ks, NULL);
+	kubesim *ks;
+	k8sa_kube *kube = fault_client("status=500,path=/deployments;status=503,path=/pods,count=2;"
+				       "status=429,retry-after=1,path=/events,count=1",
+				       &ks);
 	char *json = NULL;
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_DEPLOYMENTS, "shop", NULL, &json, &e), K8SA_E_SERVER);
@@ -484,20 +503,17 @@ START_TEST(server_errors_and_retries)
 		{.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = count_cb, .ud = &(size_t){0}},
 		{.type = K8SA_REQ_LIST, .resource = K8SA_RES_EVENTS, .ns = "shop", .on_item = count_cb, .ud = &(size_t){0}},
 	};
-	ck_assert_int_eq(k8sa_kube_run(kube, reqs, 2, &e), K8SA_OK);
-	ck_assert_msg(reqs[0].status == K8SA_OK, "%s", reqs[0].err.message);
+	run_ok(kube, reqs, 2);
 	ck_assert_uint_eq(reqs[0].attempts, 3); /* two 503s, then the list */
-	ck_assert_msg(reqs[1].status == K8SA_OK, "%s", reqs[1].err.message);
 	ck_assert_uint_eq(reqs[1].attempts, 2);
-	k8sa_kube_free(kube);
-	assert_audit_read_only(ks);
+	free_read_only(kube, ks);
 }
 END_TEST
 
 START_TEST(truncated_body_is_protocol_error)
 {
-	kubesim *ks = kubesim_start(demo(), "--fault", "truncate,path=/pods", NULL);
-	k8sa_kube *kube = client_from(ks, NULL);
+	kubesim *ks;
+	k8sa_kube *kube = fault_client("truncate,path=/pods", &ks);
 	char *json = NULL;
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_E_PROTOCOL);
@@ -593,8 +609,7 @@ START_TEST(token_rotation_with_token_file)
 	fclose(f);
 	k8sa_kube_req req = {.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = count_cb,
 			     .ud = &(size_t){0}};
-	ck_assert_int_eq(k8sa_kube_run(kube, &req, 1, &e), K8SA_OK);
-	ck_assert_msg(req.status == K8SA_OK, "%s", req.err.message);
+	run_ok(kube, &req, 1);
 	ck_assert_uint_eq(req.attempts, 2); /* 401, re-read, retried once */
 	k8sa_kube_free(kube);
 	unlink(tok);
