@@ -45,6 +45,17 @@ static k8sa_agent *agent(const char *llm_url)
 	return a;
 }
 
+/* Diagnose namespace shop (question may be NULL; use_llm 0: findings and prompt only),
+ * asserted OK; the caller frees the answer. */
+static k8sa_answer *diagnose_shop(k8sa_agent *a, const char *question, int use_llm)
+{
+	k8sa_answer *x = NULL;
+	k8sa_error e = {0};
+	ck_assert_msg(k8sa_agent_diagnose(a, "shop", question, use_llm, &x, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_ptr_nonnull(x);
+	return x;
+}
+
 /* The last request llmsim received, parsed. */
 static json_object *last_record(void)
 {
@@ -63,9 +74,7 @@ static json_object *last_record(void)
 START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 {
 	k8sa_agent *a = agent(NULL);
-	k8sa_answer *x = NULL;
-	k8sa_error e = {0};
-	ck_assert_msg(k8sa_agent_diagnose(a, "shop", "why is cart down?", 1, &x, &e) == K8SA_OK, "%s", e.message);
+	k8sa_answer *x = diagnose_shop(a, "why is cart down?", 1);
 	ck_assert_int_eq(k8sa_answer_llm_status(x), K8SA_OK);
 	ck_assert_str_eq(k8sa_answer_text(x), REPLY);
 	ck_assert_int_ge(k8sa_answer_problem_count(x), 4);
@@ -129,9 +138,7 @@ START_TEST(no_model_still_gives_findings)
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", test_free_port());
 	k8sa_agent *a = agent(url);
-	k8sa_answer *x = NULL;
-	k8sa_error e = {0};
-	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 1, &x, &e), K8SA_OK);
+	k8sa_answer *x = diagnose_shop(a, NULL, 1);
 	ck_assert_ptr_null(k8sa_answer_text(x));
 	ck_assert_int_eq(k8sa_answer_llm_status(x), K8SA_E_TRANSPORT);
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_llm_error(x), url));
@@ -146,6 +153,7 @@ START_TEST(no_model_still_gives_findings)
 	k8sa_free(js);
 	k8sa_answer_free(x);
 	/* ask has nothing to show without a model: the call fails with the cause. */
+	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_ask(a, "what is a pod?", &x, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_null(x);
 	k8sa_agent_free(a);
@@ -277,13 +285,11 @@ END_TEST
 START_TEST(small_budget_cuts_but_keeps_root_cause)
 {
 	k8sa_agent *a = agent(NULL);
-	k8sa_answer *x = NULL;
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_set_context_tokens(a, 2048, &e), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_answer_tokens(a, 512, &e), K8SA_OK);
-	ck_assert_msg(k8sa_agent_diagnose(a, "shop", NULL, 0, &x, &e) == K8SA_OK, "%s", e.message);
-	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "OOMKilled"));
-	ck_assert_ptr_nonnull(strstr(k8sa_answer_context(x), "64Mi"));
+	k8sa_answer *x = diagnose_shop(a, NULL, 0);
+	TEXT_HAS(k8sa_answer_context(x), "OOMKilled", "64Mi");
 	json_object *d = json_tokener_parse(k8sa_answer_dropped_json(x));
 	ck_assert_int_gt(json_object_array_length(d), 0);
 	json_object_put(d);
@@ -299,12 +305,11 @@ END_TEST
 START_TEST(prompt_dir_overrides_the_system_prompt)
 {
 	k8sa_agent *a = agent(NULL);
-	k8sa_answer *x = NULL;
 	k8sa_error e = {0};
 	char path[512];
 	ck_assert_int_eq(test_sim_write_file(&llm, "diagnose.md", "You are the shop's SRE bot.", path, sizeof(path)), 0);
 	ck_assert_int_eq(k8sa_agent_set_prompt_dir(a, llm.dir, &e), K8SA_OK);
-	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 0, &x, &e), K8SA_OK);
+	k8sa_answer *x = diagnose_shop(a, NULL, 0);
 	ck_assert_ptr_nonnull(strstr(k8sa_answer_messages_json(x), "shop's SRE bot"));
 	k8sa_answer_free(x);
 	ck_assert_int_eq(k8sa_agent_set_prompt_dir(a, "/nonexistent/prompts", &e), K8SA_E_CONFIG);
@@ -316,8 +321,7 @@ END_TEST
 START_TEST(audit_log_shows_only_reads)
 {
 	k8sa_agent *a = agent(NULL);
-	k8sa_answer *x = NULL;
-	ck_assert_int_eq(k8sa_agent_diagnose(a, "shop", NULL, 1, &x, NULL), K8SA_OK);
+	k8sa_answer *x = diagnose_shop(a, NULL, 1);
 	k8sa_answer_free(x);
 	k8sa_agent_free(a);
 	char *all = test_slurp(kube.audit, NULL);
