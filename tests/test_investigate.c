@@ -123,6 +123,23 @@ static void start_llm(const char *script)
 	ck_assert_int_eq(start_llmsim(&llm, script), 0);
 }
 
+/* A session on namespace pay of a new agent (backend, on llmsim); the agent in *a. */
+static k8sa_session *pay_session(const char *backend, k8sa_agent **a)
+{
+	k8sa_session *s = NULL;
+	*a = agent(backend);
+	ck_assert_int_eq(k8sa_session_new(&s, *a, "pay", NULL), K8SA_OK);
+	return s;
+}
+
+/* Put the last result o, free the session, then its agent. */
+static void close_session(k8sa_session *s, k8sa_agent *a, json_object *o)
+{
+	json_object_put(o);
+	k8sa_session_free(s);
+	k8sa_agent_free(a);
+}
+
 /* The scripted model: asked the question it reads the payments log; given the log it answers. */
 static const char *script_native(const char *flavor)
 {
@@ -158,9 +175,8 @@ static void check_log_fault_solved(json_object *o, const char *protocol)
 START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 {
 	start_llm(script_native("ollama"));
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "native");
 	/* wire: the second request carries tools, the assistant's call (arguments an object) and
@@ -180,18 +196,15 @@ START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 	ck_assert_ptr_nonnull(strstr(jstr(res, "content"), "untrusted data"));
 	ck_assert_ptr_nonnull(strstr(jstr(res, "content"), "x509: certificate has expired"));
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
 static void openai_case(const char *flavor)
 {
 	start_llm(script_native(flavor));
-	k8sa_agent *a = agent("openai");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("openai", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "native");
 	json_object *rec = records();
@@ -204,9 +217,7 @@ static void openai_case(const char *flavor)
 	ck_assert_str_eq(jstr(res, "role"), "tool");
 	ck_assert_str_eq(jstr(res, "tool_call_id"), jstr(tc, "id"));
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 
 START_TEST(openai_tool_calls_streamed_in_fragments)
@@ -227,9 +238,8 @@ START_TEST(json_fallback_for_models_without_tools)
 		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
 		  "{\"match\":\"checkouts\",\"reply\":\"I will read the log.\\n{\\\"tool\\\": \\\"get_logs\\\", "
 		  "\\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "json");
 	ck_assert_ptr_null(strstr(jstr(o, "answer"), "{"));
@@ -239,9 +249,7 @@ START_TEST(json_fallback_for_models_without_tools)
 		ck_assert(!json_object_object_get_ex(b, "tools", &t));
 	}
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -253,14 +261,11 @@ START_TEST(server_rejecting_tools_switches_to_json)
 		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
 		  "{\"match\":\"checkouts\",\"reply\":\"{\\\"tool\\\": \\\"get_logs\\\", \\\"arguments\\\": "
 		  "{\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	check_log_fault_solved(o, "json");
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -271,18 +276,15 @@ START_TEST(secrets_are_refused_as_a_tool_error)
 		  "refers to them by name only.\"},"
 		  "{\"match\":\"password\",\"tool_calls\":[{\"name\":\"get_object\",\"arguments\":{\"kind\":\"secrets\","
 		  "\"namespace\":\"pay\",\"name\":\"payments-db\"}}]}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, "What is the database password?", K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "answer");
 	json_object *st = json_object_array_get_idx(jget(o, "steps"), 0);
 	ck_assert_str_eq(jstr(st, "tool"), "get_object");
 	ck_assert_ptr_nonnull(strstr(jstr(st, "error"), "Secrets are never read"));
 	ck_assert_int_eq(audit_count("secret", NULL), 0); /* audit_count also asserts it */
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -290,9 +292,8 @@ START_TEST(looping_model_stops_at_max_steps)
 {
 	/* always calls a tool, even when told to answer */
 	start_llm("{\"rules\":[{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Still looking at " POD ".\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_set_max_steps(s, 3, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "max_steps");
@@ -307,18 +308,15 @@ START_TEST(looping_model_stops_at_max_steps)
 	ck_assert(json_object_get_boolean(jget(json_object_array_get_idx(steps, 2), "cached")));
 	ck_assert_int_eq(audit_count("/log", NULL), 1);
 	ck_assert_int_eq(json_object_get_int(jget(o, "model_calls")), 4); /* 3 steps + the last, told to stop */
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
 START_TEST(follow_ups_reuse_the_session)
 {
 	start_llm(script_native("ollama"));
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	json_object_put(o);
 	int pod_lists = audit_count("/namespaces/pay/pods", "limit");
@@ -342,9 +340,7 @@ START_TEST(follow_ups_reuse_the_session)
 	k8sa_session_refresh(s);
 	o = run(s, "Once more: why do checkouts fail?", K8SA_OK);
 	ck_assert_int_eq(k8sa_session_snapshot_count(s), 2);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -384,9 +380,7 @@ START_TEST(oldest_tool_results_make_room_in_a_small_window)
 	size_t defs = (strlen(k8sa_tools_definitions_json()) + 2) / 3;
 	ck_assert_msg(tokens + defs <= 3072 - 1024, "%zu + %zu tokens", tokens, defs);
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -394,9 +388,8 @@ START_TEST(verification_catches_made_up_pod_and_delete)
 {
 	start_llm("{\"rules\":[{\"reply\":\"Pod payments-9rq9jkchhs-zzzzz is stuck. Fix:\\n```\\nkubectl delete pod "
 		  "payments-9rq9jkchhs-zzzzz -n pay\\nkubectl get secret payments-db -n pay -o yaml\\n```\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_ask(s, QUESTION, NULL), K8SA_OK);
 	const k8sa_event *ev;
 	int tokens = 0, verif = 0, done = 0;
@@ -438,17 +431,14 @@ START_TEST(time_limit_gives_the_best_answer_so_far)
 {
 	start_llm("{\"rules\":[{\"match_last\":\"certificate\",\"reply\":\"too late\",\"delay_ms\":9000},"
 		  "{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Reading the payments log first.\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_set_time_limit(s, 3.0, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "timeout");
 	ck_assert_ptr_nonnull(strstr(jstr(o, "answer"), "Time limit reached"));
 	ck_assert_ptr_nonnull(strstr(jstr(o, "answer"), "Reading the payments log"));
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
