@@ -509,6 +509,25 @@ static char *call(k8sa_tools *t, const char *name, const char *args, k8sa_status
 	return r;
 }
 
+/* A tool call, its status, what its result must hold (up to two strings) and must not. */
+struct tool_case {
+	const char *tool, *args;
+	k8sa_status want;
+	const char *has[2], *lacks;
+};
+
+static void call_each(k8sa_tools *t, const struct tool_case *c, size_t n)
+{
+	for (; n--; c++) {
+		char *r = call(t, c->tool, c->args, c->want);
+		for (int h = 0; h < 2; h++)
+			ck_assert_msg(!c->has[h] || strstr(r, c->has[h]), "%s %s: no \"%s\" in %s", c->tool, c->args,
+				      c->has[h], r);
+		ck_assert_msg(!c->lacks || !strstr(r, c->lacks), "%s %s: \"%s\" in %s", c->tool, c->args, c->lacks, r);
+		free(r);
+	}
+}
+
 START_TEST(tools_answer_typed_queries)
 {
 	k8sa_kube *k = client();
@@ -520,58 +539,37 @@ START_TEST(tools_answer_typed_queries)
 	json_object_put(defs);
 	ck_assert(k8sa_tools_exists("get_logs") && !k8sa_tools_exists("get_secret"));
 
-	char *r = call(t, "list_objects", "{\"kind\":\"pods\"}", K8SA_OK);
-	TEXT_HAS(r, "untrusted data", POD " ready=1/1 status=Running restarts=0");
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"po\",\"label_selector\":\"app=frontend\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "pods in namespace pay: 2"));
-	ck_assert_ptr_null(strstr(r, POD));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"Service\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "payments type=ClusterIP"));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"nodes\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "Ready=True"));
-	free(r);
-	r = call(t, "get_object", "{\"kind\":\"deployments\",\"name\":\"payments\"}", K8SA_OK);
-	TEXT_HAS(r, "\"kind\": \"Deployment\"", "ghcr.io/example/payments:3.8.1");
-	free(r);
-	r = call(t, "get_object", "{\"kind\":\"pods\",\"name\":\"nosuch\"}", K8SA_E_NOT_FOUND);
-	ck_assert_ptr_nonnull(strstr(r, "not found"));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\",\"grep\":\"X509\",\"tail_lines\":1}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "order=88413"));
-	ck_assert_ptr_null(strstr(r, "order=88412 failed"));
-	free(r);
-	r = call(t, "get_events", "{\"namespace\":\"pay\",\"kind\":\"pods\",\"name\":\"" POD "\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "events in namespace pay"));
-	free(r);
-	r = call(t, "analyze", "{\"namespace\":\"pay\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "findings in namespace pay"));
-	free(r);
-	/* refusals: never a request */
-	int before = audit_count("/", NULL);
-	r = call(t, "get_object", "{\"kind\":\"Secret\",\"name\":\"x\"}", K8SA_E_READ_ONLY);
-	ck_assert_ptr_nonnull(strstr(r, "Secrets are never read"));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"secrets.v1\"}", K8SA_E_READ_ONLY);
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"clusterroles\"}", K8SA_E_INVALID_ARG);
-	ck_assert_ptr_nonnull(strstr(r, "unknown kind"));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\"}", K8SA_E_INVALID_ARG);
-	ck_assert_ptr_nonnull(strstr(r, "missing argument \"pod\""));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"../../secrets\"}", K8SA_E_READ_ONLY);
-	free(r);
-	r = call(t, "get_object", "[1]", K8SA_E_INVALID_ARG);
-	free(r);
-	r = call(t, "delete_pod", "{}", K8SA_E_INVALID_ARG);
-	free(r);
+	static const struct tool_case queries[] = {
+		{"list_objects", "{\"kind\":\"pods\"}", K8SA_OK,
+		 {"untrusted data", POD " ready=1/1 status=Running restarts=0"}, NULL},
+		{"list_objects", "{\"kind\":\"po\",\"label_selector\":\"app=frontend\"}", K8SA_OK,
+		 {"pods in namespace pay: 2"}, POD},
+		{"list_objects", "{\"kind\":\"Service\"}", K8SA_OK, {"payments type=ClusterIP"}, NULL},
+		{"list_objects", "{\"kind\":\"nodes\"}", K8SA_OK, {"Ready=True"}, NULL},
+		{"get_object", "{\"kind\":\"deployments\",\"name\":\"payments\"}", K8SA_OK,
+		 {"\"kind\": \"Deployment\"", "ghcr.io/example/payments:3.8.1"}, NULL},
+		{"get_object", "{\"kind\":\"pods\",\"name\":\"nosuch\"}", K8SA_E_NOT_FOUND, {"not found"}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\",\"grep\":\"X509\",\"tail_lines\":1}", K8SA_OK,
+		 {"order=88413"}, "order=88412 failed"},
+		{"get_events", "{\"namespace\":\"pay\",\"kind\":\"pods\",\"name\":\"" POD "\"}", K8SA_OK,
+		 {"events in namespace pay"}, NULL},
+		{"analyze", "{\"namespace\":\"pay\"}", K8SA_OK, {"findings in namespace pay"}, NULL},
+	}, refusals[] = {
+		{"get_object", "{\"kind\":\"Secret\",\"name\":\"x\"}", K8SA_E_READ_ONLY, {"Secrets are never read"}, NULL},
+		{"list_objects", "{\"kind\":\"secrets.v1\"}", K8SA_E_READ_ONLY, {NULL}, NULL},
+		{"list_objects", "{\"kind\":\"clusterroles\"}", K8SA_E_INVALID_ARG, {"unknown kind"}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\"}", K8SA_E_INVALID_ARG, {"missing argument \"pod\""}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\",\"pod\":\"../../secrets\"}", K8SA_E_READ_ONLY, {NULL}, NULL},
+		{"get_object", "[1]", K8SA_E_INVALID_ARG, {NULL}, NULL},
+		{"delete_pod", "{}", K8SA_E_INVALID_ARG, {NULL}, NULL},
+	};
+	call_each(t, queries, sizeof(queries) / sizeof(queries[0]));
+	int before = audit_count("/", NULL); /* refusals: never a request */
+	call_each(t, refusals, sizeof(refusals) / sizeof(refusals[0]));
 	ck_assert_int_eq(audit_count("/", NULL), before);
 	/* the per-result budget cuts with a note */
 	ck_assert_int_eq(k8sa_tools_set_result_tokens(t, 100, NULL), K8SA_OK);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\"}", K8SA_OK);
+	char *r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\"}", K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(r, "earlier log lines cut to fit 100 tokens"));
 	ck_assert_uint_le(k8sa_estimate_tokens(r), 110);
 	free(r);
