@@ -23,6 +23,11 @@
 #define ANSWER "The payments pod " POD " cannot charge: the TLS certificate of fraud-check.pay.svc has expired " \
 	"(x509 errors in its log).\\n```bash\\nkubectl logs " POD " -n pay\\n```"
 #define GET_LOGS "{\"name\":\"get_logs\",\"arguments\":{\"namespace\":\"pay\",\"pod\":\"" POD "\"}}"
+/* The JSON-action protocol (for llmsim rules): the rule answering once the log was read, and
+ * the get_logs action as the text of a reply. */
+#define JSON_ANSWER_RULE "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"}"
+#define JSON_LOGS_ACTION \
+	"{\\\"tool\\\": \\\"get_logs\\\", \\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}"
 
 static struct test_sim kube, llm;
 
@@ -172,13 +177,24 @@ static void check_log_fault_solved(json_object *o, const char *protocol)
 	ck_assert_int_eq(audit_count("/pods/" POD "/log", NULL), 1);
 }
 
+/* llmsim on script, a session of a backend agent asks QUESTION, and the answer (returned, with
+ * the session in *s and the agent in *a for close_session()) solves the log-only fault over
+ * protocol. */
+static json_object *solved(const char *script, const char *backend, const char *protocol, k8sa_session **s,
+			   k8sa_agent **a)
+{
+	start_llm(script);
+	*s = pay_session(backend, a);
+	json_object *o = run(*s, QUESTION, K8SA_OK);
+	check_log_fault_solved(o, protocol);
+	return o;
+}
+
 START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 {
-	start_llm(script_native("ollama"));
 	k8sa_agent *a;
-	k8sa_session *s = pay_session("ollama", &a);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "native");
+	k8sa_session *s;
+	json_object *o = solved(script_native("ollama"), "ollama", "native", &s, &a);
 	/* wire: the second request carries tools, the assistant's call (arguments an object) and
 	 * the tool result with tool_name, fenced */
 	json_object *rec = records();
@@ -202,11 +218,9 @@ END_TEST
 
 static void openai_case(const char *flavor)
 {
-	start_llm(script_native(flavor));
 	k8sa_agent *a;
-	k8sa_session *s = pay_session("openai", &a);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "native");
+	k8sa_session *s;
+	json_object *o = solved(script_native(flavor), "openai", "native", &s, &a);
 	json_object *rec = records();
 	json_object *body = jget(json_object_array_get_idx(rec, 1), "body");
 	json_object *msgs = jget(body, "messages");
@@ -234,14 +248,11 @@ END_TEST
 
 START_TEST(json_fallback_for_models_without_tools)
 {
-	start_llm("{\"capabilities\":[\"completion\"],\"rules\":["
-		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
-		  "{\"match\":\"checkouts\",\"reply\":\"I will read the log.\\n{\\\"tool\\\": \\\"get_logs\\\", "
-		  "\\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
 	k8sa_agent *a;
-	k8sa_session *s = pay_session("ollama", &a);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "json");
+	k8sa_session *s;
+	json_object *o = solved("{\"capabilities\":[\"completion\"],\"rules\":[" JSON_ANSWER_RULE ","
+				"{\"match\":\"checkouts\",\"reply\":\"I will read the log.\\n" JSON_LOGS_ACTION "\"}]}",
+				"ollama", "json", &s, &a);
 	ck_assert_ptr_null(strstr(jstr(o, "answer"), "{"));
 	json_object *rec = records();
 	for (size_t i = 0; i < json_object_array_length(rec); i++) {
@@ -255,16 +266,12 @@ END_TEST
 
 START_TEST(server_rejecting_tools_switches_to_json)
 {
-	start_llm("{\"rules\":["
-		  "{\"tools\":true,\"error\":{\"status\":400,\"message\":\"registry.ollama.ai/library/mistral:latest does "
-		  "not support tools\"}},"
-		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
-		  "{\"match\":\"checkouts\",\"reply\":\"{\\\"tool\\\": \\\"get_logs\\\", \\\"arguments\\\": "
-		  "{\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
 	k8sa_agent *a;
-	k8sa_session *s = pay_session("ollama", &a);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "json");
+	k8sa_session *s;
+	json_object *o = solved("{\"rules\":[{\"tools\":true,\"error\":{\"status\":400,\"message\":"
+				"\"registry.ollama.ai/library/mistral:latest does not support tools\"}}," JSON_ANSWER_RULE ","
+				"{\"match\":\"checkouts\",\"reply\":\"" JSON_LOGS_ACTION "\"}]}",
+				"ollama", "json", &s, &a);
 	close_session(s, a, o);
 }
 END_TEST
