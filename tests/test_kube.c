@@ -284,6 +284,17 @@ static void setup_client(void)
 	kc = client();
 }
 
+/* kc lists res in namespace shop, no selector, asserting the status want: the JSON it gives
+ * (k8sa_free()), detail in *e. */
+static char *list_shop(k8sa_resource res, k8sa_status want, k8sa_error *e)
+{
+	char *json = NULL;
+	k8sa_status st = k8sa_kube_list_json(kc, res, "shop", NULL, &json, e);
+	ck_assert_msg(st == want, "list %s: %s, want %s: %s", k8sa_resource_name(res), k8sa_strerror(st),
+		      k8sa_strerror(want), e->message);
+	return json;
+}
+
 static void teardown_client(void)
 {
 	k8sa_kube_free(kc);
@@ -398,7 +409,7 @@ START_TEST(pagination_follows_continue)
 	/* Page size 0: no limit parameter, one page. */
 	k8sa_kube_set_page_size(kc, 0);
 	char *json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_OK);
+	json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
 	json_object *arr = json_tokener_parse(json);
 	ck_assert_int_eq(json_object_array_length(arr), 5);
 	json_object_put(arr);
@@ -429,7 +440,7 @@ START_TEST(expired_continue_restarts_once)
 	/* list_json drops the partial result itself. */
 	srv.expire_left = 1;
 	char *json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_OK);
+	json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
 	json_object *arr = json_tokener_parse(json);
 	ck_assert_int_eq(json_object_array_length(arr), 5);
 	json_object_put(arr);
@@ -437,7 +448,7 @@ START_TEST(expired_continue_restarts_once)
 
 	/* Expiring again after the restart: K8SA_E_GONE with the server's message. */
 	srv.expire_left = 2;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_E_GONE);
+	json = list_shop(K8SA_RES_PODS, K8SA_E_GONE, &e);
 	ck_assert_int_eq(e.http_status, 410);
 	TEXT_HAS(e.message, "continue parameter is too old", "list pods in namespace shop");
 	assert_read_only();
@@ -456,24 +467,23 @@ START_TEST(forbidden_keeps_rbac_message)
 	ck_assert_ptr_null(json);
 	ck_assert_int_eq(srv.nrec, 1); /* 403 is not retried */
 	/* Unknown path: 404 with the server's text. */
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_INGRESSES, "shop", NULL, &json, &e), K8SA_E_NOT_FOUND);
+	json = list_shop(K8SA_RES_INGRESSES, K8SA_E_NOT_FOUND, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "the server could not find the requested resource"));
 }
 END_TEST
 
 START_TEST(retry_after_429_then_success)
 {
-	char *json = NULL;
 	k8sa_error e;
 	srv.busy_left = 1;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_EVENTS, "shop", NULL, &json, &e), K8SA_OK);
+	char *json = list_shop(K8SA_RES_EVENTS, K8SA_OK, &e);
 	ck_assert_str_eq(json, "[{\"metadata\":{}}]");
 	k8sa_free(json);
 	ck_assert_int_eq(srv.nrec, 2);
 	/* Three 429s: two retries, then the error with Retry-After. */
 	srv.busy_left = 3;
 	json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_EVENTS, "shop", NULL, &json, &e), K8SA_E_TOO_MANY_REQUESTS);
+	json = list_shop(K8SA_RES_EVENTS, K8SA_E_TOO_MANY_REQUESTS, &e);
 	ck_assert_int_eq(e.retry_after, 1);
 	ck_assert_int_eq(e.http_status, 429);
 	ck_assert_ptr_nonnull(strstr(e.message, "Too many requests"));
@@ -483,16 +493,15 @@ END_TEST
 
 START_TEST(server_error_plain_text_uses_status_line)
 {
-	char *json = NULL;
 	k8sa_error e;
 	srv.unavailable_left = 5;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_DEPLOYMENTS, "shop", NULL, &json, &e), K8SA_E_SERVER);
+	char *json = list_shop(K8SA_RES_DEPLOYMENTS, K8SA_E_SERVER, &e);
 	ck_assert_int_eq(e.http_status, 503);
 	ck_assert_str_eq(e.message, "list deployments in namespace shop: HTTP 503 Service Unavailable");
 	ck_assert_int_eq(srv.nrec, 3); /* first try + 2 retries */
 	/* 503 once, then fine. */
 	srv.unavailable_left = 1;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_DEPLOYMENTS, "shop", NULL, &json, &e), K8SA_OK);
+	json = list_shop(K8SA_RES_DEPLOYMENTS, K8SA_OK, &e);
 	ck_assert_str_eq(json, "[]");
 	k8sa_free(json);
 }
@@ -500,11 +509,10 @@ END_TEST
 
 START_TEST(malformed_and_truncated_bodies)
 {
-	char *json = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_SERVICES, "shop", NULL, &json, &e), K8SA_E_PROTOCOL);
+	char *json = list_shop(K8SA_RES_SERVICES, K8SA_E_PROTOCOL, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "list services in namespace shop: malformed JSON"));
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_ENDPOINTS, "shop", NULL, &json, &e), K8SA_E_PROTOCOL);
+	json = list_shop(K8SA_RES_ENDPOINTS, K8SA_E_PROTOCOL, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "list endpoints in namespace shop"));
 	ck_assert_ptr_null(json);
 	/* Body cap. */
@@ -518,9 +526,8 @@ END_TEST
 
 START_TEST(configmap_values_are_stripped)
 {
-	char *json = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_CONFIGMAPS, "shop", NULL, &json, &e), K8SA_OK);
+	char *json = list_shop(K8SA_RES_CONFIGMAPS, K8SA_OK, &e);
 	TEXT_LACKS(json, "hunter2", "aHVudGVyMg", "prod\"");
 	TEXT_HAS(json, "\"data\":{\"DB_PASSWORD\":null,\"mode\":null}", "\"binaryData\":{\"blob\":null}");
 	k8sa_free(json);
