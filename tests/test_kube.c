@@ -295,6 +295,16 @@ static char *list_shop(k8sa_resource res, k8sa_status want, k8sa_error *e)
 	return json;
 }
 
+/* json (freed here) is an array of n items. */
+static void assert_items(char *json, size_t n)
+{
+	json_object *arr = json_tokener_parse(json);
+	ck_assert_msg(json_object_is_type(arr, json_type_array), "not an array: %s", json);
+	ck_assert_uint_eq(json_object_array_length(arr), n);
+	json_object_put(arr);
+	k8sa_free(json);
+}
+
 static void teardown_client(void)
 {
 	k8sa_kube_free(kc);
@@ -408,12 +418,8 @@ START_TEST(pagination_follows_continue)
 	ck_assert_int_eq(strncmp(srv.recs[0].agent, "libk8sagent/", 12), 0);
 	/* Page size 0: no limit parameter, one page. */
 	k8sa_kube_set_page_size(kc, 0);
-	char *json = NULL;
-	json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
-	json_object *arr = json_tokener_parse(json);
-	ck_assert_int_eq(json_object_array_length(arr), 5);
-	json_object_put(arr);
-	k8sa_free(json);
+	char *json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
+	assert_items(json, 5);
 	ck_assert_str_eq(srv.recs[3].limit, "");
 	assert_read_only();
 }
@@ -439,12 +445,8 @@ START_TEST(expired_continue_restarts_once)
 
 	/* list_json drops the partial result itself. */
 	srv.expire_left = 1;
-	char *json = NULL;
-	json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
-	json_object *arr = json_tokener_parse(json);
-	ck_assert_int_eq(json_object_array_length(arr), 5);
-	json_object_put(arr);
-	k8sa_free(json);
+	char *json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
+	assert_items(json, 5);
 
 	/* Expiring again after the restart: K8SA_E_GONE with the server's message. */
 	srv.expire_left = 2;
