@@ -220,6 +220,17 @@ int kd_client_gone(struct MHD_Connection *c);
 void kd_sse_request_done(kd_req *req);
 uint64_t kd_sse_bytes(const kd_sse *sse);
 
+/* ---- watch: periodic analysis, metrics, webhook (k8sagentd_watch.c) ------------------------- */
+/* A --watch-namespaces, --interval, --webhook-url or --webhook-max-per-hour option (name
+ * without "--"); 0, or -1 with a message on stderr. */
+int kd_watch_option(const char *name, const char *value);
+/* Start the watch thread when --watch-namespaces was given (0: started or not asked). */
+int kd_watch_start(void);
+/* Stop it (waits for the namespace being read) and free its state. */
+void kd_watch_stop(void);
+/* Its Prometheus metrics (caller frees), NULL when not watching. */
+char *kd_watch_metrics(void);
+
 /* ---- embedded assets (generated: k8sagentd_assets.c) --------------------------------------- */
 typedef struct kd_asset {
 	const char *path;         /* "/index.html" */
