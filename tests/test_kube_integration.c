@@ -620,14 +620,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- exec credential plugins */
 
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A fake plugin in the kubesim temp dir: prints the token in DIR/plugin-token with the
  * expiry in DIR/plugin-exp (may be empty), optionally the client certificate in
  * DIR/plugin-cert.json, and appends a line to DIR/plugin-runs each time it runs. Returns a
@@ -646,7 +638,7 @@ static k8sa_kube *exec_client(kubesim *ks)
 	    "  \"${exp:+,\\\"expirationTimestamp\\\":\\\"$exp\\\"}\"\n",
 	    ks->dir);
 	fmt(path, sizeof(path), "%s/plugin.sh", ks->dir);
-	write_text(path, script);
+	ck_assert_int_eq(test_write_text(path, script), 0);
 	ck_assert_int_eq(chmod(path, 0755), 0);
 
 	k8sa_kubeconfig *cfg = NULL;
@@ -682,7 +674,7 @@ static void plugin_set(kubesim *ks, const char *file, const char *text)
 {
 	char path[256];
 	fmt(path, sizeof(path), "%s/%s", ks->dir, file);
-	write_text(path, text);
+	ck_assert_int_eq(test_write_text(path, text), 0);
 }
 
 static k8sa_status list_pods(k8sa_kube *kube, k8sa_kube_req *req)
@@ -696,42 +688,56 @@ static k8sa_status list_pods(k8sa_kube *kube, k8sa_kube_req *req)
 	return req->status;
 }
 
+/* list_pods() times in a row, each asserted OK. */
+static void list_pods_ok(k8sa_kube *kube, k8sa_kube_req *req, int times)
+{
+	while (times--)
+		ck_assert_msg(list_pods(kube, req) == K8SA_OK, "%s", req->err.message);
+}
+
+/* kubesim on demo-shop accepting only the token in a new token file (its path in tok, named
+ * after name), and a client whose exec plugin hands out that token; the simulator in *ks. */
+static k8sa_kube *exec_start(char *tok, size_t n, const char *name, const char *token, kubesim **ks)
+{
+	char line[128];
+	fmt(tok, n, "/tmp/k8sa-%s-%d", name, (int)getpid());
+	fmt(line, sizeof(line), "%s\n", token);
+	ck_assert_int_eq(test_write_text(tok, line), 0);
+	*ks = kubesim_start(demo(), "--token-file", tok, NULL);
+	plugin_set(*ks, "plugin-token", token);
+	return exec_client(*ks);
+}
+
 START_TEST(exec_plugin_token_cached_until_expiry)
 {
 	char tok[128];
-	fmt(tok, sizeof(tok), "/tmp/k8sa-exectok-%d", (int)getpid());
-	write_text(tok, "plugin-token-1\n");
-	kubesim *ks = start_kubesim(demo(), "--token-file", tok, NULL);
-	plugin_set(ks, "plugin-token", "plugin-token-1");
-	k8sa_kube *kube = exec_client(ks);
+	kubesim *ks;
+	k8sa_kube *kube = exec_start(tok, sizeof(tok), "exectok", "plugin-token-1", &ks);
 	k8sa_kube_req req;
 
 	/* No expiry: one run serves every request. */
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	list_pods_ok(kube, &req, 2);
 	ck_assert_int_eq(plugin_runs(ks), 1);
 	ck_assert_uint_eq(k8sa_kube_exec_runs(kube), 1);
 	k8sa_kube_free(kube);
 
 	/* Expiring in an hour: cached. Already expired: run before each request. */
 	unlink(tok);
-	write_text(tok, "plugin-token-1\n");
+	ck_assert_int_eq(test_write_text(tok, "plugin-token-1\n"), 0);
 	char exp[64];
 	time_t later = time(NULL) + 3600;
 	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&later));
 	plugin_set(ks, "plugin-exp", exp);
 	plugin_set(ks, "plugin-runs", "");
 	kube = exec_client(ks);
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	list_pods_ok(kube, &req, 2);
 	ck_assert_int_eq(plugin_runs(ks), 1);
 	k8sa_kube_free(kube);
 
 	plugin_set(ks, "plugin-exp", "2020-01-01T00:00:00Z");
 	plugin_set(ks, "plugin-runs", "");
 	kube = exec_client(ks);
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	list_pods_ok(kube, &req, 2);
 	ck_assert_int_eq(plugin_runs(ks), 2);
 	ck_assert_uint_eq(req.attempts, 1);
 	k8sa_kube_free(kube);
@@ -743,24 +749,21 @@ END_TEST
 START_TEST(exec_plugin_rerun_after_401)
 {
 	char tok[128];
-	fmt(tok, sizeof(tok), "/tmp/k8sa-exectok2-%d", (int)getpid());
-	write_text(tok, "first\n");
-	kubesim *ks = start_kubesim(demo(), "--token-file", tok, NULL);
-	plugin_set(ks, "plugin-token", "first");
-	k8sa_kube *kube = exec_client(ks);
+	kubesim *ks;
+	k8sa_kube *kube = exec_start(tok, sizeof(tok), "exectok2", "first", &ks);
 	k8sa_kube_req req;
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	list_pods_ok(kube, &req, 1);
 	ck_assert_int_eq(plugin_runs(ks), 1);
 
 	/* The server revokes the token; the plugin now hands out the new one. */
-	write_text(tok, "second\n");
+	ck_assert_int_eq(test_write_text(tok, "second\n"), 0);
 	plugin_set(ks, "plugin-token", "second");
-	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	list_pods_ok(kube, &req, 1);
 	ck_assert_uint_eq(req.attempts, 2); /* 401, plugin run again, retried once */
 	ck_assert_int_eq(plugin_runs(ks), 2);
 
 	/* The plugin keeps returning a rejected token: one re-run, then the 401 stands. */
-	write_text(tok, "third\n");
+	ck_assert_int_eq(test_write_text(tok, "third\n"), 0);
 	ck_assert_int_eq(list_pods(kube, &req), K8SA_E_UNAUTHORIZED);
 	ck_assert_uint_eq(req.attempts, 1);
 	ck_assert_int_eq(plugin_runs(ks), 3);
@@ -772,7 +775,7 @@ END_TEST
 
 START_TEST(exec_plugin_client_certificate_and_missing_command)
 {
-	kubesim *ks = start_kubesim(demo(), NULL);
+	kubesim *ks = kubesim_start(demo(), NULL);
 	/* The token kubesim wrote into its kubeconfig. */
 	k8sa_kubeconfig *kc = NULL;
 	k8sa_error e;
@@ -797,7 +800,7 @@ START_TEST(exec_plugin_client_certificate_and_missing_command)
 	    ks->dir);
 	if (system(cmd) == 0) {
 		kube = exec_client(ks);
-		ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+		list_pods_ok(kube, &req, 1);
 		k8sa_kube_free(kube);
 	} else {
 		fprintf(stderr, "exec_plugin_client_certificate: no openssl, real certificate part skipped\n");

@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/sim.h"
 #include "lib/text_check.h"
 #include <json.h>
 #include <stdio.h>
@@ -359,14 +360,6 @@ START_TEST(ask_mode_is_just_the_question)
 }
 END_TEST
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(override_dir)
 {
 	char dir[] = "/tmp/k8sa-prompt-XXXXXX", path[512];
@@ -380,7 +373,7 @@ START_TEST(override_dir)
 	ck_assert_str_eq(k8sa_prompt_system(p), k8sa_prompt_builtin_system(K8SA_PROMPT_DIAGNOSE));
 
 	snprintf(path, sizeof(path), "%s/diagnose.md", dir);
-	write_file(path, "You are a terse SRE.\n\n");
+	ck_assert_int_eq(test_write_text(path, "You are a terse SRE.\n\n"), 0);
 	ck_assert_int_eq(k8sa_prompt_load_dir(p, dir, &e), K8SA_OK);
 	ck_assert_str_eq(k8sa_prompt_system(p), "You are a terse SRE.");
 	ck_assert_int_eq(strncmp(k8sa_prompt_version(p), "diagnose-custom-", 16), 0);
@@ -390,11 +383,11 @@ START_TEST(override_dir)
 	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
 	ck_assert_str_eq(k8sa_prompt_message_content(p, 0), "You are a terse SRE.");
 	/* a different text, a different version */
-	write_file(path, "You are a verbose SRE.");
+	ck_assert_int_eq(test_write_text(path, "You are a verbose SRE."), 0);
 	ck_assert_int_eq(k8sa_prompt_load_dir(p, dir, &e), K8SA_OK);
 	ck_assert_str_ne(k8sa_prompt_version(p), v1);
 	/* empty file: configuration error */
-	write_file(path, "\n");
+	ck_assert_int_eq(test_write_text(path, "\n"), 0);
 	ck_assert_int_eq(k8sa_prompt_load_dir(p, dir, &e), K8SA_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e.message, "diagnose.md"));
 	unlink(path);
@@ -402,7 +395,7 @@ START_TEST(override_dir)
 	/* ask mode reads system-ask.txt */
 	k8sa_prompt *a = new_prompt(K8SA_PROMPT_ASK);
 	snprintf(path, sizeof(path), "%s/system-ask.txt", dir);
-	write_file(path, "Ask prompt.");
+	ck_assert_int_eq(test_write_text(path, "Ask prompt."), 0);
 	ck_assert_int_eq(k8sa_prompt_load_dir(a, dir, &e), K8SA_OK);
 	ck_assert_str_eq(k8sa_prompt_system(a), "Ask prompt.");
 	/* set_system(NULL) restores the built-in */

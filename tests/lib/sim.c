@@ -50,16 +50,21 @@ int test_sim_mkdir(struct test_sim *s)
 	return 0;
 }
 
+int test_write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int bad = fputs(text, f) < 0;
+	return fclose(f) == 0 && !bad ? 0 : -1;
+}
+
 int test_sim_write_file(struct test_sim *s, const char *name, const char *text, char *out, size_t n)
 {
 	if (test_sim_mkdir(s) != 0)
 		return -1;
 	snprintf(out, n, "%s/%s", s->dir, name);
-	FILE *f = fopen(out, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
+	return test_write_text(out, text);
 }
 
 static void *drain(void *arg)

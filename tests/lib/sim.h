@@ -37,6 +37,9 @@ int test_sim_start(struct test_sim *s, char *const argv[], int timeout_ms);
 /* SIGTERM (then SIGKILL after 2 s), reap, remove s->dir. Safe to call twice. */
 void test_sim_stop(struct test_sim *s);
 
+/* Write `text` to the file at path (made or truncated). 0 on success. */
+int test_write_text(const char *path, const char *text);
+
 /* Write `text` to s->dir/name and put the full path in out. 0 on success. */
 int test_sim_write_file(struct test_sim *s, const char *name, const char *text, char *out, size_t n);
 
