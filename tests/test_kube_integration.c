@@ -695,81 +695,85 @@ static void list_pods_ok(k8sa_kube *kube, k8sa_kube_req *req, int times)
 		ck_assert_msg(list_pods(kube, req) == K8SA_OK, "%s", req->err.message);
 }
 
-/* kubesim on demo-shop accepting only the token in a new token file (its path in tok, named
- * after name), and a client whose exec plugin hands out that token; the simulator in *ks. */
-static k8sa_kube *exec_start(char *tok, size_t n, const char *name, const char *token, kubesim **ks)
+/* An exec-plugin test: kubesim on demo-shop accepting only the token in a new token file
+ * (tok), and a client (kube) whose exec plugin hands out that token. */
+struct exec_fx {
+	char tok[128];
+	kubesim *ks;
+	k8sa_kube *kube;
+	k8sa_kube_req req;
+};
+
+static void exec_start(struct exec_fx *x, const char *name, const char *token)
 {
 	char line[128];
-	fmt(tok, n, "/tmp/k8sa-%s-%d", name, (int)getpid());
+	fmt(x->tok, sizeof(x->tok), "/tmp/k8sa-%s-%d", name, (int)getpid());
 	fmt(line, sizeof(line), "%s\n", token);
-	ck_assert_int_eq(test_write_text(tok, line), 0);
-	*ks = kubesim_start(demo(), "--token-file", tok, NULL);
-	plugin_set(*ks, "plugin-token", token);
-	return exec_client(*ks);
+	ck_assert_int_eq(test_write_text(x->tok, line), 0);
+	x->ks = kubesim_start(demo(), "--token-file", x->tok, NULL);
+	plugin_set(x->ks, "plugin-token", token);
+	x->kube = exec_client(x->ks);
+}
+
+/* With the plugin's token expiring at exp: how often a new client's two pod lists (each
+ * asserted OK, the last in *req) ran the plugin. */
+static int runs_for_two_lists(kubesim *ks, const char *exp, k8sa_kube_req *req)
+{
+	plugin_set(ks, "plugin-exp", exp);
+	plugin_set(ks, "plugin-runs", "");
+	k8sa_kube *kube = exec_client(ks);
+	list_pods_ok(kube, req, 2);
+	k8sa_kube_free(kube);
+	return plugin_runs(ks);
 }
 
 START_TEST(exec_plugin_token_cached_until_expiry)
 {
-	char tok[128];
-	kubesim *ks;
-	k8sa_kube *kube = exec_start(tok, sizeof(tok), "exectok", "plugin-token-1", &ks);
-	k8sa_kube_req req;
+	struct exec_fx x;
+	exec_start(&x, "exectok", "plugin-token-1");
 
 	/* No expiry: one run serves every request. */
-	list_pods_ok(kube, &req, 2);
-	ck_assert_int_eq(plugin_runs(ks), 1);
-	ck_assert_uint_eq(k8sa_kube_exec_runs(kube), 1);
-	k8sa_kube_free(kube);
+	list_pods_ok(x.kube, &x.req, 2);
+	ck_assert_int_eq(plugin_runs(x.ks), 1);
+	ck_assert_uint_eq(k8sa_kube_exec_runs(x.kube), 1);
+	k8sa_kube_free(x.kube);
 
 	/* Expiring in an hour: cached. Already expired: run before each request. */
-	unlink(tok);
-	ck_assert_int_eq(test_write_text(tok, "plugin-token-1\n"), 0);
+	unlink(x.tok);
+	ck_assert_int_eq(test_write_text(x.tok, "plugin-token-1\n"), 0);
 	char exp[64];
 	time_t later = time(NULL) + 3600;
 	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&later));
-	plugin_set(ks, "plugin-exp", exp);
-	plugin_set(ks, "plugin-runs", "");
-	kube = exec_client(ks);
-	list_pods_ok(kube, &req, 2);
-	ck_assert_int_eq(plugin_runs(ks), 1);
-	k8sa_kube_free(kube);
-
-	plugin_set(ks, "plugin-exp", "2020-01-01T00:00:00Z");
-	plugin_set(ks, "plugin-runs", "");
-	kube = exec_client(ks);
-	list_pods_ok(kube, &req, 2);
-	ck_assert_int_eq(plugin_runs(ks), 2);
-	ck_assert_uint_eq(req.attempts, 1);
-	k8sa_kube_free(kube);
-	unlink(tok);
-	assert_audit_read_only(ks);
+	ck_assert_int_eq(runs_for_two_lists(x.ks, exp, &x.req), 1);
+	ck_assert_int_eq(runs_for_two_lists(x.ks, "2020-01-01T00:00:00Z", &x.req), 2);
+	ck_assert_uint_eq(x.req.attempts, 1);
+	unlink(x.tok);
+	assert_audit_read_only(x.ks);
 }
 END_TEST
 
 START_TEST(exec_plugin_rerun_after_401)
 {
-	char tok[128];
-	kubesim *ks;
-	k8sa_kube *kube = exec_start(tok, sizeof(tok), "exectok2", "first", &ks);
-	k8sa_kube_req req;
-	list_pods_ok(kube, &req, 1);
-	ck_assert_int_eq(plugin_runs(ks), 1);
+	struct exec_fx x;
+	exec_start(&x, "exectok2", "first");
+	list_pods_ok(x.kube, &x.req, 1);
+	ck_assert_int_eq(plugin_runs(x.ks), 1);
 
 	/* The server revokes the token; the plugin now hands out the new one. */
-	ck_assert_int_eq(test_write_text(tok, "second\n"), 0);
-	plugin_set(ks, "plugin-token", "second");
-	list_pods_ok(kube, &req, 1);
-	ck_assert_uint_eq(req.attempts, 2); /* 401, plugin run again, retried once */
-	ck_assert_int_eq(plugin_runs(ks), 2);
+	ck_assert_int_eq(test_write_text(x.tok, "second\n"), 0);
+	plugin_set(x.ks, "plugin-token", "second");
+	list_pods_ok(x.kube, &x.req, 1);
+	ck_assert_uint_eq(x.req.attempts, 2); /* 401, plugin run again, retried once */
+	ck_assert_int_eq(plugin_runs(x.ks), 2);
 
 	/* The plugin keeps returning a rejected token: one re-run, then the 401 stands. */
-	ck_assert_int_eq(test_write_text(tok, "third\n"), 0);
-	ck_assert_int_eq(list_pods(kube, &req), K8SA_E_UNAUTHORIZED);
-	ck_assert_uint_eq(req.attempts, 1);
-	ck_assert_int_eq(plugin_runs(ks), 3);
-	k8sa_kube_free(kube);
-	unlink(tok);
-	assert_audit_read_only(ks);
+	ck_assert_int_eq(test_write_text(x.tok, "third\n"), 0);
+	ck_assert_int_eq(list_pods(x.kube, &x.req), K8SA_E_UNAUTHORIZED);
+	ck_assert_uint_eq(x.req.attempts, 1);
+	ck_assert_int_eq(plugin_runs(x.ks), 3);
+	k8sa_kube_free(x.kube);
+	unlink(x.tok);
+	assert_audit_read_only(x.ks);
 }
 END_TEST
 
