@@ -485,6 +485,17 @@ static k8sa_llm *mk_llm(k8sa_backend b)
 	return l;
 }
 
+/* A client of url (defaults otherwise) that makes up to retries more attempts, backoff_ms
+ * apart at first. */
+static k8sa_llm *llm_for(const char *url, unsigned int retries, long backoff_ms)
+{
+	k8sa_llm *l = NULL;
+	ck_assert_int_eq(k8sa_llm_new(&l, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_llm_set_retries(l, retries, backoff_ms);
+	return l;
+}
+
 static k8sa_messages *mk_msgs(const char *user)
 {
 	k8sa_messages *m;
@@ -802,13 +813,9 @@ END_TEST
 
 START_TEST(connection_refused_names_url)
 {
-	int port = test_free_port();
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
-	k8sa_llm_set_retries(l, 2, 20);
+	test_dead_url(url, sizeof(url));
+	k8sa_llm *l = llm_for(url, 2, 20);
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
@@ -934,9 +941,7 @@ START_TEST(retry_refused_until_server_comes_up)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	struct bg_chat c;
 	memset(&c, 0, sizeof(c));
-	k8sa_llm_new(&c.l, NULL);
-	k8sa_llm_set_url(c.l, url, NULL);
-	k8sa_llm_set_retries(c.l, 8, 50); /* 50, 100, 200, 400... */
+	c.l = llm_for(url, 8, 50); /* 50, 100, 200, 400... */
 	c.m = mk_msgs("anyone there?");
 	pthread_t t;
 	pthread_create(&t, NULL, chat_in_background, &c);
@@ -1041,11 +1046,8 @@ START_TEST(connect_timeout)
 	usleep(100 * 1000);
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
+	k8sa_llm *l = llm_for(url, 2, 10); /* a timeout is not retried */
 	k8sa_llm_set_timeouts_ms(l, 300, 5000, 5000);
-	k8sa_llm_set_retries(l, 2, 10); /* a timeout is not retried */
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
@@ -1108,13 +1110,9 @@ END_TEST
 
 START_TEST(cancel_during_retry_backoff)
 {
-	int port = test_free_port();
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
-	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
+	test_dead_url(url, sizeof(url));
+	k8sa_llm *l = llm_for(url, 3, 5000); /* long backoff: the cancel must cut it short */
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_stream *s;
 	k8sa_error e;
