@@ -828,26 +828,15 @@ START_TEST(status_bodies_map_to_codes)
 }
 END_TEST
 
-/* A test case of s with a checked fixture; timeout in seconds, 0 for Check's default. */
-static TCase *add_case(Suite *s, const char *name, SFun up, SFun down, int timeout)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, up, down);
-	if (timeout)
-		tcase_set_timeout(tc, timeout);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kube");
-	TCase *unit = add_case(s, "unit", setup, teardown, 0);
+	TCase *unit = test_add_case(s, "unit", setup, teardown, 0);
 	tcase_add_test(unit, resource_table_has_no_secrets);
 	tcase_add_test(unit, path_guard_refuses_tricks);
 	tcase_add_test(unit, status_bodies_map_to_codes);
 	tcase_add_test(unit, client_config_checks);
-	TCase *cl = add_case(s, "client", setup_client, teardown_client, 30);
+	TCase *cl = test_add_case(s, "client", setup_client, teardown_client, 30);
 	tcase_add_test(cl, pagination_follows_continue);
 	tcase_add_test(cl, expired_continue_restarts_once);
 	tcase_add_test(cl, forbidden_keeps_rbac_message);
@@ -857,7 +846,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(cl, configmap_values_are_stripped);
 	tcase_add_test(cl, logs_and_version);
 	tcase_add_test(cl, parallel_batch);
-	TCase *http = add_case(s, "http", setup, teardown, 30);
+	TCase *http = test_add_case(s, "http", setup, teardown, 30);
 	tcase_add_test(http, token_file_rotation_after_401);
 	tcase_add_test(http, transport_errors);
 	tcase_add_test(http, environment_proxies_are_ignored);
