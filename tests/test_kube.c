@@ -252,11 +252,19 @@ static void teardown(void)
 	k8sa_global_cleanup();
 }
 
+/* An empty configuration, asserted made; k8sa_kubeconfig_free() it. */
+static k8sa_kubeconfig *new_config(void)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	ck_assert_ptr_nonnull(cfg);
+	return cfg;
+}
+
 static k8sa_kube *client_for(const char *scheme, int port, const char *token)
 {
 	char url[128];
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%d/", scheme, port);
@@ -607,8 +615,7 @@ START_TEST(token_file_rotation_after_401)
 
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kubeconfig_set_server(cfg, url);
 	k8sa_kubeconfig_set_token(cfg, "static-ignored"); /* the file wins */
 	k8sa_kubeconfig_set_token_file(cfg, path);
@@ -730,8 +737,7 @@ START_TEST(configured_proxy_is_used)
 {
 	struct test_proxy px;
 	char dead[64], line[512], server[64];
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_error e;
 	ck_assert_int_eq(test_proxy_start(&px, "{\"major\":\"1\",\"minor\":\"30\"}"), 0);
 	k8sa_kube *kube = client_via_proxy(cfg, "http://kube.invalid:6443", px.url);
@@ -755,8 +761,7 @@ END_TEST
 
 START_TEST(client_config_checks)
 {
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	static const char *const refused[] = {"ftp://127.0.0.1:1", "https://127.0.0.1:1/?x=y"};
