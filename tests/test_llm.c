@@ -95,6 +95,22 @@ static void check_sample(const char *rel, enum llm_framing fr, const char *text,
 	free(data);
 }
 
+/* A sample file (rel) parsed split by mode (see parse_split()), asserted OK; free the
+ * result r and the text c with parsed_free(). */
+static void parse_file(const char *rel, enum llm_framing fr, unsigned mode, k8sa_llm_result *r, struct collected *c)
+{
+	size_t len;
+	char *d = read_file(rel, &len);
+	ck_assert_int_eq(parse_split(fr, d, len, mode, r, c, NULL), K8SA_OK);
+	free(d);
+}
+
+static void parsed_free(k8sa_llm_result *r, struct collected *c)
+{
+	k8sa_tbuf_release(&c->text);
+	llm_result_clear(r);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* framing parsers */
 
@@ -102,44 +118,33 @@ START_TEST(ndjson_sample_any_split)
 {
 	check_sample("tests/data/llm/ollama/api-chat-stream.ndjson", LLM_FRAME_NDJSON, SKY, 26, 10);
 	/* The metrics are nanoseconds on the wire, milliseconds here. */
-	size_t len;
-	char *d = read_file("tests/data/llm/ollama/api-chat-stream.ndjson", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 1, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-chat-stream.ndjson", LLM_FRAME_NDJSON, 1, &r, &c);
 	ck_assert_double_eq_tol(r.total_ms, 174.560334, 1e-6);
 	ck_assert_double_eq_tol(r.load_ms, 101.397084, 1e-6);
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 13.074791, 1e-6);
 	ck_assert_double_eq_tol(r.eval_ms, 52.479709, 1e-6);
 	ck_assert_str_eq(r.model, "llama3.2");
 	ck_assert_int_eq(c.pieces, 9);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
 START_TEST(ndjson_length_and_generate)
 {
-	size_t len;
-	char *d = read_file("tests/data/llm/ollama/api-chat-stream-length.ndjson", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 7, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-chat-stream-length.ndjson", LLM_FRAME_NDJSON, 7, &r, &c);
 	ck_assert_str_eq(c.text.p, "The sky appears blue");
 	ck_assert_str_eq(r.done_reason, "length");
 	ck_assert_int_eq(r.answer_tokens, 4);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 	/* /api/generate streams "response" instead of message.content */
-	d = read_file("tests/data/llm/ollama/api-generate-stream.ndjson", &len);
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 3, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-generate-stream.ndjson", LLM_FRAME_NDJSON, 3, &r, &c);
 	ck_assert_ptr_nonnull(c.text.p);
 	ck_assert_int_gt((int)c.text.len, 10);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -149,25 +154,18 @@ START_TEST(sse_samples_any_split)
 	check_sample("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, SKY, 26, 10);
 	check_sample("tests/data/llm/vllm/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, SKY, 26, 10);
 	/* llama.cpp: content null in the role chunk, timings on the last chunk */
-	size_t len;
-	char *d = read_file("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 1, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, 1, &r, &c);
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 41.812, 1e-9);
 	ck_assert_double_eq_tol(r.eval_ms, 188.064, 1e-9);
 	ck_assert_str_eq(r.model, "Qwen2.5-7B-Instruct-Q4_K_M.gguf");
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 	/* without include_usage: text and stop reason, no counts */
-	d = read_file("tests/data/llm/llamacpp/v1-chat-stream.sse", &len);
-	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 5, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/llamacpp/v1-chat-stream.sse", LLM_FRAME_SSE, 5, &r, &c);
 	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_str_eq(r.done_reason, "stop");
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -193,8 +191,7 @@ START_TEST(sse_edge_cases)
 		ck_assert_str_eq(r.done_reason, "length");
 		ck_assert_int_eq(r.prompt_tokens, 3);
 		ck_assert_int_eq(r.answer_tokens, 1);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 }
 END_TEST
@@ -212,8 +209,7 @@ START_TEST(midstream_errors_keep_text)
 		ck_assert_ptr_nonnull(strstr(p.message, "an error was encountered while running the model"));
 		ck_assert_int_eq(r.complete, 0);
 		llm_parser_free(&p);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 	free(d);
 	d = read_file("tests/data/llm/llamacpp/midstream-error.sse", &len);
@@ -225,8 +221,7 @@ START_TEST(midstream_errors_keep_text)
 		ck_assert_str_eq(c.text.p, "The");
 		ck_assert_ptr_nonnull(strstr(p.message, "Input prompt is too big"));
 		llm_parser_free(&p);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 	free(d);
 	/* older llama.cpp: a bare "error:" line */
@@ -237,8 +232,7 @@ START_TEST(midstream_errors_keep_text)
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, old, strlen(old), 1, &r, &c, &p), K8SA_E_LLM);
 	ck_assert_ptr_nonnull(strstr(p.message, "KV full"));
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -257,26 +251,22 @@ START_TEST(truncated_and_garbage_streams)
 	ck_assert_ptr_nonnull(strstr(p.message, "stream ended before the model finished"));
 	ck_assert_int_eq(r.complete, 0);
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	free(d);
 	/* SSE without [DONE] or finish_reason */
 	const char *sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, sse, strlen(sse), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	/* garbage */
 	const char *g = "{\"model\":\"m\",\"message\":{\"content\":\"ok\"},\"done\":false}\nthis is not json\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, g, strlen(g), 1, &r, &c, &p), K8SA_E_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(p.message, "invalid JSON"));
 	ck_assert_str_eq(c.text.p, "ok");
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	const char *g2 = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, g2, strlen(g2), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -306,8 +296,7 @@ START_TEST(whole_bodies)
 			ck_assert_int_eq(r.prompt_tokens, cases[i].ptok);
 		else
 			ck_assert_int_gt(r.prompt_tokens, 0);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 		free(d);
 	}
 }
