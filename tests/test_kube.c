@@ -707,9 +707,7 @@ END_TEST
  * directly. */
 START_TEST(environment_proxies_are_ignored)
 {
-	char dead[64];
-	test_dead_url(dead, sizeof(dead));
-	test_set_env_proxies(dead);
+	test_set_dead_proxies();
 	k8sa_kube *kube = client();
 	char *ver = NULL;
 	k8sa_error e;

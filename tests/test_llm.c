@@ -494,15 +494,22 @@ static k8sa_messages *mk_msgs(const char *user)
 	return m;
 }
 
+/* l's answer to the one user message `user` (k8sa_llm_chat()). */
+static k8sa_status chat_on(k8sa_llm *l, const char *user, k8sa_llm_result **r, k8sa_error *e)
+{
+	k8sa_messages *m = mk_msgs(user);
+	k8sa_status st = k8sa_llm_chat(l, m, r, e);
+	k8sa_messages_free(m);
+	return st;
+}
+
 static k8sa_status chat(k8sa_backend b, int streaming, const char *user, k8sa_llm_result **r,
 			k8sa_error *e)
 {
 	k8sa_llm *l = mk_llm(b);
 	k8sa_llm_set_streaming(l, streaming);
-	k8sa_messages *m = mk_msgs(user);
 	memset(e, 0, sizeof(*e));
-	k8sa_status st = k8sa_llm_chat(l, m, r, e);
-	k8sa_messages_free(m);
+	k8sa_status st = chat_on(l, user, r, e);
 	k8sa_llm_free(l);
 	return st;
 }
@@ -689,10 +696,9 @@ START_TEST(model_not_found_with_hint)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_model(l, "nosuchmodel", NULL);
-		k8sa_messages *m = mk_msgs("hello");
 		k8sa_llm_result *r = (k8sa_llm_result *)1;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_MODEL_NOT_FOUND);
+		ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_MODEL_NOT_FOUND);
 		ck_assert_ptr_null(r);
 		ck_assert_int_eq(e.http_status, 404);
 		TEXT_HAS(e.message, "model 'nosuchmodel' not found", sim.url);
@@ -712,7 +718,6 @@ START_TEST(model_not_found_with_hint)
 		ck_assert_int_eq(k8sa_llm_list_models(l, &j, &e), K8SA_OK);
 		ck_assert_str_eq(j, "[\"mistral:latest\",\"llama3.2:latest\"]");
 		k8sa_free(j);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -737,15 +742,13 @@ START_TEST(http_errors_keep_server_message)
 	char url[300];
 	snprintf(url, sizeof(url), "%s/some/prefix", sim.url);
 	k8sa_llm_set_url(l, url, NULL);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_NOT_FOUND);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e.message, "--backend"));
 	char *j = NULL;
 	ck_assert_int_eq(k8sa_llm_list_models(l, &j, &e), K8SA_E_NOT_FOUND);
 	ck_assert_ptr_null(j);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -771,17 +774,15 @@ START_TEST(disconnect_keeps_partial_and_no_retry)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 10); /* must not be used after the first token */
-		k8sa_messages *m = mk_msgs("disconnect");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_PROTOCOL);
+		ck_assert_int_eq(chat_on(l, "disconnect", &r, &e), K8SA_E_PROTOCOL);
 		ck_assert_ptr_nonnull(strstr(e.message, "stream ended before the model finished (partial answer kept)"));
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "one two");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
 		ck_assert_int_eq(k8sa_llm_result_attempts(r), 1);
 		k8sa_llm_result_free(r);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -805,18 +806,16 @@ START_TEST(connection_refused_names_url)
 	char url[64];
 	test_dead_url(url, sizeof(url));
 	k8sa_llm *l = llm_for(url, 2, 20);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_TRANSPORT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert(took >= 60 - 5); /* 20 + 40 ms of backoff */
 	ck_assert_ptr_null(r);
 	TEXT_HAS(e.message, url, "OLLAMA_HOST", "--llm-url", "after 3 attempts");
 	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -829,16 +828,14 @@ START_TEST(tls_failure_is_tls_error)
 	snprintf(url, sizeof(url), "https://%s", strstr(sim.url, "://") + 3);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TLS);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_TLS);
 	ck_assert_int_eq(e.code, K8SA_E_TLS);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
 	char *json = NULL;
 	ck_assert_int_eq(k8sa_llm_list_models(l, &json, &e), K8SA_E_TLS);
 	ck_assert_ptr_nonnull(strstr(e.message, "GET /api/tags"));
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -846,14 +843,11 @@ END_TEST
 /* http_proxy and friends pointing at a dead port change nothing: llmsim is reached directly. */
 START_TEST(environment_proxies_are_ignored)
 {
-	char dead[64];
-	test_dead_url(dead, sizeof(dead));
-	test_set_env_proxies(dead);
+	test_set_dead_proxies();
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	k8sa_status st = chat_on(l, "hello", &r, &e);
 	char *json = NULL;
 	k8sa_status st2 = k8sa_llm_list_models(l, &json, &e);
 	test_set_env_proxies(NULL);
@@ -862,7 +856,6 @@ START_TEST(environment_proxies_are_ignored)
 	ck_assert_int_eq(st2, K8SA_OK);
 	k8sa_free(json);
 	k8sa_llm_result_free(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -984,16 +977,14 @@ START_TEST(first_token_timeout)
 {
 	k8sa_llm *l = mk_llm(K8SA_LLM_OPENAI);
 	k8sa_llm_set_timeouts_ms(l, -1, 300, -1);
-	k8sa_messages *m = mk_msgs("slowfirst");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
+	ck_assert_int_eq(chat_on(l, "slowfirst", &r, &e), K8SA_E_TIMEOUT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "first-token timeout"));
 	ck_assert_ptr_null(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1002,11 +993,10 @@ START_TEST(total_timeout_keeps_partial)
 {
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	k8sa_llm_set_timeouts_ms(l, -1, -1, 500);
-	k8sa_messages *m = mk_msgs("slowchunks");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
+	ck_assert_int_eq(chat_on(l, "slowchunks", &r, &e), K8SA_E_TIMEOUT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 490 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "total timeout"));
@@ -1014,7 +1004,6 @@ START_TEST(total_timeout_keeps_partial)
 	ck_assert_int_gt((int)k8sa_llm_result_text_len(r), 0);
 	ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
 	k8sa_llm_result_free(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1037,11 +1026,10 @@ START_TEST(connect_timeout)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	k8sa_llm *l = llm_for(url, 2, 10); /* a timeout is not retried */
 	k8sa_llm_set_timeouts_ms(l, 300, 5000, 5000);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	k8sa_status st = chat_on(l, "hello", &r, &e);
 	double took = k8sa_now_ms() - t0;
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
@@ -1049,7 +1037,6 @@ START_TEST(connect_timeout)
 	ck_assert_msg(st == K8SA_E_TIMEOUT, "status %d: %s", st, e.message);
 	ck_assert_ptr_nonnull(strstr(e.message, "connect timeout"));
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1128,16 +1115,14 @@ START_TEST(done_without_waiting_for_close)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
-		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
 		double t0 = k8sa_now_ms();
-		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+		ck_assert_msg(chat_on(l, "lingering", &r, &e) == K8SA_OK, "%s", e.message);
 		ck_assert_msg(k8sa_now_ms() - t0 < 1000, "took %.0f ms", k8sa_now_ms() - t0);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
 		k8sa_llm_result_free(r);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -1377,17 +1362,15 @@ START_TEST(big_prompt_arrives_intact)
 	big[n] = '\0';
 	memcpy(big, "bigprompt ", 10);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
-	k8sa_messages *m = mk_msgs(big);
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_msg(chat_on(l, big, &r, &e) == K8SA_OK, "%s", e.message);
 	k8sa_llm_result_free(r);
 	json_object *b = recorded("bigprompt "), *msgs, *c;
 	ck_assert(json_object_object_get_ex(b, "messages", &msgs));
 	ck_assert(json_object_object_get_ex(json_object_array_get_idx(msgs, 1), "content", &c));
 	ck_assert_str_eq(json_object_get_string(c), big);
 	json_object_put(b);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 	free(big);
 }

@@ -396,3 +396,10 @@ void test_set_env_proxies(const char *url)
 			unsetenv(names[i]);
 	}
 }
+
+void test_set_dead_proxies(void)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	test_set_env_proxies(dead);
+}

@@ -90,4 +90,7 @@ void test_dead_url(char *out, size_t n);
  * cases) at url, or unset them all (url NULL). */
 void test_set_env_proxies(const char *url);
 
+/* The same with a URL where nothing listens (test_dead_url()); undo: test_set_env_proxies(NULL). */
+void test_set_dead_proxies(void);
+
 #endif
