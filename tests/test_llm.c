@@ -725,18 +725,22 @@ END_TEST
 
 START_TEST(http_errors_keep_server_message)
 {
-	for (int b = 0; b < 2; b++) {
-		k8sa_llm_result *r = NULL;
-		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
-		ck_assert_int_eq(e.http_status, 400);
-		ck_assert_ptr_nonnull(strstr(e.message, "bad thing"));
-		ck_assert_ptr_null(r);
-		ck_assert_int_eq(chat((k8sa_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
-		ck_assert_int_eq(e.http_status, 500);
-		ck_assert_ptr_nonnull(strstr(e.message, "boom"));
-		ck_assert_ptr_null(r);
-	}
+	static const struct {
+		int streaming;
+		const char *user;
+		k8sa_status want;
+		int http_status;
+		const char *says;
+	} errs[] = {{1, "bad400", K8SA_E_BAD_REQUEST, 400, "bad thing"}, {0, "boom500", K8SA_E_LLM, 500, "boom"}};
+	for (int b = 0; b < 2; b++)
+		for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+			k8sa_llm_result *r = NULL;
+			k8sa_error e;
+			ck_assert_int_eq(chat((k8sa_backend)b, errs[i].streaming, errs[i].user, &r, &e), errs[i].want);
+			ck_assert_int_eq(e.http_status, errs[i].http_status);
+			ck_assert_ptr_nonnull(strstr(e.message, errs[i].says));
+			ck_assert_ptr_null(r);
+		}
 	/* wrong backend for the server path: a 404 that is not about the model */
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	char url[300];
