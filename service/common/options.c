@@ -104,6 +104,9 @@ const svc_option svc_options[SVC_OPT_COUNT] = {
 			     "Kubernetes request (default 30)", set_timeout},
 	[SVC_OPT_PROMPT_DIR] = {OPT("prompt-dir"), "DIR", "K8SA_PROMPT_DIR",
 				"prompt overrides ask.md, diagnose.md (default: built-in prompts)", set_prompt_dir},
+	[SVC_OPT_LLM_PROXY] = {OPT("llm-proxy"), "URL", "K8SA_LLM_PROXY",
+			       "HTTP proxy for the model server (default none: http_proxy and\n"
+			       "https_proxy in the environment are not followed)", k8sa_agent_set_llm_proxy},
 	[SVC_OPT_SCAN_LOGS] = {OPT("scan-logs"), NULL, "K8SA_SCAN_LOGS",
 			       "also sample the current log of one healthy pod per workload and\n"
 			       "report error bursts (LogErrors); bounded in pods and bytes", set_scan_logs},
