@@ -14,24 +14,11 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
 from k8sagentd import K8sagentd  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
+from verdict import Strict  # noqa: E402
 
 BIN = os.path.join(os.environ.get("top_builddir", "."), "service", "k8sagentd")
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+ok = Strict()
 
 
 def test_flags():
@@ -284,7 +271,7 @@ def main():
             test_sigterm(ks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-basic: %d checks passed" % checks)
+    print("service-basic: %d checks passed" % ok.count)
     return 0
 
 

@@ -18,10 +18,12 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
 from k8sagentd import K8sagentd  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
+from verdict import Strict  # noqa: E402
 
 TOP = os.environ.get("top_builddir", ".")
 LLMSIM = os.path.join(TOP, "tests", "llmsim", "llmsim")
-checks = 0
+ok = Strict()
 
 ANSWER = ("The cart pod was **OOMKilled**: its memory limit is 64Mi.\n\n"
           "```bash\nkubectl -n shop set resources deployment cart --limits=memory=256Mi\n```\n")
@@ -36,21 +38,6 @@ SCRIPT = {
         {"reply": ANSWER, "chunks": 8},
     ],
 }
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Llmsim:
@@ -361,7 +348,7 @@ def main():
             test_sigterm(ks, llm)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-routes: %d checks passed" % checks)
+    print("service-routes: %d checks passed" % ok.count)
     return 0
 
 

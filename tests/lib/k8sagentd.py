@@ -196,3 +196,29 @@ def sample(text, name, **labels):
         if n == name and lab == want:
             return float(val)
     return None
+
+
+def raw(port, data, timeout=10, source=None):
+    """Send raw bytes to 127.0.0.1:port (from `source` when given) and read until the server
+    closes or goes quiet: what a malformed or hostile request gets back."""
+    import socket
+    s = socket.socket()
+    s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered (413, 400) and closed before reading it all: read that answer
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    return out

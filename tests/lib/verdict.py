@@ -1,4 +1,6 @@
-"""The one-line verdict the top-level Python checks end with (tests/no-clean-bill.py,
+"""Verdicts shared by the Python tests.
+
+The one-line verdict the top-level Python checks end with (tests/no-clean-bill.py,
 tests/redact-outputs.py, tests/redact-scenario.py, tests/terminal-escapes.py).
 
 Each of them is one automake test that gathers its problems in a list of strings; report()
@@ -12,3 +14,16 @@ def report(failures):
         print("FAIL: " + f)
     print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))
     return 1 if failures else 0
+
+
+class Strict:
+    """A check that stops the test at the first failure (AssertionError naming it), and
+    counts the checks made: ok = Strict(); ok(cond, "what"); ... ok.count."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, cond, what):
+        self.count += 1
+        if not cond:
+            raise AssertionError(what)
