@@ -19,6 +19,7 @@ import time
 TOP = os.environ.get("top_srcdir", ".")
 BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from verdict import Tally  # noqa: E402
 from kubesim import Kubesim  # noqa: E402
 from llmsim import Llmsim  # noqa: E402
 
@@ -29,17 +30,8 @@ except ImportError:
 
 K8SAGENT = os.path.join(BUILD, "service", "k8sagent")
 SCENARIO = os.path.join(TOP, "tests", "scenarios", "demo-shop")
-passed, failed, skipped = 0, [], []
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failed.append(what)
-        print("FAIL: " + what)
-    return cond
+check = Tally("cli-habits")
+skipped = check.skipped
 
 
 def run(*args, stdin=None, env=None, timeout=60):
@@ -284,9 +276,7 @@ def main():
     colour()
     cluster()
     watch()
-    print("cli-habits: %d passed, %d failed%s" % (passed, len(failed),
-          "; skipped: " + "; ".join(skipped) if skipped else ""))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -27,3 +27,29 @@ class Strict:
         self.count += 1
         if not cond:
             raise AssertionError(what)
+
+
+class Tally:
+    """Checks that keep going, so one run reports every problem: check = Tally("name");
+    check(cond, "what") prints FAIL lines and returns cond; check.skipped.append(...) notes
+    a part left out; `return check.summary()` prints "name: N passed, N failed[; skipped: ...]"
+    and gives the exit status."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = []
+        self.skipped = []
+
+    def __call__(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed.append(what)
+            print("FAIL: " + what)
+        return bool(cond)
+
+    def summary(self):
+        print("%s: %d passed, %d failed%s" % (self.name, self.passed, len(self.failed),
+              "; skipped: " + "; ".join(self.skipped) if self.skipped else ""))
+        return 1 if self.failed else 0
