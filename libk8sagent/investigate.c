@@ -817,10 +817,11 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 	free(result);
 	free(args);
 	free(id);
-	k8sa_status st = set_event(s, K8SA_EVENT_STEP, name, j);
-	free(name);
-	if (!tm)
+	if (!tm) {
+		json_object_put(j);
+		free(name);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
 	if (s->pending_next >= s->msgs[s->pending_from].m.ncalls) {
 		if (s->steps_used >= s->max_steps) {
 			/* told with the last result (a message after it would stand between the results
@@ -839,6 +840,10 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 		}
 		s->state = Q_CALL_MODEL;
 	}
+	/* the exact text the model gets for this call (the step-limit note included) */
+	json_object_object_add(j, "result", json_object_new_string(s->msgs[s->nmsgs - 1].m.content));
+	k8sa_status st = set_event(s, K8SA_EVENT_STEP, name, j);
+	free(name);
 	return st;
 }
 

@@ -88,7 +88,10 @@ typedef enum k8sa_tool_protocol {
 typedef enum k8sa_event_kind {
 	K8SA_EVENT_TOKEN = 0,        /**< a piece of answer text: k8sa_event_text() */
 	K8SA_EVENT_STEP = 1,         /**< a tool call ran: k8sa_event_json() is
-				      *   `{"type":"step","index","tool","arguments","result_chars","error","cached","ms"}` */
+				      *   `{"type":"step","index","tool","arguments","result_chars","error","cached","ms",
+				      *   "result"}`; "result" is the exact text the model gets for the call
+				      *   (redacted, fenced, cut to the per-result budget; with the step-limit
+				      *   note when it is the last allowed call) */
 	K8SA_EVENT_VERIFICATION = 2, /**< the final answer was checked: `{"type":"verification",
 				      *   "unknown_names","mutating_commands","secret_commands"}` */
 	K8SA_EVENT_DONE = 3          /**< the question is over: `{"type":"done","stopped","answer"}`;
