@@ -15,6 +15,7 @@
 #include <k8sagent/verify.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,7 @@ struct k8sa_session {
 	char *error;
 	double t_start, deadline, snapshot_ms, tools_ms, llm_ms, t_end;
 	atomic_int cancelled;
+	pthread_mutex_t stream_mu; /* guards `stream` against k8sa_session_cancel() from another thread */
 	k8sa_event ev;
 };
 
@@ -122,6 +124,17 @@ static void event_clear(k8sa_event *e)
 	free(e->text);
 	free(e->json);
 	e->text = e->json = NULL;
+}
+
+/* Replace the model stream (NULL: none); the old one is freed outside the lock, so a
+ * concurrent k8sa_session_cancel() never sees a freed stream. */
+static void stream_set(k8sa_session *s, k8sa_llm_stream *st)
+{
+	pthread_mutex_lock(&s->stream_mu);
+	k8sa_llm_stream *old = s->stream;
+	s->stream = st;
+	pthread_mutex_unlock(&s->stream_mu);
+	k8sa_llm_stream_free(old);
 }
 
 static k8sa_status set_event(k8sa_session *s, k8sa_event_kind type, const char *text, json_object *json)
@@ -191,6 +204,7 @@ K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, 
 	if (!s)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	atomic_init(&s->cancelled, 0);
+	pthread_mutex_init(&s->stream_mu, NULL);
 	s->agent = agent;
 	s->kube = kube;
 	s->llm = llm_clone(agent_llm(agent));
@@ -214,8 +228,7 @@ K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, 
 
 static void question_reset(k8sa_session *s)
 {
-	k8sa_llm_stream_free(s->stream);
-	s->stream = NULL;
+	stream_set(s, NULL);
 	llm_tool_acc_free(&s->acc);
 	k8sa_tbuf_release(&s->turn_text);
 	k8sa_tbuf_release(&s->answer);
@@ -253,6 +266,7 @@ K8SA_EXPORT void k8sa_session_free(k8sa_session *s)
 	free(s->ns);
 	free(s->context);
 	free(s->findings_text);
+	pthread_mutex_destroy(&s->stream_mu);
 	free(s);
 }
 
@@ -310,8 +324,10 @@ K8SA_EXPORT void k8sa_session_cancel(k8sa_session *s)
 	if (!s)
 		return;
 	atomic_store(&s->cancelled, 1);
+	pthread_mutex_lock(&s->stream_mu);
 	if (s->stream)
 		k8sa_llm_stream_cancel(s->stream);
+	pthread_mutex_unlock(&s->stream_mu);
 }
 
 /* ---- the snapshot ------------------------------------------------------------------------- */
@@ -548,7 +564,10 @@ static k8sa_status start_model(k8sa_session *s, k8sa_error *err)
 	s->acc.backend = k8sa_llm_backend(s->llm);
 	k8sa_tbuf_release(&s->turn_text);
 	s->model_calls++;
-	return llm_stream_start_body(s->llm, NULL, body, native ? llm_tools_on_object : NULL, &s->acc, &s->stream, err);
+	k8sa_llm_stream *st = NULL;
+	k8sa_status rc = llm_stream_start_body(s->llm, NULL, body, native ? llm_tools_on_object : NULL, &s->acc, &st, err);
+	stream_set(s, st);
+	return rc;
 }
 
 /* ---- ending a question --------------------------------------------------------------------- */
@@ -570,8 +589,7 @@ static void finish_question(k8sa_session *s, k8sa_stop_reason why)
 {
 	s->stopped = why;
 	s->t_end = k8sa_now_ms();
-	k8sa_llm_stream_free(s->stream);
-	s->stream = NULL;
+	stream_set(s, NULL);
 	if (why == K8SA_STOP_ERROR) {
 		s->state = Q_OVER;
 		return;
@@ -896,8 +914,7 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 				timeout_answer(s);
 				continue;
 			}
-			k8sa_llm_stream_free(s->stream);
-			s->stream = NULL;
+			stream_set(s, NULL);
 			if ((st = start_model(s, &e)) != K8SA_OK)
 				return fail_question(s, st, &e, err);
 			s->state = Q_STREAM;

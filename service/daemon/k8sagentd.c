@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: k8sagentd [OPTIONS]\n"
-"The libk8sagent HTTP service: /ask, /diagnose, a chat UI at /, health and metrics.\n"
+"The libk8sagent HTTP service: /ask, /diagnose, /investigate, a chat UI at /, health and metrics.\n"
 "\n"
 "Server:\n"
 "  --listen ADDR:PORT      address to listen on (default 0.0.0.0:8000; port 0: any free port)\n"
@@ -44,6 +44,13 @@ static void usage(FILE *f)
 "  --cache-ttl SECONDS     identical diagnoses answered from memory for this long\n"
 "                          (default 60; 0 disables; a request may send \"no_cache\": true)\n"
 "  --cache-entries N       answers kept (default 64)\n"
+"Investigation (POST /investigate):\n"
+"  --session-ttl SECONDS   an idle session is dropped after this long (default 900)\n"
+"  --max-sessions N        sessions kept at once (default 64); the least recently used idle\n"
+"                          one makes room, and when all are busy a new one gets 429\n"
+"  --session-memory BYTES  estimated memory the sessions may hold together (default 268435456)\n"
+"  --max-steps N           most tool calls a request may ask for per question (default 20;\n"
+"                          a request without \"max_steps\" gets 8)\n"
 "  --version, --help\n"
 "\n"
 "Environment:\n"
@@ -53,8 +60,8 @@ static void usage(FILE *f)
 "                          within a second when the file changes (Secret rotation)\n"
 "  K8SA_LLM_API_KEY        API key for an OpenAI-compatible server\n"
 "\n"
-"Routes: POST /ask, POST /diagnose (JSON; \"stream\": true or Accept: text/event-stream for\n"
-"Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces, /models, /health,\n"
+"Routes: POST /ask, POST /diagnose, POST /investigate (JSON; \"stream\": true or Accept:\n"
+"text/event-stream for Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces, /models, /health,\n"
 "/healthz, /readyz, /metrics, /openapi.json, / (chat UI). See k8sagentd(8).\n");
 }
 
@@ -182,6 +189,10 @@ static const num_opt num_opts[] = {
 	{"grace", 0, 3600, &kd_cfg.grace, NULL, NULL},
 	{"cache-ttl", 0, 86400, &kd_cfg.cache_ttl, NULL, NULL},
 	{"cache-entries", 1, 100000, &kd_cfg.cache_entries, NULL, NULL},
+	{"session-ttl", 1, 86400, &kd_cfg.session_ttl, NULL, NULL},
+	{"max-sessions", 1, 100000, &kd_cfg.max_sessions, NULL, NULL},
+	{"session-memory", 1L << 20, 1L << 40, NULL, &kd_cfg.session_memory, NULL},
+	{"max-steps", 1, K8SA_SESSION_MAX_STEPS_LIMIT, &kd_cfg.max_steps, NULL, NULL},
 };
 #define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
 
@@ -229,6 +240,10 @@ static int parse_args(int argc, char **argv)
 	kd_cfg.grace = 10;
 	kd_cfg.cache_ttl = 60;
 	kd_cfg.cache_entries = 64;
+	kd_cfg.session_ttl = 900;
+	kd_cfg.max_sessions = 64;
+	kd_cfg.session_memory = (size_t)256 << 20;
+	kd_cfg.max_steps = 20;
 	kd_cfg.log_level = KD_LOG_INFO;
 	const char *e;
 	svc_options_from_env(&kd_cfg.opts);
@@ -434,6 +449,7 @@ int main(int argc, char **argv)
 	}
 	MHD_stop_daemon(d);
 	kd_sse_shutdown();
+	kd_sessions_cleanup();
 	kd_backend_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");
 	free_config();

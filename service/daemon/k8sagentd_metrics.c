@@ -298,6 +298,10 @@ char *kd_metrics_render(size_t *len)
 		      "k8sagentd_cache_requests_total{result=\"miss\"} %llu\n",
 		  (unsigned long long)cache_hits, (unsigned long long)cache_misses);
 	pthread_mutex_unlock(&mu);
+	char *sessions = kd_sessions_metrics();
+	if (sessions)
+		sb_printf(&b, "%s", sessions);
+	free(sessions);
 	*len = b.len;
 	return b.p;
 }

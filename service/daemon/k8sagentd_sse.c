@@ -18,9 +18,24 @@
 typedef struct watch {
 	int fd;
 	k8sa_answer_stream *stream;
+	void (*cancel)(void *); /* instead of a stream: kd_watch_start() */
+	void *arg;
 	int fired;
 	struct watch *next;
 } watch;
+
+struct kd_watch {
+	watch w;
+};
+
+/* Stop the watched work. w_mu held. */
+static void watch_cancel(watch *w)
+{
+	if (w->stream)
+		k8sa_answer_stream_cancel(w->stream);
+	else if (w->cancel)
+		w->cancel(w->arg);
+}
 
 static pthread_mutex_t w_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t w_cv = PTHREAD_COND_INITIALIZER;
@@ -73,7 +88,7 @@ static void *watcher(void *arg)
 				if (w->fd == pfds[i].fd && !w->fired) {
 					w->fired = 1;
 					kd_log(KD_LOG_DEBUG, "client went away: cancelling its model call");
-					k8sa_answer_stream_cancel(w->stream);
+					watch_cancel(w);
 				}
 		}
 		/* Fired entries stay until their owner removes them; do not spin on them. */
@@ -115,6 +130,8 @@ static void watch_add(watch *w, struct MHD_Connection *c, k8sa_answer_stream *s)
 {
 	w->fd = conn_fd(c);
 	w->stream = s;
+	w->cancel = NULL;
+	w->arg = NULL;
 	w->fired = 0;
 	pthread_mutex_lock(&w_mu);
 	w->next = watches;
@@ -133,15 +150,36 @@ static void watch_remove(watch *w)
 			break;
 		}
 	w->stream = NULL;
+	w->cancel = NULL;
 	pthread_mutex_unlock(&w_mu);
+}
+
+kd_watch *kd_watch_start(struct MHD_Connection *c, void (*cancel)(void *), void *arg)
+{
+	kd_watch *kw = calloc(1, sizeof *kw);
+	if (!kw)
+		return NULL;
+	watch_add(&kw->w, c, NULL);
+	pthread_mutex_lock(&w_mu);
+	kw->w.cancel = cancel;
+	kw->w.arg = arg;
+	pthread_mutex_unlock(&w_mu);
+	return kw;
+}
+
+void kd_watch_stop(kd_watch *kw)
+{
+	if (!kw)
+		return;
+	watch_remove(&kw->w);
+	free(kw);
 }
 
 void kd_sse_cancel_all(void)
 {
 	pthread_mutex_lock(&w_mu);
 	for (watch *w = watches; w; w = w->next)
-		if (w->stream)
-			k8sa_answer_stream_cancel(w->stream);
+		watch_cancel(w);
 	pthread_mutex_unlock(&w_mu);
 }
 
