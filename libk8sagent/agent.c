@@ -12,6 +12,7 @@
 #include <k8sagent/verify.h>
 
 #include <json-c/json.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,7 @@ struct k8sa_agent {
 	double timeout_s;
 	double kube_timeout_s;    /* 0: the client's defaults */
 	k8sa_snapshot_opts *snap_opts;
+	char *scenario_dir;       /* read snapshots from here instead of the API (offline) */
 };
 
 struct k8sa_answer {
@@ -92,6 +94,7 @@ K8SA_EXPORT void k8sa_agent_free(k8sa_agent *a)
 {
 	if (!a)
 		return;
+	free(a->scenario_dir);
 	k8sa_kube_free(a->kube);
 	k8sa_llm_free(a->llm);
 	k8sa_snapshot_opts_free(a->snap_opts);
@@ -411,7 +414,7 @@ K8SA_EXPORT k8sa_status k8sa_answer_to_json(const k8sa_answer *x, char **out, k8
 
 static k8sa_status ensure_kube(k8sa_agent *a, k8sa_error *err)
 {
-	if (a->kube)
+	if (a->kube || a->scenario_dir)
 		return K8SA_OK;
 	return k8sa_agent_load_kubeconfig(a, NULL, NULL, err);
 }
@@ -434,6 +437,29 @@ static k8sa_status resolve_ns(k8sa_agent *a, const char **ns, int *all, k8sa_err
 	return K8SA_OK;
 }
 
+/* One snapshot: from the API, or from the scenario directory when one is set. */
+static k8sa_status take_snapshot(k8sa_agent *a, const char *ns, int all, k8sa_snapshot **out, k8sa_error *err)
+{
+	if (a->scenario_dir)
+		return k8sa_snapshot_load_dir(a->scenario_dir, all ? NULL : ns, a->snap_opts, out, err);
+	return k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, out, err);
+}
+
+K8SA_EXPORT k8sa_status k8sa_agent_set_scenario_dir(k8sa_agent *a, const char *dir, k8sa_error *err)
+{
+	if (!a)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "k8sa_agent_set_scenario_dir: agent is NULL");
+	struct stat st;
+	if (dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return k8sa_fail(err, K8SA_E_CONFIG, "scenario %s: not a directory", dir);
+	char *copy = NULL;
+	if (dir && !(copy = strdup(dir)))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	free(a->scenario_dir);
+	a->scenario_dir = copy;
+	return K8SA_OK;
+}
+
 K8SA_EXPORT k8sa_status k8sa_agent_snapshot(k8sa_agent *a, const char *ns, k8sa_snapshot **out, k8sa_error *err)
 {
 	int all;
@@ -445,7 +471,7 @@ K8SA_EXPORT k8sa_status k8sa_agent_snapshot(k8sa_agent *a, const char *ns, k8sa_
 	k8sa_status st = resolve_ns(a, &ns, &all, err);
 	if (st != K8SA_OK)
 		return st;
-	return k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, out, err);
+	return take_snapshot(a, ns, all, out, err);
 }
 
 K8SA_EXPORT k8sa_status k8sa_agent_analyze(k8sa_agent *a, const char *ns, k8sa_findings **out, k8sa_error *err)
@@ -560,7 +586,7 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 
 	double t0 = k8sa_now_ms();
-	st = k8sa_snapshot_take(a->kube, all ? NULL : ns, a->snap_opts, &snap, err);
+	st = take_snapshot(a, ns, all, &snap, err);
 	double t1 = k8sa_now_ms();
 	if (st == K8SA_OK)
 		st = k8sa_analyze(snap, &f, err);

@@ -16,11 +16,9 @@ static void hpa(a_ctx *c, const m_hpa *h)
 	/* ScalingLimited at minReplicas (TooFewReplicas) is the normal idle state: not a problem */
 	if (!bad)
 		return;
-	a_finding *f = a_new(c, "HPAUnableToScale", K8SA_SEV_WARNING, "HorizontalPodAutoscaler", h->meta.ns,
-			     h->meta.name, NULL);
+	a_finding *f = a_new(c, FC_HPAUnableToScale, h->meta.ns, h->meta.name, NULL);
 	if (!f)
 		return;
-	f->rank = 45;
 	f->ref_kind = h->target_kind;
 	f->ref_name = h->target_name;
 	a_summary(c, f, "HorizontalPodAutoscaler %s cannot scale %s/%s: %s", h->meta.name, a_nz(h->target_kind),

@@ -6,6 +6,7 @@
 
 #include <k8sagent/analyze.h>
 #include "snapshot_internal.h"
+#include "finding_codes.h"
 
 typedef struct a_strv {
 	char **v;
@@ -13,7 +14,7 @@ typedef struct a_strv {
 } a_strv;
 
 typedef struct a_finding {
-	const char *code;              /* static string */
+	fc_id code;                    /* its row in fc_table */
 	k8sa_severity sev;
 	char *kind, *ns, *name, *container;
 	char *summary;
@@ -48,8 +49,15 @@ typedef struct a_ctx {
 } a_ctx;
 
 /* ---- building findings ---- */
-a_finding *a_new(a_ctx *c, const char *code, k8sa_severity sev, const char *kind, const char *ns,
-		 const char *name, const char *container);
+/* A new finding of `code` about the object ns/name (kind, severity and rank from the code's
+ * row in fc_table); NULL on ENOMEM (the run then fails). */
+a_finding *a_new(a_ctx *c, fc_id code, const char *ns, const char *name, const char *container);
+/* The same, reported with another severity (a partial or past problem). */
+a_finding *a_new_sev(a_ctx *c, fc_id code, k8sa_severity sev, const char *ns, const char *name,
+		     const char *container);
+/* A finding about a controller (Deployment, StatefulSet, DaemonSet, Job, CronJob): its own
+ * pods' findings link to it as their owner. */
+a_finding *a_new_owner(a_ctx *c, fc_id code, k8sa_severity sev, const m_meta *meta);
 void a_summary(a_ctx *c, a_finding *f, const char *fmt, ...) K8SA_PRINTF(3, 4);
 void a_evidence(a_ctx *c, a_finding *f, const char *fmt, ...) K8SA_PRINTF(3, 4);
 void a_command(a_ctx *c, a_finding *f, const char *fmt, ...) K8SA_PRINTF(3, 4);
@@ -58,8 +66,10 @@ int a_strv_push(a_strv *v, char *s);   /* takes s; -1 on ENOMEM (s freed) */
 
 /* Pod findings are grouped per (code, owner, container): returns the existing finding for
  * that key (the caller adds a member) or NULL when this is the first. */
-a_finding *a_group_find(a_ctx *c, const char *code, const m_pod *p, const char *container);
-void a_group_add(a_ctx *c, a_finding *f, const char *code, const m_pod *p, const char *container);
+a_finding *a_group_find(a_ctx *c, fc_id code, const m_pod *p, const char *container);
+void a_group_add(a_ctx *c, a_finding *f, fc_id code, const m_pod *p, const char *container);
+/* Drop the grouping index (it points into the list: before the list is sorted or freed). */
+void a_group_reset(k8sa_findings *f);
 
 /* Top owner of a pod: ReplicaSet -> Deployment, Job -> CronJob; kind "Pod" when none. */
 void a_pod_owner(a_ctx *c, const m_pod *p, const char **kind, const char **name);

@@ -42,12 +42,9 @@ static void job(a_ctx *c, const m_job *j)
 		return; /* failed once, then completed: fine */
 	if (!failed || !a_eq(failed->status, "True"))
 		return;
-	a_finding *f = a_new(c, "JobFailed", K8SA_SEV_CRITICAL, "Job", j->meta.ns, j->meta.name, NULL);
+	a_finding *f = a_new_owner(c, FC_JobFailed, fc_table[FC_JobFailed].severity, &j->meta);
 	if (!f)
 		return;
-	f->rank = 40;
-	f->owner_kind = "Job";
-	f->owner_name = j->meta.name;
 	a_summary(c, f, "Job %s failed: %s (%s)", j->meta.name, a_nz(failed->message), a_nz(failed->reason));
 	a_evidence(c, f, "condition Failed=True reason=%s: %s", a_nz(failed->reason), a_nz(failed->message));
 	a_evidence(c, f, "status: active %lld, succeeded %lld, failed %lld", (long long)j->active,
@@ -88,13 +85,9 @@ static void cronjob(a_ctx *c, const m_cronjob *cj)
 	int failing = nf && a_eq(nf->status, "True");
 	if (!failing && !cj->suspend)
 		return;
-	a_finding *f = a_new(c, "CronJobFailing", failing ? K8SA_SEV_WARNING : K8SA_SEV_INFO, "CronJob", cj->meta.ns,
-			     cj->meta.name, NULL);
+	a_finding *f = a_new_owner(c, FC_CronJobFailing, failing ? K8SA_SEV_WARNING : K8SA_SEV_INFO, &cj->meta);
 	if (!f)
 		return;
-	f->rank = 75;
-	f->owner_kind = "CronJob";
-	f->owner_name = cj->meta.name;
 	if (failing)
 		a_summary(c, f, "CronJob %s: its latest Job %s failed (%u of its last %u Jobs failed)", cj->meta.name,
 			  newest->meta.name, failed, total);

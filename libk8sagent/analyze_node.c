@@ -18,10 +18,9 @@ static void node(a_ctx *c, const m_node *n)
 	const m_cond *net = m_cond_find(n->conds, n->nconds, "NetworkUnavailable");
 	int not_ready = (ready && !a_eq(ready->status, "True")) || (net && a_eq(net->status, "True"));
 	if (not_ready) {
-		a_finding *f = a_new(c, "NodeNotReady", K8SA_SEV_CRITICAL, "Node", NULL, n->meta.name, NULL);
+		a_finding *f = a_new(c, FC_NodeNotReady, NULL, n->meta.name, NULL);
 		if (!f)
 			return;
-		f->rank = 1;
 		f->node = n->meta.name;
 		if (ready && !a_eq(ready->status, "True"))
 			a_summary(c, f, "Node %s is not ready (Ready=%s): %s", n->meta.name, a_nz(ready->status),
@@ -44,11 +43,10 @@ static void node(a_ctx *c, const m_node *n)
 			continue;
 		a_finding *f;
 		if (fi == (size_t)-1) {
-			f = a_new(c, "NodePressure", K8SA_SEV_WARNING, "Node", NULL, n->meta.name, NULL);
+			f = a_new(c, FC_NodePressure, NULL, n->meta.name, NULL);
 			if (!f)
 				return;
 			fi = (size_t)(f - c->f->v);
-			f->rank = 2;
 			f->node = n->meta.name;
 			a_summary(c, f, "Node %s is under %s: the kubelet may evict pods", n->meta.name, pressures[k]);
 			a_command(c, f, "kubectl describe node %s", n->meta.name);
@@ -60,10 +58,9 @@ static void node(a_ctx *c, const m_node *n)
 	if (fi != (size_t)-1)
 		a_event_evidence(c, &c->f->v[fi], "Node", NULL, n->meta.name, 0, 2, 0);
 	if (n->unschedulable) {
-		a_finding *f = a_new(c, "NodeUnschedulable", K8SA_SEV_WARNING, "Node", NULL, n->meta.name, NULL);
+		a_finding *f = a_new(c, FC_NodeUnschedulable, NULL, n->meta.name, NULL);
 		if (!f)
 			return;
-		f->rank = 3;
 		f->node = n->meta.name;
 		a_summary(c, f, "Node %s is cordoned (spec.unschedulable): no new pods are placed on it", n->meta.name);
 		a_evidence(c, f, "spec.unschedulable: true");

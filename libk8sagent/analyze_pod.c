@@ -2,25 +2,16 @@
 /* Pod analyzers: container states, scheduling, probes, mounts, eviction, termination. */
 #include "internal.h"
 #include "analyze_internal.h"
+#include "analyze_util.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define RECENT (3600) /* "recently": within an hour of the cluster time */
 
-static int eq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
-
 static int starts(const char *s, const char *prefix)
 {
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static const char *nz(const char *s)
-{
-	return s ? s : "";
 }
 
 static void state_evidence(a_ctx *c, a_finding *f, const char *label, const m_state *s)
@@ -29,9 +20,9 @@ static void state_evidence(a_ctx *c, a_finding *f, const char *label, const m_st
 	switch (s->kind) {
 	case M_STATE_WAITING:
 		if (s->message)
-			a_evidence(c, f, "%s.waiting: reason=%s message=%s", label, nz(s->reason), s->message);
+			a_evidence(c, f, "%s.waiting: reason=%s message=%s", label, a_nz(s->reason), s->message);
 		else
-			a_evidence(c, f, "%s.waiting: reason=%s", label, nz(s->reason));
+			a_evidence(c, f, "%s.waiting: reason=%s", label, a_nz(s->reason));
 		break;
 	case M_STATE_TERMINATED:
 		m_format_time(s->finished, t);
@@ -60,16 +51,16 @@ static void resources_evidence(a_ctx *c, a_finding *f, const m_container *mc, in
 		return;
 	}
 	if (mc->req_cpu || mc->req_mem)
-		a_evidence(c, f, "requests: %s%s%s%s%s", mc->req_cpu ? "cpu " : "", nz(mc->req_cpu),
-			   mc->req_cpu && mc->req_mem ? ", " : "", mc->req_mem ? "memory " : "", nz(mc->req_mem));
+		a_evidence(c, f, "requests: %s%s%s%s%s", mc->req_cpu ? "cpu " : "", a_nz(mc->req_cpu),
+			   mc->req_cpu && mc->req_mem ? ", " : "", mc->req_mem ? "memory " : "", a_nz(mc->req_mem));
 	if (mc->lim_cpu || mc->lim_mem)
-		a_evidence(c, f, "limits: %s%s%s%s%s", mc->lim_cpu ? "cpu " : "", nz(mc->lim_cpu),
-			   mc->lim_cpu && mc->lim_mem ? ", " : "", mc->lim_mem ? "memory " : "", nz(mc->lim_mem));
+		a_evidence(c, f, "limits: %s%s%s%s%s", mc->lim_cpu ? "cpu " : "", a_nz(mc->lim_cpu),
+			   mc->lim_cpu && mc->lim_mem ? ", " : "", mc->lim_mem ? "memory " : "", a_nz(mc->lim_mem));
 }
 
 static void pod_commands(a_ctx *c, a_finding *f, const m_pod *p, const char *container, int logs, int previous)
 {
-	const char *ns = nz(p->meta.ns), *n = p->meta.name;
+	const char *ns = a_nz(p->meta.ns), *n = p->meta.name;
 	a_command(c, f, "kubectl describe pod %s -n %s", n, ns);
 	if (logs && container)
 		a_command(c, f, "kubectl logs %s -n %s -c %s%s", n, ns, container, previous ? " --previous" : "");
@@ -78,8 +69,8 @@ static void pod_commands(a_ctx *c, a_finding *f, const m_pod *p, const char *con
 
 /* A pod finding, grouped with the same code/owner/container: *fresh says whether the caller
  * should fill evidence (first member) or the pod was only added as a member. */
-static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, const m_pod *p, const char *container,
-			      int rank, int *fresh)
+static a_finding *pod_finding(a_ctx *c, fc_id code, k8sa_severity sev, const m_pod *p, const char *container,
+			      int *fresh)
 {
 	a_finding *f = a_group_find(c, code, p, container);
 	if (f) {
@@ -89,7 +80,7 @@ static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, con
 		*fresh = 0;
 		return f;
 	}
-	f = a_new(c, code, sev, "Pod", p->meta.ns, p->meta.name, container);
+	f = a_new_sev(c, code, sev, p->meta.ns, p->meta.name, container);
 	if (!f) {
 		*fresh = 0;
 		return NULL;
@@ -97,7 +88,6 @@ static a_finding *pod_finding(a_ctx *c, const char *code, k8sa_severity sev, con
 	a_group_add(c, f, code, p, container);
 	f->pod = p;
 	f->node = p->node;
-	f->rank = rank;
 	a_pod_owner(c, p, &f->owner_kind, &f->owner_name);
 	*fresh = 1;
 	return f;
@@ -129,7 +119,7 @@ static int container_matches(const m_event *e, const char *container)
 static int pick_cev(void *ud, const m_event *e)
 {
 	cev *q = ud;
-	if (q->reason ? !eq(e->reason, q->reason) : !eq(e->type, "Warning"))
+	if (q->reason ? !a_eq(e->reason, q->reason) : !a_eq(e->type, "Warning"))
 		return 0;
 	if (q->msg_prefix && !starts(e->message, q->msg_prefix) && !(e->message && strstr(e->message, q->msg_prefix)))
 		return 0;
@@ -173,34 +163,34 @@ static void container_events(a_ctx *c, a_finding *f, const m_pod *p, const char 
 static int has_bad_init(const m_pod *p)
 {
 	const m_cond *ini = m_cond_find(p->conds, p->nconds, "Initialized");
-	return ini && eq(ini->status, "False");
+	return ini && a_eq(ini->status, "False");
 }
 
 static void check_unschedulable(a_ctx *c, const m_pod *p, const m_cond *sched)
 {
 	int fresh;
-	a_finding *f = pod_finding(c, "Unschedulable", K8SA_SEV_CRITICAL, p, NULL, 20, &fresh);
+	a_finding *f = pod_finding(c, FC_Unschedulable, K8SA_SEV_CRITICAL, p, NULL, &fresh);
 	if (!f || !fresh)
 		return;
 	a_summary(c, f, "Pod %s cannot be scheduled: %s", p->meta.name,
 		  sched && sched->message ? sched->message : "no node fits it");
 	if (sched)
-		a_evidence(c, f, "condition PodScheduled=False reason=%s: %s", nz(sched->reason), nz(sched->message));
+		a_evidence(c, f, "condition PodScheduled=False reason=%s: %s", a_nz(sched->reason), a_nz(sched->message));
 	cev q = {.reason = "FailedScheduling", .max = 2};
 	find_cev(c, p, &q);
 	cev_evidence(c, f, &q);
 	for (unsigned i = 0; i < p->ncontainers; i++) {
 		const m_container *mc = &p->containers[i];
 		if (mc->req_cpu || mc->req_mem)
-			a_evidence(c, f, "container %s requests: cpu %s, memory %s", nz(mc->name),
+			a_evidence(c, f, "container %s requests: cpu %s, memory %s", a_nz(mc->name),
 				   mc->req_cpu ? mc->req_cpu : "(none)", mc->req_mem ? mc->req_mem : "(none)");
 	}
 	for (unsigned i = 0; i < p->nvolumes; i++)
-		if (eq(p->volumes[i].kind, "PersistentVolumeClaim") && p->volumes[i].ref) {
+		if (a_eq(p->volumes[i].kind, "PersistentVolumeClaim") && p->volumes[i].ref) {
 			const m_pvc *pvc = m_find_pvc(c->m, p->meta.ns, p->volumes[i].ref);
-			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", nz(p->volumes[i].name),
-				   p->volumes[i].ref, pvc ? nz(pvc->phase) : "not found");
-			if (pvc && !eq(pvc->phase, "Bound") && !f->ref_kind) {
+			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", a_nz(p->volumes[i].name),
+				   p->volumes[i].ref, pvc ? a_nz(pvc->phase) : "not found");
+			if (pvc && !a_eq(pvc->phase, "Bound") && !f->ref_kind) {
 				f->ref_kind = "PersistentVolumeClaim";
 				f->ref_name = p->volumes[i].ref;
 			}
@@ -215,27 +205,27 @@ static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_co
 		return;
 	for (unsigned i = 0; i < mc->nrefs; i++) {
 		const m_envref *r = &mc->refs[i];
-		if (eq(r->kind, "ConfigMap") && c->m->seen[K8SA_RES_CONFIGMAPS] + c->m->configmaps.n > 0) {
+		if (a_eq(r->kind, "ConfigMap") && c->m->seen[K8SA_RES_CONFIGMAPS] + c->m->configmaps.n > 0) {
 			const m_configmap *cm = m_find_configmap(c->m, p->meta.ns, r->name);
 			if (!cm) {
 				a_evidence(c, f, "%s%s%s references ConfigMap %s, which does not exist%s", r->env ? "env " : "envFrom",
-					   r->env ? r->env : "", r->env ? "" : "", nz(r->name), r->optional ? " (optional)" : "");
+					   r->env ? r->env : "", r->env ? "" : "", a_nz(r->name), r->optional ? " (optional)" : "");
 				continue;
 			}
 			if (r->key) {
 				int found = 0;
 				for (unsigned k = 0; k < cm->nkeys; k++)
-					found |= eq(cm->keys[k], r->key);
+					found |= a_eq(cm->keys[k], r->key);
 				if (!found)
 					a_evidence(c, f, "env %s references key %s of ConfigMap %s, which has no such key",
-						   nz(r->env), r->key, nz(r->name));
+						   a_nz(r->env), r->key, a_nz(r->name));
 			}
-		} else if (eq(r->kind, "Secret")) {
+		} else if (a_eq(r->kind, "Secret")) {
 			/* Secrets are never read: name the reference, nothing more */
 			if (r->env)
-				a_evidence(c, f, "env %s references Secret %s key %s", r->env, nz(r->name), nz(r->key));
+				a_evidence(c, f, "env %s references Secret %s key %s", r->env, a_nz(r->name), a_nz(r->key));
 			else
-				a_evidence(c, f, "envFrom references Secret %s", nz(r->name));
+				a_evidence(c, f, "envFrom references Secret %s", a_nz(r->name));
 		}
 	}
 }
@@ -243,62 +233,58 @@ static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_co
 static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, int init)
 {
 	const char *r = cs->state.reason;
-	const char *code = NULL;
-	k8sa_severity sev = K8SA_SEV_CRITICAL;
-	int rank = 30;
-	if (eq(r, "ImagePullBackOff") || eq(r, "ErrImagePull") || eq(r, "ErrImageNeverPull") ||
-	    eq(r, "RegistryUnavailable") || eq(r, "SignatureValidationFailed")) {
-		code = "ImagePullBackOff";
-		rank = 24;
-	} else if (eq(r, "InvalidImageName")) {
-		code = "InvalidImageName";
-		rank = 23;
-	} else if (eq(r, "CreateContainerConfigError")) {
-		code = "CreateContainerConfigError";
-		rank = 22;
-	} else if (eq(r, "CreateContainerError") || eq(r, "RunContainerError") || eq(r, "StartError") ||
-		   eq(r, "ContainerCannotRun")) {
-		code = "CreateContainerError";
-		rank = 25;
-	} else {
+	fc_id code;
+	if (a_eq(r, "ImagePullBackOff") || a_eq(r, "ErrImagePull") || a_eq(r, "ErrImageNeverPull") ||
+	    a_eq(r, "RegistryUnavailable") || a_eq(r, "SignatureValidationFailed"))
+		code = FC_ImagePullBackOff;
+	else if (a_eq(r, "InvalidImageName"))
+		code = FC_InvalidImageName;
+	else if (a_eq(r, "CreateContainerConfigError"))
+		code = FC_CreateContainerConfigError;
+	else if (a_eq(r, "CreateContainerError") || a_eq(r, "RunContainerError") || a_eq(r, "StartError") ||
+		 a_eq(r, "ContainerCannotRun"))
+		code = FC_CreateContainerError;
+	else
 		return;
-	}
-	if (init && eq(code, "CreateContainerError"))
-		code = "InitContainerFailing";
+	/* an init container that cannot be created is reported as such, ranked as a create error */
+	int rank = fc_table[code].rank;
+	if (init && code == FC_CreateContainerError)
+		code = FC_InitContainerFailing;
 	int fresh;
-	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	a_finding *f = pod_finding(c, code, fc_table[code].severity, p, cs->name, &fresh);
 	if (!f || !fresh)
 		return;
+	f->rank = rank;
 	const char *what = init ? "Init container" : "Container";
-	if (eq(code, "ImagePullBackOff")) {
-		a_summary(c, f, "%s %s of pod %s cannot pull image %s", what, nz(cs->name), p->meta.name,
-			  nz(mc && mc->image ? mc->image : cs->image));
-		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+	if (code == FC_ImagePullBackOff) {
+		a_summary(c, f, "%s %s of pod %s cannot pull image %s", what, a_nz(cs->name), p->meta.name,
+			  a_nz(mc && mc->image ? mc->image : cs->image));
+		a_evidence(c, f, "image: %s", a_nz(mc && mc->image ? mc->image : cs->image));
 		state_evidence(c, f, "state", &cs->state);
 		/* the pull error itself ("not found", "unauthorized", "no such host") */
 		cev q = {.container = cs->name, .reason = "Failed", .max = 3};
 		find_cev(c, p, &q);
 		cev_evidence(c, f, &q);
 		container_events(c, f, p, cs->name, 0, 2);
-	} else if (eq(code, "InvalidImageName")) {
-		a_summary(c, f, "%s %s of pod %s has an invalid image reference %s", what, nz(cs->name), p->meta.name,
-			  nz(mc && mc->image ? mc->image : cs->image));
-		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+	} else if (code == FC_InvalidImageName) {
+		a_summary(c, f, "%s %s of pod %s has an invalid image reference %s", what, a_nz(cs->name), p->meta.name,
+			  a_nz(mc && mc->image ? mc->image : cs->image));
+		a_evidence(c, f, "image: %s", a_nz(mc && mc->image ? mc->image : cs->image));
 		state_evidence(c, f, "state", &cs->state);
 		container_events(c, f, p, cs->name, 0, 2);
-	} else if (eq(code, "CreateContainerConfigError")) {
-		a_summary(c, f, "%s %s of pod %s cannot start: %s", what, nz(cs->name), p->meta.name,
+	} else if (code == FC_CreateContainerConfigError) {
+		a_summary(c, f, "%s %s of pod %s cannot start: %s", what, a_nz(cs->name), p->meta.name,
 			  cs->state.message ? cs->state.message : "a referenced ConfigMap or Secret is missing");
 		state_evidence(c, f, "state", &cs->state);
 		check_config_refs(c, f, p, mc);
 		container_events(c, f, p, cs->name, 0, 3);
 	} else {
-		a_summary(c, f, "%s %s of pod %s cannot be created or started: %s", what, nz(cs->name), p->meta.name,
-			  cs->state.message ? cs->state.message : nz(r));
+		a_summary(c, f, "%s %s of pod %s cannot be created or started: %s", what, a_nz(cs->name), p->meta.name,
+			  cs->state.message ? cs->state.message : a_nz(r));
 		state_evidence(c, f, "state", &cs->state);
 		if (mc && mc->command)
 			a_evidence(c, f, "command: %s", mc->command);
-		a_evidence(c, f, "image: %s", nz(mc && mc->image ? mc->image : cs->image));
+		a_evidence(c, f, "image: %s", a_nz(mc && mc->image ? mc->image : cs->image));
 		container_events(c, f, p, cs->name, 0, 3);
 	}
 	pod_commands(c, f, p, cs->name, 0, 0);
@@ -306,12 +292,11 @@ static void waiting_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const
 
 /* A crash: CrashLoopBackOff, OOMKilled or a liveness kill; evidence from the last
  * termination, limits, events and the previous log. */
-static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, const char *code,
+static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m_container *mc, fc_id code,
 			  k8sa_severity sev, int init)
 {
-	int rank = eq(code, "OOMKilled") ? 21 : eq(code, "InitContainerFailing") ? 20 : eq(code, "CrashLoopBackOff") ? 26 : 28;
 	int fresh;
-	a_finding *f = pod_finding(c, code, sev, p, cs->name, rank, &fresh);
+	a_finding *f = pod_finding(c, code, sev, p, cs->name, &fresh);
 	if (!f || !fresh)
 		return;
 	const m_state *term = cs->last.kind == M_STATE_TERMINATED ? &cs->last
@@ -321,24 +306,24 @@ static void crash_finding(a_ctx *c, const m_pod *p, const m_cstatus *cs, const m
 	char ec[64] = "";
 	if (term && term->exit_code)
 		snprintf(ec, sizeof(ec), " (exit code %lld)", (long long)term->exit_code);
-	if (eq(code, "OOMKilled"))
-		a_summary(c, f, "%s %s of pod %s is killed for running out of memory (limit %s)%s", what, nz(cs->name),
+	if (code == FC_OOMKilled)
+		a_summary(c, f, "%s %s of pod %s is killed for running out of memory (limit %s)%s", what, a_nz(cs->name),
 			  p->meta.name, mc && mc->lim_mem ? mc->lim_mem : "none",
-			  eq(cs->state.reason, "CrashLoopBackOff") ? " and restarts in a loop" : "");
-	else if (eq(code, "LivenessProbeFailing"))
-		a_summary(c, f, "%s %s of pod %s is restarted because its liveness probe fails", what, nz(cs->name),
+			  a_eq(cs->state.reason, "CrashLoopBackOff") ? " and restarts in a loop" : "");
+	else if (code == FC_LivenessProbeFailing)
+		a_summary(c, f, "%s %s of pod %s is restarted because its liveness probe fails", what, a_nz(cs->name),
 			  p->meta.name);
 	else if (init)
-		a_summary(c, f, "Init container %s of pod %s %s%s, so the pod never starts", nz(cs->name), p->meta.name,
+		a_summary(c, f, "Init container %s of pod %s %s%s, so the pod never starts", a_nz(cs->name), p->meta.name,
 			  term ? "fails" : "does not finish", ec);
 	else
-		a_summary(c, f, "%s %s of pod %s crashes%s and restarts in a loop", what, nz(cs->name), p->meta.name, ec);
+		a_summary(c, f, "%s %s of pod %s crashes%s and restarts in a loop", what, a_nz(cs->name), p->meta.name, ec);
 	state_evidence(c, f, "state", &cs->state);
 	if (cs->last.kind == M_STATE_TERMINATED)
 		state_evidence(c, f, "lastState", &cs->last);
 	a_evidence(c, f, "restartCount: %lld", (long long)cs->restarts);
-	resources_evidence(c, f, mc, eq(code, "OOMKilled"));
-	if (mc && eq(code, "LivenessProbeFailing") && mc->liveness.present)
+	resources_evidence(c, f, mc, code == FC_OOMKilled);
+	if (mc && code == FC_LivenessProbeFailing && mc->liveness.present)
 		a_evidence(c, f, "livenessProbe: %s", mc->liveness.summary);
 	container_events(c, f, p, cs->name, 0, 3);
 	const m_log *prev = m_pod_log(p, cs->name, 1), *cur = m_pod_log(p, cs->name, 0);
@@ -367,29 +352,29 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 
 	if (cs->state.kind == M_STATE_WAITING) {
 		const char *r = cs->state.reason;
-		if (eq(r, "CrashLoopBackOff")) {
-			if (eq(cs->last.reason, "OOMKilled"))
-				crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+		if (a_eq(r, "CrashLoopBackOff")) {
+			if (a_eq(cs->last.reason, "OOMKilled"))
+				crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_CRITICAL, init);
 			else if (init)
-				crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_CRITICAL, init);
 			else if (liveness_kills(c, p, cs))
-				crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_LivenessProbeFailing, K8SA_SEV_CRITICAL, init);
 			else
-				crash_finding(c, p, cs, mc, "CrashLoopBackOff", K8SA_SEV_CRITICAL, init);
+				crash_finding(c, p, cs, mc, FC_CrashLoopBackOff, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		waiting_finding(c, p, cs, mc, init);
-		if (eq(r, "ContainerCreating") || eq(r, "PodInitializing"))
+		if (a_eq(r, "ContainerCreating") || a_eq(r, "PodInitializing"))
 			return; /* FailedMount is checked per pod */
 		return;
 	}
 	if (cs->state.kind == M_STATE_TERMINATED) {
-		if (eq(cs->state.reason, "OOMKilled")) {
-			crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_CRITICAL, init);
+		if (a_eq(cs->state.reason, "OOMKilled")) {
+			crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		if (init && cs->state.exit_code != 0) {
-			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_CRITICAL, init);
+			crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_CRITICAL, init);
 			return;
 		}
 		return; /* Job pods: judged by the Job; completed containers are fine */
@@ -399,16 +384,16 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 	if (init) {
 		/* an init container still running long after the pod started never finishes */
 		if (has_bad_init(p) && cs->state.started && c->now && c->now - cs->state.started > 600)
-			crash_finding(c, p, cs, mc, "InitContainerFailing", K8SA_SEV_WARNING, init);
+			crash_finding(c, p, cs, mc, FC_InitContainerFailing, K8SA_SEV_WARNING, init);
 		return;
 	}
 	/* running: recent OOM kills, liveness restarts, readiness, restart counts */
-	if (cs->restarts > 0 && recent_term && eq(cs->last.reason, "OOMKilled")) {
-		crash_finding(c, p, cs, mc, "OOMKilled", K8SA_SEV_WARNING, init);
+	if (cs->restarts > 0 && recent_term && a_eq(cs->last.reason, "OOMKilled")) {
+		crash_finding(c, p, cs, mc, FC_OOMKilled, K8SA_SEV_WARNING, init);
 		return;
 	}
 	if (cs->restarts > 0 && recent_term && liveness_kills(c, p, cs)) {
-		crash_finding(c, p, cs, mc, "LivenessProbeFailing", K8SA_SEV_WARNING, init);
+		crash_finding(c, p, cs, mc, FC_LivenessProbeFailing, K8SA_SEV_WARNING, init);
 		return;
 	}
 	if (!cs->ready) {
@@ -421,10 +406,10 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 				   c->now - cs->state.started > 300;
 		if (q.n || long_unready) {
 			int fresh;
-			a_finding *f = pod_finding(c, "ReadinessProbeFailing", K8SA_SEV_WARNING, p, cs->name, 30, &fresh);
+			a_finding *f = pod_finding(c, FC_ReadinessProbeFailing, K8SA_SEV_WARNING, p, cs->name, &fresh);
 			if (f && fresh) {
 				a_summary(c, f, "Container %s of pod %s runs but is not ready: its readiness probe fails",
-					  nz(cs->name), p->meta.name);
+					  a_nz(cs->name), p->meta.name);
 				state_evidence(c, f, "state", &cs->state);
 				a_evidence(c, f, "ready: false");
 				if (mc && mc->readiness.present)
@@ -440,10 +425,10 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 	if (cs->restarts >= 5 && cs->last.kind == M_STATE_TERMINATED && cs->last.finished && c->now &&
 	    c->now - cs->last.finished <= RECENT) {
 		int fresh;
-		a_finding *f = pod_finding(c, "HighRestartCount", K8SA_SEV_WARNING, p, cs->name, 32, &fresh);
+		a_finding *f = pod_finding(c, FC_HighRestartCount, K8SA_SEV_WARNING, p, cs->name, &fresh);
 		if (f && fresh) {
 			a_summary(c, f, "Container %s of pod %s runs now but has restarted %lld times, the last time recently",
-				  nz(cs->name), p->meta.name, (long long)cs->restarts);
+				  a_nz(cs->name), p->meta.name, (long long)cs->restarts);
 			a_evidence(c, f, "restartCount: %lld", (long long)cs->restarts);
 			state_evidence(c, f, "lastState", &cs->last);
 			resources_evidence(c, f, mc, 0);
@@ -457,7 +442,7 @@ static void check_container(a_ctx *c, const m_pod *p, const m_cstatus *cs, int i
 static int pick_mount(void *ud, const m_event *e)
 {
 	const m_event **out = ud;
-	if ((eq(e->reason, "FailedMount") || eq(e->reason, "FailedAttachVolume")) && !*out)
+	if ((a_eq(e->reason, "FailedMount") || a_eq(e->reason, "FailedAttachVolume")) && !*out)
 		*out = e;
 	return 0;
 }
@@ -466,7 +451,7 @@ static void check_mounts(a_ctx *c, const m_pod *p)
 {
 	/* only while the pod cannot start: mount events of a pod now ready are history */
 	const m_cond *ready = m_cond_find(p->conds, p->nconds, "Ready");
-	if (ready && eq(ready->status, "True"))
+	if (ready && a_eq(ready->status, "True"))
 		return;
 	if (!p->node)
 		return;
@@ -475,10 +460,10 @@ static void check_mounts(a_ctx *c, const m_pod *p)
 	if (!e)
 		return;
 	int fresh;
-	a_finding *f = pod_finding(c, "FailedMount", K8SA_SEV_CRITICAL, p, NULL, 19, &fresh);
+	a_finding *f = pod_finding(c, FC_FailedMount, K8SA_SEV_CRITICAL, p, NULL, &fresh);
 	if (!f || !fresh)
 		return;
-	a_summary(c, f, "Pod %s cannot mount its volumes: %s", p->meta.name, nz(e->message));
+	a_summary(c, f, "Pod %s cannot mount its volumes: %s", p->meta.name, a_nz(e->message));
 	cev q = {.reason = "FailedMount", .max = 3};
 	find_cev(c, p, &q);
 	cev_evidence(c, f, &q);
@@ -489,20 +474,20 @@ static void check_mounts(a_ctx *c, const m_pod *p)
 		const m_volume *v = &p->volumes[i];
 		if (!v->ref)
 			continue;
-		if (eq(v->kind, "PersistentVolumeClaim")) {
+		if (a_eq(v->kind, "PersistentVolumeClaim")) {
 			const m_pvc *pvc = m_find_pvc(c->m, p->meta.ns, v->ref);
-			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", nz(v->name), v->ref,
-				   pvc ? nz(pvc->phase) : "not found");
-			if (pvc && !eq(pvc->phase, "Bound") && !f->ref_kind) {
+			a_evidence(c, f, "volume %s: PersistentVolumeClaim %s (%s)", a_nz(v->name), v->ref,
+				   pvc ? a_nz(pvc->phase) : "not found");
+			if (pvc && !a_eq(pvc->phase, "Bound") && !f->ref_kind) {
 				f->ref_kind = "PersistentVolumeClaim";
 				f->ref_name = v->ref;
 			}
-		} else if (eq(v->kind, "ConfigMap")) {
+		} else if (a_eq(v->kind, "ConfigMap")) {
 			const m_configmap *cm = m_find_configmap(c->m, p->meta.ns, v->ref);
-			a_evidence(c, f, "volume %s: ConfigMap %s%s", nz(v->name), v->ref,
+			a_evidence(c, f, "volume %s: ConfigMap %s%s", a_nz(v->name), v->ref,
 				   cm ? "" : (c->m->configmaps.n ? " (does not exist)" : ""));
 		} else {
-			a_evidence(c, f, "volume %s: %s %s", nz(v->name), nz(v->kind), v->ref);
+			a_evidence(c, f, "volume %s: %s %s", a_nz(v->name), a_nz(v->kind), v->ref);
 		}
 	}
 	pod_commands(c, f, p, NULL, 0, 0);
@@ -510,14 +495,14 @@ static void check_mounts(a_ctx *c, const m_pod *p)
 
 static void check_pod(a_ctx *c, const m_pod *p)
 {
-	const char *ns = nz(p->meta.ns), *name = p->meta.name;
+	const char *ns = a_nz(p->meta.ns), *name = p->meta.name;
 	int fresh;
-	if (eq(p->reason, "Evicted")) {
+	if (a_eq(p->reason, "Evicted")) {
 		/* the kubelet killed it (exit 137): not a crash, not an OOM of the app */
-		a_finding *f = pod_finding(c, "Evicted", K8SA_SEV_WARNING, p, NULL, 35, &fresh);
+		a_finding *f = pod_finding(c, FC_Evicted, K8SA_SEV_WARNING, p, NULL, &fresh);
 		if (f && fresh) {
-			a_summary(c, f, "Pod %s was evicted by the kubelet: %s", name, nz(p->message));
-			a_evidence(c, f, "status.phase: %s, status.reason: Evicted", nz(p->phase));
+			a_summary(c, f, "Pod %s was evicted by the kubelet: %s", name, a_nz(p->message));
+			a_evidence(c, f, "status.phase: %s, status.reason: Evicted", a_nz(p->phase));
 			if (p->message)
 				a_evidence(c, f, "status.message: %s", p->message);
 			if (p->node)
@@ -533,7 +518,7 @@ static void check_pod(a_ctx *c, const m_pod *p)
 	if (p->meta.deleted) {
 		int64_t grace = p->meta.deletion_grace >= 0 ? p->meta.deletion_grace : p->grace >= 0 ? p->grace : 30;
 		if (c->now && c->now - p->meta.deleted > grace + 300) {
-			a_finding *f = pod_finding(c, "PodStuckTerminating", K8SA_SEV_WARNING, p, NULL, 36, &fresh);
+			a_finding *f = pod_finding(c, FC_PodStuckTerminating, K8SA_SEV_WARNING, p, NULL, &fresh);
 			if (f && fresh) {
 				char t[32];
 				m_format_time(p->meta.deleted, t);
@@ -547,7 +532,7 @@ static void check_pod(a_ctx *c, const m_pod *p)
 				if (p->node) {
 					const m_node *n = m_find_node(c->m, p->node);
 					const m_cond *r = n ? m_cond_find(n->conds, n->nconds, "Ready") : NULL;
-					a_evidence(c, f, "node %s: Ready=%s", p->node, r ? nz(r->status) : "unknown");
+					a_evidence(c, f, "node %s: Ready=%s", p->node, r ? a_nz(r->status) : "unknown");
 				}
 				a_command(c, f, "kubectl describe pod %s -n %s", name, ns);
 				a_command(c, f, "kubectl get pod %s -n %s -o jsonpath='{.metadata.finalizers}'", name, ns);
@@ -555,11 +540,11 @@ static void check_pod(a_ctx *c, const m_pod *p)
 		}
 		return;
 	}
-	if (eq(p->phase, "Succeeded"))
+	if (a_eq(p->phase, "Succeeded"))
 		return;
 	const m_cond *sched = m_cond_find(p->conds, p->nconds, "PodScheduled");
-	if ((sched && eq(sched->status, "False")) || (eq(p->phase, "Pending") && !p->node && !p->nstatuses)) {
-		if ((sched && eq(sched->status, "False")) || c->now - p->meta.created > 60 || !c->now) {
+	if ((sched && a_eq(sched->status, "False")) || (a_eq(p->phase, "Pending") && !p->node && !p->nstatuses)) {
+		if ((sched && a_eq(sched->status, "False")) || c->now - p->meta.created > 60 || !c->now) {
 			check_unschedulable(c, p, sched);
 			return;
 		}
@@ -573,15 +558,15 @@ static void check_pod(a_ctx *c, const m_pod *p)
 			continue;
 		check_container(c, p, cs, 1);
 		if (c->f->n != before || (cs->state.kind == M_STATE_WAITING && cs->state.reason &&
-					  !eq(cs->state.reason, "PodInitializing") && !eq(cs->state.reason, "ContainerCreating")))
+					  !a_eq(cs->state.reason, "PodInitializing") && !a_eq(cs->state.reason, "ContainerCreating")))
 			init_bad = 1;
 	}
 	/* a failed init container that is not retried (restartPolicy Never) */
-	if (!init_bad && has_bad_init(p) && eq(p->phase, "Failed")) {
+	if (!init_bad && has_bad_init(p) && a_eq(p->phase, "Failed")) {
 		for (unsigned i = 0; i < p->ninit_statuses; i++) {
 			const m_cstatus *cs = &p->init_statuses[i];
 			if (cs->state.kind == M_STATE_TERMINATED && cs->state.exit_code != 0)
-				crash_finding(c, p, cs, m_pod_container(p, cs->name, NULL), "InitContainerFailing",
+				crash_finding(c, p, cs, m_pod_container(p, cs->name, NULL), FC_InitContainerFailing,
 					      K8SA_SEV_CRITICAL, 1);
 		}
 	}

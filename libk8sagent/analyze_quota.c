@@ -44,12 +44,11 @@ static void quota(a_ctx *c, const m_quota *q)
 			continue;
 		a_finding *f;
 		if (fi == (size_t)-1) {
-			f = a_new(c, "QuotaExceeded", fc ? K8SA_SEV_WARNING : K8SA_SEV_INFO, "ResourceQuota", q->meta.ns,
-				  q->meta.name, NULL);
+			f = a_new_sev(c, FC_QuotaExceeded, fc ? K8SA_SEV_WARNING : K8SA_SEV_INFO, q->meta.ns, q->meta.name,
+				      NULL);
 			if (!f)
 				return;
 			fi = (size_t)(f - c->f->v);
-			f->rank = 5;
 			a_summary(c, f, "ResourceQuota %s is used up (%s: %s of %s)%s", q->meta.name, it->resource, it->used,
 				  it->hard, fc ? ": new pods are refused" : "");
 		}
@@ -58,11 +57,10 @@ static void quota(a_ctx *c, const m_quota *q)
 	}
 	if (fi == (size_t)-1 && fc) {
 		/* the request would exceed the quota even though used < hard */
-		a_finding *f = a_new(c, "QuotaExceeded", K8SA_SEV_WARNING, "ResourceQuota", q->meta.ns, q->meta.name, NULL);
+		a_finding *f = a_new(c, FC_QuotaExceeded, q->meta.ns, q->meta.name, NULL);
 		if (!f)
 			return;
 		fi = (size_t)(f - c->f->v);
-		f->rank = 5;
 		a_summary(c, f, "ResourceQuota %s refuses new pods: %s", q->meta.name, fc->message);
 		for (unsigned i = 0; i < q->nitems; i++)
 			a_evidence(c, f, "%s: used %s / hard %s", q->items[i].resource, a_nz(q->items[i].used),

@@ -44,10 +44,9 @@ static void service(a_ctx *c, const m_service *s)
 	/* pods over the snapshot bound are healthy ones: a cut list proves nothing */
 	if (c->m->pods_omitted)
 		return;
-	a_finding *f = a_new(c, "ServiceNoEndpoints", K8SA_SEV_WARNING, "Service", s->meta.ns, s->meta.name, NULL);
+	a_finding *f = a_new(c, FC_ServiceNoEndpoints, s->meta.ns, s->meta.name, NULL);
 	if (!f)
 		return;
-	f->rank = 90;
 	char sel[512];
 	selector_text(s->selector, s->nselector, sel, sizeof(sel));
 	if (!matched)
@@ -93,11 +92,10 @@ static void ingress(a_ctx *c, const m_ingress *g)
 		if (!problem[0])
 			continue;
 		if (!f) {
-			f = a_new(c, "IngressBackendMissing", K8SA_SEV_WARNING, "Ingress", g->meta.ns, g->meta.name, NULL);
+			f = a_new(c, FC_IngressBackendMissing, g->meta.ns, g->meta.name, NULL);
 			if (!f)
 				return;
 			fi = (size_t)(f - c->f->v);
-			f->rank = 15;
 			f->ref_kind = "Service";
 			f->ref_name = b->service;
 			a_summary(c, f, "Ingress %s routes to a missing backend: %s", g->meta.name, problem);

@@ -47,10 +47,9 @@ static void pvc(a_ctx *c, const m_pvc *v)
 	/* WaitForFirstConsumer is the normal state of an unused claim: not a problem */
 	int waiting = pe.latest && a_eq(pe.latest->reason, "WaitForFirstConsumer");
 	k8sa_severity sev = waiting && !users ? K8SA_SEV_INFO : users ? K8SA_SEV_CRITICAL : K8SA_SEV_WARNING;
-	a_finding *f = a_new(c, "PVCPending", sev, "PersistentVolumeClaim", v->meta.ns, v->meta.name, NULL);
+	a_finding *f = a_new_sev(c, FC_PVCPending, sev, v->meta.ns, v->meta.name, NULL);
 	if (!f)
 		return;
-	f->rank = 10;
 	if (pe.latest && pe.latest->message)
 		a_summary(c, f, "PersistentVolumeClaim %s is Pending: %s", v->meta.name, pe.latest->message);
 	else

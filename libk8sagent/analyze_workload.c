@@ -42,12 +42,9 @@ static void deployment(a_ctx *c, const m_workload *w)
 	if (!deadline && avail && a_eq(avail->status, "True") && w->available > 0 && w->unavailable == 0)
 		return;
 	k8sa_severity sev = w->available == 0 || deadline ? K8SA_SEV_CRITICAL : K8SA_SEV_WARNING;
-	a_finding *f = a_new(c, "DeploymentUnavailable", sev, "Deployment", w->meta.ns, w->meta.name, NULL);
+	a_finding *f = a_new_owner(c, FC_DeploymentUnavailable, sev, &w->meta);
 	if (!f)
 		return;
-	f->rank = 70;
-	f->owner_kind = "Deployment";
-	f->owner_name = w->meta.name;
 	if (deadline)
 		a_summary(c, f, "Deployment %s has not made progress: %s", w->meta.name, a_nz(prog->message));
 	else
@@ -86,10 +83,9 @@ static void replicaset(a_ctx *c, const m_workload *w)
 	m_events_for(c->m, "ReplicaSet", w->meta.ns, w->meta.name, pick_failed_create, &p);
 	if (!p.e && !(rf && a_eq(rf->status, "True")))
 		return;
-	a_finding *f = a_new(c, "ReplicaSetCreateFailed", K8SA_SEV_CRITICAL, "ReplicaSet", w->meta.ns, w->meta.name, NULL);
+	a_finding *f = a_new(c, FC_ReplicaSetCreateFailed, w->meta.ns, w->meta.name, NULL);
 	if (!f)
 		return;
-	f->rank = 60;
 	const m_owner *o = m_controller(&w->meta);
 	f->owner_kind = o ? o->kind : "ReplicaSet";
 	f->owner_name = o ? o->name : w->meta.name;
@@ -125,13 +121,10 @@ static void statefulset(a_ctx *c, const m_workload *w)
 {
 	if (w->desired <= 0 || w->ready >= w->desired)
 		return;
-	a_finding *f = a_new(c, "StatefulSetUnavailable", w->ready == 0 ? K8SA_SEV_CRITICAL : K8SA_SEV_WARNING,
-			     "StatefulSet", w->meta.ns, w->meta.name, NULL);
+	a_finding *f = a_new_owner(c, FC_StatefulSetUnavailable, w->ready == 0 ? K8SA_SEV_CRITICAL : K8SA_SEV_WARNING,
+				   &w->meta);
 	if (!f)
 		return;
-	f->rank = 70;
-	f->owner_kind = "StatefulSet";
-	f->owner_name = w->meta.name;
 	a_summary(c, f, "StatefulSet %s has %lld of %lld replicas ready", w->meta.name, (long long)w->ready,
 		  (long long)w->desired);
 	a_evidence(c, f, "replicas: desired %lld, current %lld, ready %lld, updated %lld", (long long)w->desired,
@@ -148,12 +141,9 @@ static void daemonset(a_ctx *c, const m_workload *w)
 	int64_t unavailable = w->unavailable ? w->unavailable : (w->desired > w->available ? w->desired - w->available : 0);
 	if (unavailable <= 0 && w->misscheduled <= 0)
 		return;
-	a_finding *f = a_new(c, "DaemonSetUnavailable", K8SA_SEV_WARNING, "DaemonSet", w->meta.ns, w->meta.name, NULL);
+	a_finding *f = a_new_owner(c, FC_DaemonSetUnavailable, fc_table[FC_DaemonSetUnavailable].severity, &w->meta);
 	if (!f)
 		return;
-	f->rank = 70;
-	f->owner_kind = "DaemonSet";
-	f->owner_name = w->meta.name;
 	if (unavailable > 0)
 		a_summary(c, f, "DaemonSet %s has %lld of %lld pods unavailable", w->meta.name, (long long)unavailable,
 			  (long long)w->desired);

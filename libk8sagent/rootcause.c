@@ -3,8 +3,8 @@
  * chain, selectors, claims and nodes), mark the end of each chain as the root cause, and
  * order the list root causes first, then by severity.
  *
- * A link only ever points to a finding of lower rank (more upstream), so the links form a
- * forest: no cycles, one root per causal group. */
+ * A link only ever points to a finding of lower rank (more upstream: the rank column of
+ * finding_codes.def), so the links form a forest: no cycles, one root per causal group. */
 #include "internal.h"
 #include "analyze_internal.h"
 #include "analyze_util.h"
@@ -27,29 +27,29 @@ static int explains(a_ctx *c, const a_finding *x, const a_finding *cand)
 {
 	if (cand == x || cand->rank >= x->rank || cand->sev == K8SA_SEV_INFO)
 		return 0;
-	const char *code = x->code;
+	fc_id code = x->code;
 	int same_ns = strcmp(x->ns, cand->ns) == 0;
 	/* workloads and Jobs: their pods' findings, and their ReplicaSets' */
-	if (a_eq(code, "DeploymentUnavailable") || a_eq(code, "StatefulSetUnavailable") ||
-	    a_eq(code, "DaemonSetUnavailable") || a_eq(code, "JobFailed")) {
+	if (code == FC_DeploymentUnavailable || code == FC_StatefulSetUnavailable ||
+	    code == FC_DaemonSetUnavailable || code == FC_JobFailed) {
 		return same_ns && cand->owner_kind && a_eq(cand->owner_kind, x->kind) && a_eq(cand->owner_name, x->name);
 	}
-	if (a_eq(code, "ReplicaSetCreateFailed"))
+	if (code == FC_ReplicaSetCreateFailed)
 		return same_ns && x->ref_kind && a_eq(cand->kind, x->ref_kind) && a_eq(cand->name, x->ref_name);
-	if (a_eq(code, "CronJobFailing")) {
-		if (!same_ns || !a_eq(cand->code, "JobFailed"))
+	if (code == FC_CronJobFailing) {
+		if (!same_ns || cand->code != FC_JobFailed)
 			return 0;
 		const m_job *j = job_of(c, cand);
 		const m_owner *o = j ? m_controller(&j->meta) : NULL;
 		return o && a_eq(o->kind, "CronJob") && a_eq(o->name, x->name);
 	}
-	if (a_eq(code, "ServiceNoEndpoints")) {
+	if (code == FC_ServiceNoEndpoints) {
 		if (!same_ns || !is_pod_finding(cand))
 			return 0;
 		const m_service *s = m_find_service(c->m, x->ns, x->name);
 		return s && m_selector_matches(s->selector, s->nselector, &cand->pod->meta);
 	}
-	if (a_eq(code, "HPAUnableToScale"))
+	if (code == FC_HPAUnableToScale)
 		return 0;
 	if (is_pod_finding(x)) {
 		/* a claim that never binds */
@@ -57,24 +57,24 @@ static int explains(a_ctx *c, const a_finding *x, const a_finding *cand)
 			return 1;
 		if (!a_eq(cand->kind, "Node"))
 			return 0;
-		if (a_eq(code, "Unschedulable")) {
+		if (code == FC_Unschedulable) {
 			const m_cond *sc = m_cond_find(x->pod->conds, x->pod->nconds, "PodScheduled");
 			const char *msg = sc ? sc->message : NULL;
 			if (!msg)
 				return 0;
-			if (a_eq(cand->code, "NodeUnschedulable"))
+			if (cand->code == FC_NodeUnschedulable)
 				return strstr(msg, "unschedulable") != NULL;
-			if (a_eq(cand->code, "NodeNotReady"))
+			if (cand->code == FC_NodeNotReady)
 				return strstr(msg, "not-ready") || strstr(msg, "unreachable");
-			if (a_eq(cand->code, "NodePressure"))
+			if (cand->code == FC_NodePressure)
 				return strstr(msg, "pressure") != NULL;
 			return 0;
 		}
 		/* pods on a broken node: evictions and stuck deletions come from the node */
 		if (x->node && a_eq(cand->name, x->node))
-			return a_eq(code, "Evicted") || a_eq(code, "PodStuckTerminating") ||
-			       (a_eq(cand->code, "NodeNotReady") && !a_eq(code, "ImagePullBackOff") &&
-				!a_eq(code, "InvalidImageName") && !a_eq(code, "CreateContainerConfigError"));
+			return code == FC_Evicted || code == FC_PodStuckTerminating ||
+			       (cand->code == FC_NodeNotReady && code != FC_ImagePullBackOff &&
+				code != FC_InvalidImageName && code != FC_CreateContainerConfigError);
 	}
 	return 0;
 }
@@ -145,16 +145,10 @@ void a_root_causes(a_ctx *c)
 			continue;
 		a_finding *r = &f->v[x->group - 1];
 		if (r->root)
-			a_evidence(c, x, "consequence of %s on %s %s", r->code, r->kind, r->name);
+			a_evidence(c, x, "consequence of %s on %s %s", fc_table[r->code].code, r->kind, r->name);
 	}
 	/* the grouping index points into the array: it dies before the sort moves things */
-	for (size_t i = 0; i < f->gcap; i++)
-		free(f->gkeys[i]);
-	free(f->gkeys);
-	free(f->gidx);
-	f->gkeys = NULL;
-	f->gidx = NULL;
-	f->gcap = f->gn = 0;
+	a_group_reset(f);
 	if (n > 1) /* a NULL base is undefined even for 0 elements */
 		qsort(f->v, n, sizeof(*f->v), cmp_order);
 	/* cause/group indices are stale after the sort: clear them so nobody trusts them */

@@ -39,41 +39,19 @@ K8SA_EXPORT void k8sa_snapshot_opts_free(k8sa_snapshot_opts *opts)
 	free(opts);
 }
 
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_pods(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_pods = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_max_events(k8sa_snapshot_opts *o, size_t n)
-{
-	if (o)
-		o->max_events = n;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_lines(k8sa_snapshot_opts *o, long lines)
-{
-	if (o)
-		o->log_lines = lines < 0 ? 0 : lines;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_log_bytes(k8sa_snapshot_opts *o, long bytes)
-{
-	if (o)
-		o->log_bytes = bytes < 0 ? 0 : bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_total_log_bytes(k8sa_snapshot_opts *o, size_t bytes)
-{
-	if (o)
-		o->total_log_bytes = bytes;
-}
-
-K8SA_EXPORT void k8sa_snapshot_opts_set_logs_per_owner(k8sa_snapshot_opts *o, unsigned n)
-{
-	if (o)
-		o->logs_per_owner = n;
-}
+/* The typed setters; a NULL handle is ignored, negative sizes count as 0. */
+#define OPT_SETTER(what, type, value)                                                            \
+	K8SA_EXPORT void k8sa_snapshot_opts_set_##what(k8sa_snapshot_opts *o, type v)            \
+	{                                                                                        \
+		if (o)                                                                           \
+			o->what = (value);                                                       \
+	}
+OPT_SETTER(max_pods, size_t, v)
+OPT_SETTER(max_events, size_t, v)
+OPT_SETTER(log_lines, long, v < 0 ? 0 : v)
+OPT_SETTER(log_bytes, long, v < 0 ? 0 : v)
+OPT_SETTER(total_log_bytes, size_t, v)
+OPT_SETTER(logs_per_owner, unsigned, v)
 
 /* ---- snapshot object ---------------------------------------------------------------------- */
 

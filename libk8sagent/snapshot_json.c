@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,65 @@ static void push(jw *w, json_object *arr, json_object *v)
 	}
 }
 
+/* Add members to o as fmt says: "key:T key:T ...", one argument each, in order:
+ *   s  string (NULL: null)          S  string, left out when NULL
+ *   i  int64_t                      I  int64_t, left out when 0
+ *   t  time (int64_t epoch; 0: null) T  time, left out when 0
+ *   b  int, as a boolean            o  json_object * (taken; NULL: null) */
+static void pack(jw *w, json_object *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p;) {
+		char key[64];
+		size_t kl = strcspn(p, ":");
+		if (!p[kl] || kl >= sizeof(key))
+			break;
+		memcpy(key, p, kl);
+		key[kl] = '\0';
+		char type = p[kl + 1];
+		p += kl + 2;
+		p += strspn(p, " ");
+		switch (type) {
+		case 's':
+		case 'S': {
+			const char *s = va_arg(ap, const char *);
+			if (s || type == 's')
+				put_str(w, o, key, s);
+			break;
+		}
+		case 'i':
+		case 'I':
+		case 't':
+		case 'T': {
+			int64_t v = va_arg(ap, int64_t);
+			if (v == 0 && (type == 'I' || type == 'T'))
+				break;
+			if (type == 'i' || type == 'I')
+				put_int(w, o, key, v);
+			else
+				put_time(w, o, key, v);
+			break;
+		}
+		case 'b':
+			put_bool(w, o, key, va_arg(ap, int));
+			break;
+		case 'o':
+			put(w, o, key, va_arg(ap, json_object *));
+			break;
+		}
+	}
+	va_end(ap);
+}
+
+static json_object *str_arr(jw *w, const char *const *v, size_t n)
+{
+	json_object *a = chk(w, json_object_new_array());
+	for (size_t i = 0; i < n; i++)
+		push(w, a, chk(w, json_object_new_string(v[i])));
+	return a;
+}
+
 static json_object *kv_obj(jw *w, const m_kv *kv, unsigned n)
 {
 	json_object *o = chk(w, json_object_new_object());
@@ -70,11 +130,8 @@ static json_object *conds_arr(jw *w, const m_cond *c, unsigned n)
 	json_object *a = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < n; i++) {
 		json_object *o = chk(w, json_object_new_object());
-		put_str(w, o, "type", c[i].type);
-		put_str(w, o, "status", c[i].status);
-		put_str(w, o, "reason", c[i].reason);
-		put_str(w, o, "message", c[i].message);
-		put_time(w, o, "last_transition", c[i].last_transition);
+		pack(w, o, "type:s status:s reason:s message:s last_transition:t", c[i].type, c[i].status, c[i].reason,
+		     c[i].message, c[i].last_transition);
 		push(w, a, o);
 	}
 	return a;
@@ -83,23 +140,14 @@ static json_object *conds_arr(jw *w, const m_cond *c, unsigned n)
 static json_object *meta_obj(jw *w, const m_meta *m)
 {
 	json_object *o = chk(w, json_object_new_object());
-	if (m->ns)
-		put_str(w, o, "namespace", m->ns);
-	put_str(w, o, "name", m->name);
-	put_str(w, o, "uid", m->uid);
-	put(w, o, "labels", kv_obj(w, m->labels, m->nlabels));
 	const m_owner *ow = m_controller(m);
+	json_object *owner = NULL;
 	if (ow) {
-		json_object *x = chk(w, json_object_new_object());
-		put_str(w, x, "kind", ow->kind);
-		put_str(w, x, "name", ow->name);
-		put(w, o, "owner", x);
-	} else {
-		put(w, o, "owner", NULL);
+		owner = chk(w, json_object_new_object());
+		pack(w, owner, "kind:s name:s", ow->kind, ow->name);
 	}
-	put_time(w, o, "created", m->created);
-	if (m->deleted)
-		put_time(w, o, "deleted", m->deleted);
+	pack(w, o, "namespace:S name:s uid:s labels:o owner:o created:t deleted:T", m->ns, m->name, m->uid,
+	     kv_obj(w, m->labels, m->nlabels), owner, m->created, m->deleted);
 	return o;
 }
 
@@ -109,89 +157,55 @@ static json_object *state_obj(jw *w, const m_state *s)
 	if (s->kind == M_STATE_NONE)
 		return NULL;
 	json_object *o = chk(w, json_object_new_object());
-	put_str(w, o, "kind", kinds[s->kind]);
-	if (s->reason)
-		put_str(w, o, "reason", s->reason);
-	if (s->message)
-		put_str(w, o, "message", s->message);
-	if (s->kind == M_STATE_TERMINATED) {
-		put_int(w, o, "exit_code", s->exit_code);
-		if (s->signal)
-			put_int(w, o, "signal", s->signal);
-		put_time(w, o, "finished", s->finished);
-	}
-	if (s->started)
-		put_time(w, o, "started", s->started);
+	pack(w, o, "kind:s reason:S message:S", kinds[s->kind], s->reason, s->message);
+	if (s->kind == M_STATE_TERMINATED)
+		pack(w, o, "exit_code:i signal:I finished:t", s->exit_code, s->signal, s->finished);
+	pack(w, o, "started:T", s->started);
 	return o;
 }
 
 static json_object *res_obj(jw *w, const char *cpu, const char *mem)
 {
 	json_object *o = chk(w, json_object_new_object());
-	if (cpu)
-		put_str(w, o, "cpu", cpu);
-	if (mem)
-		put_str(w, o, "memory", mem);
+	pack(w, o, "cpu:S memory:S", cpu, mem);
 	return o;
 }
 
 static json_object *container_obj(jw *w, const m_pod *p, const m_container *c, int init)
 {
 	json_object *o = chk(w, json_object_new_object());
-	put_str(w, o, "name", c->name);
-	put_str(w, o, "image", c->image);
-	put_bool(w, o, "init", init);
-	put(w, o, "requests", res_obj(w, c->req_cpu, c->req_mem));
-	put(w, o, "limits", res_obj(w, c->lim_cpu, c->lim_mem));
-	json_object *env = chk(w, json_object_new_array());
-	for (unsigned i = 0; i < c->nenv; i++)
-		push(w, env, chk(w, json_object_new_string(c->env_names[i])));
-	put(w, o, "env", env);
 	json_object *refs = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < c->nrefs; i++) {
 		json_object *r = chk(w, json_object_new_object());
-		put_str(w, r, "env", c->refs[i].env);
-		put_str(w, r, "kind", c->refs[i].kind);
-		put_str(w, r, "name", c->refs[i].name);
-		put_str(w, r, "key", c->refs[i].key);
-		put_bool(w, r, "optional", c->refs[i].optional);
+		pack(w, r, "env:s kind:s name:s key:s optional:b", c->refs[i].env, c->refs[i].kind, c->refs[i].name,
+		     c->refs[i].key, c->refs[i].optional);
 		push(w, refs, r);
 	}
-	put(w, o, "env_refs", refs);
 	json_object *pr = chk(w, json_object_new_object());
-	if (c->liveness.present)
-		put_str(w, pr, "liveness", c->liveness.summary);
-	if (c->readiness.present)
-		put_str(w, pr, "readiness", c->readiness.summary);
-	if (c->startup.present)
-		put_str(w, pr, "startup", c->startup.summary);
-	put(w, o, "probes", pr);
+	pack(w, pr, "liveness:S readiness:S startup:S", c->liveness.present ? c->liveness.summary : NULL,
+	     c->readiness.present ? c->readiness.summary : NULL, c->startup.present ? c->startup.summary : NULL);
+	pack(w, o, "name:s image:s init:b requests:o limits:o env:o env_refs:o probes:o", c->name, c->image, init,
+	     res_obj(w, c->req_cpu, c->req_mem), res_obj(w, c->lim_cpu, c->lim_mem),
+	     str_arr(w, c->env_names, c->nenv), refs, pr);
 	const m_cstatus *cs = NULL;
 	const m_cstatus *arr = init ? p->init_statuses : p->statuses;
 	unsigned n = init ? p->ninit_statuses : p->nstatuses;
 	for (unsigned i = 0; i < n; i++)
 		if (arr[i].name && c->name && strcmp(arr[i].name, c->name) == 0)
 			cs = &arr[i];
+	json_object *s = NULL;
 	if (cs) {
-		json_object *s = chk(w, json_object_new_object());
-		put_bool(w, s, "ready", cs->ready);
-		put_bool(w, s, "started", cs->started);
-		put_int(w, s, "restarts", cs->restarts);
-		put(w, s, "state", state_obj(w, &cs->state));
-		put(w, s, "last_state", state_obj(w, &cs->last));
-		put(w, o, "status", s);
-	} else {
-		put(w, o, "status", NULL);
+		s = chk(w, json_object_new_object());
+		pack(w, s, "ready:b started:b restarts:i state:o last_state:o", cs->ready, cs->started, cs->restarts,
+		     state_obj(w, &cs->state), state_obj(w, &cs->last));
 	}
+	pack(w, o, "status:o", s);
 	const m_log *cur = m_pod_log(p, c->name, 0), *prev = m_pod_log(p, c->name, 1);
 	if (cur || prev) {
 		json_object *l = chk(w, json_object_new_object());
-		if (cur)
-			put_str(w, l, "current", cur->text);
-		if (prev)
-			put_str(w, l, "previous", prev->text);
-		put_bool(w, l, "truncated", (cur && cur->truncated) || (prev && prev->truncated));
-		put(w, o, "logs", l);
+		pack(w, l, "current:S previous:S truncated:b", cur ? cur->text : NULL, prev ? prev->text : NULL,
+		     (cur && cur->truncated) || (prev && prev->truncated));
+		pack(w, o, "logs:o", l);
 	}
 	return o;
 }
@@ -199,187 +213,129 @@ static json_object *container_obj(jw *w, const m_pod *p, const m_container *c, i
 static json_object *pod_obj(jw *w, const m_pod *p)
 {
 	json_object *o = meta_obj(w, &p->meta);
-	put_str(w, o, "phase", p->phase);
-	put_str(w, o, "reason", p->reason);
-	put_str(w, o, "message", p->message);
-	put_str(w, o, "node", p->node);
-	put_str(w, o, "qos", p->qos);
-	put(w, o, "conditions", conds_arr(w, p->conds, p->nconds));
 	json_object *cs = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < p->ninits; i++)
 		push(w, cs, container_obj(w, p, &p->inits[i], 1));
 	for (unsigned i = 0; i < p->ncontainers; i++)
 		push(w, cs, container_obj(w, p, &p->containers[i], 0));
-	put(w, o, "containers", cs);
 	json_object *vs = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < p->nvolumes; i++) {
 		json_object *v = chk(w, json_object_new_object());
-		put_str(w, v, "name", p->volumes[i].name);
-		put_str(w, v, "kind", p->volumes[i].kind);
-		put_str(w, v, "ref", p->volumes[i].ref);
+		pack(w, v, "name:s kind:s ref:s", p->volumes[i].name, p->volumes[i].kind, p->volumes[i].ref);
 		push(w, vs, v);
 	}
-	put(w, o, "volumes", vs);
+	pack(w, o, "phase:s reason:s message:s node:s qos:s conditions:o containers:o volumes:o", p->phase, p->reason,
+	     p->message, p->node, p->qos, conds_arr(w, p->conds, p->nconds), cs, vs);
 	return o;
 }
 
 static json_object *event_obj(jw *w, const m_event *e)
 {
 	json_object *o = chk(w, json_object_new_object());
-	put_str(w, o, "kind", e->kind);
-	put_str(w, o, "namespace", e->ns);
-	put_str(w, o, "name", e->name);
-	put_str(w, o, "type", e->type);
-	put_str(w, o, "reason", e->reason);
-	put_str(w, o, "message", e->message);
-	put_int(w, o, "count", e->count);
-	put_time(w, o, "first", e->first);
-	put_time(w, o, "last", e->last);
-	put_str(w, o, "source", e->source);
-	if (e->field_path)
-		put_str(w, o, "field_path", e->field_path);
+	pack(w, o, "kind:s namespace:s name:s type:s reason:s message:s count:i first:t last:t source:s field_path:S",
+	     e->kind, e->ns, e->name, e->type, e->reason, e->message, e->count, e->first, e->last, e->source,
+	     e->field_path);
 	return o;
 }
 
 static json_object *workload_obj(jw *w, const m_workload *x)
 {
 	json_object *o = meta_obj(w, &x->meta);
-	put_int(w, o, "desired", x->desired);
-	put_int(w, o, "current", x->current);
-	put_int(w, o, "ready", x->ready);
-	put_int(w, o, "available", x->available);
-	put_int(w, o, "updated", x->updated);
-	put_int(w, o, "unavailable", x->unavailable);
+	pack(w, o, "desired:i current:i ready:i available:i updated:i unavailable:i", x->desired, x->current, x->ready,
+	     x->available, x->updated, x->unavailable);
 	if (x->wkind == M_WL_DAEMONSET)
-		put_int(w, o, "misscheduled", x->misscheduled);
-	put_bool(w, o, "paused", x->paused);
-	put(w, o, "selector", kv_obj(w, x->selector, x->nselector));
-	put(w, o, "conditions", conds_arr(w, x->conds, x->nconds));
+		pack(w, o, "misscheduled:i", x->misscheduled);
+	pack(w, o, "paused:b selector:o conditions:o", x->paused, kv_obj(w, x->selector, x->nselector),
+	     conds_arr(w, x->conds, x->nconds));
 	return o;
 }
 
 static json_object *job_obj(jw *w, const m_job *j)
 {
 	json_object *o = meta_obj(w, &j->meta);
-	put_int(w, o, "completions", j->completions);
-	put_int(w, o, "parallelism", j->parallelism);
-	put_int(w, o, "backoff_limit", j->backoff_limit);
-	if (j->active_deadline)
-		put_int(w, o, "active_deadline_seconds", j->active_deadline);
-	put_int(w, o, "active", j->active);
-	put_int(w, o, "succeeded", j->succeeded);
-	put_int(w, o, "failed", j->failed);
-	put_bool(w, o, "suspend", j->suspend);
-	put_time(w, o, "start_time", j->start_time);
-	put_time(w, o, "completion_time", j->completion_time);
-	put(w, o, "conditions", conds_arr(w, j->conds, j->nconds));
+	pack(w, o,
+	     "completions:i parallelism:i backoff_limit:i active_deadline_seconds:I active:i succeeded:i failed:i "
+	     "suspend:b start_time:t completion_time:t conditions:o",
+	     j->completions, j->parallelism, j->backoff_limit, j->active_deadline, j->active, j->succeeded, j->failed,
+	     j->suspend, j->start_time, j->completion_time, conds_arr(w, j->conds, j->nconds));
 	return o;
 }
 
 static json_object *cronjob_obj(jw *w, const m_cronjob *c)
 {
 	json_object *o = meta_obj(w, &c->meta);
-	put_str(w, o, "schedule", c->schedule);
-	put_bool(w, o, "suspend", c->suspend);
-	put_int(w, o, "active", c->nactive);
-	put_time(w, o, "last_schedule", c->last_schedule);
-	put_time(w, o, "last_success", c->last_success);
+	pack(w, o, "schedule:s suspend:b active:i last_schedule:t last_success:t", c->schedule, c->suspend,
+	     (int64_t)c->nactive, c->last_schedule, c->last_success);
 	return o;
 }
 
 static json_object *service_obj(jw *w, const m_service *s)
 {
 	json_object *o = meta_obj(w, &s->meta);
-	put_str(w, o, "type", s->type);
-	put(w, o, "selector", kv_obj(w, s->selector, s->nselector));
 	json_object *ps = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < s->nports; i++) {
 		json_object *p = chk(w, json_object_new_object());
-		put_str(w, p, "name", s->ports[i].name);
-		put_int(w, p, "port", s->ports[i].port);
-		put_str(w, p, "target_port", s->ports[i].target);
-		put_str(w, p, "protocol", s->ports[i].protocol);
+		pack(w, p, "name:s port:i target_port:s protocol:s", s->ports[i].name, s->ports[i].port, s->ports[i].target,
+		     s->ports[i].protocol);
 		push(w, ps, p);
 	}
-	put(w, o, "ports", ps);
+	pack(w, o, "type:s selector:o ports:o", s->type, kv_obj(w, s->selector, s->nselector), ps);
 	return o;
 }
 
 static json_object *endpoints_obj(jw *w, const m_endpoints *e)
 {
 	json_object *o = meta_obj(w, &e->meta);
-	put_int(w, o, "ready", e->ready);
-	put_int(w, o, "not_ready", e->not_ready);
-	json_object *a = chk(w, json_object_new_array());
-	for (unsigned i = 0; i < e->nnot_ready_pods; i++)
-		push(w, a, chk(w, json_object_new_string(e->not_ready_pods[i])));
-	put(w, o, "not_ready_pods", a);
+	pack(w, o, "ready:i not_ready:i not_ready_pods:o", e->ready, e->not_ready,
+	     str_arr(w, e->not_ready_pods, e->nnot_ready_pods));
 	return o;
 }
 
 static json_object *pvc_obj(jw *w, const m_pvc *c)
 {
 	json_object *o = meta_obj(w, &c->meta);
-	put_str(w, o, "phase", c->phase);
-	put_str(w, o, "storage_class", c->storage_class);
-	put_str(w, o, "volume", c->volume_name);
-	put_str(w, o, "request", c->request);
+	pack(w, o, "phase:s storage_class:s volume:s request:s", c->phase, c->storage_class, c->volume_name, c->request);
 	return o;
 }
 
 static json_object *pv_obj(jw *w, const m_pv *v)
 {
 	json_object *o = meta_obj(w, &v->meta);
-	put_str(w, o, "phase", v->phase);
-	put_str(w, o, "storage_class", v->storage_class);
-	put_str(w, o, "claim_namespace", v->claim_ns);
-	put_str(w, o, "claim", v->claim_name);
-	put_str(w, o, "reason", v->reason);
-	put_str(w, o, "message", v->message);
+	pack(w, o, "phase:s storage_class:s claim_namespace:s claim:s reason:s message:s", v->phase, v->storage_class,
+	     v->claim_ns, v->claim_name, v->reason, v->message);
 	return o;
 }
 
 static json_object *configmap_obj(jw *w, const m_configmap *c)
 {
 	json_object *o = meta_obj(w, &c->meta);
-	json_object *a = chk(w, json_object_new_array());
-	for (unsigned i = 0; i < c->nkeys; i++)
-		push(w, a, chk(w, json_object_new_string(c->keys[i])));
-	put(w, o, "keys", a);
+	pack(w, o, "keys:o", str_arr(w, c->keys, c->nkeys));
 	return o;
 }
 
 static json_object *ingress_obj(jw *w, const m_ingress *g)
 {
 	json_object *o = meta_obj(w, &g->meta);
-	put_str(w, o, "class", g->class_name);
 	json_object *a = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < g->nbackends; i++) {
 		const m_backend *b = &g->backends[i];
 		json_object *x = chk(w, json_object_new_object());
-		put_str(w, x, "host", b->host);
-		put_str(w, x, "path", b->path);
-		put_str(w, x, "service", b->service);
+		pack(w, x, "host:s path:s service:s", b->host, b->path, b->service);
 		if (b->port_name)
 			put_str(w, x, "port", b->port_name);
 		else
 			put_int(w, x, "port", b->port);
 		push(w, a, x);
 	}
-	put(w, o, "backends", a);
+	pack(w, o, "class:s backends:o", g->class_name, a);
 	return o;
 }
 
 static json_object *hpa_obj(jw *w, const m_hpa *h)
 {
 	json_object *o = meta_obj(w, &h->meta);
-	put_str(w, o, "target_kind", h->target_kind);
-	put_str(w, o, "target_name", h->target_name);
-	put_int(w, o, "min", h->min);
-	put_int(w, o, "max", h->max);
-	put_int(w, o, "current", h->current);
-	put_int(w, o, "desired", h->desired);
-	put(w, o, "conditions", conds_arr(w, h->conds, h->nconds));
+	pack(w, o, "target_kind:s target_name:s min:i max:i current:i desired:i conditions:o", h->target_kind,
+	     h->target_name, h->min, h->max, h->current, h->desired, conds_arr(w, h->conds, h->nconds));
 	return o;
 }
 
@@ -391,15 +347,13 @@ static json_object *quota_obj(jw *w, const m_quota *q)
 		put_str(w, hard, q->items[i].resource, q->items[i].hard);
 		put_str(w, used, q->items[i].resource, q->items[i].used);
 	}
-	put(w, o, "hard", hard);
-	put(w, o, "used", used);
+	pack(w, o, "hard:o used:o", hard, used);
 	return o;
 }
 
 static json_object *node_obj(jw *w, const m_node *n)
 {
 	json_object *o = meta_obj(w, &n->meta);
-	put_bool(w, o, "unschedulable", n->unschedulable);
 	json_object *t = chk(w, json_object_new_array());
 	for (unsigned i = 0; i < n->ntaints; i++) {
 		char buf[512];
@@ -408,16 +362,10 @@ static json_object *node_obj(jw *w, const m_node *n)
 			 n->taints[i].effect ? n->taints[i].effect : "");
 		push(w, t, chk(w, json_object_new_string(buf)));
 	}
-	put(w, o, "taints", t);
 	json_object *al = chk(w, json_object_new_object());
-	if (n->alloc_cpu)
-		put_str(w, al, "cpu", n->alloc_cpu);
-	if (n->alloc_mem)
-		put_str(w, al, "memory", n->alloc_mem);
-	if (n->alloc_pods)
-		put_str(w, al, "pods", n->alloc_pods);
-	put(w, o, "allocatable", al);
-	put(w, o, "conditions", conds_arr(w, n->conds, n->nconds));
+	pack(w, al, "cpu:S memory:S pods:S", n->alloc_cpu, n->alloc_mem, n->alloc_pods);
+	pack(w, o, "unschedulable:b taints:o allocatable:o conditions:o", n->unschedulable, t, al,
+	     conds_arr(w, n->conds, n->nconds));
 	return o;
 }
 
@@ -453,10 +401,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_to_json(const k8sa_snapshot *snap, char **
 	put_int(&w, counts, "logs", (int64_t)snap->nlogs);
 	put(&w, root, "counts", counts);
 
-	json_object *gaps = chk(&w, json_object_new_array());
-	for (size_t i = 0; i < snap->ngaps; i++)
-		push(&w, gaps, chk(&w, json_object_new_string(snap->gaps[i])));
-	put(&w, root, "gaps", gaps);
+	put(&w, root, "gaps", str_arr(&w, (const char *const *)snap->gaps, snap->ngaps));
 
 	json_object *cut = chk(&w, json_object_new_array());
 	char buf[256];

@@ -58,13 +58,13 @@ void k8sa_tbuf_putc(k8sa_tbuf *b, char c)
 	k8sa_tbuf_put(b, &c, 1);
 }
 
-void k8sa_tbuf_printf(k8sa_tbuf *b, const char *fmt, ...)
+void k8sa_tbuf_vprintf(k8sa_tbuf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list ap2;
 	char small[256];
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
+	va_copy(ap2, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap2);
+	va_end(ap2);
 	if (n < 0) {
 		b->oom = 1;
 		return;
@@ -75,10 +75,16 @@ void k8sa_tbuf_printf(k8sa_tbuf *b, const char *fmt, ...)
 	}
 	if (k8sa_tbuf_reserve(b, (size_t)n))
 		return;
-	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void k8sa_tbuf_printf(k8sa_tbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	k8sa_tbuf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 char *k8sa_tbuf_finish(k8sa_tbuf *b, size_t *len)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The library's one growable text buffer (redaction, prompts, HTTP bodies, LLM streams).
+/* The library's one growable text buffer (redaction, prompts, findings,
+ * HTTP bodies, LLM streams).
  * Private; never installed. Always NUL-terminated once anything was added. Errors are
  * sticky: after an allocation failure every call is a no-op and finish returns NULL, so
  * callers check once at the end. */
 #ifndef K8SA_TBUF_H
 #define K8SA_TBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "internal.h"
 
@@ -22,6 +24,7 @@ int k8sa_tbuf_put(k8sa_tbuf *b, const void *s, size_t n);
 void k8sa_tbuf_puts(k8sa_tbuf *b, const char *s);
 void k8sa_tbuf_putc(k8sa_tbuf *b, char c);
 void k8sa_tbuf_printf(k8sa_tbuf *b, const char *fmt, ...) K8SA_PRINTF(2, 3);
+void k8sa_tbuf_vprintf(k8sa_tbuf *b, const char *fmt, va_list ap) K8SA_PRINTF(2, 0);
 /* Hand the NUL-terminated text to the caller (freed with free()/k8sa_free()); the buffer is
  * left empty. NULL after an allocation failure (the buffer is released then). */
 char *k8sa_tbuf_finish(k8sa_tbuf *b, size_t *len);

@@ -52,6 +52,8 @@ if "$SYSTEM_PYTHON" -c 'import k8sagent' 2>/dev/null; then
 	check "python/investigate.py with a follow-up" 0 'verification:' -- \
 		"$SYSTEM_PYTHON" "$py/investigate.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "$LLM_URL" shop "why?" "and then?"
 	[ "$(grep -c 'raise its memory limit' "$tmp/out")" = 2 ] || { echo "FAIL: investigate.py did not answer twice"; fails=$((fails + 1)); }
+	check "python/diagnose.py, no model" 3 'no model answer' -- \
+		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --llm-url "http://127.0.0.1:9" shop "why?"
 	check "python/diagnose.py --no-model" 1 'OOMKilled' -- \
 		"$SYSTEM_PYTHON" "$py/diagnose.py" --kubeconfig "$KUBECONFIG_FILE" --no-model shop
 	check "python/diagnose.py bad kubeconfig" 2 'err:/nonexistent/kubeconfig.*configuration error' -- \

@@ -6,7 +6,7 @@ explanation as it arrives.
     diagnose.py [--kubeconfig FILE] [--context NAME] [--llm-url URL] [--model NAME]
                 [--no-model] [NAMESPACE] [QUESTION]
 
-Exit status: 0 nothing wrong, 1 problems found, 2 error.
+Exit status: 0 nothing wrong, 1 problems found, 2 error, 3 no model answered (as the CLI).
 """
 import argparse
 import sys
@@ -44,15 +44,17 @@ def main():
                 print("no problems found")
             if not args.no_model:
                 print()
-                with stream:
-                    for chunk in stream:
-                        sys.stdout.write(chunk)
-                        sys.stdout.flush()
-                    result = stream.result
-                if result.llm_error:
-                    print("(no model answer: %s)" % result.llm_error)
-                else:
+                try:
+                    with stream:
+                        for chunk in stream:
+                            sys.stdout.write(chunk)
+                            sys.stdout.flush()
+                        result = stream.result
                     print()
+                except k8sagent.NoModelAnswer as e:
+                    result = e.result
+                    print("(no model answer: %s)" % e.cause)
+                    return 3
             return 1 if result.problem_count else 0
     except k8sagent.Error as e:
         print("diagnose.py: %s (%s)" % (e, e.name), file=sys.stderr)

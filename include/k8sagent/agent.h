@@ -89,6 +89,13 @@ k8sa_status k8sa_agent_set_timeout(k8sa_agent *agent, double seconds, k8sa_error
 /** Timeout of each Kubernetes request in seconds (connect: at most 5 of them), > 0 and at
  *  most ::K8SA_MAX_TIMEOUT_SECONDS. Default: the client's (k8sa_kube_set_timeout_ms()). */
 k8sa_status k8sa_agent_set_kube_timeout(k8sa_agent *agent, double seconds, k8sa_error *err);
+/**
+ * Read snapshots from a scenario directory (the layout of tests/scenarios: `cluster/<ns>/pods.json`...,
+ * as `kubectl get -o json` prints them) instead of the Kubernetes API: offline diagnosis of a
+ * saved cluster and tests. @p dir is copied; NULL goes back to the API. The namespace must then
+ * be given to each call (there is no kubeconfig context to default to).
+ */
+k8sa_status k8sa_agent_set_scenario_dir(k8sa_agent *agent, const char *dir, k8sa_error *err);
 /** Directory holding prompt overrides (ask.md, diagnose.md); NULL: built-in prompts.
  *  Checked now: K8SA_E_CONFIG / K8SA_E_IO / K8SA_E_LIMIT as k8sa_prompt_load_dir(). */
 k8sa_status k8sa_agent_set_prompt_dir(k8sa_agent *agent, const char *dir, k8sa_error *err);

@@ -25,7 +25,9 @@ int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs,
 	k8sa_status st = k8sa_agent_new(&a, &e);
 	if (st == K8SA_OK)
 		st = svc_options_apply(&o, a, &what, &e);
-	if (st == K8SA_OK && (needs & CLI_AGENT_CLUSTER))
+	if (st == K8SA_OK && (needs & CLI_AGENT_CLUSTER) && g->scenario)
+		st = k8sa_agent_set_scenario_dir(a, g->scenario, &e), what = st ? "--scenario" : NULL;
+	else if (st == K8SA_OK && (needs & CLI_AGENT_CLUSTER))
 		st = k8sa_agent_load_kubeconfig(a, o.value[SVC_OPT_KUBECONFIG], o.value[SVC_OPT_CONTEXT], &e);
 	if (st != K8SA_OK) {
 		fprintf(stderr, "k8sagent: %s%s%s\n", what ? what : "", what ? ": " : "",
@@ -186,6 +188,10 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 	}
 	if (ns && !k8sa_namespace_is_valid(ns)) {
 		fprintf(stderr, "k8sagent: diagnose: -n %s: not a valid namespace name (DNS-1123 label)\n", ns);
+		return CLI_ERROR;
+	}
+	if (g->scenario && !ns && !all) {
+		fprintf(stderr, "k8sagent: diagnose: with --scenario, give -n NAMESPACE or -A\n");
 		return CLI_ERROR;
 	}
 	char *q = optind < argc ? cli_join_args(argc - optind, argv + optind) : NULL;

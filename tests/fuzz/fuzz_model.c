@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 #include "agent_internal.h"
-#include "fuzz.h"
+#include "fuzz_json.h"
 
 #include <string.h>
 
@@ -106,12 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pr && k8sa_agent_add_context(pr, s, f, &e) == K8SA_OK &&
 		    k8sa_prompt_set_question(pr, "What is wrong?", &e) == K8SA_OK &&
 		    k8sa_prompt_build(pr, &e) == K8SA_OK) {
-			char *mj = NULL;
-			FUZZ_ASSERT(k8sa_prompt_messages_json(pr, &mj, NULL) == K8SA_OK);
-			json_object *back = json_tokener_parse(mj);
-			FUZZ_ASSERT(back != NULL);
-			json_object_put(back);
-			k8sa_free(mj);
+			fuzz_assert_messages_json(pr);
 		}
 		k8sa_prompt_free(pr);
 		k8sa_findings_free(f);

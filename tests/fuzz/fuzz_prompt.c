@@ -9,7 +9,7 @@
 #include "internal.h"
 #include <k8sagent/prompt.h>
 #include <json-c/json.h>
-#include "fuzz.h"
+#include "fuzz_json.h"
 
 #include <string.h>
 
@@ -85,12 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (k8sa_prompt_build(p, &e) == K8SA_OK) {
 		int n = k8sa_prompt_message_count(p);
 		FUZZ_ASSERT(n >= 1 && n <= 2);
-		char *mj = NULL;
-		FUZZ_ASSERT(k8sa_prompt_messages_json(p, &mj, NULL) == K8SA_OK);
-		json_object *back = json_tokener_parse(mj);
-		FUZZ_ASSERT(back != NULL);
-		json_object_put(back);
-		k8sa_free(mj);
+		fuzz_assert_messages_json(p);
 		char *ctxt = NULL; /* the context: the question is the operator's own */
 		FUZZ_ASSERT(k8sa_prompt_context_text(p, &ctxt, NULL) == K8SA_OK);
 		check_fences(ctxt);

@@ -88,19 +88,12 @@ char *ks_b64url_encode(const unsigned char *p, size_t n)
 	return out;
 }
 
+/* Either alphabet: continue tokens are URL-safe, bearer tokens standard. */
 static int b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
+	static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(std, c) : NULL;
+	return p ? (int)(p - std) : c == '-' ? 62 : c == '_' ? 63 : -1;
 }
 
 unsigned char *ks_b64_decode(const char *s, size_t *outlen)

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 
 import k8sagent_c as _c  # type: ignore  # the SWIG module has no type information
 
-from .errors import Cancelled
+from .errors import Cancelled, Error, no_model_answer
 from .results import Finding, Result, findings_from_json, result_from_answer
 
 __all__ = ["Agent", "AnswerStream"]
@@ -216,7 +216,10 @@ class AnswerStream(Iterator[str]):
     ``k8sa_answer_stream``).
 
     After the iteration ends, :attr:`result` holds the whole :class:`~k8sagent.Result`
-    (also when an error ended it: the error is raised, the partial answer kept).
+    (also when an error ended it: the error is raised, the partial answer kept). When the
+    model fails (no server, model not pulled, a model error, a timeout) the error raised is a
+    :class:`~k8sagent.NoModelAnswer`, which is also of the underlying error's class and
+    carries the findings in ``result``.
     :meth:`cancel` may be called from any thread: the iteration then ends quietly and
     ``result.llm_status`` is "cancelled". :meth:`close` (or the ``with`` block) frees the
     stream; call it from the iterating thread.
@@ -243,6 +246,11 @@ class AnswerStream(Iterator[str]):
                 if self._cancelled:
                     raise StopIteration from None
                 raise
+            except Error as e:
+                # The findings were taken when the stream started: what fails now is the
+                # model. One exception to catch for "no model answered" (CLI exit 3).
+                self._finish()
+                raise no_model_answer(e, self.result) from e
             except Exception:
                 self._finish()
                 raise

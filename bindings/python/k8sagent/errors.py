@@ -20,7 +20,7 @@ __all__ = [
     "TLSError", "TimeoutError", "ApiError", "BadRequest", "Unauthorized", "Forbidden",
     "NotFound", "Gone", "TooManyRequests", "ServerError", "HttpError", "ProtocolError",
     "ReadOnlyViolation", "LlmError", "ModelNotFound", "Cancelled", "LimitExceeded",
-    "Unsupported", "InternalError",
+    "Unsupported", "InternalError", "NoModelAnswer",
 ]
 
 
@@ -137,6 +137,44 @@ class InternalError(Error):
 
 
 # k8sa_status number -> class (common.h; append-only there, so append-only here).
+class NoModelAnswer(Error):
+    """No model answered a streamed ``diagnose`` or ``ask`` (server down, model not pulled,
+    model error, timeout): the same case as the CLI's exit status 3. The findings were
+    computed: ``result`` holds the partial :class:`~k8sagent.Result` (findings, context,
+    ``llm_error``). The exception is also an instance of the class of the underlying error
+    (``TransportError``, ``ModelNotFound``, ``TimeoutError``...), which is ``cause``::
+
+        try:
+            for chunk in agent.diagnose_stream("shop"):
+                print(chunk, end="")
+        except k8sagent.NoModelAnswer as e:
+            print("no model answered:", e.cause)
+            for f in e.result.findings:
+                print(f.code, f.name)
+    """
+
+    cause: Optional[Error] = None
+    result: Optional[object] = None
+
+
+_NO_MODEL_CLASSES: Dict[Type[Error], Type[NoModelAnswer]] = {}
+
+
+def no_model_answer(cause: Error, result: object) -> NoModelAnswer:
+    """A :class:`NoModelAnswer` that is also of ``cause``'s class."""
+    base = type(cause)
+    cls = _NO_MODEL_CLASSES.get(base)
+    if cls is None:
+        cls = type("NoModelAnswer", (NoModelAnswer, base), {"__module__": __name__}) \
+            if base is not NoModelAnswer else NoModelAnswer
+        _NO_MODEL_CLASSES[base] = cls
+    e = cls("no model answered: " + cause.message, cause.code, cause.name, cause.http_status,
+            cause.retry_after)
+    e.cause = cause
+    e.result = result
+    return e
+
+
 _BY_CODE: Dict[int, Type[Error]] = {
     1: InvalidArgument, 2: NoMemory, 3: ConfigError, 4: FileError, 5: TransportError,
     6: TLSError, 7: TimeoutError, 8: BadRequest, 9: Unauthorized, 10: Forbidden,

@@ -165,6 +165,41 @@ class TestAgentErrors(unittest.TestCase):
             self.assertEqual(r.llm_status, c.k8sa_strerror(c.K8SA_E_TRANSPORT))
             self.assertGreater(len(r.findings), 0)
 
+    def test_stream_without_model_raises_no_model_answer(self):
+        url = "http://127.0.0.1:%d" % free_port()
+        with Kubesim("demo-shop") as ks, \
+                k8sagent.Agent(kubeconfig=ks.kubeconfig, llm_url=url) as agent:
+            with self.assertRaises(k8sagent.NoModelAnswer) as cm:
+                for _ in agent.diagnose_stream("shop", "why?"):
+                    pass
+            e = cm.exception
+            self.assertIsInstance(e, k8sagent.TransportError)   # and still the specific class
+            self.assertIsInstance(e.cause, k8sagent.TransportError)
+            self.assertTrue(str(e).startswith("no model answered: "))
+            self.assertIn("OOMKilled", [f.code for f in e.result.findings])
+        with k8sagent.Agent(llm_url=self.llm.url, model="no-such-model") as agent:
+            with self.assertRaises(k8sagent.NoModelAnswer) as cm:
+                agent.ask_stream("hello").text()
+            self.assertIsInstance(cm.exception, k8sagent.ModelNotFound)
+
+    def test_readme_example_without_model(self):
+        """The README's Python example runs to the end with no model (no traceback)."""
+        import re
+        import subprocess
+        import sys
+        with open(os.path.join(pyharness.SRCDIR, "README.md")) as f:
+            code = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
+        with Kubesim("demo-shop") as ks:
+            env = dict(os.environ, KUBECONFIG=ks.kubeconfig,
+                       OLLAMA_HOST="http://127.0.0.1:%d" % free_port())
+            env.pop("K8SA_LLM_URL", None)
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                               timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertIn("OOMKilled", r.stdout)
+        self.assertIn("no model answered:", r.stdout)
+
     def test_closed_agent(self):
         agent = k8sagent.Agent(llm_url=self.llm.url)
         agent.close()

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/* Findings: building them (the analyzers' helpers), grouping pod findings per owner, the
+ * list API, and JSON and text output. */
+#include "internal.h"
+#include "analyze_internal.h"
+#include "tbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- building ---------------------------------------------------------------------------- */
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	k8sa_tbuf b = {0};
+	k8sa_tbuf_vprintf(&b, fmt, ap);
+	return k8sa_tbuf_finish(&b, NULL);
+}
+
+int a_strv_push(a_strv *v, char *s)
+{
+	if (!s)
+		return -1;
+	if (v->n == v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 4;
+		char **nv = realloc(v->v, nc * sizeof(*nv));
+		if (!nv) {
+			free(s);
+			return -1;
+		}
+		v->v = nv;
+		v->cap = nc;
+	}
+	v->v[v->n++] = s;
+	return 0;
+}
+
+static void strv_free(a_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+}
+
+static char *dup0(k8sa_findings *f, const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		f->nomem = 1;
+	return d;
+}
+
+a_finding *a_new_sev(a_ctx *c, fc_id code, k8sa_severity sev, const char *ns, const char *name,
+		     const char *container)
+{
+	k8sa_findings *f = c->f;
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 16;
+		a_finding *nv = realloc(f->v, nc * sizeof(*nv));
+		if (!nv) {
+			f->nomem = 1;
+			return NULL;
+		}
+		f->v = nv;
+		f->cap = nc;
+	}
+	a_finding *x = &f->v[f->n++];
+	memset(x, 0, sizeof(*x));
+	x->code = code;
+	x->sev = sev;
+	x->kind = dup0(f, fc_table[code].kind);
+	x->ns = dup0(f, ns);
+	x->name = dup0(f, name);
+	x->container = dup0(f, container);
+	x->summary = dup0(f, "");
+	x->rank = fc_table[code].rank;
+	/* every finding lists the objects it covers; grouped pod findings add more */
+	a_member(c, x, name);
+	return x;
+}
+
+a_finding *a_new(a_ctx *c, fc_id code, const char *ns, const char *name, const char *container)
+{
+	return a_new_sev(c, code, fc_table[code].severity, ns, name, container);
+}
+
+a_finding *a_new_owner(a_ctx *c, fc_id code, k8sa_severity sev, const m_meta *meta)
+{
+	a_finding *f = a_new_sev(c, code, sev, meta->ns, meta->name, NULL);
+	if (f) {
+		f->owner_kind = fc_table[code].kind;
+		f->owner_name = meta->name;
+	}
+	return f;
+}
+
+enum { SUMMARY, EVIDENCE, COMMAND };
+
+static void add_text(a_ctx *c, a_finding *f, int what, const char *fmt, va_list ap)
+{
+	if (!f)
+		return;
+	char *s = vfmt(fmt, ap);
+	if (what == SUMMARY && s) {
+		free(f->summary);
+		f->summary = s;
+		return;
+	}
+	/* evidence lines are single lines: fold newlines, cap the length; no line twice */
+	if (what == EVIDENCE && s) {
+		for (char *p = s; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		if (strlen(s) > 500)
+			strcpy(s + 497, "...");
+		for (size_t i = 0; i < f->evidence.n; i++)
+			if (strcmp(f->evidence.v[i], s) == 0) {
+				free(s);
+				return;
+			}
+	}
+	if (what == SUMMARY || a_strv_push(what == EVIDENCE ? &f->evidence : &f->commands, s) < 0)
+		c->f->nomem = 1;
+}
+
+void a_summary(a_ctx *c, a_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_text(c, f, SUMMARY, fmt, ap);
+	va_end(ap);
+}
+
+void a_evidence(a_ctx *c, a_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_text(c, f, EVIDENCE, fmt, ap);
+	va_end(ap);
+}
+
+void a_command(a_ctx *c, a_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_text(c, f, COMMAND, fmt, ap);
+	va_end(ap);
+}
+
+void a_member(a_ctx *c, a_finding *f, const char *name)
+{
+	if (!f)
+		return;
+	if (a_strv_push(&f->members, strdup(name ? name : "")) < 0)
+		c->f->nomem = 1;
+}
+
+/* ---- grouping ---------------------------------------------------------------------------- */
+
+void a_pod_owner(a_ctx *c, const m_pod *p, const char **kind, const char **name)
+{
+	const m_owner *o = m_controller(&p->meta);
+	if (!o || !o->kind || !o->name) {
+		*kind = "Pod";
+		*name = p->meta.name;
+		return;
+	}
+	*kind = o->kind;
+	*name = o->name;
+	if (strcmp(o->kind, "ReplicaSet") == 0) {
+		const m_workload *rs = m_find_workload(c->m, M_WL_REPLICASET, p->meta.ns, o->name);
+		const m_owner *up = rs ? m_controller(&rs->meta) : NULL;
+		if (up && up->kind && up->name) {
+			*kind = up->kind;
+			*name = up->name;
+		}
+	} else if (strcmp(o->kind, "Job") == 0) {
+		const m_job *j = m_find_job(c->m, p->meta.ns, o->name);
+		const m_owner *up = j ? m_controller(&j->meta) : NULL;
+		/* a Job's pods group under the Job: the CronJob is one more hop (rootcause.c) */
+		(void)up;
+	}
+}
+
+static char *group_key(a_ctx *c, fc_id id, const m_pod *p, const char *container)
+{
+	const char *ok, *on, *code = fc_table[id].code;
+	a_pod_owner(c, p, &ok, &on);
+	size_t n = strlen(code) + strlen(p->meta.ns ? p->meta.ns : "") + strlen(ok) + strlen(on ? on : "") +
+		   strlen(container ? container : "") + 8;
+	char *k = malloc(n);
+	if (k)
+		snprintf(k, n, "%s|%s|%s|%s|%s", code, p->meta.ns ? p->meta.ns : "", ok, on ? on : "",
+			 container ? container : "");
+	return k;
+}
+
+static size_t hstr(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+a_finding *a_group_find(a_ctx *c, fc_id code, const m_pod *p, const char *container)
+{
+	k8sa_findings *f = c->f;
+	if (!f->gcap)
+		return NULL;
+	/* bare pods are their own group */
+	const m_owner *o = m_controller(&p->meta);
+	if (!o)
+		return NULL;
+	char *k = group_key(c, code, p, container);
+	if (!k) {
+		f->nomem = 1;
+		return NULL;
+	}
+	size_t j = hstr(k) & (f->gcap - 1);
+	a_finding *r = NULL;
+	while (f->gkeys[j]) {
+		if (strcmp(f->gkeys[j], k) == 0) {
+			r = &f->v[f->gidx[j] - 1];
+			break;
+		}
+		j = (j + 1) & (f->gcap - 1);
+	}
+	free(k);
+	return r;
+}
+
+void a_group_add(a_ctx *c, a_finding *x, fc_id code, const m_pod *p, const char *container)
+{
+	k8sa_findings *f = c->f;
+	if (!x || !m_controller(&p->meta))
+		return;
+	if ((f->gn + 1) * 2 > f->gcap) {
+		size_t nc = f->gcap ? f->gcap * 2 : 64;
+		char **nk = calloc(nc, sizeof(*nk));
+		size_t *ni = calloc(nc, sizeof(*ni));
+		if (!nk || !ni) {
+			free(nk);
+			free(ni);
+			f->nomem = 1;
+			return;
+		}
+		for (size_t i = 0; i < f->gcap; i++) {
+			if (!f->gkeys[i])
+				continue;
+			size_t j = hstr(f->gkeys[i]) & (nc - 1);
+			while (nk[j])
+				j = (j + 1) & (nc - 1);
+			nk[j] = f->gkeys[i];
+			ni[j] = f->gidx[i];
+		}
+		free(f->gkeys);
+		free(f->gidx);
+		f->gkeys = nk;
+		f->gidx = ni;
+		f->gcap = nc;
+	}
+	char *k = group_key(c, code, p, container);
+	if (!k) {
+		f->nomem = 1;
+		return;
+	}
+	size_t j = hstr(k) & (f->gcap - 1);
+	while (f->gkeys[j])
+		j = (j + 1) & (f->gcap - 1);
+	f->gkeys[j] = k;
+	f->gidx[j] = (size_t)(x - f->v) + 1;
+	f->gn++;
+}
+
+void a_group_reset(k8sa_findings *f)
+{
+	for (size_t i = 0; i < f->gcap; i++)
+		free(f->gkeys[i]);
+	free(f->gkeys);
+	free(f->gidx);
+	f->gkeys = NULL;
+	f->gidx = NULL;
+	f->gcap = f->gn = 0;
+}
+
+/* ---- the list API -------------------------------------------------------------------------- */
+
+static void finding_free(a_finding *x)
+{
+	free(x->kind);
+	free(x->ns);
+	free(x->name);
+	free(x->container);
+	free(x->summary);
+	strv_free(&x->evidence);
+	strv_free(&x->commands);
+	strv_free(&x->members);
+}
+
+K8SA_EXPORT void k8sa_findings_free(k8sa_findings *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		finding_free(&f->v[i]);
+	free(f->v);
+	a_group_reset(f);
+	strv_free(&f->gaps);
+	free(f->ns);
+	free(f);
+}
+
+K8SA_EXPORT const char *k8sa_severity_name(k8sa_severity sev)
+{
+	switch (sev) {
+	case K8SA_SEV_INFO: return "info";
+	case K8SA_SEV_WARNING: return "warning";
+	case K8SA_SEV_CRITICAL: return "critical";
+	}
+	return "unknown";
+}
+
+K8SA_EXPORT size_t k8sa_findings_count(const k8sa_findings *f)
+{
+	return f ? f->n : 0;
+}
+
+K8SA_EXPORT size_t k8sa_findings_problem_count(const k8sa_findings *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; f && i < f->n; i++)
+		n += f->v[i].sev >= K8SA_SEV_WARNING;
+	return n;
+}
+
+#define AT(f, i) ((f) && (i) < (f)->n ? &(f)->v[i] : NULL)
+
+/* One accessor per field: the finding at i (NULL/none when out of range). */
+#define FIELD(fn, type, none, expr)                                                              \
+	K8SA_EXPORT type fn(const k8sa_findings *f, size_t i)                                    \
+	{                                                                                        \
+		const a_finding *x = AT(f, i);                                                   \
+		return x ? (expr) : (none);                                                      \
+	}
+FIELD(k8sa_finding_code, const char *, NULL, fc_table[x->code].code)
+FIELD(k8sa_finding_severity, k8sa_severity, K8SA_SEV_INFO, x->sev)
+FIELD(k8sa_finding_kind, const char *, NULL, x->kind)
+FIELD(k8sa_finding_namespace, const char *, NULL, x->ns)
+FIELD(k8sa_finding_name, const char *, NULL, x->name)
+FIELD(k8sa_finding_container, const char *, NULL, x->container)
+FIELD(k8sa_finding_summary, const char *, NULL, x->summary)
+FIELD(k8sa_finding_root_cause, int, 0, x->root)
+
+/* A list field: its length, and its j-th string (NULL out of range). */
+#define LIST_FIELD(fn, field)                                                                    \
+	FIELD(fn##_count, size_t, 0, x->field.n)                                                 \
+	K8SA_EXPORT const char *fn(const k8sa_findings *f, size_t i, size_t j)                   \
+	{                                                                                        \
+		const a_finding *x = AT(f, i);                                                   \
+		return x && j < x->field.n ? x->field.v[j] : NULL;                               \
+	}
+LIST_FIELD(k8sa_finding_evidence, evidence)
+LIST_FIELD(k8sa_finding_command, commands)
+LIST_FIELD(k8sa_finding_member, members)
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+static json_object *strv_json(const a_strv *v, int *bad)
+{
+	json_object *a = json_object_new_array();
+	if (!a)
+		*bad = 1;
+	for (size_t i = 0; a && i < v->n; i++) {
+		json_object *s = json_object_new_string(v->v[i]);
+		if (!s || json_object_array_add(a, s)) {
+			json_object_put(s);
+			*bad = 1;
+		}
+	}
+	return a;
+}
+
+K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out, k8sa_error *err)
+{
+	if (!f || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "findings and out are required");
+	*out = NULL;
+	int bad = 0;
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	if (!root || !arr) {
+		json_object_put(root);
+		json_object_put(arr);
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
+	json_object_object_add(root, "namespace", json_object_new_string(f->ns));
+	for (size_t i = 0; i < f->n; i++) {
+		const a_finding *x = &f->v[i];
+		json_object *o = json_object_new_object();
+		if (!o) {
+			bad = 1;
+			break;
+		}
+		json_object_object_add(o, "code", json_object_new_string(fc_table[x->code].code));
+		json_object_object_add(o, "severity", json_object_new_string(k8sa_severity_name(x->sev)));
+		json_object_object_add(o, "kind", json_object_new_string(x->kind));
+		json_object_object_add(o, "namespace", json_object_new_string(x->ns));
+		json_object_object_add(o, "name", json_object_new_string(x->name));
+		json_object_object_add(o, "members", strv_json(&x->members, &bad));
+		json_object_object_add(o, "container", json_object_new_string(x->container));
+		json_object_object_add(o, "summary", json_object_new_string(x->summary));
+		json_object_object_add(o, "evidence", strv_json(&x->evidence, &bad));
+		json_object_object_add(o, "commands", strv_json(&x->commands, &bad));
+		json_object_object_add(o, "root_cause", json_object_new_boolean(x->root));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "findings", arr);
+	json_object_object_add(root, "gaps", strv_json(&f->gaps, &bad));
+	if (!bad) {
+		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		*out = s ? strdup(s) : NULL;
+	}
+	json_object_put(root);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+}
+
+K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out, k8sa_error *err)
+{
+	if (!f || !out)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "findings and out are required");
+	*out = NULL;
+	k8sa_tbuf b = {0};
+	int all = strcmp(f->ns, "*") == 0;
+	size_t problems = k8sa_findings_problem_count(f);
+	if (!problems)
+		k8sa_tbuf_printf(&b, "No problems found in %s%s.\n", all ? "all namespaces" : "namespace ", all ? "" : f->ns);
+	else
+		k8sa_tbuf_printf(&b, "%zu problem%s found in %s%s (root causes first).\n", problems, problems == 1 ? "" : "s",
+			  all ? "all namespaces" : "namespace ", all ? "" : f->ns);
+	if (f->gaps.n) {
+		k8sa_tbuf_printf(&b, "Not checked: %zu resource%s could not be read, so problems there may be missing:\n",
+			  f->gaps.n, f->gaps.n == 1 ? "" : "s");
+		for (size_t i = 0; i < f->gaps.n; i++)
+			k8sa_tbuf_printf(&b, "  - %s\n", f->gaps.v[i]);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		const a_finding *x = &f->v[i];
+		k8sa_tbuf_printf(&b, "\n%s[%s] %s: %s %s%s%s", x->root ? "ROOT CAUSE " : "", k8sa_severity_name(x->sev), fc_table[x->code].code,
+			  x->kind, x->ns[0] ? x->ns : "", x->ns[0] ? "/" : "", x->name);
+		if (x->container[0])
+			k8sa_tbuf_printf(&b, " (container %s)", x->container);
+		k8sa_tbuf_printf(&b, "\n  %s\n", x->summary);
+		if (x->members.n > 1) {
+			k8sa_tbuf_printf(&b, "  affects %zu pods:", x->members.n);
+			for (size_t j = 0; j < x->members.n && j < 10; j++)
+				k8sa_tbuf_printf(&b, " %s", x->members.v[j]);
+			if (x->members.n > 10)
+				k8sa_tbuf_printf(&b, " ... (%zu more)", x->members.n - 10);
+			k8sa_tbuf_printf(&b, "\n");
+		}
+		if (x->evidence.n)
+			k8sa_tbuf_printf(&b, "  evidence:\n");
+		for (size_t j = 0; j < x->evidence.n; j++)
+			k8sa_tbuf_printf(&b, "    - %s\n", x->evidence.v[j]);
+		if (x->commands.n)
+			k8sa_tbuf_printf(&b, "  next:\n");
+		for (size_t j = 0; j < x->commands.n; j++)
+			k8sa_tbuf_printf(&b, "    $ %s\n", x->commands.v[j]);
+	}
+	*out = k8sa_tbuf_finish(&b, NULL);
+	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+}
