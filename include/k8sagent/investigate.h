@@ -86,7 +86,10 @@ typedef enum k8sa_tool_protocol {
 
 /** Event types (append-only). */
 typedef enum k8sa_event_kind {
-	K8SA_EVENT_TOKEN = 0,        /**< a piece of answer text: k8sa_event_text() */
+	K8SA_EVENT_TOKEN = 0,        /**< a piece of the model's text: k8sa_event_text(). Native
+				      *   protocol: streamed as it comes, so a turn that ends in tool
+				      *   calls may say something first ("Let me read the log."); the
+				      *   answer (DONE, k8sa_session_answer()) is the last turn only */
 	K8SA_EVENT_STEP = 1,         /**< a tool call ran: k8sa_event_json() is
 				      *   `{"type":"step","index","tool","arguments","result_chars","error","cached","ms",
 				      *   "result"}`; "result" is the exact text the model gets for the call
