@@ -49,6 +49,18 @@ def ok(cond, what):
         raise AssertionError(what)
 
 
+class Daemon(K8sagentd):
+    """k8sagentd that must exit 0 on SIGTERM (a sanitizer build reports errors and leaks
+    through its exit status: K8SAGENTD_BIN=/path/to/asan/k8sagentd)."""
+
+    def __exit__(self, *exc):
+        self.stop()
+        err = self.stderr()
+        super().__exit__(*exc)
+        if exc[0] is None:
+            ok(self.returncode == 0, "k8sagentd exit %s: %s" % (self.returncode, err[-3000:]))
+
+
 def wait_for(pred, timeout=5.0, step=0.05):
     end = time.time() + timeout
     while time.time() < end:
@@ -217,7 +229,7 @@ def test_busy_and_disconnect(kd, llm):
 
 
 def test_no_model(ks):
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:9") as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:9") as kd:
         st, o = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})
         ok(st == 502 and o["code"] == 502 and o["error"] and o["session"], "no model: 502 with the session: %s" % o)
         status, _, events = kd.sse("/investigate", {"session": o["session"], "question": "again?"})
@@ -226,7 +238,7 @@ def test_no_model(ks):
 
 def test_limits(ks, llm):
     # TTL: a session idle for longer than --session-ttl is gone.
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--session-ttl", "1") as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--session-ttl", "1") as kd:
         st, o = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})
         sid = o["session"]
         st, o = investigate(kd, {"session": sid, "question": "and?"})
@@ -238,7 +250,7 @@ def test_limits(ks, llm):
         ok(kd.metric("k8sagentd_investigate_sessions", state="idle") == 0, "none kept")
 
     # Count: the least recently used idle session makes room; all busy: 429.
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--max-sessions", "2") as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--max-sessions", "2") as kd:
         a = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})[1]["session"]
         b = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})[1]["session"]
         investigate(kd, {"session": a, "question": "a again"})  # b is now the least recently used
@@ -260,7 +272,7 @@ def test_limits(ks, llm):
         ok(kd.metric("k8sagentd_investigate_sessions_refused_total") == 1, "refusal counted")
 
     # Memory: a budget of 1 MiB holds three sessions of about 330 kB.
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--session-memory", "1048576") as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--session-memory", "1048576") as kd:
         ids = [investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})[1]["session"]
                for _ in range(4)]
         ok(kd.metric("k8sagentd_investigate_sessions", state="idle") == 3, "three kept")
@@ -274,14 +286,14 @@ def test_auth(ks, llm, tmp):
     tok = os.path.join(tmp, "token")
     with open(tok, "w") as f:
         f.write("s3cret-token\n")
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, env={"K8SA_AUTH_TOKEN_FILE": tok}) as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, env={"K8SA_AUTH_TOKEN_FILE": tok}) as kd:
         n = len(ks.audit())
         st, o = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"})
         ok(st == 401 and len(ks.audit()) == n, "no token: 401 before anything is read")
         st, o = investigate(kd, {"namespace": "pay", "question": "Why do checkouts fail?"},
                             headers={"Authorization": "Bearer s3cret-token"})
         ok(st == 200 and o["session"], "with the token: 200")
-    with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, env={"K8SA_NAMESPACES": "shop"}) as kd:
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, env={"K8SA_NAMESPACES": "shop"}) as kd:
         n = len(ks.audit())
         st, o = investigate(kd, {"namespace": "pay", "question": "q"})
         ok(st == 403 and len(ks.audit()) == n, "namespace outside K8SA_NAMESPACES: 403, nothing read")
@@ -306,7 +318,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="svc-investigate.")
     try:
         with Kubesim("log-only-fault") as ks, Llmsim(rules=RULES) as llm:
-            with K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url) as kd:
+            with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url) as kd:
                 sid = test_json(kd, ks, llm)
                 test_follow_up(kd, ks, sid)
                 test_sse(kd, ks, sid)
