@@ -7,6 +7,7 @@
 #include "kube_internal.h"
 #include "tbuf.h"
 
+#include <k8sagent/agent.h>
 #include <k8sagent/analyze.h>
 #include <k8sagent/prompt.h>
 #include <k8sagent/redact.h>
@@ -353,7 +354,17 @@ static const char *arg_str(args *a, const char *k, int required)
 			snprintf(a->msg, sizeof(a->msg), "argument \"%s\" must be a string", k);
 		return NULL;
 	}
-	return json_object_get_string(v);
+	const char *str = json_object_get_string(v);
+	/* A namespace is a DNS label ("*" = all, for list_objects): refused here, before any
+	 * request, with a message the model can act on. */
+	if (!strcmp(k, "namespace") && strcmp(str, "*") && !k8sa_namespace_is_valid(str)) {
+		if (!a->msg[0])
+			snprintf(a->msg, sizeof(a->msg),
+				 "\"%.80s\" is not a valid namespace name (lowercase letters, digits and '-', at "
+				 "most 63 characters)", str);
+		return NULL;
+	}
+	return str;
 }
 
 static int arg_bool(json_object *o, const char *k)

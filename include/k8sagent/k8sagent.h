@@ -22,5 +22,6 @@
 #include <k8sagent/tools.h>
 #include <k8sagent/verify.h>
 #include <k8sagent/investigate.h>
+#include <k8sagent/mcp.h>
 
 #endif /* K8SAGENT_H */

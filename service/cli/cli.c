@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"  investigate [-n NS] [--max-steps N] [-o text|json] QUESTION\n"
 		"                                     the model investigates with read-only tools\n"
 		"  chat -n NS                         an investigation with follow-ups, questions from stdin\n"
+		"  mcp [-n NS]                        serve the read-only tools over MCP on stdio\n"
 		"\n"
 		"Global options (cluster and model, the same as k8sagentd's; before or after the command,\n"
 		"as kubectl takes them; \"--\" ends them):\n");
@@ -137,6 +138,8 @@ int main(int argc, char **argv)
 		rc = cli_investigate(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "chat") == 0) {
 		rc = cli_chat(&g, sub_argc, sub_argv);
+	} else if (strcmp(cmd, "mcp") == 0) {
+		rc = cli_mcp(&g, sub_argc, sub_argv);
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = CLI_OK;

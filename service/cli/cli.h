@@ -22,6 +22,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv);
 int cli_diagnose(const cli_globals *g, int argc, char **argv);
 int cli_investigate(const cli_globals *g, int argc, char **argv);
 int cli_chat(const cli_globals *g, int argc, char **argv);
+int cli_mcp(const cli_globals *g, int argc, char **argv);
 
 /* The remaining arguments joined into one question (so quoting is optional); free(). */
 char *cli_join_args(int argc, char **argv);

@@ -61,8 +61,9 @@ static void usage(FILE *f)
 "  K8SA_LLM_API_KEY        API key for an OpenAI-compatible server\n"
 "\n"
 "Routes: POST /ask, POST /diagnose, POST /investigate (JSON; \"stream\": true or Accept:\n"
-"text/event-stream for Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces, /models, /health,\n"
-"/healthz, /readyz, /metrics, /openapi.json, / (chat UI). See k8sagentd(8).\n");
+"text/event-stream for Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces,\n"
+"/models, /health, /healthz, /readyz, /metrics, /openapi.json, / (chat UI), POST /mcp (the\n"
+"read-only tools over the Model Context Protocol, streamable HTTP, same token). See k8sagentd(8).\n");
 }
 
 static int parse_int(const char *opt, const char *v, long min, long max, long *out)

@@ -62,7 +62,8 @@ char *kd_json_quote(const char *s);
 /* ---- routes and requests (k8sagentd_http.c, k8sagentd_routes.c) ----------------------------- */
 typedef enum kd_route {
 	KD_R_UI = 0, KD_R_HEALTH, KD_R_HEALTHZ, KD_R_READYZ, KD_R_METRICS, KD_R_OPENAPI,
-	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_INVESTIGATE, KD_R_OTHER,
+	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_INVESTIGATE, KD_R_MCP,
+	KD_R_OTHER,
 	KD_R_COUNT
 } kd_route;
 
@@ -103,6 +104,8 @@ enum MHD_Result kd_send_error_h(struct MHD_Connection *c, kd_req *req, int statu
 enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req);
 /* Which methods a known path allows ("GET, HEAD"), NULL for an unknown path. */
 const char *kd_route_allow(const char *path, kd_route *route);
+/* POST /mcp: one MCP JSON-RPC message (k8sagentd_mcp.c). */
+enum MHD_Result kd_route_mcp(struct MHD_Connection *c, kd_req *req);
 
 /* ---- the server (k8sagentd_http.c) ----------------------------------------------------------- */
 struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port);
@@ -172,6 +175,8 @@ char *kd_namespaces_json(k8sa_error *err);
 char *kd_models_json(k8sa_error *err);
 /* 1 when a Kubernetes configuration was loaded at start. */
 int kd_have_kubeconfig(const char **why);
+/* Answer one MCP message with the read-only tools; *resp NULL for a notification. */
+k8sa_status kd_mcp_handle(const char *msg, size_t len, char **resp, k8sa_error *err);
 
 /* ---- streaming (k8sagentd_sse.c) ----------------------------------------------------------- */
 void kd_sse_init(void);

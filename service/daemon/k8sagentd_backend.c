@@ -6,6 +6,7 @@
 
 #include <k8sagent/kube.h>
 #include <k8sagent/llm.h>
+#include <k8sagent/mcp.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,7 @@ static void kube_error_metric(k8sa_status st, const k8sa_error *err)
 static int kube_check(char *why, size_t whylen)
 {
 	if (!kcfg) {
-		snprintf(why, whylen, "no Kubernetes configuration: %s", kcfg_error);
+		snprintf(why, whylen, "no Kubernetes configuration: %.400s", kcfg_error);
 		return 0;
 	}
 	k8sa_error err = {0};
@@ -279,4 +280,24 @@ char *kd_models_json(k8sa_error *err)
 	char *out = strdup(json);
 	k8sa_free(json);
 	return out;
+}
+
+/* One MCP message on a pooled agent (its client and connections stay warm between calls). */
+k8sa_status kd_mcp_handle(const char *msg, size_t len, char **resp, k8sa_error *err)
+{
+	*resp = NULL;
+	if (!kcfg) {
+		snprintf(err->message, sizeof err->message, "no Kubernetes configuration: %.400s", kcfg_error);
+		return err->code = K8SA_E_CONFIG;
+	}
+	k8sa_agent *a = kd_agent_acquire(err);
+	if (!a)
+		return err->code ? err->code : K8SA_E_CONFIG;
+	k8sa_mcp *m = NULL;
+	k8sa_status st = k8sa_mcp_new(&m, a, kd_default_namespace(), err);
+	if (st == K8SA_OK)
+		st = k8sa_mcp_handle(m, msg, len, resp, err);
+	k8sa_mcp_free(m);
+	kd_agent_release(a);
+	return st;
 }

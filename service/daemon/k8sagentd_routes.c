@@ -33,13 +33,14 @@ static const struct {
 	{"/api/diagnose", KD_R_DIAGNOSE, "POST", 1},
 	{"/investigate", KD_R_INVESTIGATE, "POST", 1},
 	{"/api/investigate", KD_R_INVESTIGATE, "POST", 1},
+	{"/mcp", KD_R_MCP, "POST, GET, DELETE", 1},
 };
 
 const char *kd_route_label(kd_route r)
 {
 	static const char *const names[KD_R_COUNT] = {
 		"ui", "/health", "/healthz", "/readyz", "/metrics", "/openapi.json", "/models",
-		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "/investigate", "other"};
+		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "/investigate", "/mcp", "other"};
 	return (unsigned)r < KD_R_COUNT ? names[r] : "other";
 }
 
@@ -505,6 +506,7 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	case KD_R_ASK: return r_model_call(c, req, 0);
 	case KD_R_DIAGNOSE: return r_model_call(c, req, 1);
 	case KD_R_INVESTIGATE: return kd_investigate(c, req);
+	case KD_R_MCP: return kd_route_mcp(c, req);
 	default: return kd_send_error(c, req, 404, "not found");
 	}
 }
