@@ -485,12 +485,15 @@ async function checkReady() {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", setMode));
   setMode();
-  $("new-session").addEventListener("click", () => {
+  const endConversation = () => {
+    if (!conv) return;
     setConversation(null);
     log.appendChild(el("div", "divider", "New conversation"));
     setMode();
-    $("question").focus();
-  });
+  };
+  $("new-session").addEventListener("click", () => { endConversation(); $("question").focus(); });
+  // A session investigates one namespace: another one starts a new conversation.
+  $("namespace").addEventListener("change", () => { if (conv && conv.ns !== $("namespace").value) endConversation(); });
   loadNamespaces();
   checkReady();
   const q = $("question");
