@@ -8,8 +8,9 @@
  * session first evicts expired ones, then the least recently used idle ones, and is refused
  * (429) when only busy sessions are left to evict. A session's memory is estimated after each
  * question from what it holds: the transcript as the model gets it (starting evidence, tool
- * results, answers), the cache of repeated calls (bounded the same way) and a fixed part for
- * its agent and handles, measured once (docs/service.md).
+ * results, answers) counted twice, as the session also keeps the tool results of the current
+ * snapshot to answer repeated calls, and a fixed part for its agent and handles, measured
+ * (docs/service.md).
  *
  * Session ids are 128 random bits (getrandom), hex; compared in constant time. */
 #include "k8sagentd.h"
@@ -239,13 +240,14 @@ int kd_session_claim(const char *id, kd_session **out, char *msg, size_t msglen)
 }
 
 /* What a session holds now: the transcript (the evidence, the tool results as the model gets
- * them, the answers), the last result, and the fixed part. */
+ * them, the answers) and the cache of tool results (at most the transcript again), the last
+ * result, and the fixed part. */
 static size_t estimate(const kd_session *ks)
 {
 	size_t n = KD_SESSION_BASE_BYTES;
 	char *t = NULL;
 	if (ks->s && k8sa_session_transcript_to_json(ks->s, &t, NULL) == K8SA_OK && t)
-		n += strlen(t);
+		n += 2 * strlen(t);
 	k8sa_free(t);
 	t = NULL;
 	if (ks->s && k8sa_session_result_to_json(ks->s, &t, NULL) == K8SA_OK && t)
