@@ -228,8 +228,9 @@ void kd_investigate_request_done(kd_req *req);
 uint64_t kd_investigate_bytes(const kd_inv *inv);
 
 #define KD_SESSION_ID_LEN 32           /* 128 random bits, lowercase hex */
-/* The fixed part of a session's memory (its agent, handles, verifier, structures), measured
- * with bench/service-sessions; the transcript is added per session. */
+/* The fixed part of a session's memory: mostly its own agent's Kubernetes client once it has
+ * connected (TLS state), measured with bench/service-sessions; the transcript is added per
+ * session. */
 #define KD_SESSION_BASE_BYTES (320 * 1024)
 typedef struct kd_session kd_session;
 /* 1 when id (len bytes) has the shape of a session id. */
