@@ -226,6 +226,17 @@ def test_busy_and_disconnect(kd, llm):
     ok(time.time() - t0 < 2.0, "within 2 s, not after the 2.5 s answer (%.2f s)" % (time.time() - t0))
     st, o = investigate(kd, {"session": sid, "question": "still there?"})
     ok(st == 200 and o["session"] == sid, "the session survives its client leaving: %d" % st)
+    # The same for a client waiting for one JSON answer.
+    c = kd.conn(10)
+    c.request("POST", "/investigate", body=json.dumps({"session": sid, "question": "[slow] leaving"}),
+              headers={"Content-Type": "application/json"})
+    ok(wait_for(lambda: kd.metric("k8sagentd_llm_slots_in_use") == 1), "JSON: slot in use while it runs")
+    t0 = time.time()
+    c.sock.shutdown(socket.SHUT_RDWR)
+    c.close()
+    ok(wait_for(lambda: kd.metric("k8sagentd_investigate_sessions", state="busy") == 0, 2.0) and
+       kd.metric("k8sagentd_llm_slots_in_use") == 0, "JSON: session and slot freed when the client left")
+    ok(time.time() - t0 < 2.0, "JSON: within 2 s (%.2f s)" % (time.time() - t0))
 
 
 def test_no_model(ks):
