@@ -422,6 +422,8 @@ async function investigate(question, ns, follow, p) {
           p.notes.appendChild(el("div", "note warn", "Stopped at the step limit: this is the best answer so far."));
         else if (d.stopped === "timeout")
           p.notes.appendChild(el("div", "note warn", "Stopped at the time limit: this is the best answer so far."));
+        else if (d.stopped === "max_answer")
+          p.notes.appendChild(el("div", "note warn", "The answer was cut: the model did not stop writing."));
         p.meta.textContent = investigationMeta(d, nsteps);
       } else if (ev.event === "error") {
         ended = true;
