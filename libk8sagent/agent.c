@@ -38,6 +38,7 @@ struct k8sa_answer {
 	char *llm_error;
 	char *findings_json, *findings_text, *context, *messages_json, *prompt_text, *dropped_json, *gaps_json;
 	char *prompt_version;
+	char *request_json;       /* the exact body sent to the model server (cache keys) */
 	char *timings_json;
 	int problems;
 	double snapshot_ms, analyze_ms, prompt_ms;
@@ -287,6 +288,7 @@ K8SA_EXPORT void k8sa_answer_free(k8sa_answer *x)
 	free(x->dropped_json);
 	free(x->gaps_json);
 	free(x->prompt_version);
+	free(x->request_json);
 	free(x->timings_json);
 	k8sa_verifier_free(x->verifier);
 	free(x->verification_json);
@@ -314,6 +316,7 @@ K8SA_EXPORT const char *k8sa_answer_findings_json(const k8sa_answer *x) { return
 K8SA_EXPORT const char *k8sa_answer_findings_text(const k8sa_answer *x) { return x ? x->findings_text : NULL; }
 K8SA_EXPORT const char *k8sa_answer_context(const k8sa_answer *x) { return x ? x->context : NULL; }
 K8SA_EXPORT const char *k8sa_answer_messages_json(const k8sa_answer *x) { return x ? x->messages_json : NULL; }
+K8SA_EXPORT const char *k8sa_answer_request_json(const k8sa_answer *x) { return x ? x->request_json : NULL; }
 K8SA_EXPORT const char *k8sa_answer_prompt_text(const k8sa_answer *x) { return x ? x->prompt_text : NULL; }
 K8SA_EXPORT const char *k8sa_answer_dropped_json(const k8sa_answer *x) { return x ? x->dropped_json : NULL; }
 K8SA_EXPORT const char *k8sa_answer_gaps_json(const k8sa_answer *x) { return x ? x->gaps_json : NULL; }
@@ -386,11 +389,15 @@ K8SA_EXPORT k8sa_status k8sa_answer_to_json(const k8sa_answer *x, char **out, k8
 		json_object_object_add(o, "llm_status", json_object_new_string(k8sa_strerror(x->llm_status)));
 	}
 	if (x->diagnose) {
-		json_object *f = parse_or_null(x->findings_json), *arr = NULL;
+		json_object *f = parse_or_null(x->findings_json), *arr = NULL, *complete = NULL;
 		if (f && json_object_object_get_ex(f, "findings", &arr))
 			json_object_object_add(o, "findings", json_object_get(arr));
 		else
 			json_object_object_add(o, "findings", json_object_new_array());
+		/* false: the core lists could not be read, so no findings is not a clean bill */
+		json_object_object_add(o, "complete", json_object_object_get_ex(f, "complete", &complete)
+							      ? json_object_get(complete)
+							      : json_object_new_boolean(1));
 		json_object_put(f);
 		json_object_object_add(o, "problems", json_object_new_int(x->problems));
 		json_object_object_add(o, "context", json_object_new_string(x->context ? x->context : ""));
@@ -643,7 +650,11 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		long total = (long)(a->timeout_s * 1000);
 		long connect = total < K8SA_AGENT_CONNECT_MAX_MS ? total : K8SA_AGENT_CONNECT_MAX_MS;
 		k8sa_llm_set_timeouts_ms(a->llm, connect, total, total);
-		st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
+		free(s->ans->request_json);
+		s->ans->request_json = NULL;
+		st = k8sa_llm_request_json(a->llm, msgs, &s->ans->request_json, err);
+		if (st == K8SA_OK)
+			st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
 	}
 	k8sa_messages_free(msgs);
 	return st;

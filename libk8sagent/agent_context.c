@@ -26,8 +26,8 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 		const char *ns = k8sa_finding_namespace(f, i), *c = k8sa_finding_container(f, i);
 		size_t members = k8sa_finding_member_count(f, i);
 		k8sa_tbuf_reset(&t);
-		k8sa_tbuf_printf(&t, "%s%s [%s] %s %s%s%s", roots ? "Likely root cause: " : "",
-			  k8sa_finding_code(f, i), k8sa_severity_name(k8sa_finding_severity(f, i)),
+		k8sa_tbuf_printf(&t, "%s [%s] %s %s%s%s", k8sa_finding_code(f, i),
+			  k8sa_severity_name(k8sa_finding_severity(f, i)),
 			  k8sa_finding_kind(f, i), ns && *ns ? ns : "", ns && *ns ? "/" : "",
 			  k8sa_finding_name(f, i));
 		if (c && *c)
@@ -109,7 +109,7 @@ static void describe_container(k8sa_tbuf *t, const m_pod *p, const m_cstatus *cs
 static k8sa_status add_fact(k8sa_prompt *p, int *opened, const char *text, k8sa_error *err)
 {
 	if (!*opened) {
-		k8sa_status st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects",
+		k8sa_status st = k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "unhealthy objects",
 							 NULL, 0, err);
 		if (st != K8SA_OK)
 			return st;

@@ -22,8 +22,10 @@ K8SA_EXPORT k8sa_status k8sa_analyze(const k8sa_snapshot *snap, k8sa_findings **
 		free(f);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	}
+	f->incomplete = snap->core_gaps > 0;
+	/* gaps quote servers' messages: redacted like everything a finding says */
 	for (size_t i = 0; i < snap->ngaps && !f->nomem; i++)
-		f->nomem = a_strv_push(&f->gaps, strdup(snap->gaps[i])) < 0;
+		f->nomem = a_strv_push(&f->gaps, k8sa_redact_dup(NULL, snap->gaps[i], strlen(snap->gaps[i]), NULL)) < 0;
 	a_ctx c = {.snap = snap, .m = (m_model *)&snap->m, .f = f, .now = snap->m.ref_time};
 	/* order matters only for the tie-breaks: upstream objects first */
 	a_analyze_nodes(&c);

@@ -35,6 +35,7 @@ struct k8sa_findings {
 	a_finding *v;
 	size_t n, cap;
 	a_strv gaps;                   /* the snapshot's: what could not be read, so was not checked */
+	int incomplete;                /* core lists (pods, workloads, services) not read */
 	int nomem;                     /* an allocation failed somewhere: the run fails */
 	/* grouping index for pod findings: code|ns|owner|container -> index+1 */
 	char **gkeys;

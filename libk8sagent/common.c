@@ -52,6 +52,8 @@ static k8sa_status vfail(k8sa_error *err, k8sa_status code, int http, const char
 		vsnprintf(err->message, sizeof(err->message), fmt, ap);
 		if (!err->message[0])
 			snprintf(err->message, sizeof(err->message), "%s", k8sa_strerror(code));
+		/* Messages name URLs (the model server's, the API server's): never their password. */
+		k8sa_mask_userinfo_buf(err->message, sizeof(err->message));
 	}
 	return code;
 }
@@ -95,6 +97,7 @@ void k8sa_error_prefix(k8sa_error *err, const char *fmt, ...)
 	memcpy(err->message, prefix, pl);
 	memcpy(err->message + pl, old, ol);
 	err->message[pl + ol] = '\0';
+	k8sa_mask_userinfo_buf(err->message, sizeof(err->message));
 }
 
 char *k8sa_strdup0(const char *s)

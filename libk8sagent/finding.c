@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "analyze_internal.h"
 #include "tbuf.h"
+#include "redact_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,11 +13,19 @@
 
 /* ---- building ---------------------------------------------------------------------------- */
 
+/* Every string a finding carries (summary, evidence, commands) is redacted where it is made,
+ * so each consumer (JSON, text, the prompt, the bindings, the service) gets the same
+ * scrubbed bytes and none can forget; before any cut to a length, so a secret is never split
+ * into a shape the redactor no longer knows. */
 static char *vfmt(const char *fmt, va_list ap)
 {
 	k8sa_tbuf b = {0};
 	k8sa_tbuf_vprintf(&b, fmt, ap);
-	return k8sa_tbuf_finish(&b, NULL);
+	size_t len = 0;
+	char *s = k8sa_tbuf_finish(&b, &len);
+	char *r = s ? k8sa_redact_dup(NULL, s, len, NULL) : NULL;
+	free(s);
+	return r;
 }
 
 int a_strv_push(a_strv *v, char *s)
@@ -328,6 +337,11 @@ K8SA_EXPORT size_t k8sa_findings_count(const k8sa_findings *f)
 	return f ? f->n : 0;
 }
 
+K8SA_EXPORT int k8sa_findings_complete(const k8sa_findings *f)
+{
+	return f && !f->incomplete;
+}
+
 K8SA_EXPORT size_t k8sa_findings_problem_count(const k8sa_findings *f)
 {
 	size_t n = 0;
@@ -418,6 +432,10 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out
 	}
 	json_object_object_add(root, "findings", arr);
 	json_object_object_add(root, "gaps", strv_json(&f->gaps, &bad));
+	json_object_object_add(root, "complete", json_object_new_boolean(!f->incomplete));
+	/* The strings were redacted when made; this pass guards whatever a finding copies. */
+	if (!bad && k8sa_redact_json_object(NULL, root) < 0)
+		bad = 1;
 	if (!bad) {
 		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		*out = s ? strdup(s) : NULL;
@@ -434,7 +452,10 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out
 	k8sa_tbuf b = {0};
 	int all = strcmp(f->ns, "*") == 0;
 	size_t problems = k8sa_findings_problem_count(f);
-	if (!problems)
+	if (!problems && f->incomplete)
+		k8sa_tbuf_printf(&b, "Could not check %s%s: the pods, workloads or services could not be read.\n",
+				 all ? "all namespaces" : "namespace ", all ? "" : f->ns);
+	else if (!problems)
 		k8sa_tbuf_printf(&b, "No problems found in %s%s.\n", all ? "all namespaces" : "namespace ", all ? "" : f->ns);
 	else
 		k8sa_tbuf_printf(&b, "%zu problem%s found in %s%s (root causes first).\n", problems, problems == 1 ? "" : "s",

@@ -41,4 +41,8 @@ char *k8sa_strdup0(const char *s);
 struct k8sa_redactor;
 char *k8sa_redact_dup(struct k8sa_redactor *r, const char *text, size_t len, size_t *out_len);
 
+/* Mask the password of every URL in a fixed buffer, in place (text.c; k8sa_fail() applies it
+ * to every error message). */
+void k8sa_mask_userinfo_buf(char *buf, size_t cap);
+
 #endif

@@ -394,6 +394,15 @@ static k8sa_status build_url(k8sa_kube *kube, xfer *x, char **out, k8sa_error *e
 	case K8SA_REQ_VERSION:
 		k8sa_tbuf_puts(&u, "/version");
 		break;
+	case K8SA_REQ_GET:
+		k8sa_tbuf_puts(&u, k8sa_resource_api_prefix(r->resource));
+		if (k8sa_resource_namespaced(r->resource)) {
+			k8sa_tbuf_puts(&u, "/namespaces/");
+			put_escaped(&u, x->easy, r->ns);
+		}
+		k8sa_tbuf_printf(&u, "/%s/", k8sa_resource_name(r->resource));
+		put_escaped(&u, x->easy, r->name);
+		break;
 	}
 	if (!(*out = k8sa_tbuf_finish(&u, NULL)))
 		return k8sa_fail(err, K8SA_E_NOMEM, "%s: cannot build the URL", x->what);
@@ -445,6 +454,20 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 		return K8SA_OK;
 	case K8SA_REQ_VERSION:
 		snprintf(x->what, sizeof(x->what), "server version");
+		return K8SA_OK;
+	case K8SA_REQ_GET:
+		/* only the resources of the table: Secrets are not in it */
+		if ((unsigned)r->resource >= K8SA_RES_COUNT)
+			return k8sa_fail(err, K8SA_E_READ_ONLY, "refusing to get an unknown resource (%d)",
+					 (int)r->resource);
+		if ((k8sa_resource_namespaced(r->resource) && (st = k8sa_kube_check_name("namespace", r->ns, err)) != K8SA_OK) ||
+		    (st = k8sa_kube_check_name("name", r->name, err)) != K8SA_OK)
+			return st;
+		if (k8sa_resource_namespaced(r->resource))
+			snprintf(x->what, sizeof(x->what), "get %s %s in namespace %s", k8sa_resource_name(r->resource),
+				 r->name, r->ns);
+		else
+			snprintf(x->what, sizeof(x->what), "get %s %s", k8sa_resource_name(r->resource), r->name);
 		return K8SA_OK;
 	}
 	return k8sa_fail(err, K8SA_E_INVALID_ARG, "unknown request type %d", (int)r->type);
@@ -655,13 +678,26 @@ static k8sa_status deliver_page(xfer *x)
 	return st;
 }
 
-/* Hand a finished body to the request (LOG, VERSION). */
+/* Hand a finished body to the request (LOG, VERSION, GET). */
 static k8sa_status take_body(xfer *x)
 {
 	k8sa_kube_req *r = x->req;
-	if (r->type == K8SA_REQ_VERSION) {
+	if (r->type == K8SA_REQ_VERSION || r->type == K8SA_REQ_GET) {
 		json_object *v = x->body.p ? json_tokener_parse(x->body.p) : NULL;
 		int ok = v && json_object_is_type(v, json_type_object);
+		if (ok && r->type == K8SA_REQ_GET && r->resource == K8SA_RES_CONFIGMAPS) {
+			/* as in lists: a ConfigMap's values never leave the client */
+			const char *s = strip_configmap(v) == K8SA_OK
+						? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+						: NULL;
+			x->body.len = 0;
+			if (s)
+				k8sa_tbuf_puts(&x->body, s);
+			if (!s || x->body.oom) {
+				json_object_put(v);
+				return k8sa_fail(&r->err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+			}
+		}
 		json_object_put(v);
 		if (!ok)
 			return k8sa_fail(&r->err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
@@ -947,6 +983,19 @@ K8SA_EXPORT k8sa_status k8sa_kube_pod_log(k8sa_kube *kube, const char *ns, const
 	if (out_len)
 		*out_len = req.body_len;
 	return K8SA_OK;
+}
+
+K8SA_EXPORT k8sa_status k8sa_kube_get_json(k8sa_kube *kube, k8sa_resource res, const char *ns, const char *name,
+					    char **out_json, k8sa_error *err)
+{
+	if (!kube || !out_json)
+		return k8sa_fail(err, K8SA_E_INVALID_ARG, "get: NULL client or output");
+	*out_json = NULL;
+	k8sa_kube_req req = {.type = K8SA_REQ_GET, .resource = res, .ns = ns, .name = name};
+	k8sa_status st = run_one(kube, &req, err);
+	if (st == K8SA_OK)
+		*out_json = req.body;
+	return st;
 }
 
 K8SA_EXPORT k8sa_status k8sa_kube_server_version(k8sa_kube *kube, char **out_json, k8sa_error *err)

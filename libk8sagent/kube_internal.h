@@ -13,7 +13,7 @@
  * request with this status. */
 typedef k8sa_status (*k8sa_item_fn)(void *ud, json_object *item);
 
-typedef enum { K8SA_REQ_LIST, K8SA_REQ_LOG, K8SA_REQ_VERSION } k8sa_req_type;
+typedef enum { K8SA_REQ_LIST, K8SA_REQ_LOG, K8SA_REQ_VERSION, K8SA_REQ_GET } k8sa_req_type;
 
 /* Called when a list restarts from scratch (its continue token expired: 410 Expired). The
  * items delivered so far for this request will be delivered again: drop them. Without this
@@ -23,8 +23,9 @@ typedef void (*k8sa_restart_fn)(void *ud);
 typedef struct k8sa_kube_req {
 	/* in */
 	k8sa_req_type type;
-	k8sa_resource resource;     /* LIST */
-	const char *ns;             /* LIST (NULL: all namespaces), LOG */
+	k8sa_resource resource;     /* LIST, GET */
+	const char *ns;             /* LIST (NULL: all namespaces), LOG, GET (namespaced) */
+	const char *name;           /* GET: the object's name */
 	const char *field_selector; /* LIST, optional */
 	const char *label_selector; /* LIST, optional, e.g. "app=cart,tier!=db" */
 	k8sa_item_fn on_item;       /* LIST */
@@ -38,7 +39,7 @@ typedef struct k8sa_kube_req {
 	/* out */
 	k8sa_status status;         /* K8SA_OK or why this request failed */
 	k8sa_error err;             /* detail when status != K8SA_OK */
-	char *body;                 /* LOG, VERSION: NUL-terminated body, caller free()s */
+	char *body;                 /* LOG, VERSION, GET: NUL-terminated body, caller free()s */
 	size_t body_len;
 	size_t items;               /* LIST: items delivered */
 	unsigned int pages;         /* LIST: pages read (over restarts) */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define NSECTION_KINDS 6
@@ -395,9 +396,17 @@ static void render_section(k8sa_tbuf *b, const section *s)
 	if (s->removed)
 		return;
 	size_t omitted = s->nitems - kept(s);
-	k8sa_tbuf_printf(b, "## %s", kind_label[s->kind]);
-	if (s->title)
-		k8sa_tbuf_printf(b, ": %s", s->title);
+	/* A title that already names the kind ("Facts about...", "Likely root cause: ...") is
+	 * the heading by itself: never "## Facts: Facts about...". */
+	const char *label = kind_label[s->kind];
+	size_t ll = strlen(label);
+	if (s->title && strncasecmp(s->title, label, ll) == 0 &&
+	    (s->title[ll] == '\0' || s->title[ll] == ':' || s->title[ll] == ' '))
+		k8sa_tbuf_printf(b, "## %s", s->title);
+	else if (s->title)
+		k8sa_tbuf_printf(b, "## %s: %s", label, s->title);
+	else
+		k8sa_tbuf_printf(b, "## %s", label);
 	k8sa_tbuf_putc(b, '\n');
 	if (s->kind == K8SA_SECTION_LOGS && omitted)
 		k8sa_tbuf_printf(b, "[%zu earlier %s omitted]\n", omitted, kind_unit[s->kind]);

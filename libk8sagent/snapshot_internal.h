@@ -20,6 +20,7 @@ struct k8sa_snapshot {
 	int64_t taken_at;         /* wall clock when taken */
 	char **gaps;              /* "nodes: forbidden: ..." */
 	size_t ngaps;
+	int core_gaps;            /* core lists (pods, workloads, services) not read: not checked */
 	size_t nlogs, log_bytes;  /* logs kept and their bytes */
 	size_t logs_skipped;      /* unhealthy containers whose logs the bounds left out */
 };

@@ -3,6 +3,7 @@
  * UI, the bindings and `k8sagent snapshot -o json` read them. */
 #include "internal.h"
 #include "snapshot_internal.h"
+#include "redact_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -402,6 +403,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_to_json(const k8sa_snapshot *snap, char **
 	put(&w, root, "counts", counts);
 
 	put(&w, root, "gaps", str_arr(&w, (const char *const *)snap->gaps, snap->ngaps));
+	put_bool(&w, root, "complete", snap->core_gaps == 0);
 
 	json_object *cut = chk(&w, json_object_new_array());
 	char buf[256];
@@ -442,6 +444,10 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_to_json(const k8sa_snapshot *snap, char **
 	LIST("ingresses", m->ingresses, ingress_obj);
 	LIST("horizontalpodautoscalers", m->hpas, hpa_obj);
 	LIST("resourcequotas", m->quotas, quota_obj);
+
+	/* Logs, env values, annotations, messages: scrubbed like the prompt, for every consumer. */
+	if (!w.nomem && k8sa_redact_json_object(NULL, root) < 0)
+		w.nomem = 1;
 
 	if (!w.nomem) {
 		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

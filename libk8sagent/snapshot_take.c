@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 #include "kube_internal.h"
+#include <k8sagent/agent.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,20 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 	if (!kube || !out)
 		return k8sa_fail(err, K8SA_E_INVALID_ARG, "kube and out are required");
 	*out = NULL;
+	/* A name the API would refuse is refused here, before any request. */
+	if (ns && !k8sa_namespace_is_valid(ns))
+		return k8sa_fail(err, K8SA_E_INVALID_ARG,
+				 "invalid namespace name \"%s\" (a DNS label: 1-63 lower-case letters, digits and '-')", ns);
 	const k8sa_snapshot_opts *o = opts ? opts : &k8sa_snap_default_opts;
 	k8sa_snapshot *s = k8sa_snap_new(ns, o);
 	if (!s)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 
-	k8sa_kube_req reqs[K8SA_SNAP_NNS + K8SA_SNAP_NCS];
+	/* The lists, and for one namespace a GET of the namespace itself (last): lists in a
+	 * namespace that does not exist are empty, which must not read as "no problems". */
+	k8sa_kube_req reqs[K8SA_SNAP_NNS + K8SA_SNAP_NCS + 1];
 	item_ctx ctx[K8SA_SNAP_NNS + K8SA_SNAP_NCS];
+	const size_t nlists = K8SA_SNAP_NNS + K8SA_SNAP_NCS;
 	memset(reqs, 0, sizeof(reqs));
 	for (size_t i = 0; i < K8SA_SNAP_NNS + K8SA_SNAP_NCS; i++) {
 		ctx[i].snap = s;
@@ -54,14 +62,30 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		reqs[i].ud = &ctx[i];
 		reqs[i].on_restart = on_restart;
 	}
-	k8sa_status st = k8sa_kube_run(kube, reqs, K8SA_SNAP_NNS + K8SA_SNAP_NCS, err);
+	k8sa_kube_req *nsget = &reqs[nlists];
+	nsget->type = K8SA_REQ_GET;
+	nsget->resource = K8SA_RES_NAMESPACES;
+	nsget->name = ns;
+	k8sa_status st = k8sa_kube_run(kube, reqs, nlists + (ns ? 1 : 0), err);
 	if (st) {
 		k8sa_snapshot_free(s);
 		return st;
 	}
+	free(nsget->body);
+	if (ns && nsget->status == K8SA_E_NOT_FOUND) {
+		k8sa_snapshot_free(s);
+		return k8sa_fail_http(err, K8SA_E_NOT_FOUND, 404, "namespace %s not found", ns);
+	}
+	if (ns && nsget->status != K8SA_OK) {
+		/* RBAC may refuse the GET: say so and go on with what the lists show */
+		if (nsget->status == K8SA_E_NOMEM || k8sa_snap_add_gap(s, "namespace", &nsget->err)) {
+			k8sa_snapshot_free(s);
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		}
+	}
 	size_t ok = 0;
 	const k8sa_kube_req *first_bad = NULL;
-	for (size_t i = 0; i < K8SA_SNAP_NNS + K8SA_SNAP_NCS; i++) {
+	for (size_t i = 0; i < nlists; i++) {
 		if (reqs[i].status == K8SA_OK) {
 			ok++;
 			continue;
@@ -72,6 +96,14 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		}
 		if (!first_bad)
 			first_bad = &reqs[i];
+		switch (reqs[i].resource) {
+		case K8SA_RES_PODS: case K8SA_RES_DEPLOYMENTS: case K8SA_RES_REPLICASETS:
+		case K8SA_RES_STATEFULSETS: case K8SA_RES_DAEMONSETS: case K8SA_RES_SERVICES:
+			s->core_gaps++;
+			break;
+		default:
+			break;
+		}
 		if (k8sa_snap_add_gap(s, k8sa_snap_resource_name(reqs[i].resource), &reqs[i].err)) {
 			k8sa_snapshot_free(s);
 			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");

@@ -127,7 +127,19 @@ START_TEST(diagnose_reaches_the_model_with_redacted_budgeted_evidence)
 		ck_assert_str_eq(json_object_get_string(a1), json_object_get_string(b1));
 	}
 	json_object_put(ours);
+	/* The answer names the exact request body the model got (what a cache key must cover). */
+	ck_assert_ptr_nonnull(k8sa_answer_request_json(x));
+	json_object *req = json_tokener_parse(k8sa_answer_request_json(x));
+	ck_assert_msg(json_object_equal(req, body), "request_json differs from what llmsim received:\n%s",
+		      k8sa_answer_request_json(x));
+	json_object_put(req);
 	json_object_put(rec);
+	/* Headings name each section once (never "## Likely root cause: Likely root cause: ..."). */
+	const char *pt = k8sa_answer_prompt_text(x);
+	ck_assert_ptr_nonnull(strstr(pt, "## Likely root cause: "));
+	ck_assert_ptr_nonnull(strstr(pt, "## Facts: "));
+	ck_assert_msg(strstr(pt, "Likely root cause: Likely root cause") == NULL, "doubled heading:\n%s", pt);
+	ck_assert_msg(strstr(pt, "## Facts: Facts") == NULL, "doubled heading:\n%s", pt);
 	/* The whole answer as JSON (the service's body). */
 	char *js = NULL;
 	ck_assert_int_eq(k8sa_answer_to_json(x, &js, NULL), K8SA_OK);

@@ -58,6 +58,91 @@ START_TEST(versions_agree)
 }
 END_TEST
 
+/* URL userinfo: the password is masked, in the helper and in every library error message. */
+START_TEST(url_userinfo_is_masked)
+{
+	static const char *const cases[][2] = {
+		{"http://user:pass@host:11434", "http://user:***@host:11434"},
+		{"redis://:pw@r:6379/0", "redis://:***@r:6379/0"},
+		{"cannot reach http://bob:s3/cr#et@llm.local/v1: refused", "cannot reach http://bob:***@llm.local/v1: refused"},
+		{"postgres://app:p%40ss+w@db:5432/x?sslmode=disable", "postgres://app:***@db:5432/x?sslmode=disable"},
+		{"mongodb+srv://admin:a@b@cluster0.example.net/test", "mongodb+srv://admin:***@cluster0.example.net/test"},
+		{"two: http://a:1@x and https://b:2@y/z", "two: http://a:***@x and https://b:***@y/z"},
+		{"ssh://git@github.com/org/repo.git", "ssh://git@github.com/org/repo.git"},
+		{"http://10.0.0.1:11434/api/chat", "http://10.0.0.1:11434/api/chat"},
+		{"http://host/path?q=a@b", "http://host/path?q=a@b"},
+		{"http://user:***@host", "http://user:***@host"},
+		{"no url here: a:b@c", "no url here: a:b@c"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = NULL;
+		ck_assert_int_eq(k8sa_url_mask_userinfo(cases[i][0], &m, NULL), K8SA_OK);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_msg(strcmp(m, cases[i][1]) == 0, "\n  in:  %s\n  got: %s\n  want:%s", cases[i][0], m, cases[i][1]);
+		k8sa_free(m);
+	}
+	char *none = (char *)"x";
+	ck_assert_int_eq(k8sa_url_mask_userinfo(NULL, &none, NULL), K8SA_OK);
+	ck_assert_ptr_null(none);
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_url_mask_userinfo("x", NULL, &e), K8SA_E_INVALID_ARG);
+	k8sa_fail(&e, K8SA_E_TRANSPORT, "LLM server at %s: connection refused", "http://u:hunter2@127.0.0.1:9");
+	ck_assert_str_eq(e.message, "LLM server at http://u:***@127.0.0.1:9: connection refused");
+	k8sa_error_prefix(&e, "ask via %s: ", "https://v:hunter3@proxy");
+	ck_assert_ptr_null(strstr(e.message, "hunter3"));
+	/* A real failure of the LLM client against a closed port names the URL, masked. */
+	k8sa_llm *llm = NULL;
+	ck_assert_int_eq(k8sa_llm_new(&llm, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_url(llm, "http://user:hunter2@127.0.0.1:9", &e), K8SA_OK);
+	char *models = NULL;
+	ck_assert_int_ne(k8sa_llm_list_models(llm, &models, &e), K8SA_OK);
+	ck_assert_msg(strstr(e.message, "hunter2") == NULL, "password in: %s", e.message);
+	k8sa_llm_free(llm);
+}
+END_TEST
+
+/* Terminal control characters become visible escapes; text and UTF-8 are kept. */
+START_TEST(controls_are_escaped_for_terminals)
+{
+	static const char *const cases[][2] = {
+		{"plain text\n\tindented", "plain text\n\tindented"},
+		{"\x1b[2J\x1b]0;pwned\x07title", "\\x1b[2J\\x1b]0;pwned\\x07title"},
+		{"cr\rover", "cr\\x0dover"},
+		{"del\x7f", "del\\x7f"},
+		{"c1 \xc2\x9b" "31m csi", "c1 \\u009b31m csi"},
+		{"raw \x9b byte", "raw \\x9b byte"},
+		{"bidi \xe2\x80\xae evil", "bidi \\u202e evil"},
+		{"ünïcödé 接続 ✓", "ünïcödé 接続 ✓"},
+		{"truncated \xe6\x8e", "truncated \\xe6\\x8e"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = NULL;
+		ck_assert_int_eq(k8sa_text_escape_controls_str(cases[i][0], &m, NULL), K8SA_OK);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_msg(strcmp(m, cases[i][1]) == 0, "\n  in:  %s\n  got: %s\n  want:%s", cases[i][0], m, cases[i][1]);
+		k8sa_free(m);
+	}
+	size_t n = 0;
+	char *z = NULL;
+	ck_assert_int_eq(k8sa_text_escape_controls("a\0b", 3, &z, &n, NULL), K8SA_OK);
+	ck_assert_str_eq(z, "a\\x00b");
+	ck_assert_uint_eq(n, 6);
+	k8sa_free(z);
+	/* Every byte value: the output holds no control byte but newline and tab. */
+	char all[256];
+	for (int i = 0; i < 256; i++)
+		all[i] = (char)i;
+	char *o = NULL;
+	ck_assert_int_eq(k8sa_text_escape_controls(all, sizeof(all), &o, &n, NULL), K8SA_OK);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)o[i];
+		ck_assert_msg(c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f), "byte 0x%02x left at %zu", c, i);
+	}
+	k8sa_free(o);
+}
+END_TEST
+
 START_TEST(global_init_is_reference_counted)
 {
 	ck_assert_int_eq(k8sa_global_init(), K8SA_OK);
@@ -77,6 +162,8 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, fail_fills_error_and_prefix_keeps_message);
 	tcase_add_test(tc, versions_agree);
 	tcase_add_test(tc, global_init_is_reference_counted);
+	tcase_add_test(tc, url_userinfo_is_masked);
+	tcase_add_test(tc, controls_are_escaped_for_terminals);
 	suite_add_tcase(s, tc);
 	return s;
 }

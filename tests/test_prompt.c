@@ -474,6 +474,29 @@ START_TEST(limit_when_essentials_do_not_fit)
 }
 END_TEST
 
+/* A section title that already names its kind is the heading by itself. */
+START_TEST(headings_name_the_kind_once)
+{
+	k8sa_prompt *p = NULL;
+	k8sa_error e = {0};
+	ck_assert_int_eq(k8sa_prompt_new(&p, K8SA_PROMPT_DIAGNOSE, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_prompt_add_section(p, K8SA_SECTION_FACTS, "Facts about unhealthy objects", "x", 0, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_prompt_add_section(p, K8SA_SECTION_ROOT_CAUSE, "Likely root cause: OOMKilled Pod a", "y", 1, &e),
+			 K8SA_OK);
+	ck_assert_int_eq(k8sa_prompt_add_section(p, K8SA_SECTION_FINDING, "ServiceNoEndpoints Service b", "z", 1, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_prompt_build(p, &e), K8SA_OK);
+	char *t = NULL;
+	ck_assert_int_eq(k8sa_prompt_text(p, &t, &e), K8SA_OK);
+	ck_assert_ptr_nonnull(strstr(t, "## Facts about unhealthy objects\n"));
+	ck_assert_ptr_nonnull(strstr(t, "## Likely root cause: OOMKilled Pod a\n"));
+	ck_assert_ptr_nonnull(strstr(t, "## Finding: ServiceNoEndpoints Service b\n"));
+	ck_assert_ptr_null(strstr(t, "Facts: Facts"));
+	ck_assert_ptr_null(strstr(t, "Likely root cause: Likely root cause"));
+	k8sa_free(t);
+	k8sa_prompt_free(p);
+}
+END_TEST
+
 START_TEST(token_estimate)
 {
 	ck_assert_uint_eq(k8sa_estimate_tokens(NULL), 0);
@@ -501,6 +524,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, override_dir);
 	tcase_add_test(tc, limit_when_essentials_do_not_fit);
 	tcase_add_test(tc, token_estimate);
+	tcase_add_test(tc, headings_name_the_kind_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

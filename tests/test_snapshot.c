@@ -187,6 +187,114 @@ START_TEST(total_failure_fails)
 }
 END_TEST
 
+/* A typo is not a clean bill: a namespace that does not exist is NOT_FOUND, an invalid name
+ * is refused before any request, a refused GET of the namespace is a gap. */
+START_TEST(missing_namespace_is_an_error)
+{
+	ksim k;
+	start(&k, "demo-shop", NULL, NULL);
+	k8sa_kube *kube = client(&k);
+	k8sa_snapshot *snap = NULL;
+	k8sa_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(k8sa_snapshot_take(kube, "shpo", NULL, &snap, &err), K8SA_E_NOT_FOUND);
+	ck_assert_ptr_null(snap);
+	ck_assert_str_eq(err.message, "namespace shpo not found");
+	/* the check is a GET of the namespace object, nothing else */
+	char *audit = NULL;
+	{
+		FILE *f = fopen(k.audit, "r");
+		ck_assert_ptr_nonnull(f);
+		static char buf[1 << 16];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		fclose(f);
+		audit = buf;
+	}
+	ck_assert_msg(strstr(audit, "\"/api/v1/namespaces/shpo\"") != NULL, "%s", audit);
+	ck_assert_msg(strstr(audit, "\"GET\"") != NULL && strstr(audit, "secrets") == NULL, "%s", audit);
+	size_t before = strlen(audit);
+	static const char *const bad[] = {"Shop", "../x", "a/b", "sh op", "-x", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(k8sa_snapshot_take(kube, bad[i], NULL, &snap, &err), K8SA_E_INVALID_ARG);
+		ck_assert_ptr_null(snap);
+	}
+	FILE *f = fopen(k.audit, "r");
+	fseek(f, 0, SEEK_END);
+	ck_assert_uint_eq((size_t)ftell(f), before); /* not one request */
+	fclose(f);
+	/* the existing namespace still works, and the object can be read by itself */
+	ck_assert_int_eq(k8sa_snapshot_take(kube, "shop", NULL, &snap, &err), K8SA_OK);
+	ck_assert_uint_eq(k8sa_snapshot_gap_count(snap), 0);
+	k8sa_snapshot_free(snap);
+	char *obj = NULL;
+	ck_assert_int_eq(k8sa_kube_get_json(kube, K8SA_RES_NAMESPACES, NULL, "shop", &obj, &err), K8SA_OK);
+	ck_assert_ptr_nonnull(strstr(obj, "\"Namespace\""));
+	k8sa_free(obj);
+	ck_assert_int_eq(k8sa_kube_get_json(kube, K8SA_RES_DEPLOYMENTS, "shop", "cart", &obj, &err), K8SA_OK);
+	ck_assert_ptr_nonnull(strstr(obj, "\"Deployment\""));
+	k8sa_free(obj);
+	ck_assert_int_eq(k8sa_kube_get_json(kube, K8SA_RES_DEPLOYMENTS, "shop", "../secrets", &obj, &err),
+			 K8SA_E_READ_ONLY);
+	k8sa_kube_free(kube);
+	test_sim_stop(&k.sim);
+
+	/* RBAC refuses the GET of namespaces: a gap, and the lists go on */
+	start(&k, "demo-shop", "--forbid", "namespaces");
+	kube = client(&k);
+	ck_assert_msg(k8sa_snapshot_take(kube, "shop", NULL, &snap, &err) == K8SA_OK, "%s", err.message);
+	char *gaps = NULL;
+	ck_assert_int_eq(k8sa_snapshot_gaps_json(snap, &gaps, &err), K8SA_OK);
+	ck_assert_msg(strstr(gaps, "namespace: forbidden: ") != NULL, "%s", gaps);
+	k8sa_free(gaps);
+	ck_assert_uint_eq(k8sa_snapshot_count(snap, K8SA_RES_PODS), 6);
+	k8sa_snapshot_free(snap);
+	k8sa_kube_free(kube);
+	test_sim_stop(&k.sim);
+}
+END_TEST
+
+/* Core lists unreadable: "could not check", never "no problems found". */
+START_TEST(unreadable_core_lists_are_not_a_clean_bill)
+{
+	ksim k;
+	start(&k, "healthy", "--forbid", "pods,services");
+	k8sa_kube *kube = client(&k);
+	k8sa_snapshot *snap = NULL;
+	k8sa_error err;
+	ck_assert_msg(k8sa_snapshot_take(kube, "docs", NULL, &snap, &err) == K8SA_OK, "%s", err.message);
+	k8sa_findings *f = NULL;
+	ck_assert_int_eq(k8sa_analyze(snap, &f, &err), K8SA_OK);
+	ck_assert_uint_eq(k8sa_findings_problem_count(f), 0);
+	ck_assert_int_eq(k8sa_findings_complete(f), 0);
+	char *out = NULL;
+	ck_assert_int_eq(k8sa_findings_to_text(f, &out, &err), K8SA_OK);
+	ck_assert_msg(strstr(out, "No problems found") == NULL, "%s", out);
+	ck_assert_msg(strncmp(out, "Could not check namespace docs", 30) == 0, "%s", out);
+	k8sa_free(out);
+	ck_assert_int_eq(k8sa_findings_to_json(f, &out, &err), K8SA_OK);
+	ck_assert_msg(strstr(out, "\"complete\":false") != NULL, "%s", out);
+	k8sa_free(out);
+	k8sa_findings_free(f);
+	k8sa_snapshot_free(snap);
+	k8sa_kube_free(kube);
+	test_sim_stop(&k.sim);
+	/* the same namespace, readable: complete, and a clean bill */
+	start(&k, "healthy", NULL, NULL);
+	kube = client(&k);
+	ck_assert_int_eq(k8sa_snapshot_take(kube, "docs", NULL, &snap, &err), K8SA_OK);
+	ck_assert_int_eq(k8sa_analyze(snap, &f, &err), K8SA_OK);
+	ck_assert_int_eq(k8sa_findings_complete(f), 1);
+	ck_assert_int_eq(k8sa_findings_to_text(f, &out, &err), K8SA_OK);
+	ck_assert_msg(strncmp(out, "No problems found in namespace docs", 35) == 0, "%s", out);
+	k8sa_free(out);
+	k8sa_findings_free(f);
+	k8sa_snapshot_free(snap);
+	k8sa_kube_free(kube);
+	test_sim_stop(&k.sim);
+}
+END_TEST
+
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -195,6 +303,8 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, demo_shop_through_kubesim);
 	tcase_add_test(tc, forbidden_is_a_gap);
 	tcase_add_test(tc, total_failure_fails);
+	tcase_add_test(tc, missing_namespace_is_an_error);
+	tcase_add_test(tc, unreadable_core_lists_are_not_a_clean_bill);
 	suite_add_tcase(s, tc);
 	return s;
 }

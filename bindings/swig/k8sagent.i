@@ -76,3 +76,4 @@ K8SA_STATUS_AS_VALUE(k8sa_answer_llm_status)
 %include <k8sagent/tools.h>
 %include <k8sagent/verify.h>
 %include <k8sagent/investigate.h>
+%include <k8sagent/text.h>

@@ -184,6 +184,14 @@ const char *k8sa_answer_findings_text(const k8sa_answer *a);
 const char *k8sa_answer_context(const k8sa_answer *a);
 /** The exact messages sent, as a JSON array of {role, content}. */
 const char *k8sa_answer_messages_json(const k8sa_answer *a);
+/**
+ * The exact request body sent to the model server for this answer (model, messages, and the
+ * options that change the answer: num_ctx, temperature, seed, max tokens), as the LLM client
+ * serialised it; NULL when no model was called. This is what an answer cache key must cover
+ * (with the backend and the server URL): two calls with equal request bodies asked the model
+ * the same thing. Valid while @p a lives.
+ */
+const char *k8sa_answer_request_json(const k8sa_answer *a);
 /** The messages as text for people (`k8sagent diagnose --print-prompt`). */
 const char *k8sa_answer_prompt_text(const k8sa_answer *a);
 /** What the token budget cut, as a JSON array. */

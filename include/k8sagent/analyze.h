@@ -100,10 +100,18 @@ const char *k8sa_finding_member(const k8sa_findings *f, size_t i, size_t j);
 /**@}*/
 
 /**
+ * Whether the namespace could be checked: 0 when a core list (pods, deployments,
+ * replicasets, statefulsets, daemonsets, services) could not be read, so an empty list of
+ * findings means "could not check", never "no problems". 1 otherwise.
+ */
+int k8sa_findings_complete(const k8sa_findings *f);
+
+/**
  * Findings as JSON: `{"namespace": "shop", "findings": [{"code", "severity", "kind",
  * "namespace", "name", "members": [...], "container", "summary", "evidence": [...],
- * "commands": [...], "root_cause": bool}], "gaps": ["nodes: forbidden: ..."]}`: `gaps` are the
- * resources the snapshot could not read (so nothing there was checked), `[]` when none.
+ * "commands": [...], "root_cause": bool}], "gaps": ["nodes: forbidden: ..."], "complete":
+ * bool}`: `gaps` are the resources the snapshot could not read (so nothing there was
+ * checked), `[]` when none; `complete` is k8sa_findings_complete().
  * `namespace` is "*" for all namespaces;
  * `container` is "" when the finding is not about a container. Caller frees with k8sa_free().
  */
@@ -111,7 +119,8 @@ k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out, k8sa_error
 
 /**
  * A short plain-text report, root causes first, pasteable into a ticket. Says so plainly
- * when nothing is wrong, and lists under "Not checked:" what the snapshot could not read.
+ * when nothing is wrong (and "Could not check" instead when the core lists could not be
+ * read), and lists under "Not checked:" what the snapshot could not read.
  * Caller frees with k8sa_free().
  */
 k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out, k8sa_error *err);

@@ -23,5 +23,6 @@
 #include <k8sagent/verify.h>
 #include <k8sagent/investigate.h>
 #include <k8sagent/mcp.h>
+#include <k8sagent/text.h>
 
 #endif /* K8SAGENT_H */

@@ -109,6 +109,17 @@ k8sa_status k8sa_kube_pod_log(k8sa_kube *kube, const char *ns, const char *pod,
 			      const char *container, int previous, long tail_lines,
 			      long limit_bytes, char **out, size_t *out_len, k8sa_error *err);
 
+/**
+ * Read one object (a GET of `/api/v1/namespaces/shop`, `/apis/apps/v1/namespaces/shop/
+ * deployments/cart`...). Only the resources of ::k8sa_resource can be read (never Secrets);
+ * a ConfigMap comes without its values, as in lists. A missing object is K8SA_E_NOT_FOUND.
+ * @param ns        namespace of a namespaced resource (ignored for cluster-scoped ones)
+ * @param name      the object's name (checked: no '/', '%', "..", ...)
+ * @param out_json  receives the object as JSON (caller frees with k8sa_free())
+ */
+k8sa_status k8sa_kube_get_json(k8sa_kube *kube, k8sa_resource res, const char *ns, const char *name,
+			       char **out_json, k8sa_error *err);
+
 /** The server's `/version` body as JSON (caller frees with k8sa_free()). */
 k8sa_status k8sa_kube_server_version(k8sa_kube *kube, char **out_json, k8sa_error *err);
 

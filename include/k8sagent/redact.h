@@ -12,31 +12,47 @@
  * e.g. `[REDACTED:password]`, `[REDACTED:token]`, `[REDACTED:jwt]`,
  * `[REDACTED:private-key]`, `[REDACTED:aws-key]`.
  *
- * What is recognised (hand-written scanner, one pass, no regex):
- * - `Authorization:` / `Proxy-Authorization:` headers (any scheme; the rest of the line or
- *   the quoted string), `Bearer <token>` anywhere;
+ * What is recognised (hand-written scanner, one pass, no regex; the rules live in a table,
+ * the vendor formats after the public rule sets of gitleaks, detect-secrets and trufflehog):
+ * - `Authorization:` / `Proxy-Authorization:` headers (a scheme and its credentials, or one
+ *   token; "may require authorization: server message" is prose), `Bearer <token>` and
+ *   `Basic <base64>` anywhere, and bare base64 blobs of `user:password`;
  * - JWTs (`eyJ...` `.` `...` `.` `...`);
  * - passwords in URLs: `scheme://user:pass@host` -> `scheme://user:[REDACTED:password]@host`
- *   (also with an empty user, `redis://:pass@host`);
+ *   (also with an empty user, and passwords holding `/`, `#`, `?`, `+` or `%` escapes), and
+ *   the secret path of Slack, Discord and Teams webhook URLs;
  * - key/value pairs whose key looks secret, in text, logfmt, JSON (also JSON escaped inside a
- *   string), YAML and command-line flags (`--password x`), case-insensitive: the key is split
- *   into words (`_ - .` and camelCase) and is secret when a word is password, passwd, pwd,
- *   pass, passphrase, secret, token, auth, authorization, credential(s), creds, cookie,
- *   apikey, accesskey, secretkey, privatekey, or `key` qualified by api/access/secret/
- *   private/signing/encryption/master/account/storage/client; keys whose last word is a
- *   reference rather than a value (name, ref, file, path, dir, url, uri, type, length, ttl,
- *   expiry, seconds, ...) are left alone (`secretName: db-creds` is evidence, not a secret);
+ *   string), YAML (also block scalars `password: |`), XML elements (`<password>x</password>`)
+ *   and command-line flags (`--password x`), case-insensitive: the key is split into words
+ *   (`_ - .` and camelCase) and is secret when a word is password, passwd, pwd, pass,
+ *   passphrase, secret, token, auth, authorization, credential(s), creds, cookie, sessionid,
+ *   sig, signature, hmac, apikey, accesskey, secretkey, privatekey, or `key` qualified by api/
+ *   access/secret/private/signing/encryption/master/account/client/app/... ; keys whose last
+ *   word is a reference or a setting (name, ref, file, path, url, type, length, ttl, tokens,
+ *   ...) are left alone (`secretName: db-creds` is evidence, not a secret); `FOO_KEY=x`
+ *   assignments use the env-name rules; keys spelled with look-alike letters (Cyrillic,
+ *   Greek, fullwidth) or invisible characters (zero-width, soft hyphen), raw or `\uXXXX`, are
+ *   read as the ASCII key they imitate;
  * - Kubernetes env entries written as `name: DB_PASSWORD` followed by `value: x` (YAML or
- *   JSON), using k8sa_env_name_is_secret();
- * - PEM private keys, the whole BEGIN..END block even across lines (to the end of the text
- *   when the END line is missing);
- * - AWS access key ids (AKIA/ASIA/AGPA/AIDA/AROA/ANPA/ANVA/AIPA + 16 upper-case alnum);
- *   GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab (glpat-), Slack (xox?-) and
- *   `sk-` API tokens;
+ *   JSON), and config pairs `key="ClearTextPassword" value="x"`, using
+ *   k8sa_env_name_is_secret(); every value under `data:`/`stringData:` of a `kind: Secret`;
+ * - passwords on command lines that take them: `mysql -pPW`, `curl -u user:PW`,
+ *   `docker login -p PW`, `sshpass -p PW`, `openssl -k PW` / `-passin pass:PW`,
+ *   `redis-cli -a PW`, `ldapsearch -w PW`, `sqlcmd -P PW`, `skopeo --creds u:PW`...;
+ *   `.netrc` lines, `IDENTIFIED BY 'PW'`, redis `requirepass`/`masterauth`;
+ * - PEM private keys (also PGP blocks and base64-wrapped PEM), the whole BEGIN..END block even
+ *   across lines (to the end of the text when the END line is missing); OpenSSH key bodies;
+ *   crypt/htpasswd hashes (`$apr1$`, `$2y$`, `$6$`, `$argon2id$`, `{SSHA}`...);
+ * - vendor tokens by prefix and shape: AWS key ids and session tokens, GitHub, GitLab, Slack,
+ *   Google, Stripe, Twilio, npm, SendGrid, Vault, Hugging Face, OpenAI, Anthropic, Shopify,
+ *   PyPI, DigitalOcean, Databricks, Atlassian, Mailgun, Square, age, Telegram and Discord
+ *   bot tokens, Azure AD client secrets, and more (see libk8sagent/redact_rules.c);
+ * - a bare value right after a word that names a secret ("signing key: <64 hex>", "auth
+ *   token <hex>", "api key <uuid>");
  * - long high-entropy base64 runs (>= 40 chars mixing upper, lower and digits and changing
  *   character class often), which catches bare keys and the inside of split PEM blocks.
- *   Pure hex (sha256 digests, container ids), lower-case names with hash suffixes
- *   (cart-7d9f8b6c5-x2x7q) and ordinary words are not touched.
+ *   Pure hex (sha256 digests, container ids), paths, lower-case names with hash suffixes
+ *   (cart-7d9f8b6c5-x2x7q), UIDs in objects and ordinary words are not touched.
  *
  * Prose is kept: "invalid password for user", "token expired" have no value after a
  * separator and are not changed. The scanner only cuts at ASCII bytes, so multibyte UTF-8
@@ -162,6 +178,21 @@ k8sa_status k8sa_redactor_counts_json(const k8sa_redactor *r, char **out, k8sa_e
 
 /** Set every counter back to zero. */
 void k8sa_redactor_reset_counts(k8sa_redactor *r);
+
+/**
+ * Redact a JSON document by its structure: every string value as by k8sa_redactor_apply();
+ * the value of a key that names a secret (`"password": ...`, `"clientSecret": ...`) and of
+ * an env entry whose name is secret (`{"name": "DB_PASSWORD", "value": ...}`) replaced by
+ * its marker; the `data`/`stringData` values of a `"kind": "Secret"` object replaced whole.
+ * Keys, numbers and the shape are kept, and the output is always valid JSON (compact).
+ * The library already applies this to the snapshot and findings JSON it produces; use it for
+ * JSON from elsewhere that is about to be shown.
+ * @param r    redactor (rules and counters), or NULL for the built-in rules
+ * @param json NUL-terminated JSON text
+ * @param out  receives the redacted JSON, freed with k8sa_free()
+ * @return K8SA_OK; K8SA_E_INVALID_ARG when @p json does not parse; K8SA_E_NOMEM.
+ */
+k8sa_status k8sa_redact_json(k8sa_redactor *r, const char *json, char **out, k8sa_error *err);
 
 /** @} */
 

@@ -206,3 +206,18 @@ int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findin
 	}
 	return CLI_OK;
 }
+
+void cli_put_text(FILE *f, const char *s, size_t len)
+{
+	size_t n = 0;
+	char *e = NULL;
+	if (k8sa_text_escape_controls(s, len, &e, &n, NULL) == K8SA_OK)
+		fwrite(e, 1, n, f);
+	k8sa_free(e);
+}
+
+void cli_puts_text(FILE *f, const char *s)
+{
+	if (s)
+		cli_put_text(f, s, strlen(s));
+}

@@ -4,6 +4,7 @@
 #define K8SA_CLI_H
 
 #include <k8sagent/k8sagent.h>
+#include <stdio.h>
 
 #include "../common/options.h"
 
@@ -42,5 +43,11 @@ int cli_make_agent(const cli_globals *g, const char *prompt_dir, unsigned needs,
  * return CLI_OK or CLI_ERROR. */
 int cli_take_snapshot(const cli_globals *g, const char *ns_flag, int all, k8sa_snapshot **out);
 int cli_findings(const cli_globals *g, const char *ns_flag, int all, k8sa_findings **out);
+
+/* Text for the terminal: ESC and other control characters from logs, events, image names
+ * or the model's answer are printed as visible escapes (k8sa_text_escape_controls()), so
+ * they cannot drive the terminal. Newlines and tabs are kept. */
+void cli_put_text(FILE *f, const char *s, size_t len);
+void cli_puts_text(FILE *f, const char *s);
 
 #endif

@@ -57,10 +57,14 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 		k8sa_findings_free(f);
 		return CLI_ERROR;
 	}
-	fputs(out, stdout);
-	if (json)
+	if (json) {
+		fputs(out, stdout);
 		fputc('\n', stdout);
-	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : CLI_OK;
+	} else {
+		cli_puts_text(stdout, out);
+	}
+	/* "Could not check" (pods, workloads or services unreadable) is not a clean bill */
+	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_ERROR;
 	k8sa_free(out);
 	k8sa_findings_free(f);
 	return rc;

@@ -148,10 +148,16 @@ static void print_step(const k8sa_event *ev)
 				   : "{}";
 	int idx = json_object_object_get_ex(j, "index", &v) ? json_object_get_int(v) : 0;
 	int cached = json_object_object_get_ex(j, "cached", &v) && json_object_get_boolean(v);
-	fprintf(stderr, "[step %d] %s %s", idx, tool, args);
+	/* the tool name and arguments come from the model: escaped for the terminal */
+	fprintf(stderr, "[step %d] ", idx);
+	cli_puts_text(stderr, tool);
+	fputc(' ', stderr);
+	cli_puts_text(stderr, args);
 	if (json_object_object_get_ex(j, "error", &v) && !json_object_is_type(v, json_type_null)) {
 		const char *err = json_object_get_string(v);
-		fprintf(stderr, " -> error: %.*s\n", (int)strcspn(err, "\n"), err);
+		fputs(" -> error: ", stderr);
+		cli_put_text(stderr, err, strcspn(err, "\n"));
+		fputc('\n', stderr);
 	} else {
 		int chars = json_object_object_get_ex(j, "result_chars", &v) ? json_object_get_int(v) : 0;
 		fprintf(stderr, " -> %d chars%s\n", chars, cached ? " (from the session)" : "");
@@ -162,8 +168,11 @@ static void print_step(const k8sa_event *ev)
 static void print_list(const char *title, json_object *arr)
 {
 	printf("%s:\n", title);
-	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		printf("  - %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		fputs("  - ", stdout);
+		cli_puts_text(stdout, json_object_get_string(json_object_array_get_idx(arr, i)));
+		fputc('\n', stdout);
+	}
 }
 
 static void print_verification(const char *json)
@@ -204,7 +213,7 @@ static int run_question(k8sa_session *s, const char *q, int json)
 			if (!json) {
 				const char *t = k8sa_event_text(ev);
 				size_t n = strlen(t);
-				fwrite(t, 1, n, stdout);
+				cli_put_text(stdout, t, n);
 				fflush(stdout);
 				wrote = 1;
 				if (n)

@@ -47,7 +47,7 @@ static k8sa_status stream_to_stdout(k8sa_answer_stream *s, k8sa_error *e)
 	k8sa_status st;
 	int wrote = 0, last_nl = 1;
 	while ((st = k8sa_answer_stream_next(s, &chunk, &len, e)) == K8SA_OK && chunk) {
-		fwrite(chunk, 1, len, stdout);
+		cli_put_text(stdout, chunk, len);
 		fflush(stdout);
 		wrote = 1;
 		last_nl = len && chunk[len - 1] == '\n';
@@ -59,11 +59,19 @@ static k8sa_status stream_to_stdout(k8sa_answer_stream *s, k8sa_error *e)
 
 static void no_model_message(const k8sa_answer *x)
 {
-	fprintf(stderr,
-		"k8sagent: no model answered: %s\n"
-		"k8sagent: the findings above come from the deterministic analyzers alone; point --llm-url "
-		"(or OLLAMA_HOST / K8SA_LLM_URL) at an Ollama or OpenAI-compatible server\n",
-		k8sa_answer_llm_error(x) ? k8sa_answer_llm_error(x) : k8sa_strerror(k8sa_answer_llm_status(x)));
+	fputs("k8sagent: no model answered: ", stderr);
+	cli_puts_text(stderr, k8sa_answer_llm_error(x) ? k8sa_answer_llm_error(x) : k8sa_strerror(k8sa_answer_llm_status(x)));
+	fputs("\nk8sagent: the findings above come from the deterministic analyzers alone; point --llm-url "
+	      "(or OLLAMA_HOST / K8SA_LLM_URL) at an Ollama or OpenAI-compatible server\n",
+	      stderr);
+}
+
+/* "k8sagent: <what>: <message>" with the message escaped (servers write part of it). */
+static void print_error(const char *what, const char *message)
+{
+	fprintf(stderr, "k8sagent: %s: ", what);
+	cli_puts_text(stderr, message);
+	fputc('\n', stderr);
 }
 
 static void ask_usage(FILE *f)
@@ -128,7 +136,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 	k8sa_answer_stream *s = NULL;
 	k8sa_status st = k8sa_agent_ask_start(a, q, &s, &e);
 	if (st != K8SA_OK) {
-		fprintf(stderr, "k8sagent: ask: %s\n", e.message);
+		print_error("ask", e.message);
 		rc = CLI_ERROR;
 	} else {
 		st = stream_to_stdout(s, &e);
@@ -212,7 +220,7 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 			fprintf(stderr, "k8sagent: diagnose: %s\n", e.message);
 			rc = CLI_ERROR;
 		} else if (print_prompt) {
-			fputs(k8sa_answer_prompt_text(x), stdout);
+			cli_puts_text(stdout, k8sa_answer_prompt_text(x));
 			rc = CLI_OK;
 		} else {
 			char *json = NULL;
@@ -234,7 +242,7 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 		} else {
 			const k8sa_answer *x = k8sa_answer_stream_answer(s);
 			const char *text = k8sa_answer_findings_text(x);
-			fputs(text ? text : "", stdout);
+			cli_puts_text(stdout, text ? text : "");
 			fputs("\n", stdout);
 			fflush(stdout);
 			st = stream_to_stdout(s, &e);

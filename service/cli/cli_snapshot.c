@@ -72,7 +72,11 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv)
 		printf("%-26s %zu\n", "logs", k8sa_snapshot_log_count(snap));
 		char *gaps = NULL;
 		if (k8sa_snapshot_gaps_json(snap, &gaps, NULL) == K8SA_OK)
-			printf("gaps: %s\n", gaps);
+		{
+			fputs("gaps: ", stdout);
+			cli_puts_text(stdout, gaps);
+			fputc('\n', stdout);
+		}
 		k8sa_free(gaps);
 	}
 	k8sa_snapshot_free(snap);

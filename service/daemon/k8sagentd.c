@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +33,16 @@ static void usage(FILE *f)
 "                          cancelled (default 10)\n"
 "  --namespace NS          default namespace for /diagnose (env K8SA_NAMESPACE; default: the\n"
 "                          context's, in-cluster the pod's own)\n"
+"  --allowed-hosts LIST    comma-separated host[:port] names the Host header must carry\n"
+"                          (default: any); stops DNS rebinding when the UI is reached through\n"
+"                          a port-forward (e.g. localhost,127.0.0.1); /healthz, /health,\n"
+"                          /readyz and /metrics answer any Host (probes use the pod IP)\n"
 "Cluster and model (the same as k8sagent's global options; in-cluster the LLM server\n"
 "defaults to http://ollama:11434):\n");
 	svc_options_help(f, 1);
+	fprintf(f,
+"  --llm-proxy URL         HTTP proxy for the model server (default none: http_proxy and\n"
+"                          https_proxy in the environment are not followed)\n");
 	fprintf(f,
 "Limits:\n"
 "  --max-llm N             model calls at once (default 4)\n"
@@ -41,9 +51,23 @@ static void usage(FILE *f)
 "  --max-body BYTES        request body limit (default 65536); beyond: 413\n"
 "  --max-question BYTES    question length limit (default 8192); beyond: 413\n"
 "  --max-connections N     concurrent connections (default 2048)\n"
+"  --max-connections-per-ip N\n"
+"                          concurrent connections from one address (default: 7/8 of\n"
+"                          --max-connections, so one client never takes the probes' room)\n"
+"  --header-timeout SEC    a connection must send a request's headers within this long after\n"
+"                          it opens or after its previous answer, else it is closed (default\n"
+"                          10; slow-loris clients trickling headers)\n"
+"  --max-answer BYTES      model answer kept per request (default 262144); a longer answer is\n"
+"                          cut with a note and \"truncated\": true, and the model call stopped\n"
+"  --max-snapshots N       cluster snapshots (/diagnose, /api/findings) at once (default:\n"
+"                          from the container memory limit, cgroup memory.max: one per\n"
+"                          32 MiB above the first 64 MiB, 1 to 16; 8 without a limit);\n"
+"                          others wait --request-timeout, then 429\n"
 "  --cache-ttl SECONDS     identical diagnoses answered from memory for this long\n"
 "                          (default 60; 0 disables; a request may send \"no_cache\": true)\n"
 "  --cache-entries N       answers kept (default 64)\n"
+"  --cache-bytes BYTES     memory the cached answers may use (default 8388608); least\n"
+"                          recently used answers are evicted first\n"
 "Investigation (POST /investigate):\n"
 "  --session-ttl SECONDS   an idle session is dropped after this long (default 900)\n"
 "  --max-sessions N        sessions kept at once (default 64); the least recently used idle\n"
@@ -190,6 +214,11 @@ static const num_opt num_opts[] = {
 	{"grace", 0, 3600, &kd_cfg.grace, NULL, NULL},
 	{"cache-ttl", 0, 86400, &kd_cfg.cache_ttl, NULL, NULL},
 	{"cache-entries", 1, 100000, &kd_cfg.cache_entries, NULL, NULL},
+	{"cache-bytes", 0, 1L << 34, NULL, &kd_cfg.cache_bytes, NULL},
+	{"header-timeout", 1, 3600, &kd_cfg.header_timeout, NULL, NULL},
+	{"max-connections-per-ip", 1, 1000000, NULL, NULL, &kd_cfg.max_conns_per_ip},
+	{"max-answer", 1024, 1L << 30, NULL, &kd_cfg.max_answer, NULL},
+	{"max-snapshots", 1, 100000, &kd_cfg.max_snapshots, NULL, NULL},
 	{"session-ttl", 1, 86400, &kd_cfg.session_ttl, NULL, NULL},
 	{"max-sessions", 1, 100000, &kd_cfg.max_sessions, NULL, NULL},
 	{"session-memory", 1L << 20, 1L << 40, NULL, &kd_cfg.session_memory, NULL},
@@ -197,7 +226,8 @@ static const num_opt num_opts[] = {
 };
 #define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
 
-enum { O_NUM = 256, O_LISTEN = O_NUM + 64, O_PORT_FILE, O_NAMESPACE, O_REQ_TIMEOUT, O_LOG_LEVEL, O_VERSION, O_HELP };
+enum { O_NUM = 256, O_LISTEN = O_NUM + 64, O_PORT_FILE, O_NAMESPACE, O_REQ_TIMEOUT, O_LOG_LEVEL,
+       O_ALLOWED_HOSTS, O_LLM_PROXY, O_VERSION, O_HELP };
 
 static int take_num(const num_opt *o, const char *v)
 {
@@ -217,7 +247,7 @@ static int take_num(const num_opt *o, const char *v)
 
 static int parse_args(int argc, char **argv)
 {
-	struct option opts[SVC_OPT_COUNT + N_NUM + 8];
+	struct option opts[SVC_OPT_COUNT + N_NUM + 10];
 	int n_opts = svc_options_getopt(opts);
 	for (size_t i = 0; i < N_NUM; i++)
 		opts[n_opts++] = (struct option){num_opts[i].name, required_argument, NULL, O_NUM + (int)i};
@@ -226,6 +256,8 @@ static int parse_args(int argc, char **argv)
 	opts[n_opts++] = (struct option){"namespace", required_argument, NULL, O_NAMESPACE};
 	opts[n_opts++] = (struct option){"request-timeout", required_argument, NULL, O_REQ_TIMEOUT};
 	opts[n_opts++] = (struct option){"log-level", required_argument, NULL, O_LOG_LEVEL};
+	opts[n_opts++] = (struct option){"allowed-hosts", required_argument, NULL, O_ALLOWED_HOSTS};
+	opts[n_opts++] = (struct option){"llm-proxy", required_argument, NULL, O_LLM_PROXY};
 	opts[n_opts++] = (struct option){"version", no_argument, NULL, O_VERSION};
 	opts[n_opts++] = (struct option){"help", no_argument, NULL, O_HELP};
 	opts[n_opts] = (struct option){NULL, 0, NULL, 0};
@@ -246,6 +278,9 @@ static int parse_args(int argc, char **argv)
 	kd_cfg.session_memory = (size_t)256 << 20;
 	kd_cfg.max_steps = 20;
 	kd_cfg.log_level = KD_LOG_INFO;
+	kd_cfg.header_timeout = 10;
+	kd_cfg.max_answer = 256 * 1024;
+	kd_cfg.cache_bytes = 8L << 20;
 	const char *e;
 	svc_options_from_env(&kd_cfg.opts);
 	set_str(&kd_cfg.default_ns, getenv("K8SA_NAMESPACE"));
@@ -275,6 +310,15 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_PORT_FILE: set_str(&kd_cfg.port_file, optarg); break;
 		case O_NAMESPACE: set_str(&kd_cfg.default_ns, optarg); break;
+		case O_ALLOWED_HOSTS:
+			free_list(kd_cfg.allowed_hosts);
+			kd_cfg.allowed_hosts = *optarg ? split_list(optarg) : NULL;
+			if (*optarg && (!kd_cfg.allowed_hosts || !kd_cfg.allowed_hosts[0])) {
+				fprintf(stderr, "k8sagentd: --allowed-hosts: expected host[:port],... got '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case O_LLM_PROXY: set_str(&kd_cfg.llm_proxy, optarg); break;
 		case O_REQ_TIMEOUT:
 			if (parse_seconds("--request-timeout", optarg, &kd_cfg.request_timeout))
 				return -1;
@@ -358,6 +402,8 @@ static void free_config(void)
 	free(kd_cfg.default_ns);
 	kd_auth_cleanup();
 	free_list(kd_cfg.allow_ns);
+	free_list(kd_cfg.allowed_hosts);
+	free(kd_cfg.llm_proxy);
 	memset(&kd_cfg, 0, sizeof kd_cfg);
 }
 
@@ -382,6 +428,15 @@ int main(int argc, char **argv)
 		free_config();
 		return 2;
 	}
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+	/* glibc gives up to 8 malloc arenas per core and keeps each one's peak: snapshots run on
+	 * ever different connection threads, so 40 /api/findings of a 400-pod namespace, one at a
+	 * time, peaked at 215 MB RSS with the default and 61 MB with two arenas (four at a time:
+	 * 380 vs 117 MB). Without this the --max-snapshots bound would not bound memory.
+	 * MALLOC_ARENA_MAX in the environment still wins. */
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 2);
+#endif
 	/* Signals are taken by sigwait() in this thread; every other thread inherits the mask. */
 	sigset_t set;
 	sigemptyset(&set);
@@ -412,6 +467,7 @@ int main(int argc, char **argv)
 	if (!d) {
 		kd_log(KD_LOG_ERROR, "cannot listen on %s:%u: %s", kd_cfg.listen_addr, kd_cfg.port,
 		       strerror(errno));
+		kd_httpd_shutdown();
 		kd_sse_shutdown();
 		kd_backend_cleanup();
 		free_config();
@@ -419,14 +475,16 @@ int main(int argc, char **argv)
 	}
 	if (kd_cfg.port_file && write_port_file(kd_cfg.port_file, port)) {
 		MHD_stop_daemon(d);
+		kd_httpd_shutdown();
 		kd_sse_shutdown();
 		kd_backend_cleanup();
 		free_config();
 		return 1;
 	}
-	kd_log(KD_LOG_INFO, "k8sagentd %s listening on %s:%u (LLM %s, backend %s, model %s%s)",
-	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url, kd_cfg.backend, kd_cfg.model,
-	       kd_auth_enabled() ? ", bearer auth on" : "");
+	kd_log(KD_LOG_INFO, "k8sagentd %s listening on %s:%u (LLM %s%s%s, backend %s, model %s%s)",
+	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url,
+	       kd_cfg.llm_proxy ? " through proxy " : "", kd_cfg.llm_proxy ? kd_cfg.llm_proxy : "",
+	       kd_cfg.backend, kd_cfg.model, kd_auth_enabled() ? ", bearer auth on" : "");
 
 	int sig = 0;
 	sigwait(&set, &sig);
@@ -449,6 +507,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	MHD_stop_daemon(d);
+	kd_httpd_shutdown();
 	kd_sse_shutdown();
 	kd_sessions_cleanup();
 	kd_backend_cleanup();

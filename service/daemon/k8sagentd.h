@@ -45,6 +45,13 @@ typedef struct kd_config {
 	int max_sessions;         /* investigation sessions kept at once */
 	size_t session_memory;    /* estimated bytes the sessions may hold together */
 	int max_steps;            /* largest "max_steps" a request may ask for */
+	char **allowed_hosts;     /* --allowed-hosts, NULL-terminated, NULL: any Host */
+	int header_timeout;       /* seconds from connect (or the last answer) to a whole request */
+	unsigned max_conns_per_ip; /* concurrent connections from one address; 0: derived */
+	size_t max_answer;        /* bytes of model answer kept; beyond: cut with a note */
+	size_t cache_bytes;       /* byte budget of the answer cache */
+	int max_snapshots;        /* concurrent snapshots; 0: derived from the memory limit */
+	char *llm_proxy;          /* --llm-proxy URL, NULL: none (the environment is not followed) */
 } kd_config;
 
 extern kd_config kd_cfg;
@@ -83,6 +90,7 @@ typedef struct kd_req {
 	char *body;               /* request body, NUL-terminated */
 	size_t body_len;
 	int too_large;            /* body beyond max_body: answer 413 */
+	int bad_uri;              /* an encoded NUL or control character in the path: 400 */
 	int status;               /* status of the queued response */
 	uint64_t bytes;           /* body bytes of a non-streamed response */
 	kd_sse *sse;              /* streamed response state (shared with the response) */
@@ -111,6 +119,10 @@ enum MHD_Result kd_route_mcp(struct MHD_Connection *c, kd_req *req);
 struct MHD_Daemon *kd_httpd_start(unsigned short *bound_port);
 /* Requests being handled right now (for graceful shutdown). */
 long kd_httpd_in_flight(void);
+/* Stop the header-deadline reaper (after MHD_stop_daemon()). */
+void kd_httpd_shutdown(void);
+/* Connections closed for missing the header deadline so far. */
+long kd_httpd_reaped(void);
 double kd_now(void);
 
 /* ---- metrics (k8sagentd_metrics.c) --------------------------------------------------------- */
@@ -122,6 +134,7 @@ void kd_metrics_tokens_per_second(double tps);
 void kd_metrics_snapshot(double seconds);
 void kd_metrics_kube_error(const char *code);
 void kd_metrics_cache(int hit);
+void kd_metrics_truncated(void);
 /* Feed the timings/gaps JSON of an answer into the histograms and error counters. */
 void kd_metrics_answer(const k8sa_answer *a);
 /* Count a snapshot's gaps (a JSON array of "resource: reason: message") as Kubernetes errors. */
@@ -138,6 +151,14 @@ void kd_slot_release(void);
 int kd_slots_in_use(void);
 int kd_queue_length(void);
 void kd_limits_shutdown(void);
+/* A snapshot permit (--max-snapshots), waiting up to the request timeout while the client `c`
+ * (may be NULL) is still connected. 0: taken; -2: waited too long (429); -3: shutting down
+ * (503); -4: the client left (drop the request). */
+int kd_snapshot_acquire(struct MHD_Connection *c);
+void kd_snapshot_release(void);
+void kd_snapshots(int *in_use, int *max);
+/* The cgroup (v2, else v1) memory limit in bytes, 0 when none. */
+long long kd_memory_limit(void);
 /* (k8sagentd_auth.c) 1 when the Authorization header carries the configured token (or no
  * token is configured). */
 int kd_auth_ok(const char *authorization);
@@ -151,9 +172,11 @@ int kd_namespace_allowed(const char *ns);
 
 /* ---- answer cache (k8sagentd_cache.c) ------------------------------------------------------ */
 void kd_cache_init(void);
-/* Key of an answer: SHA-256 over backend, URL, model and the exact messages sent (so the
- * prompt version and the context are both in it). Hex into key[65]. */
-void kd_cache_key(const char *messages_json, char key[65]);
+/* Key of an answer: SHA-256 over the namespace and question asked, the exact messages sent,
+ * backend, URL, model and the options that shape the prompt or answer. Hex into key[65]. */
+void kd_cache_key(const char *ns, const char *question, const char *messages_json, char key[65]);
+/* Bytes the cached answers use now (within --cache-bytes). */
+size_t kd_cache_bytes(void);
 /* The cached answer JSON (caller frees), NULL on a miss or an expired entry. */
 char *kd_cache_get(const char key[65]);
 void kd_cache_put(const char key[65], const char *answer_json);
@@ -169,6 +192,8 @@ const char *kd_default_namespace(void);
 /* Cached (1 s) probes: 1 reachable, 0 not; `why` gets the reason when not (may be NULL). */
 int kd_probe_kube(char *why, size_t whylen);
 int kd_probe_llm(char *why, size_t whylen);
+/* The last probe's result without probing: 1, 0, or -1 when none ran yet. */
+int kd_probe_last(int llm);
 /* JSON array of namespace names (caller frees), or NULL with err filled. */
 char *kd_namespaces_json(k8sa_error *err);
 /* JSON array of model names from the LLM server (caller frees), or NULL with err filled. */
@@ -190,8 +215,15 @@ enum MHD_Result kd_sse_respond(struct MHD_Connection *c, kd_req *req, k8sa_answe
 /* Answer a cached answer JSON as an SSE response (context, findings, one token, done). */
 enum MHD_Result kd_sse_respond_cached(struct MHD_Connection *c, kd_req *req, const char *answer_json);
 /* Pull a started stream to its end in this thread (blocking routes), cancellable by a client
- * disconnect like a streamed one. Records first-token time. Returns the stream's status. */
-k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *stream, k8sa_error *err);
+ * disconnect like a streamed one. Records first-token time. Stops the model once the answer
+ * passes --max-answer (*truncated set). Returns the stream's status. */
+k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *stream, k8sa_error *err,
+			    int *truncated);
+/* Cut an answer object's "answer" at --max-answer (UTF-8 boundary) with a note; sets
+ * "truncated": true and clears "llm_error" (the service stopped the model on purpose). */
+void kd_answer_cut(json_object *answer);
+/* 1 when the client of `c` has closed its side (or the socket failed). */
+int kd_client_gone(struct MHD_Connection *c);
 /* The request finished (completion callback): cancel a stream still running, drop references. */
 void kd_sse_request_done(kd_req *req);
 uint64_t kd_sse_bytes(const kd_sse *sse);

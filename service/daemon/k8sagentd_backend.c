@@ -68,15 +68,21 @@ int kd_backend_init(void)
 	if (k8sa_kubeconfig_load_default(&kcfg, kd_cfg.kubeconfig, kd_cfg.context, &err) != K8SA_OK) {
 		kcfg = NULL;
 		snprintf(kcfg_error, sizeof kcfg_error, "%s", err.message);
-		if (kd_cfg.kubeconfig || kd_cfg.context)
-			return -1; /* an explicit configuration that does not load is a startup error */
+		if (kd_cfg.kubeconfig || kd_cfg.context) {
+			/* An explicit configuration that does not load is a start-up error: say which
+			 * file and field (the library's message names both), never exit silently. */
+			kd_log(KD_LOG_ERROR, "cannot start: %s%s%s", err.message,
+			       kd_cfg.context && !strstr(err.message, kd_cfg.context) ? "; --context " : "",
+			       kd_cfg.context && !strstr(err.message, kd_cfg.context) ? kd_cfg.context : "");
+			return -1;
+		}
 		kd_log(KD_LOG_WARN, "no Kubernetes configuration: %s (diagnose is unavailable)", err.message);
 	} else {
 		kd_log(KD_LOG_INFO, "Kubernetes API %s (from %s, namespace %s)",
 		       k8sa_kubeconfig_server(kcfg) ? k8sa_kubeconfig_server(kcfg) : "?",
 		       k8sa_kubeconfig_source(kcfg), k8sa_kubeconfig_namespace(kcfg));
 		if (k8sa_kube_new(&kube, kcfg, &err) != K8SA_OK) {
-			kd_log(KD_LOG_ERROR, "Kubernetes client: %s", err.message);
+			kd_log(KD_LOG_ERROR, "cannot start: Kubernetes client: %s", err.message);
 			return -1;
 		}
 		k8sa_kube_set_timeout_ms(kube, 2000, 5000);
@@ -86,8 +92,10 @@ int kd_backend_init(void)
 	    k8sa_llm_set_url(llm, kd_cfg.llm_url, &err) != K8SA_OK ||
 	    k8sa_llm_set_backend_name(llm, kd_cfg.backend, &err) != K8SA_OK ||
 	    (kd_cfg.model && k8sa_llm_set_model(llm, kd_cfg.model, &err) != K8SA_OK) ||
-	    (kd_cfg.api_key && k8sa_llm_set_api_key(llm, kd_cfg.api_key, &err) != K8SA_OK)) {
-		kd_log(KD_LOG_ERROR, "LLM settings: %s", err.message);
+	    (kd_cfg.api_key && k8sa_llm_set_api_key(llm, kd_cfg.api_key, &err) != K8SA_OK) ||
+	    (kd_cfg.llm_proxy && k8sa_llm_set_proxy(llm, kd_cfg.llm_proxy, &err) != K8SA_OK)) {
+		kd_log(KD_LOG_ERROR, "cannot start: LLM settings (--llm-url, --backend, --model, --llm-proxy): %s",
+		       err.message);
 		return -1;
 	}
 	k8sa_llm_set_timeouts_ms(llm, 2000, 5000, 5000);
@@ -101,7 +109,7 @@ int kd_backend_init(void)
 	/* One agent now: a bad prompt directory or backend fails at start, not per request. */
 	k8sa_agent *a = agent_new(&err);
 	if (!a) {
-		kd_log(KD_LOG_ERROR, "agent: %s", err.message);
+		kd_log(KD_LOG_ERROR, "cannot start: %s", err.message);
 		return -1;
 	}
 	kd_agent_release(a);
@@ -148,7 +156,8 @@ static k8sa_agent *agent_new(k8sa_error *err)
 	if ((kcfg && k8sa_agent_set_kubeconfig(a, kcfg, err) != K8SA_OK) ||
 	    svc_options_apply(&kd_cfg.opts, a, NULL, err) != K8SA_OK ||
 	    k8sa_agent_set_llm_url(a, kd_cfg.llm_url, err) != K8SA_OK ||
-	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key, err) != K8SA_OK)) {
+	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key, err) != K8SA_OK) ||
+	    (kd_cfg.llm_proxy && k8sa_agent_set_llm_proxy(a, kd_cfg.llm_proxy, err) != K8SA_OK)) {
 		k8sa_agent_free(a);
 		return NULL;
 	}
@@ -235,6 +244,15 @@ static int llm_check(char *why, size_t whylen)
 		return 0;
 	}
 	return 1;
+}
+
+int kd_probe_last(int is_llm)
+{
+	probe *p = is_llm ? &llm_probe : &kube_probe;
+	pthread_mutex_lock(&p->mu);
+	int v = p->at < 0 ? -1 : p->ok;
+	pthread_mutex_unlock(&p->mu);
+	return v;
 }
 
 int kd_probe_kube(char *why, size_t whylen) { return run_probe(&kube_probe, kube_check, why, whylen); }

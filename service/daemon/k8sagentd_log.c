@@ -3,6 +3,7 @@
  * container). The access log never carries the question text above debug level: questions may
  * name customers or paste secrets. */
 #include "k8sagentd.h"
+#include "k8sagentd_request.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -60,7 +61,10 @@ void kd_log(int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	timestamp(ts, sizeof ts);
-	char *q = kd_json_quote(msg);
+	/* URLs in messages (--llm-url, the library's errors) never show a password. */
+	char *masked = kd_mask_userinfo(msg, strlen(msg), NULL);
+	char *q = kd_json_quote(masked ? masked : msg);
+	free(masked);
 	char line[1400];
 	int n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":%s}\n", ts,
 			 level_names[level], q ? q : "\"\"");

@@ -41,7 +41,7 @@ static struct {
 	uint64_t count;
 } kube_errors[MAX_KUBE_CODES];
 static size_t n_kube_errors;
-static uint64_t cache_hits, cache_misses;
+static uint64_t cache_hits, cache_misses, truncated;
 
 static void hist_init(histogram *h, const double *b, size_t n)
 {
@@ -111,6 +111,13 @@ void kd_metrics_cache(int hit)
 		cache_hits++;
 	else
 		cache_misses++;
+	pthread_mutex_unlock(&mu);
+}
+
+void kd_metrics_truncated(void)
+{
+	pthread_mutex_lock(&mu);
+	truncated++;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -248,7 +255,16 @@ char *kd_metrics_render(size_t *len)
 {
 	sbuf b = {0};
 	char labels[64];
-	int slots = kd_slots_in_use(), queued = kd_queue_length();
+	int slots = kd_slots_in_use(), queued = kd_queue_length(), snaps = 0, snaps_max = 0;
+	kd_snapshots(&snaps, &snaps_max);
+	size_t cache_bytes = kd_cache_bytes();
+	/* Up/down from the readiness probes (the kubelet asks /readyz every few seconds); a
+	 * scrape before any probe runs them once (cached 1 s). */
+	int kube_up = kd_probe_last(0), model_up = kd_probe_last(1);
+	if (kube_up < 0)
+		kube_up = kd_probe_kube(NULL, 0);
+	if (model_up < 0)
+		model_up = kd_probe_llm(NULL, 0);
 
 	pthread_mutex_lock(&mu);
 	sb_printf(&b, "# HELP k8sagentd_http_requests_total HTTP requests answered, by route and status code.\n"
@@ -278,6 +294,27 @@ char *kd_metrics_render(size_t *len)
 	sb_printf(&b, "# HELP k8sagentd_llm_queue_length Requests waiting for a model slot.\n"
 		      "# TYPE k8sagentd_llm_queue_length gauge\n"
 		      "k8sagentd_llm_queue_length %d\n", queued);
+	sb_printf(&b, "# HELP k8sagentd_kube_api_up 1 when the last probe of the Kubernetes API succeeded (readiness).\n"
+		      "# TYPE k8sagentd_kube_api_up gauge\n"
+		      "k8sagentd_kube_api_up %d\n", kube_up);
+	sb_printf(&b, "# HELP k8sagentd_model_up 1 when the last probe of the model server found the model (not part of readiness).\n"
+		      "# TYPE k8sagentd_model_up gauge\n"
+		      "k8sagentd_model_up %d\n", model_up);
+	sb_printf(&b, "# HELP k8sagentd_snapshots_in_flight Cluster snapshots being read now.\n"
+		      "# TYPE k8sagentd_snapshots_in_flight gauge\n"
+		      "k8sagentd_snapshots_in_flight %d\n", snaps);
+	sb_printf(&b, "# HELP k8sagentd_snapshots_max Cluster snapshots allowed at once (--max-snapshots or the memory limit).\n"
+		      "# TYPE k8sagentd_snapshots_max gauge\n"
+		      "k8sagentd_snapshots_max %d\n", snaps_max);
+	sb_printf(&b, "# HELP k8sagentd_cache_bytes Memory used by cached answers.\n"
+		      "# TYPE k8sagentd_cache_bytes gauge\n"
+		      "k8sagentd_cache_bytes %zu\n", cache_bytes);
+	sb_printf(&b, "# HELP k8sagentd_cache_budget_bytes Memory cached answers may use (--cache-bytes).\n"
+		      "# TYPE k8sagentd_cache_budget_bytes gauge\n"
+		      "k8sagentd_cache_budget_bytes %zu\n", kd_cfg.cache_bytes);
+	sb_printf(&b, "# HELP k8sagentd_answers_truncated_total Model answers cut at --max-answer.\n"
+		      "# TYPE k8sagentd_answers_truncated_total counter\n"
+		      "k8sagentd_answers_truncated_total %llu\n", (unsigned long long)truncated);
 	sb_printf(&b, "# HELP k8sagentd_llm_first_token_seconds Time from the start of a model call to its first token.\n"
 		      "# TYPE k8sagentd_llm_first_token_seconds histogram\n");
 	hist_render(&b, "k8sagentd_llm_first_token_seconds", "", &ttft);

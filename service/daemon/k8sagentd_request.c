@@ -51,6 +51,119 @@ static int string_field(json_object *root, const char *name, const char **out, s
 	return 0;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no encoded surrogates (CESU-8), nothing beyond
+ * U+10FFFF. json-c's JSON_TOKENER_VALIDATE_UTF8 lets the first two through. 1 when valid. */
+int kd_utf8_valid(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp, min;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f, min = 0x80;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return 0; /* continuation byte, C0/C1 (overlong) or F5..FF */
+		if (len - i <= n)
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+static int hex4(const char *s, size_t len, size_t at, unsigned *out)
+{
+	if (len - at < 4)
+		return 0;
+	unsigned v = 0;
+	for (size_t k = 0; k < 4; k++) {
+		char c = s[at + k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* \u escapes: a surrogate must be a high one followed at once by a low one (json-c turns a
+ * lone one into U+FFFD or bytes that are not UTF-8). Backslashes only occur inside strings in
+ * valid JSON, so the raw text is scanned as is. 1 when fine. */
+static int escapes_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] != 'u') {
+			i++; /* \\, \", \n...: skip the escaped character */
+			continue;
+		}
+		unsigned u, lo;
+		if (!hex4(s, len, i + 2, &u))
+			return 1; /* the parser refuses it */
+		i += 5;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return 0;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (len - i < 7 || s[i + 1] != '\\' || s[i + 2] != 'u' || !hex4(s, len, i + 3, &lo) ||
+			    lo < 0xdc00 || lo > 0xdfff)
+				return 0;
+			i += 6;
+		}
+	}
+	return 1;
+}
+
+/* 1 when the tree holds no NaN or infinite number (json-c parses NaN and Infinity even in
+ * strict mode). */
+static int numbers_finite(json_object *o, int depth)
+{
+	if (depth > 64)
+		return 0;
+	switch (json_object_get_type(o)) {
+	case json_type_double: {
+		double d = json_object_get_double(o);
+		return d == d && d - d == 0;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!numbers_finite(json_object_array_get_idx(o, i), depth + 1))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (!numbers_finite(v, depth + 1))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
 int kd_body_parse(const char *s, size_t len, int need_question, size_t max_question, kd_body *b,
 		  char *msg, size_t msglen)
 {
@@ -67,6 +180,10 @@ int kd_body_parse(const char *s, size_t len, int need_question, size_t max_quest
 	}
 	if (len > (size_t)INT32_MAX)
 		return fail(413, msg, msglen, "request body too large");
+	if (!kd_utf8_valid((const unsigned char *)s, len))
+		return fail(400, msg, msglen, "invalid JSON: not valid UTF-8 (overlong forms and encoded surrogates are refused)");
+	if (!escapes_valid(s, len))
+		return fail(400, msg, msglen, "invalid JSON: a \\u escape names a lone surrogate");
 	json_tokener *tok = json_tokener_new_ex(32); /* depth: a body nested deeper is refused */
 	if (!tok)
 		return fail(500, msg, msglen, "out of memory");
@@ -88,6 +205,8 @@ int kd_body_parse(const char *s, size_t len, int need_question, size_t max_quest
 		return fail(400, msg, msglen, "invalid JSON: trailing data after the object");
 	if (!json_object_is_type(root, json_type_object))
 		return fail(400, msg, msglen, "the request body must be a JSON object");
+	if (!numbers_finite(root, 0))
+		return fail(400, msg, msglen, "invalid JSON: NaN and Infinity are not JSON numbers");
 
 	size_t qlen;
 	int rc = string_field(root, "question", &b->question, &qlen, msg, msglen);
@@ -195,4 +314,59 @@ int kd_method_allowed(const char *allow, const char *method)
 			p++;
 	}
 	return 0;
+}
+
+/* ---- URL userinfo ------------------------------------------------------------------------- */
+static int authority_end(char c)
+{
+	return c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+	       c == '\\' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == ')' ||
+	       c == ']' || c == ',' || c == ';' || c == '`';
+}
+
+char *kd_mask_userinfo(const char *s, size_t len, size_t *out_len)
+{
+	char *out = NULL;
+	size_t o = 0, from = 0;
+	for (size_t i = 0; i + 3 <= len; i++) {
+		if (s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/')
+			continue;
+		size_t a = i + 3, e = a, at = 0;
+		int has_at = 0;
+		while (e < len && !authority_end(s[e]) && e - a < 2048) {
+			if (s[e] == '@') {
+				at = e;
+				has_at = 1;
+			}
+			e++;
+		}
+		if (!has_at || at == a)
+			continue;
+		/* user:password@ keeps the user; a lone user part may be a token: masked whole. */
+		size_t keep = a;
+		while (keep < at && s[keep] != ':')
+			keep++;
+		if (keep == at)
+			keep = a;
+		else
+			keep++; /* keep "user:" */
+		/* Each match spans at least "://x@" (5 bytes) and grows by at most 3: 2*len is room. */
+		if (!out && !(out = malloc(2 * len + 16)))
+			return NULL;
+		size_t n = keep - from;
+		memcpy(out + o, s + from, n);
+		o += n;
+		memcpy(out + o, "***", 3);
+		o += 3;
+		from = at; /* the '@' and what follows are copied next */
+		i = e > 0 ? e - 1 : e;
+	}
+	if (!out)
+		return NULL;
+	memcpy(out + o, s + from, len - from);
+	o += len - from;
+	out[o] = '\0';
+	if (out_len)
+		*out_len = o;
+	return out;
 }

@@ -42,6 +42,15 @@ int kd_query_arg(const char *query, const char *key, char **value, size_t *len, 
  * may reach the Kubernetes API; else 400. */
 int kd_namespace_check(const char *ns, size_t len, char *msg, size_t msglen);
 
+/* 1 when the len bytes at p are strict UTF-8 (no overlong forms, no encoded surrogates, nothing
+ * beyond U+10FFFF). */
+int kd_utf8_valid(const unsigned char *p, size_t len);
+
+/* A copy of the len bytes at s with the password of every "scheme://user:password@" (or the
+ * whole userinfo when it has no ':') replaced by "***", NUL-terminated, length in *out_len
+ * (caller frees); NULL when there is nothing to mask, or no memory. */
+char *kd_mask_userinfo(const char *s, size_t len, size_t *out_len);
+
 /* 1 when method is one of the comma-separated allow list ("GET, HEAD"). */
 int kd_method_allowed(const char *allow, const char *method);
 

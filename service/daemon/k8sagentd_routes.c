@@ -159,25 +159,26 @@ static enum MHD_Result r_healthz(struct MHD_Connection *c, kd_req *req)
 	return kd_send(c, req, 200, "application/json", body, sizeof body - 1);
 }
 
+/* Ready = the Kubernetes API answers: findings need no model, and a model still loading (Ollama
+ * pulling it) must not take the Service's endpoints away. The model's state is in the body
+ * and in k8sagentd_model_up. */
 static enum MHD_Result r_readyz(struct MHD_Connection *c, kd_req *req)
 {
 	char kwhy[256], lwhy[256];
 	int k = kd_probe_kube(kwhy, sizeof kwhy), l = kd_probe_llm(lwhy, sizeof lwhy);
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string(k && l ? "ready" : "not ready"));
+	json_object_object_add(o, "status", json_object_new_string(k ? "ready" : "not ready"));
 	json_object_object_add(o, "kubernetes", json_object_new_string(k ? "ok" : kwhy));
 	json_object_object_add(o, "llm", json_object_new_string(l ? "ok" : lwhy));
-	if (!(k && l)) {
+	json_object_object_add(o, "model_ready", json_object_new_boolean(l));
+	json_object_object_add(o, "model", json_object_new_string(kd_cfg.model ? kd_cfg.model : ""));
+	if (!k) {
 		char msg[600];
-		snprintf(msg, sizeof msg, "%s%s%s", k ? "" : "Kubernetes API unreachable: ",
-			 k ? "" : kwhy, "");
-		if (!l)
-			snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%sLLM unreachable: %s",
-				 k ? "" : "; ", lwhy);
+		snprintf(msg, sizeof msg, "Kubernetes API unreachable: %s", kwhy);
 		json_object_object_add(o, "error", json_object_new_string(msg));
 		json_object_object_add(o, "code", json_object_new_int(503));
 	}
-	return send_json_obj(c, req, k && l ? 200 : 503, o);
+	return send_json_obj(c, req, k ? 200 : 503, o);
 }
 
 static enum MHD_Result r_metrics(struct MHD_Connection *c, kd_req *req)
@@ -271,6 +272,19 @@ static json_object *parse_or_null(const char *s)
 	return s ? json_tokener_parse(s) : NULL;
 }
 
+/* A snapshot permit could not be had: answer, or drop the connection of a client that left. */
+static enum MHD_Result send_snapshot_error(struct MHD_Connection *c, kd_req *req, int rc)
+{
+	if (rc == -4) {
+		kd_log(KD_LOG_DEBUG, "client left before its snapshot: not reading the cluster");
+		return MHD_NO;
+	}
+	if (rc == -3)
+		return kd_send_error(c, req, 503, "shutting down");
+	static const char *const h[] = {MHD_HTTP_HEADER_RETRY_AFTER, "2", NULL};
+	return kd_send_error_h(c, req, 429, h, "too many requests: waited too long for a snapshot slot (--max-snapshots)");
+}
+
 static double mono_ms(void)
 {
 	struct timespec ts;
@@ -283,17 +297,30 @@ static double mono_ms(void)
 static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, const char *ns)
 {
 	k8sa_error err = {0};
+	int rc = kd_snapshot_acquire(c);
+	if (rc)
+		return send_snapshot_error(c, req, rc);
 	k8sa_agent *agent = kd_agent_acquire(&err);
-	if (!agent)
+	if (!agent) {
+		kd_snapshot_release();
 		return send_agent_error(c, req, K8SA_E_INTERNAL, &err, 0);
+	}
 	k8sa_snapshot *snap = NULL;
 	k8sa_findings *f = NULL;
 	char *json = NULL, *gaps = NULL;
 	double t0 = mono_ms();
 	k8sa_status st = k8sa_agent_snapshot(agent, ns, &snap, &err);
 	kd_agent_release(agent);
-	if (st != K8SA_OK)
+	if (st == K8SA_OK && kd_client_gone(c)) {
+		/* Nobody to tell: skip the analyzers too. */
+		k8sa_snapshot_free(snap);
+		kd_snapshot_release();
+		return MHD_NO;
+	}
+	if (st != K8SA_OK) {
+		kd_snapshot_release();
 		return send_agent_error(c, req, st, &err, 1);
+	}
 	double t1 = mono_ms();
 	st = k8sa_analyze(snap, &f, &err);
 	double t2 = mono_ms();
@@ -303,6 +330,7 @@ static enum MHD_Result findings_answer(struct MHD_Connection *c, kd_req *req, co
 		st = k8sa_snapshot_gaps_json(snap, &gaps, &err);
 	k8sa_findings_free(f);
 	k8sa_snapshot_free(snap);
+	kd_snapshot_release(); /* the snapshot's memory is gone only now */
 	if (st != K8SA_OK) {
 		k8sa_free(json);
 		return send_agent_error(c, req, st, &err, 0);
@@ -371,6 +399,8 @@ static enum MHD_Result send_answer_json(struct MHD_Connection *c, kd_req *req, i
 	if (!o)
 		return kd_send_error(c, req, 500, "internal error: unreadable answer");
 	json_object_object_add(o, "cached", json_object_new_boolean(cached));
+	if (!json_object_object_get_ex(o, "truncated", NULL))
+		json_object_object_add(o, "truncated", json_object_new_boolean(0));
 	/* The original API always had "context" (null for ask): clients index it. */
 	if (!json_object_object_get_ex(o, "context", NULL))
 		json_object_object_add(o, "context", NULL);
@@ -411,8 +441,21 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 		goto out;
 	}
 	k8sa_answer_stream *s = NULL;
-	k8sa_status st = diagnose ? k8sa_agent_diagnose_start(agent, ns, b.question, &s, &err)
-				  : k8sa_agent_ask_start(agent, b.question, &s, &err);
+	k8sa_status st;
+	if (diagnose) {
+		/* The snapshot is bounded like /api/findings', and skipped for a client that left. */
+		rc = kd_snapshot_acquire(c);
+		if (rc) {
+			kd_agent_release(agent);
+			kd_slot_release();
+			ret = send_snapshot_error(c, req, rc);
+			goto out;
+		}
+		st = k8sa_agent_diagnose_start(agent, ns, b.question, &s, &err);
+		kd_snapshot_release();
+	} else {
+		st = k8sa_agent_ask_start(agent, b.question, &s, &err);
+	}
 	if (st != K8SA_OK) {
 		kd_agent_release(agent);
 		kd_slot_release();
@@ -422,7 +465,7 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	const k8sa_answer *a = k8sa_answer_stream_answer(s);
 	char key[65] = "";
 	if (diagnose && kd_cfg.cache_ttl > 0 && !b.no_cache) {
-		kd_cache_key(k8sa_answer_messages_json(a), key);
+		kd_cache_key(ns, b.question, k8sa_answer_messages_json(a), key);
 		char *hit = kd_cache_get(key);
 		if (hit) {
 			kd_metrics_answer(a); /* the snapshot did run */
@@ -438,15 +481,29 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 		ret = kd_sse_respond(c, req, s, agent, diagnose, key[0] ? key : NULL);
 		goto out;
 	}
-	kd_stream_drain(c, s, &err);
+	int truncated = 0;
+	kd_stream_drain(c, s, &err, &truncated);
 	kd_metrics_answer(a);
 	char *json = NULL;
 	k8sa_answer_to_json(a, &json, NULL);
 	int status = 200;
 	if (!diagnose && !k8sa_answer_text(a))
 		status = status_for(k8sa_answer_llm_status(a) ? k8sa_answer_llm_status(a) : K8SA_E_LLM);
-	if (json && key[0] && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
+	if (json && key[0] && !truncated && k8sa_answer_llm_status(a) == K8SA_OK && k8sa_answer_text(a))
 		kd_cache_put(key, json);
+	if (json && truncated) {
+		/* Cut at --max-answer, with a note; never cached. */
+		json_object *o = parse_or_null(json);
+		k8sa_free(json);
+		json = NULL;
+		if (o) {
+			kd_answer_cut(o);
+			json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+		status = 200;
+	}
 	k8sa_answer_stream_free(s);
 	kd_agent_release(agent);
 	kd_slot_release();
@@ -469,10 +526,118 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	} else {
 		ret = send_answer_json(c, req, 200, json, 0);
 	}
-	k8sa_free(json);
+	if (truncated)
+		free(json);
+	else
+		k8sa_free(json);
 out:
 	kd_body_clear(&b);
 	return ret;
+}
+
+/* ---- cross-site requests and DNS rebinding ------------------------------------------------ */
+/* Routes anyone may reach under any Host: the kubelet's probes and Prometheus use the pod IP. */
+static int host_exempt(kd_route r)
+{
+	return r == KD_R_HEALTH || r == KD_R_HEALTHZ || r == KD_R_READYZ || r == KD_R_METRICS;
+}
+
+/* Length of the host part of "host[:port]" / "[v6]:port", and where the port starts (or NULL). */
+static size_t split_host(const char *hp, const char **port)
+{
+	*port = NULL;
+	if (hp[0] == '[') {
+		const char *rb = strchr(hp, ']');
+		if (!rb)
+			return strlen(hp);
+		if (rb[1] == ':')
+			*port = rb + 2;
+		return (size_t)(rb - hp + 1);
+	}
+	const char *colon = strrchr(hp, ':');
+	if (colon)
+		*port = colon + 1;
+	return colon ? (size_t)(colon - hp) : strlen(hp);
+}
+
+/* 1 when the Host header is in --allowed-hosts: an entry "name" allows any port, "name:port"
+ * only that one; compared without case. No list: any Host. */
+static int kd_host_allowed(const char *host)
+{
+	if (!kd_cfg.allowed_hosts)
+		return 1;
+	if (!host || !*host)
+		return 0;
+	const char *hport, *eport;
+	size_t hl = split_host(host, &hport);
+	for (char **p = kd_cfg.allowed_hosts; *p; p++) {
+		size_t el = split_host(*p, &eport);
+		if (el != hl || strncasecmp(*p, host, hl) != 0)
+			continue;
+		if (!eport || (hport && strcmp(eport, hport) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* A browser names the page that sent a request in Origin (every cross-origin request, every
+ * POST) and Sec-Fetch-Site. Same origin = Origin's host[:port] equals Host. */
+static int same_origin(const char *origin, const char *host)
+{
+	const char *sep = origin ? strstr(origin, "://") : NULL;
+	if (!sep || !host)
+		return 0;
+	const char *o = sep + 3;
+	size_t ol = strlen(o), hl = strlen(host);
+	/* Default ports: "http://h" is "h:80" as a Host. */
+	int https = strncasecmp(origin, "https://", 8) == 0;
+	const char *dflt = https ? ":443" : ":80";
+	if (hl > strlen(dflt) && strcmp(host + hl - strlen(dflt), dflt) == 0 && !strchr(o, ':'))
+		hl -= strlen(dflt);
+	return ol == hl && strncasecmp(o, host, hl) == 0;
+}
+
+/* Content-Type application/json (parameters such as charset allowed). An HTML form can only
+ * send text/plain, urlencoded or multipart, and fetch() without CORS the same: requiring JSON
+ * makes a cross-site POST preflighted, which this service never approves. */
+static int is_json_type(const char *ct)
+{
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* 0 when the request may go on, else the status queued (403/415). */
+static int cross_site_check(struct MHD_Connection *c, kd_req *req, kd_route r, enum MHD_Result *ret)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host_exempt(r) && !kd_host_allowed(host)) {
+		*ret = kd_send_error(c, req, 403, "Host %.200s is not allowed (--allowed-hosts)", host ? host : "(none)");
+		return 403;
+	}
+	if (!route_auth(r))
+		return 0; /* the UI's files and the open routes */
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if ((origin && !same_origin(origin, host)) || (site && strcasecmp(site, "cross-site") == 0)) {
+		*ret = kd_send_error(c, req, 403, "cross-origin request refused (Origin %.200s, Host %.200s)",
+				     origin ? origin : "(none)", host ? host : "(none)");
+		return 403;
+	}
+	if (strcmp(req->method, "POST") == 0 &&
+	    !is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		*ret = kd_send_error(c, req, 415, "Content-Type must be application/json");
+		return 415;
+	}
+	return 0;
 }
 
 enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
@@ -488,6 +653,9 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 		snprintf(msg, sizeof msg, "method not allowed; use %s", allow);
 		return kd_send_error_h(c, req, 405, h, msg);
 	}
+	enum MHD_Result xret;
+	if (cross_site_check(c, req, r, &xret))
+		return xret;
 	if (route_auth(r) &&
 	    !kd_auth_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
 		static const char *const h[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"k8sagentd\"", NULL};

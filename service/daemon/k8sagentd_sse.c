@@ -6,6 +6,7 @@
  * one watcher thread polls the sockets of running model calls for a hang-up (POLLRDHUP) and
  * cancels their streams, which frees the model at once. */
 #include "k8sagentd.h"
+#include "k8sagentd_request.h"
 
 #include <json-c/json.h>
 #include <poll.h>
@@ -183,14 +184,65 @@ void kd_sse_cancel_all(void)
 	pthread_mutex_unlock(&w_mu);
 }
 
+int kd_client_gone(struct MHD_Connection *c)
+{
+	struct pollfd p = {conn_fd(c), POLLRDHUP, 0};
+	if (p.fd < 0)
+		return 0;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* ---- answer size -------------------------------------------------------------------------- */
+/* The longest prefix of s[0..len) of at most max bytes that does not split a UTF-8 sequence. */
+static size_t utf8_prefix(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static void cut_note(char *buf, size_t len)
+{
+	snprintf(buf, len, "\n\n[answer cut at %zu bytes by k8sagentd --max-answer]", kd_cfg.max_answer);
+}
+
+void kd_answer_cut(json_object *o)
+{
+	json_object *t;
+	if (!o || !json_object_object_get_ex(o, "answer", &t) || !json_object_is_type(t, json_type_string))
+		return;
+	const char *text = json_object_get_string(t);
+	size_t len = (size_t)json_object_get_string_len(t);
+	size_t n = utf8_prefix(text, len, (size_t)kd_cfg.max_answer);
+	char note[128];
+	cut_note(note, sizeof note);
+	size_t nl = strlen(note);
+	char *cut = malloc(n + nl + 1);
+	if (!cut)
+		return;
+	memcpy(cut, text, n);
+	memcpy(cut + n, note, nl + 1);
+	json_object_object_add(o, "answer", json_object_new_string_len(cut, (int)(n + nl)));
+	free(cut);
+	json_object_object_add(o, "truncated", json_object_new_boolean(1));
+	json_object_object_add(o, "llm_error", NULL);
+	kd_metrics_truncated();
+}
+
 /* ---- pulling a stream --------------------------------------------------------------------- */
-k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *s, k8sa_error *err)
+k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *s, k8sa_error *err,
+			    int *truncated)
 {
 	watch w;
 	watch_add(&w, c, s);
 	double t0 = kd_now();
 	int first = 1;
+	size_t total = 0;
 	k8sa_status st;
+	*truncated = 0;
 	for (;;) {
 		const char *chunk = NULL;
 		size_t len = 0;
@@ -201,10 +253,19 @@ k8sa_status kd_stream_drain(struct MHD_Connection *c, k8sa_answer_stream *s, k8s
 			kd_metrics_first_token(kd_now() - t0);
 			first = 0;
 		}
+		total += len;
+		if (total > (size_t)kd_cfg.max_answer) {
+			/* A model that does not stop (or a huge answer): stop it, keep what fits. */
+			*truncated = 1;
+			k8sa_answer_stream_cancel(s);
+			break;
+		}
 	}
 	watch_remove(&w);
 	return st;
 }
+
+static int emit_raw(kd_sse *s, const char *event, const char *data, size_t dlen);
 
 /* ---- SSE responses ------------------------------------------------------------------------ */
 enum { PH_CONTEXT, PH_FINDINGS, PH_TOKENS, PH_DONE, PH_END };
@@ -225,6 +286,7 @@ struct kd_sse {
 	double t_model;
 	int got_token;
 	int finish_now;             /* set by sse_step: release the model call under mu */
+	size_t answer_bytes;        /* token bytes sent so far (bounded by --max-answer) */
 	watch w;
 };
 
@@ -264,6 +326,20 @@ static void sse_finish(kd_sse *s, int cancel)
 }
 
 static int emit(kd_sse *s, const char *event, const char *data, size_t dlen)
+{
+	/* No URL password reaches a client (an llm_error naming --llm-url). */
+	size_t mlen = 0;
+	char *masked = kd_mask_userinfo(data, dlen, &mlen);
+	if (masked) {
+		data = masked;
+		dlen = mlen;
+	}
+	int r = emit_raw(s, event, data, dlen);
+	free(masked);
+	return r;
+}
+
+static int emit_raw(kd_sse *s, const char *event, const char *data, size_t dlen)
 {
 	size_t need = strlen(event) + dlen + 32;
 	if (s->len + need > s->cap) {
@@ -384,9 +460,31 @@ static int sse_step(kd_sse *s)
 				s->got_token = 1;
 				kd_metrics_first_token(kd_now() - s->t_model);
 			}
+			size_t room = (size_t)kd_cfg.max_answer - s->answer_bytes;
+			int cut = len > room;
+			if (cut) {
+				len = utf8_prefix(chunk, len, room);
+				k8sa_answer_stream_cancel(s->stream); /* stop the model now */
+			}
+			s->answer_bytes += len;
 			json_object *o = json_object_new_object();
 			json_object_object_add(o, "text", json_object_new_string_len(chunk, (int)len));
-			return emit_obj(s, "token", o);
+			int r = emit_obj(s, "token", o);
+			if (!cut || r)
+				return r;
+			/* The answer passed --max-answer: the note as a last token, then done. */
+			char note[128];
+			cut_note(note, sizeof note);
+			o = json_object_new_object();
+			json_object_object_add(o, "text", json_object_new_string(note));
+			if (emit_obj(s, "token", o))
+				return -1;
+			kd_metrics_answer(a);
+			json_object *ao = answer_obj(a);
+			kd_answer_cut(ao);
+			s->phase = PH_END;
+			s->finish_now = 1;
+			return emit_done(s, ao, 0);
 		}
 		kd_metrics_answer(a);
 		if (st == K8SA_E_CANCELLED)

@@ -56,8 +56,8 @@ def test_routes(kd, ks):
     st, j = kd.json("GET", "/health")
     ok(st == 200 and j["status"] == "ok" and j["k8s_api_available"] is True, "/health %r" % j)
     st, j = kd.json("GET", "/readyz")
-    ok(st == 503 and j["kubernetes"] == "ok" and j["llm"] != "ok" and "LLM" in j["error"],
-       "/readyz names the LLM as unreachable: %r" % j)
+    ok(st == 200 and j["kubernetes"] == "ok" and j["llm"] != "ok" and j["model_ready"] is False,
+       "/readyz: ready without the model, which it names as unreachable: %r" % j)
     st, j = kd.json("GET", "/api/namespaces")
     ok(st == 200 and "shop" in j["namespaces"] and j["default"], "/api/namespaces %r" % j)
     st, h, body = kd.request("GET", "/")
@@ -117,11 +117,10 @@ def test_routes(kd, ks):
     ok(kd.metric("k8sagentd_http_requests_total", route="other", code="404") >= 1, "404 counted")
     ok(kd.metric("k8sagentd_http_requests_total", route="/ask", code="400") >= 10, "400s counted")
     # The server finishes a request (and lowers the gauge) just after the client has its
-    # answer: give the earlier requests a moment to be accounted for.
-    deadline = time.time() + 3
-    while kd.metric("k8sagentd_http_requests_in_flight") != 1 and time.time() < deadline:
-        time.sleep(0.05)
-    ok(kd.metric("k8sagentd_http_requests_in_flight") == 1, "in-flight gauge counts only /metrics")
+    # answer: poll until the earlier requests are accounted for, over one kept-alive connection
+    # (kd.settle) so that the polling scrapes never count each other.
+    v = kd.settle("k8sagentd_http_requests_in_flight", 1)
+    ok(v == 1, "in-flight gauge counts only /metrics (got %r)" % v)
     ok(kd.metric("k8sagentd_llm_queue_length") == 0, "queue gauge")
     ok('k8sagentd_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"}' in text, "histogram")
     for name in ("k8sagentd_llm_first_token_seconds", "k8sagentd_llm_tokens_per_second",
@@ -171,7 +170,7 @@ def test_auth(ks, tmp):
             st, _, _ = kd.request("GET", open_path)
             ok(st == 200, open_path + " stays open with auth on")
         st, _, _ = kd.request("GET", "/readyz")
-        ok(st == 503, "/readyz open with auth on")
+        ok(st == 200, "/readyz open with auth on")
 
 
 def swap_secret(mount, version, token):

@@ -91,7 +91,10 @@ def main():
         try:
             url = llm.stdout.readline().decode().split()[-1]
             with Kubesim("demo-shop") as ks, \
-                    K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", url) as kd:
+                    K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", url,
+                              # the UI under the CSRF and DNS-rebinding checks: its requests are
+                              # same-origin JSON with an allowed Host
+                              "--allowed-hosts", "127.0.0.1,localhost") as kd:
                 env = dict(os.environ, NODE_PATH=os.path.join(mods, "node_modules"))
                 r = subprocess.run([node, os.path.join(SRC, "tests", "daemon", "ui", "ui.js"), kd.url, out,
                                     os.path.join(tmp, "profile")], env=env, timeout=120)

@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "snapshot_internal.h"
 #include <k8sagent/redact.h>
+#include <k8sagent/text.h>
 #include "fuzz.h"
 
 #include <string.h>
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(k8sa_redactor_add_regex(red, "tok_[0-9]{6}", NULL) == K8SA_OK);
 	}
 	/* the input with a known secret planted in the middle of it */
-	static const char plant[] = " hunter2-literal AKIAIOSFODNN7EXAMPLE ";
+	static const char plant[] = " hunter2-literal AKIAIOSFODNN7EXAMPLE glpat-abcdefghij0123456789 ";
 	size_t half = size / 2, n = size + sizeof(plant) - 1;
 	char *buf = malloc(n + 1);
 	FUZZ_ASSERT(buf != NULL);
@@ -44,7 +45,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* (only the planted key is checked: inside a longer word a key id is not one) */
 	if (!memmem(text, size, "AKIA", 4))
 		FUZZ_ASSERT(memmem(out, out_len, "AKIAIOSFODNN7EXAMPLE", 20) == NULL);
+	if (!memmem(text, size, "glpat", 5))
+		FUZZ_ASSERT(memmem(out, out_len, "glpat-abcdefghij0123456789", 26) == NULL);
 	k8sa_free(out);
+
+	/* the same bytes as JSON (when they parse) and escaped for a terminal */
+	char *js = NULL;
+	if (k8sa_redact_json(NULL, buf, &js, NULL) == K8SA_OK)
+		FUZZ_ASSERT(js != NULL);
+	k8sa_free(js);
+	size_t el = 0;
+	char *esc = NULL;
+	FUZZ_ASSERT(k8sa_text_escape_controls(buf, n, &esc, &el, NULL) == K8SA_OK);
+	FUZZ_ASSERT(esc != NULL && esc[el] == '\0');
+	for (size_t k = 0; k < el; k++)
+		FUZZ_ASSERT((unsigned char)esc[k] >= 0x20 || esc[k] == '\n' || esc[k] == '\t');
+	FUZZ_ASSERT(memchr(esc, 0x1b, el) == NULL && memchr(esc, 0x7f, el) == NULL);
+	k8sa_free(esc);
 
 	/* env: the first line is the name, the rest the value */
 	char *nl = memchr(buf, '\n', n);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz: what a client sends k8sagentd, through the same functions the server runs
  * (service/daemon/k8sagentd_request.c): the raw query string of /api/findings and the namespace it
- * names, the JSON body of /ask and /diagnose, and the method check.
+ * names, the JSON body of /ask and /diagnose, the method check, and the masking of URL
+ * passwords that every response body and log line goes through.
  * Input: 1 byte of flags (bit 0: the question is required as for /ask; bit 1: a 16-byte
  * question limit), a query line, a method line, then the body. */
 #include "k8sagentd_request.h"
@@ -78,6 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!(flags & 1) || b.question);
 		if (b.ns && kd_namespace_check(b.ns, b.ns_len, msg, sizeof msg) == 0)
 			FUZZ_ASSERT(is_label(b.ns, b.ns_len));
+		/* Strict UTF-8 all the way: no overlong form or surrogate got through. */
+		if (b.question)
+			FUZZ_ASSERT(kd_utf8_valid((const unsigned char *)b.question, strlen(b.question)));
 	} else {
 		FUZZ_ASSERT(rc == 400 || rc == 413);
 		FUZZ_ASSERT(msg[0] != '\0');
@@ -88,6 +92,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int get = kd_method_allowed("GET, HEAD", method), post = kd_method_allowed("POST", method);
 	FUZZ_ASSERT(get == (!strcmp(method, "GET") || !strcmp(method, "HEAD")));
 	FUZZ_ASSERT(post == !strcmp(method, "POST"));
+
+	/* URL userinfo masking: bounded growth, NUL-terminated, idempotent. */
+	size_t mlen = 0, m2len = 0;
+	char *m = kd_mask_userinfo((const char *)data, size, &mlen);
+	if (m) {
+		FUZZ_ASSERT(mlen <= 2 * size + 16 && m[mlen] == '\0');
+		char *m2 = kd_mask_userinfo(m, mlen, &m2len);
+		FUZZ_ASSERT(m2 && m2len == mlen && memcmp(m, m2, mlen) == 0);
+		free(m2);
+		free(m);
+	}
 
 	free(query);
 	free(method);

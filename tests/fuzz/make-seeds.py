@@ -132,6 +132,10 @@ def service_request():
                                       b'{"question":42,"namespace":["shop"],"stream":"yes"}'))
     put("service_request", "deep", r(0, b"", b"POST", b'{"namespace":' + b'{"a":' * 40 + b"1" + b"}" * 41))
     put("service_request", "utf8", r(0, b"namespace=%C3%A9", b"POST", b'{"namespace":"sh\xffop"} trailing'))
+    put("service_request", "strict-utf8", r(1, b"", b"POST",
+                                            b'{"question":"\xc0\xaf \xed\xa0\x80 \\ud800 \\ud83d\\ude00 ok","n":NaN}'))
+    put("service_request", "userinfo", r(1, b"", b"POST",
+                                         b'{"question":"http://alice:pw@h:1/x https://tok@h postgres://u:@db ://@"}'))
 
 
 if __name__ == "__main__":

@@ -156,16 +156,43 @@ class K8sagentd:
 
     def metric(self, name, **labels):
         """Value of one sample (labels must match exactly those given), or None."""
-        want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
-        for ln in self.metrics().splitlines():
-            if ln.startswith("#") or " " not in ln:
-                continue
-            key, val = ln.rsplit(" ", 1)
-            if "{" in key:
-                n, lab = key.split("{", 1)
-                lab = ",".join(sorted(lab.rstrip("}").split(",")))
-            else:
-                n, lab = key, ""
-            if n == name and lab == want:
-                return float(val)
-        return None
+        return sample(self.metrics(), name, **labels)
+
+    def settle(self, name, want, timeout=30.0, **labels):
+        """Poll one sample until it equals `want` (or `timeout` seconds pass); the last value.
+
+        The scrapes share one kept-alive connection: libmicrohttpd finishes a request (its
+        completion callback lowers the in-flight gauge) before it reads the next one on the
+        same connection, so polling never counts its own earlier scrapes. A fresh connection
+        per scrape races: the previous scrape may still be finishing on the server when the
+        next one is answered (seen as in-flight 2 under load)."""
+        c = self.conn(timeout=30)
+        end = time.time() + timeout
+        try:
+            while True:
+                c.request("GET", "/metrics")
+                r = c.getresponse()
+                text = r.read().decode()
+                v = sample(text, name, **labels) if r.status == 200 else None
+                if v == want or time.time() > end:
+                    return v
+                time.sleep(0.05)
+        finally:
+            c.close()
+
+
+def sample(text, name, **labels):
+    """Value of one sample in a Prometheus text exposition, or None."""
+    want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
+    for ln in text.splitlines():
+        if ln.startswith("#") or " " not in ln:
+            continue
+        key, val = ln.rsplit(" ", 1)
+        if "{" in key:
+            n, lab = key.split("{", 1)
+            lab = ",".join(sorted(lab.rstrip("}").split(",")))
+        else:
+            n, lab = key, ""
+        if n == name and lab == want:
+            return float(val)
+    return None

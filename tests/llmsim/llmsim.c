@@ -58,6 +58,7 @@ struct rule {
 	long prompt_tokens;   /* -1 = estimated */
 	long load_ms;         /* 0 = omitted (omitempty) */
 	int hold_open_ms;     /* keep the stream open this long after its last event */
+	int endless;          /* stream the chunks again and again, never ending */
 	char *match_last;     /* substring of the last message of any role (a tool result) */
 	int want_tools;       /* -1 any, 0 only requests without "tools", 1 only with */
 	json_object *tool_calls; /* [{"name","arguments":{...}}]: the reply calls these tools */
@@ -285,6 +286,7 @@ static void load_rule(struct rule *r, json_object *o)
 	r->prompt_tokens = jint(o, "prompt_tokens", -1);
 	r->load_ms = jint(o, "load_ms", 0);
 	r->hold_open_ms = jint(o, "hold_open_ms", 0);
+	r->endless = json_object_object_get_ex(o, "endless", &v) && json_object_get_boolean(v);
 	r->match_last = jstr(o, "match_last");
 	r->want_tools = -1;
 	if (json_object_object_get_ex(o, "tools", &v))
@@ -757,6 +759,8 @@ static void next_event(struct stream *s)
 			s->ended = 1;
 			return;
 		}
+		if (r && r->endless && s->n_chunks > 0 && sent >= s->n_chunks)
+			s->next_chunk = sent = 0; /* a model that never stops (and ignores num_predict) */
 		if (sent < s->n_chunks) {
 			if (sent > 0 && r && r->chunk_delay_ms)
 				sleep_ms(r->chunk_delay_ms);
@@ -977,7 +981,7 @@ static enum MHD_Result handle_chat(struct MHD_Connection *c, enum api api, const
 		reply = echo;
 	}
 	s->chunks = split_reply(r, reply, &s->n_chunks);
-	if (limit > 0 && s->n_chunks > limit) {
+	if (limit > 0 && s->n_chunks > limit && !(r && r->endless)) {
 		for (int i = (int)limit; i < s->n_chunks; i++)
 			free(s->chunks[i]);
 		s->n_chunks = (int)limit;

@@ -18,7 +18,7 @@ from typing import Dict, Optional, Type
 __all__ = [
     "Error", "InvalidArgument", "NoMemory", "ConfigError", "FileError", "TransportError",
     "TLSError", "TimeoutError", "ApiError", "BadRequest", "Unauthorized", "Forbidden",
-    "NotFound", "Gone", "TooManyRequests", "ServerError", "HttpError", "ProtocolError",
+    "NotFound", "NotFoundError", "Gone", "TooManyRequests", "ServerError", "HttpError", "ProtocolError",
     "ReadOnlyViolation", "LlmError", "ModelNotFound", "Cancelled", "LimitExceeded",
     "Unsupported", "InternalError", "NoModelAnswer",
 ]
@@ -85,7 +85,12 @@ class Forbidden(ApiError):
 
 
 class NotFound(ApiError):
-    """K8SA_E_NOT_FOUND (404)."""
+    """K8SA_E_NOT_FOUND (404): also a namespace that does not exist ("namespace shpo not
+    found"), so a typo never reads as a healthy, empty namespace."""
+
+
+#: The name the documentation uses: ``except k8sagent.NotFoundError``.
+NotFoundError = NotFound
 
 
 class Gone(ApiError):

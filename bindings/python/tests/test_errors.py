@@ -129,6 +129,18 @@ class TestAgentErrors(unittest.TestCase):
             with self.assertRaises(k8sagent.InvalidArgument):
                 agent.diagnose("Not_A_Namespace!", call_model=False)
 
+    def test_missing_namespace(self):
+        with Kubesim("demo-shop") as ks, k8sagent.Agent(kubeconfig=ks.kubeconfig) as agent:
+            with self.assertRaises(k8sagent.NotFoundError) as cm:
+                agent.analyze("shpo")
+            self.assertEqual(cm.exception.message, "namespace shpo not found")
+            self.assertEqual(cm.exception.http_status, 404)
+            with self.assertRaises(k8sagent.NotFoundError):
+                agent.diagnose("shpo", call_model=False)
+            with self.assertRaises(k8sagent.InvalidArgument):
+                agent.analyze("Shop!")
+            self.assertTrue(agent.analyze("shop"))
+
     def test_refused_llm(self):
         url = "http://127.0.0.1:%d" % free_port()
         with k8sagent.Agent(llm_url=url) as agent:

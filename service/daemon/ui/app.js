@@ -478,8 +478,10 @@ async function checkReady() {
   try {
     const r = await fetch("/readyz");
     const j = await r.json();
-    s.className = "status " + (r.ok ? "ok" : "bad");
-    s.title = r.ok ? "Kubernetes API and model reachable" :
+    // Ready means the Kubernetes API answers; the model may still be down or loading.
+    const model = j.model_ready !== false;
+    s.className = "status " + (r.ok ? (model ? "ok" : "warn") : "bad");
+    s.title = r.ok && model ? "Kubernetes API and model reachable" :
       "Kubernetes: " + j.kubernetes + "\nModel: " + j.llm;
   } catch (e) { s.className = "status bad"; s.title = "k8sagentd unreachable"; }
 }
