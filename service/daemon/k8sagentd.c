@@ -72,7 +72,8 @@ static void usage(FILE *f)
 "  --session-ttl SECONDS   an idle session is dropped after this long (default 900)\n"
 "  --max-sessions N        sessions kept at once (default 64); the least recently used idle\n"
 "                          one makes room, and when all are busy a new one gets 429\n"
-"  --session-memory BYTES  estimated memory the sessions may hold together (default 268435456)\n"
+"  --session-memory BYTES  estimated memory the sessions may hold together (default: an eighth\n"
+"                          of the container's memory limit, else 268435456)\n"
 "  --max-steps N           most tool calls a request may ask for per question (default 20;\n"
 "                          a request without \"max_steps\" gets 8)\n"
 "  --version, --help\n"
@@ -275,7 +276,6 @@ static int parse_args(int argc, char **argv)
 	kd_cfg.cache_entries = 64;
 	kd_cfg.session_ttl = 900;
 	kd_cfg.max_sessions = 64;
-	kd_cfg.session_memory = (size_t)256 << 20;
 	kd_cfg.max_steps = 20;
 	kd_cfg.log_level = KD_LOG_INFO;
 	kd_cfg.header_timeout = 10;
@@ -455,6 +455,7 @@ int main(int argc, char **argv)
 	 * see net_ready() in k8sagentd_backend.c. */
 	kd_metrics_init();
 	kd_limits_init();
+	kd_sessions_init();
 	kd_cache_init();
 	if (kd_backend_init()) {
 		kd_backend_cleanup();

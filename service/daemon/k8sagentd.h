@@ -250,6 +250,8 @@ enum MHD_Result kd_check_namespace(struct MHD_Connection *c, kd_req *req, const 
 enum MHD_Result kd_send_slot_error(struct MHD_Connection *c, kd_req *req, int rc);
 /* 1 when the client asked for Server-Sent Events (Accept: text/event-stream). */
 int kd_wants_sse(struct MHD_Connection *c);
+/* 429/503 for a failed kd_snapshot_acquire(), MHD_NO for a client that left. */
+enum MHD_Result kd_send_snapshot_error(struct MHD_Connection *c, kd_req *req, int rc);
 
 /* ---- investigation (k8sagentd_investigate.c, k8sagentd_sessions.c) ------------------------ */
 /* POST /investigate. */
@@ -281,6 +283,9 @@ k8sa_session *kd_session_handle(const kd_session *ks);
 const char *kd_session_id(const kd_session *ks);
 const char *kd_session_ns(const kd_session *ks);
 size_t kd_session_bytes(const kd_session *ks);
+/* The memory budget: --session-memory, else an eighth of the container's memory limit, else
+ * 256 MiB. */
+void kd_sessions_init(void);
 /* Drop expired sessions now. */
 void kd_sessions_sweep(void);
 /* Free every session (shutdown, after the server stopped). */

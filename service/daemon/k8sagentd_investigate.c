@@ -77,6 +77,7 @@ static json_object *result_obj(const kd_session *ks, json_object *steps)
 		o = json_object_new_object();
 	json_object_object_add(o, "session", json_object_new_string(kd_session_id(ks)));
 	json_object_object_add(o, "namespace", json_object_new_string(kd_session_ns(ks)));
+	json_object_object_add(o, "truncated", json_object_new_boolean(0));
 	if (steps)
 		json_object_object_add(o, "steps", steps);
 	else
@@ -87,6 +88,44 @@ static json_object *result_obj(const kd_session *ks, json_object *steps)
 static void cancel_session(void *arg)
 {
 	k8sa_session_cancel(arg);
+}
+
+/* The model's text of this question passed --max-answer: the session was cancelled. The
+ * result names what was written since the last tool call, cut with a note, as
+ * "stopped": "max_answer" and "truncated": true. */
+static json_object *cut_result(const kd_session *ks, json_object *steps, const char *text, size_t len)
+{
+	json_object *o = result_obj(ks, steps);
+	json_object_object_add(o, "answer", json_object_new_string_len(text ? text : "", (int)len));
+	kd_answer_cut(o);
+	json_object_object_add(o, "stopped", json_object_new_string("max_answer"));
+	json_object_object_del(o, "error");
+	json_object_object_del(o, "llm_error");
+	return o;
+}
+
+/* Text of the current turn (since the last tool call), kept up to --max-answer. */
+typedef struct turn_text {
+	char *p;
+	size_t len, total; /* total: every token byte of the question */
+} turn_text;
+
+/* Add a token; 1 when the question's text passed --max-answer (cancel it). */
+static int turn_add(turn_text *t, const char *s, size_t n)
+{
+	t->total += n;
+	size_t room = kd_cfg.max_answer > t->len ? kd_cfg.max_answer - t->len : 0;
+	size_t take = n < room ? n : room;
+	if (take) {
+		char *np = realloc(t->p, t->len + take + 1);
+		if (np) {
+			memcpy(np + t->len, s, take);
+			t->len += take;
+			np[t->len] = 0;
+			t->p = np;
+		}
+	}
+	return t->total > kd_cfg.max_answer;
 }
 
 /* ---- Server-Sent Events --------------------------------------------------------------------- */
@@ -107,6 +146,8 @@ struct kd_inv {
 	atomic_ullong bytes;
 	double t_model;
 	int got_token;
+	turn_text text;
+	int cut;               /* stopped at --max-answer */
 };
 
 uint64_t kd_investigate_bytes(const kd_inv *v)
@@ -120,6 +161,7 @@ static void inv_unref(kd_inv *v)
 		return;
 	pthread_mutex_destroy(&v->mu);
 	free(v->buf);
+	free(v->text.p);
 	free(v);
 }
 
@@ -186,6 +228,16 @@ static int produce(kd_inv *v)
 	const k8sa_event *ev = NULL;
 	k8sa_error err = {0};
 	k8sa_status st = k8sa_session_next(v->s, &ev, &err);
+	if (st == K8SA_E_CANCELLED && v->cut) {
+		json_object *t = json_object_new_object();
+		char note[160];
+		snprintf(note, sizeof note, "\n\n[answer cut at %zu bytes by k8sagentd --max-answer]", kd_cfg.max_answer);
+		json_object_object_add(t, "text", json_object_new_string(note));
+		if (emit(v, "token", t))
+			return -1;
+		v->phase = PH_END;
+		return emit(v, "done", cut_result(v->ks, NULL, v->text.p, v->text.len));
+	}
 	if (st == K8SA_E_CANCELLED)
 		return -1; /* the client left (or shutdown): nobody to tell */
 	if (st != K8SA_OK) {
@@ -206,11 +258,25 @@ static int produce(kd_inv *v)
 			v->got_token = 1;
 			kd_metrics_first_token(kd_now() - v->t_model);
 		}
+		const char *text = k8sa_event_text(ev);
+		size_t len = strlen(text), before = v->text.total;
+		if (turn_add(&v->text, text, len)) {
+			/* A model that does not stop: keep what fits, stop it now. */
+			v->cut = 1;
+			k8sa_session_cancel(v->s);
+			len = before < kd_cfg.max_answer ? kd_cfg.max_answer - before : 0;
+			while (len > 0 && len < strlen(text) && ((unsigned char)text[len] & 0xc0) == 0x80)
+				len--;
+			if (!len)
+				return 0;
+		}
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "text", json_object_new_string(k8sa_event_text(ev)));
+		json_object_object_add(o, "text", json_object_new_string_len(text, (int)len));
 		return emit(v, "token", o);
 	}
-	case K8SA_EVENT_STEP: return emit(v, "step", event_obj(ev));
+	case K8SA_EVENT_STEP:
+		v->text.len = 0; /* what the model said before a tool call is not the answer */
+		return emit(v, "step", event_obj(ev));
 	case K8SA_EVENT_VERIFICATION: return emit(v, "verification", event_obj(ev));
 	case K8SA_EVENT_DONE:
 		v->phase = PH_END;
@@ -320,19 +386,35 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, kd_req *req, kd_se
 	k8sa_error err = {0};
 	k8sa_status st;
 	double t0 = kd_now();
-	int first = 1;
+	int first = 1, cut = 0;
+	turn_text text = {0};
 	while ((st = k8sa_session_next(s, &ev, &err)) == K8SA_OK && ev) {
-		if (k8sa_event_type(ev) == K8SA_EVENT_STEP)
+		if (k8sa_event_type(ev) == K8SA_EVENT_STEP) {
 			json_object_array_add(steps, event_obj(ev));
-		else if (k8sa_event_type(ev) == K8SA_EVENT_TOKEN && first) {
-			first = 0;
-			kd_metrics_first_token(kd_now() - t0);
+			text.len = 0;
+		} else if (k8sa_event_type(ev) == K8SA_EVENT_TOKEN) {
+			if (first) {
+				first = 0;
+				kd_metrics_first_token(kd_now() - t0);
+			}
+			const char *t = k8sa_event_text(ev);
+			if (!cut && turn_add(&text, t, strlen(t))) {
+				cut = 1; /* a model that does not stop: keep what fits, stop it now */
+				k8sa_session_cancel(s);
+			}
 		}
 	}
 	kd_watch_stop(w);
 	kd_slot_release();
-	json_object *o = result_obj(ks, steps);
+	json_object *o;
 	int status = 200;
+	if (cut && st == K8SA_E_CANCELLED) {
+		o = cut_result(ks, steps, text.p, text.len);
+		st = K8SA_OK;
+	} else {
+		o = result_obj(ks, steps);
+	}
+	free(text.p);
 	if (st != K8SA_OK) {
 		status = kd_status_for(st);
 		json_object_object_add(o, "error", json_object_new_string(err.message[0] ? err.message : k8sa_strerror(st)));
@@ -422,13 +504,25 @@ enum MHD_Result kd_investigate(struct MHD_Connection *c, kd_req *req)
 	k8sa_session *s = kd_session_handle(ks);
 	if (st == K8SA_OK)
 		st = k8sa_session_set_max_steps(s, max_steps, &err);
+	if (st == K8SA_OK && fresh) {
+		/* The first question takes the snapshot: bounded like /diagnose's (--max-snapshots),
+		 * and skipped for a client that left. */
+		rc = kd_snapshot_acquire(c);
+		if (rc) {
+			kd_slot_release();
+			kd_session_put(ks, 1);
+			ret = kd_send_snapshot_error(c, req, rc);
+			goto out;
+		}
+	}
 	if (st == K8SA_OK) {
-		/* The first question takes the snapshot here. */
 		int snaps = k8sa_session_snapshot_count(s);
 		double t0 = kd_now();
 		st = k8sa_session_ask(s, b.question, &err);
 		if (k8sa_session_snapshot_count(s) > snaps)
 			kd_metrics_snapshot(kd_now() - t0);
+		if (fresh)
+			kd_snapshot_release(); /* the snapshot itself is freed: the session keeps its text */
 	}
 	if (st != K8SA_OK) {
 		kd_slot_release();

@@ -711,3 +711,8 @@ int kd_wants_sse(struct MHD_Connection *c)
 {
 	return wants_sse(c);
 }
+
+enum MHD_Result kd_send_snapshot_error(struct MHD_Connection *c, kd_req *req, int rc)
+{
+	return send_snapshot_error(c, req, rc);
+}

@@ -288,6 +288,21 @@ size_t kd_session_bytes(const kd_session *ks)
 	return n;
 }
 
+void kd_sessions_init(void)
+{
+	long long limit = kd_memory_limit();
+	if (kd_cfg.session_memory) {
+		kd_log(KD_LOG_INFO, "investigation sessions: at most %d, %zu bytes (--session-memory)",
+		       kd_cfg.max_sessions, kd_cfg.session_memory);
+		return;
+	}
+	kd_cfg.session_memory = limit > 0 ? (size_t)(limit / 8) : (size_t)256 << 20;
+	if (kd_cfg.session_memory < (size_t)1 << 20)
+		kd_cfg.session_memory = (size_t)1 << 20;
+	kd_log(KD_LOG_INFO, "investigation sessions: at most %d, %zu MiB (%s)", kd_cfg.max_sessions,
+	       kd_cfg.session_memory >> 20, limit > 0 ? "an eighth of the memory limit" : "no container memory limit found");
+}
+
 void kd_sessions_sweep(void)
 {
 	kd_session *freed = NULL;

@@ -30,6 +30,7 @@ ANSWER = ("The payments pod %s cannot charge: the TLS certificate of fraud-check
           "expired.\n\n```bash\nkubectl delete pod %s -n pay\nkubectl logs payments-0000000000-zzzzz -n pay\n```\n"
           % (POD, POD))
 RULES = [
+    {"match": "[endless]", "reply": "y " * 200, "chunks": 4, "endless": True},
     {"match_last": "Secrets are never read", "reply": "I may not read Secrets; the log says enough."},
     {"match_last": "certificate has expired", "reply": ANSWER, "chunks": 12},
     {"match": "[slow]", "reply": "slow answer", "delay_ms": 2500},
@@ -293,6 +294,27 @@ def test_limits(ks, llm):
         ok(investigate(kd, {"session": ids[3], "question": "?"})[0] == 200, "the newest stays")
 
 
+def test_max_answer(ks, llm):
+    # A model that never stops is cut at --max-answer, in both forms; the session lives on.
+    with Daemon("--kubeconfig", ks.kubeconfig, "--llm-url", llm.url, "--max-answer", "4096") as kd:
+        t0 = time.time()
+        st, o = investigate(kd, {"namespace": "pay", "question": "[endless] go"}, timeout=20)
+        ok(st == 200 and o["truncated"] is True and o["stopped"] == "max_answer",
+           "endless JSON: 200 cut (%d %s)" % (st, {k: o.get(k) for k in ("stopped", "truncated", "error")}))
+        ok(o["answer"].startswith("y y") and "--max-answer" in o["answer"] and len(o["answer"]) < 4096 + 100,
+           "the answer is what fits, with a note (%d bytes)" % len(o["answer"]))
+        ok(time.time() - t0 < 10, "stopped at once")
+        status, _, events = kd.sse("/investigate", {"session": o["session"], "question": "[endless] again"})
+        done = events[-1][1] if events else {}
+        ok(events and events[-1][0] == "done" and done["truncated"] is True and done["stopped"] == "max_answer",
+           "endless SSE: done, cut")
+        text = "".join(e[1]["text"] for e in events if e[0] == "token")
+        ok(len(text) < 4096 + 100 and "--max-answer" in text, "streamed tokens stop at the limit")
+        st, o = investigate(kd, {"session": o["session"], "question": "Why do checkouts fail?"})
+        ok(st == 200 and o["turn"] == 3 and o["truncated"] is False, "the session still answers")
+        ok(kd.metric("k8sagentd_answers_truncated_total") == 2, "cuts counted")
+
+
 def test_auth(ks, llm, tmp):
     tok = os.path.join(tmp, "token")
     with open(tok, "w") as f:
@@ -340,6 +362,7 @@ def main():
                 test_metrics(kd)
             test_no_model(ks)
             test_limits(ks, llm)
+            test_max_answer(ks, llm)
             test_auth(ks, llm, tmp)
             audit = ks.audit()
             ok(audit and all(r["method"] == "GET" for r in audit), "every audit-log request is a GET")
