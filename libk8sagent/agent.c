@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 struct k8sa_agent {
@@ -55,6 +56,13 @@ struct k8sa_answer {
 struct k8sa_answer_stream {
 	k8sa_answer *ans;
 	k8sa_llm_stream *llm;         /* NULL when the model was never started */
+	/* The request is prepared at once (its exact body is known: a cache can be checked)
+	 * but sent on the first k8sa_answer_stream_next(), so a caller that answers from a cache
+	 * and frees the stream never costs the model a request. */
+	k8sa_agent *agent;
+	k8sa_messages *pending;
+	atomic_int cancel_req;        /* k8sa_answer_stream_cancel() from any thread */
+	atomic_int launched;          /* llm is set: a canceller may use it */
 	int over;
 	k8sa_status end_status;
 	k8sa_error end_err;
@@ -636,7 +644,8 @@ static k8sa_status prepare_diagnose(k8sa_agent *a, const char *ns, const char *q
 
 /* ---- the model ------------------------------------------------------------------------ */
 
-static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt *p, k8sa_error *err)
+/* Build the request the model will get and record its exact body; sent by launch_model(). */
+static k8sa_status prepare_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt *p, k8sa_error *err)
 {
 	k8sa_messages *msgs = NULL;
 	k8sa_status st = k8sa_messages_new(&msgs, err);
@@ -653,10 +662,27 @@ static k8sa_status start_model(k8sa_agent *a, k8sa_answer_stream *s, k8sa_prompt
 		free(s->ans->request_json);
 		s->ans->request_json = NULL;
 		st = k8sa_llm_request_json(a->llm, msgs, &s->ans->request_json, err);
-		if (st == K8SA_OK)
-			st = k8sa_llm_chat_start(a->llm, msgs, &s->llm, err);
 	}
-	k8sa_messages_free(msgs);
+	if (st != K8SA_OK) {
+		k8sa_messages_free(msgs);
+		return st;
+	}
+	s->agent = a;
+	s->pending = msgs;
+	return K8SA_OK;
+}
+
+static k8sa_status launch_model(k8sa_answer_stream *s, k8sa_error *err)
+{
+	k8sa_status st = atomic_load(&s->cancel_req) ? k8sa_fail(err, K8SA_E_CANCELLED, "cancelled")
+						    : k8sa_llm_chat_start(s->agent->llm, s->pending, &s->llm, err);
+	k8sa_messages_free(s->pending);
+	s->pending = NULL;
+	if (st == K8SA_OK) {
+		atomic_store(&s->launched, 1);
+		if (atomic_load(&s->cancel_req)) /* cancelled while it started */
+			k8sa_llm_stream_cancel(s->llm);
+	}
 	return st;
 }
 
@@ -706,7 +732,7 @@ static k8sa_status stream_new(k8sa_agent *a, k8sa_answer *x, k8sa_prompt *p, k8s
 	s->ans = x;
 	s->started_ms = k8sa_now_ms();
 	k8sa_error e = {0};
-	k8sa_status st = start_model(a, s, p, &e);
+	k8sa_status st = prepare_model(a, s, p, &e);
 	if (st != K8SA_OK)
 		finish_llm(s, st, &e);
 	*out = s;
@@ -730,7 +756,9 @@ K8SA_EXPORT k8sa_status k8sa_answer_stream_next(k8sa_answer_stream *s, const cha
 		return s->end_status;
 	}
 	k8sa_error e = {0};
-	k8sa_status st = k8sa_llm_stream_next(s->llm, &c, &n, &e);
+	k8sa_status st = s->pending ? launch_model(s, &e) : K8SA_OK;
+	if (st == K8SA_OK)
+		st = k8sa_llm_stream_next(s->llm, &c, &n, &e);
 	if (st == K8SA_OK && c) {
 		if (answer_append(s->ans, c, n) != K8SA_OK) {
 			k8sa_fail(&e, K8SA_E_NOMEM, "out of memory");
@@ -757,7 +785,10 @@ K8SA_EXPORT const k8sa_answer *k8sa_answer_stream_answer(const k8sa_answer_strea
 
 K8SA_EXPORT void k8sa_answer_stream_cancel(k8sa_answer_stream *s)
 {
-	if (s && s->llm)
+	if (!s)
+		return;
+	atomic_store(&s->cancel_req, 1);
+	if (atomic_load(&s->launched))
 		k8sa_llm_stream_cancel(s->llm);
 }
 
@@ -766,6 +797,7 @@ K8SA_EXPORT void k8sa_answer_stream_free(k8sa_answer_stream *s)
 	if (!s)
 		return;
 	k8sa_llm_stream_free(s->llm);
+	k8sa_messages_free(s->pending);
 	k8sa_answer_free(s->ans);
 	free(s);
 }

@@ -2,7 +2,7 @@
 """No clean bill for a typo or for what could not be read: `k8sagent analyze -n shpo` (a
 namespace that does not exist) fails with "namespace shpo not found"; an invalid name fails
 before any request; when RBAC refuses the pods and services, analyze says "Could not check"
-(exit 2, "complete": false in the JSON), never "No problems found"; a refused GET of the
+(exit 5, "complete": false in the JSON), never "No problems found"; a refused GET of the
 namespace object itself is only a gap."""
 import json
 import os
@@ -47,11 +47,11 @@ def main():
         check("/api/v1/namespaces/shop" in paths, "no GET of the namespace object: %s" % paths[-5:])
     with Kubesim("healthy", "--forbid", "pods,services") as ks:
         r = run(ks, "analyze", "-n", "docs")
-        check(r.returncode == 2 and r.stdout.startswith("Could not check namespace docs"),
+        check(r.returncode == 5 and r.stdout.startswith("Could not check namespace docs"),
               "analyze with pods/services forbidden: exit %d, %r" % (r.returncode, r.stdout[:200]))
         check("No problems found" not in r.stdout, "a clean bill without pods: %r" % r.stdout[:200])
         r = run(ks, "analyze", "-n", "docs", "-o", "json")
-        check(r.returncode == 2 and json.loads(r.stdout).get("complete") is False,
+        check(r.returncode == 5 and json.loads(r.stdout).get("complete") is False,
               "analyze -o json: exit %d, %r" % (r.returncode, r.stdout[:200]))
     with Kubesim("healthy", "--forbid", "namespaces") as ks:
         r = run(ks, "analyze", "-n", "docs", "-o", "json")

@@ -13,6 +13,9 @@ import sys
 TOP_SRC = os.environ.get("top_srcdir", ".")
 TOP_BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
+from sanitizers import preload_asan  # noqa: E402
+
+preload_asan()
 from kubesim import Kubesim  # noqa: E402
 
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")

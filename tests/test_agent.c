@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define REPLY "The root cause is OOMKilled: raise the memory limit.\n```bash\nkubectl set resources deployment/cart -n shop --limits=memory=256Mi\n```"
@@ -240,6 +241,45 @@ START_TEST(streams_after_the_context_is_known)
 }
 END_TEST
 
+/* Chat requests llmsim has recorded so far. */
+static int model_requests(void)
+{
+	char *all = slurp(llm.record);
+	int n = 0;
+	for (char *p = all; p && (p = strstr(p, "/api/chat")); p++)
+		n++;
+	free(all);
+	return n;
+}
+
+START_TEST(model_is_asked_only_when_the_stream_is_read)
+{
+	/* A cache can answer from the request body: freeing the stream unread costs no request,
+	 * and a cancel before the first read sends none either. */
+	k8sa_agent *a = agent(NULL);
+	k8sa_answer_stream *s = NULL;
+	k8sa_error e = {0};
+	const char *c;
+	size_t n;
+	ck_assert_int_eq(k8sa_agent_diagnose_start(a, "shop", "why?", &s, &e), K8SA_OK);
+	ck_assert_ptr_nonnull(k8sa_answer_request_json(k8sa_answer_stream_answer(s)));
+	k8sa_answer_stream_free(s);
+	ck_assert_int_eq(k8sa_agent_diagnose_start(a, "shop", "why?", &s, &e), K8SA_OK);
+	k8sa_answer_stream_cancel(s);
+	ck_assert_int_eq(k8sa_answer_stream_next(s, &c, &n, &e), K8SA_E_CANCELLED);
+	k8sa_answer_stream_free(s);
+	usleep(200 * 1000);
+	ck_assert_int_eq(model_requests(), 0);
+	ck_assert_int_eq(k8sa_agent_diagnose_start(a, "shop", "why?", &s, &e), K8SA_OK);
+	while (k8sa_answer_stream_next(s, &c, &n, &e) == K8SA_OK && c)
+		;
+	ck_assert_str_eq(k8sa_answer_text(k8sa_answer_stream_answer(s)), REPLY);
+	k8sa_answer_stream_free(s);
+	ck_assert_int_eq(model_requests(), 1);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 START_TEST(bad_namespaces_never_reach_the_api)
 {
 	static const char *const bad[] = {"../secrets", "a/b", "shop%2Fsecrets", "Shop", "-x", "x-", "",
@@ -393,6 +433,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, no_model_still_gives_findings);
 	tcase_add_test(tc, llm_proxy_setting);
 	tcase_add_test(tc, streams_after_the_context_is_known);
+	tcase_add_test(tc, model_is_asked_only_when_the_stream_is_read);
 	tcase_add_test(tc, bad_namespaces_never_reach_the_api);
 	tcase_add_test(tc, small_budget_cuts_but_keeps_root_cause);
 	tcase_add_test(tc, prompt_dir_overrides_the_system_prompt);

@@ -38,7 +38,9 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 no problems, 1 problems found, 2 usage, configuration or API error,\n"
 		"3 (ask, diagnose, investigate) no model answered: the findings were still printed,\n"
-		"4 (investigate) the step or time limit ran out before a final answer.\n");
+		"4 (investigate) the step or time limit ran out before a final answer,\n"
+		"5 (analyze) could not check: no problems seen, but the pods, workloads or services\n"
+		"could not be read (RBAC, API errors), so no verdict.\n");
 }
 
 enum { CLI_OPT_SCENARIO = 256 };

@@ -10,6 +10,9 @@
 
 /* Exit statuses: 0 nothing wrong, 1 problems found, 2 usage/config/API error. */
 enum { CLI_OK = 0, CLI_PROBLEMS = 1, CLI_ERROR = 2 };
+/* analyze: no problems seen, but the pods, workloads or services could not be read (RBAC,
+ * API errors), so there is no verdict: never reported as a clean bill. */
+enum { CLI_NOT_CHECKED = 5 };
 
 typedef struct cli_globals {
 	svc_opts opts;            /* the options shared with k8sagentd (service/common/options.h) */

@@ -64,7 +64,7 @@ int cli_analyze(const cli_globals *g, int argc, char **argv)
 		cli_puts_text(stdout, out);
 	}
 	/* "Could not check" (pods, workloads or services unreadable) is not a clean bill */
-	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_ERROR;
+	rc = k8sa_findings_problem_count(f) ? CLI_PROBLEMS : k8sa_findings_complete(f) ? CLI_OK : CLI_NOT_CHECKED;
 	k8sa_free(out);
 	k8sa_findings_free(f);
 	return rc;

@@ -12,18 +12,9 @@ SRCDIR = os.environ.get("top_srcdir", ".")
 BUILDDIR = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
-# A sanitizer build (configure --enable-sanitizers) links libk8sagent with ASan, which must be
-# the first library loaded: re-run this test with it preloaded. CPython frees little at exit,
-# so leak detection is off here (the C suites keep it).
-if os.environ.get("K8SA_SANITIZERS") == "1" and "libasan" not in os.environ.get("LD_PRELOAD", ""):
-    import subprocess
-    asan = subprocess.run([os.environ.get("CC", "gcc"), "-print-file-name=libasan.so"],
-                          capture_output=True, text=True).stdout.strip()
-    if os.path.isabs(asan):
-        env = dict(os.environ, LD_PRELOAD=asan,
-                   # last: a later option wins, and CI passes detect_leaks=1 for the C suites
-                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+from sanitizers import preload_asan  # noqa: E402
+
+preload_asan()
 
 try:
     import k8sagent  # noqa: E402
