@@ -37,6 +37,12 @@ struct k8sa_kube {
 	time_t token_read_at;
 	struct stat token_st;
 	int token_period;
+	/* exec credential plugin: run when credentials are needed, cached until they expire or
+	 * the server answers 401 */
+	k8sa_exec_config *exec;
+	k8sa_exec_cred exec_cred;
+	int have_exec_cred;
+	unsigned int exec_runs;
 	long connect_ms, request_ms;
 	unsigned int page_size, max_parallel;
 	size_t max_page, max_log;
@@ -65,6 +71,8 @@ K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 	free(kube->token);
 	free(kube->token_file);
 	free(kube->token_cached);
+	k8sa_exec_config_free(kube->exec);
+	k8sa_exec_cred_clear(&kube->exec_cred);
 	free(kube);
 }
 
@@ -161,7 +169,8 @@ K8SA_EXPORT k8sa_status k8sa_kube_new(k8sa_kube **out, const k8sa_kubeconfig *cf
 		  (cfg->proxy_url && cfg->proxy_url[0] && !(k->proxy = strdup(cfg->proxy_url))) ||
 		  !(k->ns = strdup(k8sa_kubeconfig_namespace(cfg))) ||
 		  (cfg->token && !(k->token = strdup(cfg->token))) ||
-		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file)));
+		  (cfg->token_file && !(k->token_file = strdup(cfg->token_file))) ||
+		  (cfg->exec && !(k->exec = k8sa_exec_config_dup(cfg->exec)));
 	if (oom) {
 		k8sa_kube_free(k);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
@@ -226,12 +235,54 @@ void k8sa_kube_set_token_refresh(k8sa_kube *kube, int seconds)
 
 /* ---------------------------------------------------------------- bearer token */
 
+static int str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* Credentials of the exec plugin: run it when none are cached, when they expire (10 s of
+ * slack), or when `force` (after a 401). token_gen moves when they change. */
+static k8sa_status exec_credentials(k8sa_kube *kube, int force, k8sa_error *err)
+{
+	time_t now = time(NULL);
+	if (kube->have_exec_cred && !force && (!kube->exec_cred.expires || now + 10 < kube->exec_cred.expires))
+		return K8SA_OK;
+	k8sa_exec_cred cred = {0};
+	k8sa_status st = k8sa_exec_run(kube->exec, &cred, err);
+	kube->exec_runs++;
+	if (st != K8SA_OK)
+		return st;
+	if (!kube->have_exec_cred || str_differs(cred.token, kube->exec_cred.token) ||
+	    str_differs(cred.cert_pem, kube->exec_cred.cert_pem) || str_differs(cred.key_pem, kube->exec_cred.key_pem))
+		kube->token_gen++;
+	k8sa_exec_cred_clear(&kube->exec_cred);
+	kube->exec_cred = cred;
+	kube->have_exec_cred = 1;
+	return K8SA_OK;
+}
+
+unsigned int k8sa_kube_exec_runs(const k8sa_kube *kube)
+{
+	return kube ? kube->exec_runs : 0;
+}
+
 /* Current token (borrowed; NULL: none). A token file is re-read when its period has passed
  * and the file changed, or at once when `force` (after a 401), as client-go does. A file
  * that cannot be read keeps the last good token. */
 static k8sa_status current_token(k8sa_kube *kube, int force, const char **out, k8sa_error *err)
 {
 	*out = NULL;
+	if (kube->exec) {
+		k8sa_status es = exec_credentials(kube, force, err);
+		if (es != K8SA_OK)
+			return es;
+		if (!kube->token && !kube->token_file) {
+			/* A static token in the same user wins, as in client-go. */
+			*out = kube->exec_cred.token;
+			return K8SA_OK;
+		}
+		force = 0;
+	}
 	if (!kube->token_file) {
 		*out = kube->token;
 		return K8SA_OK;
@@ -513,6 +564,15 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 		return st;
 	}
 	x->token_gen = kube->token_gen;
+	if (kube->exec && kube->exec_cred.cert_pem) {
+		/* The plugin's client certificate: set on every send, as it may have been renewed. */
+		struct curl_blob cb = {kube->exec_cred.cert_pem, strlen(kube->exec_cred.cert_pem), CURL_BLOB_COPY};
+		struct curl_blob kb = {kube->exec_cred.key_pem, strlen(kube->exec_cred.key_pem), CURL_BLOB_COPY};
+		curl_easy_setopt(x->easy, CURLOPT_SSLCERT_BLOB, &cb);
+		curl_easy_setopt(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(x->easy, CURLOPT_SSLKEY_BLOB, &kb);
+		curl_easy_setopt(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
 	struct curl_slist *h = curl_slist_append(NULL, r->type == K8SA_REQ_LOG ? "Accept: */*" : "Accept: application/json");
@@ -732,11 +792,15 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 	}
 	k8sa_status code = k8sa_kube_map_error((int)http, x->body.p, x->body.len, x->status_line, x->retry_after, x->what,
 					       &r->err);
-	if (http == 401 && kube->token_file && !x->auth_retried) {
-		/* The token may have rotated under us: re-read now, and retry once if it changed. */
+	if (http == 401 && (kube->token_file || kube->exec) && !x->auth_retried) {
+		/* The token may have rotated under us (or the plugin's credentials were revoked):
+		 * re-read the file or run the plugin again now, and retry once if it changed. A
+		 * request that used older credentials than the current ones just retries. */
 		const char *tok;
 		k8sa_error ignored;
 		x->auth_retried = 1;
+		if (kube->token_gen != x->token_gen)
+			return NEXT_SEND;
 		if (current_token(kube, 1, &tok, &ignored) == K8SA_OK && kube->token_gen != x->token_gen)
 			return NEXT_SEND;
 	}

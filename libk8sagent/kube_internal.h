@@ -58,8 +58,8 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
  * `data` stays an object whose keys are the ConfigMap's keys. */
 
 /* Retries inside k8sa_kube_run, per request:
- *  - 401 with a token file: the file is re-read at once and, when the token changed, the
- *    request is sent again once;
+ *  - 401 with a token file or an exec plugin: the file is re-read (the plugin run again) at
+ *    once and, when the credentials changed, the request is sent again once;
  *  - 410 Expired on a continue page: the list restarts once from the first page
  *    (on_restart is called first); a second 410 fails the request with K8SA_E_GONE;
  *  - 429 and 503: up to K8SA_KUBE_RETRIES retries, after Retry-After seconds (1 s when
@@ -69,6 +69,9 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 
 /* Lower the body caps (tests). 0 keeps a cap unchanged. */
 void k8sa_kube_set_body_limits(k8sa_kube *kube, size_t page_bytes, size_t log_bytes);
+
+/* How many times the exec credential plugin ran (tests). */
+unsigned int k8sa_kube_exec_runs(const k8sa_kube *kube);
 
 /* How often a token file is re-read (default 60 s, as client-go). */
 void k8sa_kube_set_token_refresh(k8sa_kube *kube, int seconds);

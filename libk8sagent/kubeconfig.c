@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include <yaml.h>
 
 /* ---------------------------------------------------------------- small helpers */
@@ -61,6 +62,14 @@ k8sa_status k8sa_read_token_file(const char *path, char **out, k8sa_error *err)
 	return K8SA_OK;
 }
 
+/* Copy src into *dst; non-zero when out of memory. */
+static int dup_str_or_fail(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = strdup(src);
+	return *dst == NULL;
+}
+
 /* ---------------------------------------------------------------- the value object */
 
 K8SA_EXPORT k8sa_status k8sa_kubeconfig_new(k8sa_kubeconfig **out, k8sa_error *err)
@@ -90,6 +99,7 @@ K8SA_EXPORT void k8sa_kubeconfig_free(k8sa_kubeconfig *cfg)
 	free(cfg->ns);
 	free(cfg->context);
 	free(cfg->source);
+	k8sa_exec_config_free(cfg->exec);
 	free(cfg);
 }
 
@@ -601,6 +611,166 @@ static k8sa_status kc_cluster(kc_set *set, k8sa_kubeconfig *cfg, const char *ctx
 	return K8SA_OK;
 }
 
+/* A list of strings (exec.args). */
+static k8sa_status kc_str_list(kc_file *f, yaml_node_t *seq, const char *field, char ***out, k8sa_error *err)
+{
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return type_error(f, seq, field, "a list", err);
+	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start), i = 0;
+	char **l = calloc(n + 1, sizeof(*l));
+	if (!l)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	*out = l;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++, i++) {
+		yaml_node_t *v = yaml_document_get_node(&f->doc, *it);
+		if (!v || v->type != YAML_SCALAR_NODE) {
+			char sub[256];
+			snprintf(sub, sizeof(sub), "%.200s[%zu]", field, i);
+			return type_error(f, v, sub, "a string", err);
+		}
+		if (!(l[i] = strdup((const char *)v->data.scalar.value)))
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
+	return K8SA_OK;
+}
+
+/* spec.cluster of KUBERNETES_EXEC_INFO, from the cluster already resolved into cfg. */
+static k8sa_status kc_exec_cluster(kc_file *f, const k8sa_kubeconfig *cfg, char **out, k8sa_error *err)
+{
+	json_object *c = json_object_new_object();
+	char *pem = NULL, *b64 = NULL;
+	k8sa_status st = K8SA_OK;
+	if (!c)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	json_object_object_add(c, "server", json_object_new_string(cfg->server));
+	if (cfg->tls_server_name)
+		json_object_object_add(c, "tls-server-name", json_object_new_string(cfg->tls_server_name));
+	if (cfg->insecure)
+		json_object_object_add(c, "insecure-skip-tls-verify", json_object_new_boolean(1));
+	if (cfg->proxy_url)
+		json_object_object_add(c, "proxy-url", json_object_new_string(cfg->proxy_url));
+	if (cfg->ca_pem) {
+		b64 = k8sa_base64_encode(cfg->ca_pem, strlen(cfg->ca_pem));
+	} else if (cfg->ca_file) {
+		size_t len = 0;
+		if ((st = k8sa_read_file(cfg->ca_file, K8SA_KUBECONFIG_MAX_BYTES, &pem, &len, err)) != K8SA_OK) {
+			k8sa_error_prefix(err, "kubeconfig %s: certificate-authority: ", f->path);
+			goto out;
+		}
+		b64 = k8sa_base64_encode(pem, len);
+	}
+	if ((cfg->ca_pem || cfg->ca_file) && !b64) {
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (b64)
+		json_object_object_add(c, "certificate-authority-data", json_object_new_string(b64));
+	const char *s = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s || !(*out = strdup(s)))
+		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+out:
+	free(pem);
+	free(b64);
+	json_object_put(c);
+	return st;
+}
+
+/* users[].user.exec: an exec credential plugin (client.authentication.k8s.io v1 or
+ * v1beta1), kept for the client to run when it needs credentials. */
+static k8sa_status kc_exec(kc_file *f, k8sa_kubeconfig *cfg, yaml_node_t *ex, const char *name,
+			   const char *ufield, k8sa_error *err)
+{
+	char field[128], sub[200];
+	const char *s;
+	k8sa_status st;
+	snprintf(field, sizeof(field), "%s.exec", ufield);
+	if (ex->type != YAML_MAPPING_NODE)
+		return type_error(f, ex, field, "a mapping", err);
+	k8sa_exec_config *x = calloc(1, sizeof(*x));
+	if (!x)
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	k8sa_exec_config_free(cfg->exec);
+	cfg->exec = x;
+	if (asprintf(&x->what, "kubeconfig %s: user \"%s\"", f->path, name) < 0) {
+		x->what = NULL;
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
+	if ((st = get_str(f, ex, "apiVersion", field, &s, err)) != K8SA_OK)
+		return st;
+	if (!s)
+		return k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: %s.apiVersion: missing", f->path, field);
+	if (strcmp(s, "client.authentication.k8s.io/v1") && strcmp(s, "client.authentication.k8s.io/v1beta1"))
+		return k8sa_fail(err, K8SA_E_UNSUPPORTED,
+				 "kubeconfig %s: %s.apiVersion: \"%s\" is not supported (client.authentication.k8s.io/v1 "
+				 "or v1beta1; v1alpha1 was removed from kubectl in 1.24)",
+				 f->path, field, s);
+	int v1 = !strcmp(s, "client.authentication.k8s.io/v1");
+	if (dup_str_or_fail(&x->api_version, s))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if ((st = get_str(f, ex, "command", field, &s, err)) != K8SA_OK)
+		return st;
+	if (!s || !s[0])
+		return k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: %s.command: missing", f->path, field);
+	if (dup_str_or_fail(&x->command, s) || dup_str_or_fail(&x->dir, f->dir))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	yaml_node_t *v = map_get(f, ex, "args");
+	snprintf(sub, sizeof(sub), "%s.args", field);
+	if (v && (st = kc_str_list(f, v, sub, &x->args, err)) != K8SA_OK)
+		return st;
+	v = map_get(f, ex, "env");
+	if (v) {
+		snprintf(sub, sizeof(sub), "%s.env", field);
+		if (v->type != YAML_SEQUENCE_NODE)
+			return type_error(f, v, sub, "a list", err);
+		size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start), i = 0;
+		if (!(x->env = calloc(n + 1, sizeof(*x->env))))
+			return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, i++) {
+			yaml_node_t *ent = yaml_document_get_node(&f->doc, *it);
+			const char *en, *ev;
+			snprintf(sub, sizeof(sub), "%s.env[%zu]", field, i);
+			if (!ent || ent->type != YAML_MAPPING_NODE)
+				return type_error(f, ent, sub, "a mapping", err);
+			if ((st = get_str(f, ent, "name", sub, &en, err)) != K8SA_OK ||
+			    (st = get_str(f, ent, "value", sub, &ev, err)) != K8SA_OK)
+				return st;
+			if (!en || !en[0] || strchr(en, '='))
+				return k8sa_fail(err, K8SA_E_CONFIG, "kubeconfig %s: %s.name: missing or not a variable name",
+						 f->path, sub);
+			if (asprintf(&x->env[i], "%s=%s", en, ev ? ev : "") < 0) {
+				x->env[i] = NULL;
+				return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+			}
+		}
+	}
+	if ((st = get_str(f, ex, "installHint", field, &s, err)) != K8SA_OK)
+		return st;
+	if (s && dup_str_or_fail(&x->install_hint, s))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	if ((st = get_bool(f, ex, "provideClusterInfo", field, &x->provide_cluster_info, err)) != K8SA_OK)
+		return st;
+	if ((st = get_str(f, ex, "interactiveMode", field, &s, err)) != K8SA_OK)
+		return st;
+	if (!s && v1)
+		return k8sa_fail(err, K8SA_E_CONFIG,
+				 "kubeconfig %s: %s.interactiveMode: missing (client.authentication.k8s.io/v1 requires "
+				 "Never, IfAvailable or Always)",
+				 f->path, field);
+	if (!s || !strcmp(s, "IfAvailable"))
+		x->interactive = K8SA_EXEC_IF_AVAILABLE;
+	else if (!strcmp(s, "Never"))
+		x->interactive = K8SA_EXEC_NEVER;
+	else if (!strcmp(s, "Always"))
+		x->interactive = K8SA_EXEC_ALWAYS;
+	else
+		return k8sa_fail(err, K8SA_E_CONFIG,
+				 "kubeconfig %s: %s.interactiveMode: \"%s\" is not Never, IfAvailable or Always", f->path,
+				 field, s);
+	if (x->provide_cluster_info && (st = kc_exec_cluster(f, cfg, &x->cluster_json, err)) != K8SA_OK)
+		return st;
+	return K8SA_OK;
+}
+
 static k8sa_status kc_user(kc_set *set, k8sa_kubeconfig *cfg, const char *ctxname, const char *name,
 			   k8sa_error *err)
 {
@@ -624,8 +794,9 @@ static k8sa_status kc_user(kc_set *set, k8sa_kubeconfig *cfg, const char *ctxnam
 	static const struct {
 		const char *key, *why;
 	} unsupported[] = {
-		{"exec", "exec credential plugins are not supported yet; use a token"},
-		{"auth-provider", "auth-provider plugins are not supported; use a token"},
+		{"auth-provider", "auth-provider plugins were removed from kubectl (1.26); use the cloud's exec "
+				  "credential plugin (gke-gcloud-auth-plugin, kubelogin, aws eks get-token), as "
+				  "kubectl does: users[].user.exec"},
 		{"username", "basic authentication (username/password) is not supported; use a token"},
 		{"password", "basic authentication (username/password) is not supported; use a token"},
 	};
@@ -633,6 +804,9 @@ static k8sa_status kc_user(kc_set *set, k8sa_kubeconfig *cfg, const char *ctxnam
 		if (map_get(f, u, unsupported[k].key))
 			return k8sa_fail(err, K8SA_E_UNSUPPORTED, "kubeconfig %s: user \"%s\" (%s.%s): %s", f->path,
 					 name, field, unsupported[k].key, unsupported[k].why);
+	yaml_node_t *ex = map_get(f, u, "exec");
+	if (ex && (st = kc_exec(f, cfg, ex, name, field, err)) != K8SA_OK)
+		return st;
 
 	if ((st = get_str(f, u, "token", field, &s, err)) != K8SA_OK)
 		return st;

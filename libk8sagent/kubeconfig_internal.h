@@ -7,6 +7,8 @@
 #include <k8sagent/kubeconfig.h>
 #include <stddef.h>
 
+#include "kube_exec.h"
+
 struct k8sa_kubeconfig {
 	char *server;          /* https://host:port[/prefix] or http:// (kubectl proxy) */
 	char *token;           /* static bearer token */
@@ -21,6 +23,7 @@ struct k8sa_kubeconfig {
 	char *ns;              /* NULL: "default" */
 	char *context;
 	char *source;          /* "explicit", "in-cluster", or the kubeconfig path(s) */
+	k8sa_exec_config *exec; /* users[].user.exec: a credential plugin, or NULL */
 };
 
 /* Default directory of the service-account files. */

@@ -556,6 +556,101 @@ def check_rendered():
         check_netpol(overlay, "openai overlay", labels or {}, extra_ports=(port, 8000, 8080))
 
 
+def check_more_overlays():
+    """The GPU overlay, the model overlay, and `make deploy`'s rendering (scripts/deploy)."""
+    kubectl = os.environ.get("KUBECTL") or shutil.which("kubectl")
+    if not kubectl or not os.access(kubectl, os.X_OK):
+        skipped.append("ollama-gpu/model overlays and scripts/deploy (kubectl not installed)")
+        return
+    base = render("service/deploy/base")
+    gpu = render("service/deploy/overlays/ollama-gpu")
+    if gpu:
+        for p in rbac_problems(gpu):
+            check(False, "ollama-gpu overlay RBAC: " + p)
+        check_workload_security(gpu, "ollama-gpu overlay")
+        check_agent(gpu, "ollama-gpu overlay", "http://ollama:11434")
+        spec = dig(one(gpu, "Deployment", "ollama"), "spec", "template", "spec") or {}
+        check(spec.get("runtimeClassName") == "nvidia", "ollama-gpu: runtimeClassName nvidia")
+        check(any(t.get("key") == "nvidia.com/gpu" and t.get("operator") == "Exists" and t.get("effect") == "NoSchedule"
+                  for t in spec.get("tolerations") or []), "ollama-gpu: tolerates the nvidia.com/gpu taint")
+        c = [c for c in spec.get("containers") or [] if c.get("name") == "ollama"]
+        res = (c[0] if c else {}).get("resources") or {}
+        check(str(dig(res, "limits", "nvidia.com/gpu")) == "1" and str(dig(res, "requests", "nvidia.com/gpu")) == "1",
+              "ollama-gpu: nvidia.com/gpu: 1 requested and limited (got %s)" % res)
+        init = [c for c in spec.get("initContainers") or [] if c.get("name") == "pull-model"]
+        check(init and not dig(init[0], "resources", "limits", "nvidia.com/gpu"), "ollama-gpu: the model pull needs no GPU")
+        check(not dig(one(gpu, "Deployment", "k8sagentd"), "spec", "template", "spec", "runtimeClassName"),
+              "ollama-gpu: k8sagentd is unchanged (no GPU runtime)")
+    model = render("service/deploy/overlays/model")
+    if model:
+        check_workload_security(model, "model overlay")
+        dep = one(model, "Deployment", "k8sagentd")
+        conts = dig(dep, "spec", "template", "spec", "containers") or [{}]
+        m = env_value(model, conts[0], "K8SA_MODEL")
+        check(m and m != "mistral", "model overlay: K8SA_MODEL chosen (%s)" % m)
+        spec = dig(one(model, "Deployment", "ollama"), "spec", "template", "spec") or {}
+        pulls = [c for c in spec.get("initContainers") or [] if c.get("name") == "pull-model"]
+        check(pulls and env_value(model, pulls[0], "K8SA_MODEL") == m, "model overlay: Ollama pulls the same model")
+        check(int(env_value(model, conts[0], "K8SA_CONTEXT_TOKENS") or 0) >= 8192, "model overlay: context tokens set")
+
+    alert = render("service/deploy/overlays/alerting")
+    if alert:
+        check_workload_security(alert, "alerting overlay")
+        check_agent(alert, "alerting overlay", "http://ollama:11434")
+        conts = dig(one(alert, "Deployment", "k8sagentd"), "spec", "template", "spec", "containers") or [{}]
+        args = conts[0].get("args") or []
+        check(any(a.startswith("--watch-namespaces=") for a in args) and any(a.startswith("--interval=") for a in args),
+              "alerting overlay: k8sagentd runs with --watch-namespaces and --interval (%s)" % args)
+        rules = by_kind(alert, "PrometheusRule")
+        if check(len(rules) == 1 and rules[0].get("apiVersion") == "monitoring.coreos.com/v1",
+                 "alerting overlay: one PrometheusRule (monitoring.coreos.com/v1)"):
+            groups = dig(rules[0], "spec", "groups") or []
+            exprs = [r.get("expr", "") for g in groups for r in g.get("rules") or []]
+            check(any("k8sagent_findings" in e and 'root_cause="true"' in e for e in exprs),
+                  "alerting overlay: a rule alerts on k8sagent_findings root causes")
+            promtool = shutil.which("promtool")
+            if promtool:
+                import tempfile
+                with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+                    yaml.safe_dump({"groups": groups}, f)
+                p = subprocess.run([promtool, "check", "rules", f.name], capture_output=True, text=True)
+                os.unlink(f.name)
+                check(p.returncode == 0, "promtool check rules accepts the PrometheusRule's groups: %s"
+                      % (p.stdout + p.stderr)[-500:])
+            else:
+                skipped.append("promtool check rules (promtool not installed)")
+
+    # make deploy IMAGE=...: the temporary kustomization sets the image, nothing else changes.
+    def deploy_render(*args):
+        p = subprocess.run(["sh", path("scripts/deploy")] + list(args) + ["--render"], capture_output=True, text=True,
+                           env=dict(os.environ, KUBECTL=kubectl))
+        return p.returncode, [d for d in yaml.safe_load_all(p.stdout) if d] if p.returncode == 0 else [], p.stderr
+
+    def agent_image(docs):
+        conts = dig(one(docs, "Deployment", "k8sagentd"), "spec", "template", "spec", "containers") or [{}]
+        return conts[0].get("image")
+
+    rc, docs, err = deploy_render("--image", "registry.example:5000/team/k8sagentd:v1.2.3")
+    check(rc == 0 and agent_image(docs) == "registry.example:5000/team/k8sagentd:v1.2.3",
+          "scripts/deploy sets the k8sagentd image (registry with a port): %s" % err)
+    if base and docs:
+        strip = lambda ds: [d for d in ds if d.get("kind") != "Deployment" or d["metadata"]["name"] != "k8sagentd"]
+        check(strip(docs) == strip(base), "scripts/deploy changes only the k8sagentd Deployment")
+    digest = "sha256:" + "0123456789abcdef" * 4
+    rc, docs, err = deploy_render("--image", "ghcr.io/me/k8sagentd@" + digest, "--overlay", "service/deploy/overlays/ollama-gpu")
+    check(rc == 0 and agent_image(docs) == "ghcr.io/me/k8sagentd@" + digest
+          and by_kind(docs, "Deployment", "ollama") and
+          dig(one(docs, "Deployment", "ollama"), "spec", "template", "spec", "runtimeClassName") == "nvidia",
+          "scripts/deploy takes a digest and an overlay: %s" % err)
+    rc, docs, err = deploy_render("--image", "ghcr.io/me/k8sagentd")
+    check(rc == 2 and "has no tag" in err, "scripts/deploy refuses an image without a tag")
+    rc, docs, err = deploy_render()
+    check(rc == 2 and "which image" in err, "scripts/deploy without --image says what to give")
+    am = read("service/deploy/Makemodule.am")
+    check(re.search(r"^deploy:", am, re.M) and "IMAGE" in am and re.search(r"^check-image:", am, re.M),
+          "make deploy IMAGE=... and make check-image exist")
+
+
 # ---------------------------------------------------------------------------------------
 # Kustomization, Argo CD, workflows, docs, distribution list, yamllint
 # ---------------------------------------------------------------------------------------
@@ -700,7 +795,8 @@ def check_docs():
     doc = read(rel)
     for needle in ("kubectl apply -k service/deploy/base", "port-forward", "/diagnose", "service/deploy/overlays/openai",
                    "llama-server", "vLLM", "ImageUpdater", "buildx", "linux/arm64", "read-only", "NetworkPolicy",
-                   "k8sagent.io/client"):
+                   "k8sagent.io/client", "make deploy IMAGE=", "scripts/build-image", "make check-image",
+                   "overlays/ollama-gpu", "debootstrap", "overlays/alerting", "k8sagent_findings"):
         check(needle in doc, rel + " covers " + needle)
 
 
@@ -844,6 +940,7 @@ def main():
     rbac_self_test()
     check_kustomization()
     check_rendered()
+    check_more_overlays()
     check_argocd()
     check_workflows()
     check_docs()

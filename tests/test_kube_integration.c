@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char top_src[2048], top_build[2048];
@@ -609,6 +610,212 @@ START_TEST(token_rotation_with_token_file)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- exec credential plugins */
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A fake plugin in the kubesim temp dir: prints the token in DIR/plugin-token with the
+ * expiry in DIR/plugin-exp (may be empty), optionally the client certificate in
+ * DIR/plugin-cert.json, and appends a line to DIR/plugin-runs each time it runs. Returns a
+ * client whose credentials come only from it. */
+static k8sa_kube *exec_client(kubesim *ks)
+{
+	char path[256], script[2048];
+	fmt(script, sizeof(script),
+	    "#!/bin/sh\n"
+	    "d=%s\n"
+	    "echo run >> \"$d/plugin-runs\"\n"
+	    "exp=$(cat \"$d/plugin-exp\" 2>/dev/null)\n"
+	    "cert=$(cat \"$d/plugin-cert.json\" 2>/dev/null)\n"
+	    "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",'\n"
+	    "printf '\"status\":{%%s\"token\":\"%%s\"%%s}}\\n' \"$cert\" \"$(cat \"$d/plugin-token\")\" \\\n"
+	    "  \"${exp:+,\\\"expirationTimestamp\\\":\\\"$exp\\\"}\"\n",
+	    ks->dir);
+	fmt(path, sizeof(path), "%s/plugin.sh", ks->dir);
+	write_text(path, script);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_kube *kube = NULL;
+	k8sa_error e;
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, ks->kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
+	k8sa_kubeconfig_set_token(cfg, NULL);
+	k8sa_exec_config *x = calloc(1, sizeof(*x));
+	ck_assert_ptr_nonnull(x);
+	x->api_version = strdup("client.authentication.k8s.io/v1beta1");
+	x->command = strdup(path);
+	x->interactive = K8SA_EXEC_NEVER;
+	cfg->exec = x;
+	ck_assert_msg(k8sa_kube_new(&kube, cfg, &e) == K8SA_OK, "%s", e.message);
+	k8sa_kubeconfig_free(cfg);
+	return kube;
+}
+
+static int plugin_runs(kubesim *ks)
+{
+	char path[256], line[64];
+	fmt(path, sizeof(path), "%s/plugin-runs", ks->dir);
+	FILE *f = fopen(path, "r");
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f))
+		n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void plugin_set(kubesim *ks, const char *file, const char *text)
+{
+	char path[256];
+	fmt(path, sizeof(path), "%s/%s", ks->dir, file);
+	write_text(path, text);
+}
+
+static k8sa_status list_pods(k8sa_kube *kube, k8sa_kube_req *req)
+{
+	size_t n = 0;
+	k8sa_error e;
+	*req = (k8sa_kube_req){.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = count_cb,
+			       .ud = &n};
+	ck_assert_int_eq(k8sa_kube_run(kube, req, 1, &e), K8SA_OK);
+	req->ud = NULL;
+	return req->status;
+}
+
+START_TEST(exec_plugin_token_cached_until_expiry)
+{
+	char tok[128];
+	fmt(tok, sizeof(tok), "/tmp/k8sa-exectok-%d", (int)getpid());
+	write_text(tok, "plugin-token-1\n");
+	kubesim *ks = start_kubesim(demo(), "--token-file", tok, NULL);
+	plugin_set(ks, "plugin-token", "plugin-token-1");
+	k8sa_kube *kube = exec_client(ks);
+	k8sa_kube_req req;
+
+	/* No expiry: one run serves every request. */
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_int_eq(plugin_runs(ks), 1);
+	ck_assert_uint_eq(k8sa_kube_exec_runs(kube), 1);
+	k8sa_kube_free(kube);
+
+	/* Expiring in an hour: cached. Already expired: run before each request. */
+	unlink(tok);
+	write_text(tok, "plugin-token-1\n");
+	char exp[64];
+	time_t later = time(NULL) + 3600;
+	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&later));
+	plugin_set(ks, "plugin-exp", exp);
+	plugin_set(ks, "plugin-runs", "");
+	kube = exec_client(ks);
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_int_eq(plugin_runs(ks), 1);
+	k8sa_kube_free(kube);
+
+	plugin_set(ks, "plugin-exp", "2020-01-01T00:00:00Z");
+	plugin_set(ks, "plugin-runs", "");
+	kube = exec_client(ks);
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_int_eq(plugin_runs(ks), 2);
+	ck_assert_uint_eq(req.attempts, 1);
+	k8sa_kube_free(kube);
+	unlink(tok);
+	assert_audit_read_only(ks);
+}
+END_TEST
+
+START_TEST(exec_plugin_rerun_after_401)
+{
+	char tok[128];
+	fmt(tok, sizeof(tok), "/tmp/k8sa-exectok2-%d", (int)getpid());
+	write_text(tok, "first\n");
+	kubesim *ks = start_kubesim(demo(), "--token-file", tok, NULL);
+	plugin_set(ks, "plugin-token", "first");
+	k8sa_kube *kube = exec_client(ks);
+	k8sa_kube_req req;
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_int_eq(plugin_runs(ks), 1);
+
+	/* The server revokes the token; the plugin now hands out the new one. */
+	write_text(tok, "second\n");
+	plugin_set(ks, "plugin-token", "second");
+	ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+	ck_assert_uint_eq(req.attempts, 2); /* 401, plugin run again, retried once */
+	ck_assert_int_eq(plugin_runs(ks), 2);
+
+	/* The plugin keeps returning a rejected token: one re-run, then the 401 stands. */
+	write_text(tok, "third\n");
+	ck_assert_int_eq(list_pods(kube, &req), K8SA_E_UNAUTHORIZED);
+	ck_assert_uint_eq(req.attempts, 1);
+	ck_assert_int_eq(plugin_runs(ks), 3);
+	k8sa_kube_free(kube);
+	unlink(tok);
+	assert_audit_read_only(ks);
+}
+END_TEST
+
+START_TEST(exec_plugin_client_certificate_and_missing_command)
+{
+	kubesim *ks = start_kubesim(demo(), NULL);
+	/* The token kubesim wrote into its kubeconfig. */
+	k8sa_kubeconfig *kc = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&kc, ks->kubeconfig, NULL, &e), K8SA_OK);
+	plugin_set(ks, "plugin-token", kc->token);
+	k8sa_kubeconfig_free(kc);
+
+	/* A client certificate that is not PEM: the TLS layer refuses it, so it was used. */
+	plugin_set(ks, "plugin-cert.json", "\"clientCertificateData\":\"not a certificate\",\"clientKeyData\":\"no\",");
+	k8sa_kube *kube = exec_client(ks);
+	k8sa_kube_req req;
+	ck_assert_int_eq(list_pods(kube, &req), K8SA_E_TLS);
+	k8sa_kube_free(kube);
+
+	/* A real one (kubesim does not ask for it, but it must load). */
+	char cmd[1024];
+	fmt(cmd, sizeof(cmd),
+	    "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout k.pem -out c.pem "
+	    "-days 1 -subj /CN=exec-user >/dev/null 2>&1 && "
+	    "printf '\"clientCertificateData\":\"%%s\",\"clientKeyData\":\"%%s\",' "
+	    "\"$(awk '{printf \"%%s\\\\n\", $0}' c.pem)\" \"$(awk '{printf \"%%s\\\\n\", $0}' k.pem)\" > plugin-cert.json",
+	    ks->dir);
+	if (system(cmd) == 0) {
+		kube = exec_client(ks);
+		ck_assert_msg(list_pods(kube, &req) == K8SA_OK, "%s", req.err.message);
+		k8sa_kube_free(kube);
+	} else {
+		fprintf(stderr, "exec_plugin_client_certificate: no openssl, real certificate part skipped\n");
+	}
+
+	/* A missing command fails the request with the command named. */
+	kc = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_load_file(&kc, ks->kubeconfig, NULL, &e), K8SA_OK);
+	k8sa_kubeconfig_set_token(kc, NULL);
+	kc->exec = calloc(1, sizeof(*kc->exec));
+	kc->exec->api_version = strdup("client.authentication.k8s.io/v1");
+	kc->exec->command = strdup("gke-gcloud-auth-plugin-k8sa-missing");
+	kc->exec->install_hint = strdup("Install gke-gcloud-auth-plugin for use with kubectl");
+	kc->exec->interactive = K8SA_EXEC_NEVER;
+	ck_assert_int_eq(k8sa_kube_new(&kube, kc, &e), K8SA_OK);
+	k8sa_kubeconfig_free(kc);
+	ck_assert_int_eq(list_pods(kube, &req), K8SA_E_CONFIG);
+	ck_assert_msg(strstr(req.err.message, "\"gke-gcloud-auth-plugin-k8sa-missing\" not found") &&
+			      strstr(req.err.message, "Install gke-gcloud-auth-plugin"),
+		      "%s", req.err.message);
+	ck_assert_uint_eq(req.attempts, 0);
+	k8sa_kube_free(kube);
+	assert_audit_read_only(ks);
+}
+END_TEST
+
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kube-integration");
@@ -622,6 +829,9 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, truncated_body_is_protocol_error);
 	tcase_add_test(tc, tls_and_transport_failures);
 	tcase_add_test(tc, token_rotation_with_token_file);
+	tcase_add_test(tc, exec_plugin_token_cached_until_expiry);
+	tcase_add_test(tc, exec_plugin_rerun_after_401);
+	tcase_add_test(tc, exec_plugin_client_certificate_and_missing_command);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,11 +321,271 @@ START_TEST(insecure_flag)
 }
 END_TEST
 
-START_TEST(exec_and_basic_auth_unsupported)
+START_TEST(basic_auth_and_auth_provider_unsupported)
 {
-	expect_fail(data("kubeconfig-exec.yaml"), NULL, K8SA_E_UNSUPPORTED, "user \"prod-admin\"",
-		    "exec credential plugins are not supported yet; use a token");
 	expect_fail(data("kubeconfig-basicauth.yaml"), NULL, K8SA_E_UNSUPPORTED, "user \"admin\"", "username/password");
+	const char *p = tmp_write("ap.yaml", "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+					     "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n"
+					     "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+	expect_fail(p, NULL, K8SA_E_UNSUPPORTED, "users[0].user.auth-provider", "gke-gcloud-auth-plugin");
+}
+END_TEST
+
+START_TEST(exec_kubeconfig_parses)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, data("kubeconfig-exec.yaml"), NULL, &e) == K8SA_OK, "%s",
+		      e.message);
+	k8sa_exec_config *x = cfg->exec;
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(x->api_version, "client.authentication.k8s.io/v1");
+	ck_assert_str_eq(x->command, "aws");
+	ck_assert_str_eq(x->args[0], "eks");
+	ck_assert_str_eq(x->args[5], "json");
+	ck_assert_ptr_null(x->args[6]);
+	ck_assert_str_eq(x->env[0], "AWS_PROFILE=prod");
+	ck_assert_ptr_null(x->env[1]);
+	ck_assert_int_eq(x->interactive, K8SA_EXEC_NEVER);
+	ck_assert_int_eq(x->provide_cluster_info, 0);
+	ck_assert_ptr_null(x->cluster_json);
+	ck_assert_ptr_null(cfg->token);
+	ck_assert_str_eq(k8sa_kubeconfig_namespace(cfg), "payments");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+/* A kubeconfig whose user runs `exec` (YAML flow mapping text). */
+static const char *exec_kubeconfig(const char *name, const char *exec)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', certificate-authority-data: "
+		 "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZBS0UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=}}]\n"
+		 "users: [{name: u, user: {exec: %s}}]\n"
+		 "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+		 exec);
+	return tmp_write(name, text);
+}
+
+START_TEST(exec_kubeconfig_errors)
+{
+	expect_fail(exec_kubeconfig("a.yaml", "{apiVersion: client.authentication.k8s.io/v1, command: x}"), NULL,
+		    K8SA_E_CONFIG, "users[0].user.exec.interactiveMode: missing", NULL);
+	expect_fail(exec_kubeconfig("b.yaml", "{apiVersion: client.authentication.k8s.io/v1alpha1, command: x}"), NULL,
+		    K8SA_E_UNSUPPORTED, "v1alpha1", "not supported");
+	expect_fail(exec_kubeconfig("c.yaml", "{apiVersion: client.authentication.k8s.io/v1beta1}"), NULL,
+		    K8SA_E_CONFIG, "exec.command: missing", NULL);
+	expect_fail(exec_kubeconfig("d.yaml", "{apiVersion: client.authentication.k8s.io/v1beta1, command: x, "
+					      "interactiveMode: Sometimes}"),
+		    NULL, K8SA_E_CONFIG, "\"Sometimes\" is not Never, IfAvailable or Always", NULL);
+	expect_fail(exec_kubeconfig("e.yaml", "{apiVersion: client.authentication.k8s.io/v1beta1, command: x, "
+					      "env: [{value: y}]}"),
+		    NULL, K8SA_E_CONFIG, "exec.env[0].name", NULL);
+	expect_fail(exec_kubeconfig("f.yaml", "{apiVersion: client.authentication.k8s.io/v1beta1, command: x, args: y}"),
+		    NULL, K8SA_E_CONFIG, "exec.args: expected a list", NULL);
+	/* v1beta1 defaults to IfAvailable; provideClusterInfo carries the cluster. */
+	k8sa_kubeconfig *cfg = NULL;
+	k8sa_error e;
+	const char *p = exec_kubeconfig("g.yaml", "{apiVersion: client.authentication.k8s.io/v1beta1, command: x, "
+						  "provideClusterInfo: true}");
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, p, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_int_eq(cfg->exec->interactive, K8SA_EXEC_IF_AVAILABLE);
+	ck_assert_ptr_nonnull(cfg->exec->cluster_json);
+	ck_assert_msg(strstr(cfg->exec->cluster_json, "\"server\":\"https://127.0.0.1:1\"") &&
+			      strstr(cfg->exec->cluster_json,
+				     "\"certificate-authority-data\":\"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZBS0UK"),
+		      "%s", cfg->exec->cluster_json);
+	k8sa_kubeconfig_free(cfg);
+	/* The cluster's proxy-url travels too, as client-go's spec.cluster carries it. */
+	p = tmp_write("h.yaml", "clusters: [{name: c, cluster: {server: 'https://k:6443', proxy-url: 'http://proxy:3128'}}]\n"
+				"users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+				"command: x, provideClusterInfo: true}}}]\n"
+				"contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+	ck_assert_msg(k8sa_kubeconfig_load_file(&cfg, p, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(cfg->exec->cluster_json, "{\"server\":\"https://k:6443\",\"proxy-url\":\"http://proxy:3128\"}");
+	k8sa_kubeconfig_free(cfg);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- running a fake plugin */
+
+/* Write an executable shell script into the temp dir. */
+static const char *tmp_script(const char *name, const char *body)
+{
+	const char *p = tmp_write(name, body);
+	ck_assert_int_eq(chmod(p, 0755), 0);
+	return p;
+}
+
+static k8sa_exec_config *fake_exec(const char *command, k8sa_exec_interactive mode)
+{
+	k8sa_exec_config *x = calloc(1, sizeof(*x));
+	ck_assert_ptr_nonnull(x);
+	x->api_version = strdup("client.authentication.k8s.io/v1");
+	x->command = strdup(command);
+	x->dir = strdup(tmp_dir);
+	x->interactive = mode;
+	x->what = strdup("kubeconfig test: user \"u\"");
+	return x;
+}
+
+START_TEST(exec_plugin_token_args_env_info)
+{
+	char script[2048];
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n"
+		 "printf '%%s\\n' \"$@\" > %s/args\n"
+		 "printf '%%s\\n' \"$FAKE_VAR\" > %s/env\n"
+		 "printf '%%s\\n' \"$KUBERNETES_EXEC_INFO\" > %s/info\n"
+		 "[ -t 0 ] && echo tty > %s/stdin\n"
+		 "echo 'plugin message' >&2\n"
+		 "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",'\n"
+		 "echo ' \"status\":{\"token\":\"tok-123\",\"expirationTimestamp\":\"2030-01-02T03:04:05Z\"}}'\n",
+		 tmp_dir, tmp_dir, tmp_dir, tmp_dir);
+	tmp_script("plugin.sh", script);
+	k8sa_exec_config *x = fake_exec("./plugin.sh", K8SA_EXEC_NEVER); /* relative: from the kubeconfig's dir */
+	char *args[] = {strdup("get-token"), strdup("--cluster name"), NULL};
+	char *env[] = {strdup("FAKE_VAR=from kubeconfig"), NULL};
+	x->args = calloc(3, sizeof(char *));
+	x->env = calloc(2, sizeof(char *));
+	memcpy(x->args, args, sizeof(args));
+	memcpy(x->env, env, sizeof(env));
+	x->provide_cluster_info = 1;
+	x->cluster_json = strdup("{\"server\":\"https://k:6443\"}");
+	setenv("FAKE_VAR", "from parent", 1);
+
+	k8sa_exec_cred cred = {0};
+	k8sa_error e;
+	ck_assert_msg(k8sa_exec_run(x, &cred, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_str_eq(cred.token, "tok-123");
+	ck_assert_ptr_null(cred.cert_pem);
+	ck_assert_int_eq((long long)cred.expires, 1893553445LL);
+
+	char *text = NULL;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/args", tmp_dir);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
+	ck_assert_str_eq(text, "get-token\n--cluster name\n"); /* no shell: one argument each */
+	free(text);
+	snprintf(path, sizeof(path), "%s/env", tmp_dir);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
+	ck_assert_str_eq(text, "from kubeconfig\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/info", tmp_dir);
+	ck_assert_int_eq(k8sa_read_file(path, 4096, &text, NULL, NULL), K8SA_OK);
+	ck_assert_str_eq(text, "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\","
+			       "\"spec\":{\"interactive\":false,\"cluster\":{\"server\":\"https://k:6443\"}}}\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/stdin", tmp_dir);
+	ck_assert_int_ne(access(path, F_OK), 0); /* Never: stdin is not passed on */
+	k8sa_exec_cred_clear(&cred);
+	k8sa_exec_config_free(x);
+}
+END_TEST
+
+START_TEST(exec_plugin_client_certificate)
+{
+	tmp_script("cert.sh", "#!/bin/sh\n"
+			      "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",'\n"
+			      "echo '\"status\":{\"clientCertificateData\":\"-----BEGIN CERTIFICATE-----\\nA\\n\",'\n"
+			      "echo '\"clientKeyData\":\"-----BEGIN PRIVATE KEY-----\\nB\\n\"}}'\n");
+	k8sa_exec_config *x = fake_exec("./cert.sh", K8SA_EXEC_IF_AVAILABLE);
+	k8sa_exec_cred cred = {0};
+	k8sa_error e;
+	ck_assert_msg(k8sa_exec_run(x, &cred, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_ptr_null(cred.token);
+	ck_assert_str_eq(cred.cert_pem, "-----BEGIN CERTIFICATE-----\nA\n");
+	ck_assert_str_eq(cred.key_pem, "-----BEGIN PRIVATE KEY-----\nB\n");
+	ck_assert_int_eq((long long)cred.expires, 0);
+	k8sa_exec_cred_clear(&cred);
+	k8sa_exec_config_free(x);
+}
+END_TEST
+
+static void expect_exec_fail(k8sa_exec_config *x, k8sa_status code, const char *frag1, const char *frag2)
+{
+	k8sa_exec_cred cred = {0};
+	k8sa_error e;
+	memset(&e, 0, sizeof(e));
+	k8sa_status st = k8sa_exec_run(x, &cred, &e);
+	ck_assert_msg(st == code, "status %s, want %s (%s)", k8sa_strerror(st), k8sa_strerror(code), e.message);
+	ck_assert_ptr_null(cred.token);
+	if (frag1)
+		ck_assert_msg(strstr(e.message, frag1), "message \"%s\" lacks \"%s\"", e.message, frag1);
+	if (frag2)
+		ck_assert_msg(strstr(e.message, frag2), "message \"%s\" lacks \"%s\"", e.message, frag2);
+	k8sa_exec_config_free(x);
+}
+
+START_TEST(exec_plugin_failures)
+{
+	/* Missing command: named, with the kubeconfig's install hint. */
+	k8sa_exec_config *x = fake_exec("k8sa-no-such-plugin", K8SA_EXEC_NEVER);
+	x->install_hint = strdup("Install it with: apt-get install k8sa-no-such-plugin");
+	expect_exec_fail(x, K8SA_E_CONFIG, "command \"k8sa-no-such-plugin\" not found in PATH",
+			 "Install it with: apt-get install k8sa-no-such-plugin");
+	expect_exec_fail(fake_exec("./missing.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "\"./missing.sh\" not found",
+			 "runs it to get credentials");
+	/* Always needs a terminal; the test's stdin is /dev/null. */
+	ck_assert_ptr_nonnull(freopen("/dev/null", "r", stdin));
+	tmp_script("ok.sh", "#!/bin/sh\necho never-run > \"$0.ran\"\n");
+	expect_exec_fail(fake_exec("./ok.sh", K8SA_EXEC_ALWAYS), K8SA_E_CONFIG, "interactiveMode Always",
+			 "standard input is not a terminal");
+	char ran[512];
+	snprintf(ran, sizeof(ran), "%s/ok.sh.ran", tmp_dir);
+	ck_assert_int_ne(access(ran, F_OK), 0);
+	tmp_script("fail.sh", "#!/bin/sh\necho 'token expired, run aws sso login' >&2\nexit 3\n");
+	expect_exec_fail(fake_exec("./fail.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "failed with exit code 3", NULL);
+	tmp_script("big.sh", "#!/bin/sh\nhead -c 3000000 /dev/zero\n");
+	expect_exec_fail(fake_exec("./big.sh", K8SA_EXEC_NEVER), K8SA_E_LIMIT, "wrote more than", NULL);
+	/* A plugin that hangs is stopped at its time limit, its children with it. */
+	tmp_script("hang.sh", "#!/bin/sh\nsleep 30 &\necho $! > \"$0.child\"\nwait\n");
+	k8sa_exec_config *hx = fake_exec("./hang.sh", K8SA_EXEC_NEVER);
+	hx->timeout_s = 1;
+	double t0 = k8sa_now_ms();
+	expect_exec_fail(hx, K8SA_E_TIMEOUT, "did not finish within 1 s", NULL);
+	ck_assert_msg(k8sa_now_ms() - t0 < 5000, "the time limit was not applied");
+	char childf[512], *pid = NULL;
+	snprintf(childf, sizeof(childf), "%s/hang.sh.child", tmp_dir);
+	ck_assert_int_eq(k8sa_read_file(childf, 64, &pid, NULL, NULL), K8SA_OK);
+	/* Gone, or a zombie waiting for init to reap it (killed either way). */
+	char statf[64], *stat = NULL;
+	int alive = 1;
+	for (int i = 0; i < 50 && alive; i++) {
+		snprintf(statf, sizeof(statf), "/proc/%ld/stat", atol(pid));
+		alive = k8sa_read_file(statf, 4096, &stat, NULL, NULL) == K8SA_OK && strchr(stat, ')') &&
+			strchr(stat, ')')[2] != 'Z';
+		free(stat);
+		stat = NULL;
+		if (alive)
+			usleep(20000);
+	}
+	ck_assert_msg(!alive, "the plugin's child %ld still runs", atol(pid));
+	free(pid);
+	tmp_script("text.sh", "#!/bin/sh\necho hello\n");
+	expect_exec_fail(fake_exec("./text.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "not an ExecCredential", NULL);
+	tmp_script("old.sh", "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
+			     "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'\n");
+	expect_exec_fail(fake_exec("./old.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "returned client.authentication.k8s.io/v1beta1",
+			 NULL);
+	tmp_script("empty.sh", "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+			       "\"kind\":\"ExecCredential\",\"status\":{}}'\n");
+	expect_exec_fail(fake_exec("./empty.sh", K8SA_EXEC_NEVER), K8SA_E_CONFIG, "neither a token nor", NULL);
+}
+END_TEST
+
+START_TEST(rfc3339_times)
+{
+	time_t t;
+	ck_assert_int_eq(k8sa_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+	ck_assert_int_eq((long long)t, 0);
+	ck_assert_int_eq(k8sa_parse_rfc3339("2030-01-02T03:04:05.123456789Z", &t), 0);
+	ck_assert_int_eq((long long)t, 1893553445LL);
+	ck_assert_int_eq(k8sa_parse_rfc3339("2030-01-02T05:04:05+02:00", &t), 0);
+	ck_assert_int_eq((long long)t, 1893553445LL);
+	ck_assert_int_eq(k8sa_parse_rfc3339("2030-01-02 03:04:05", &t), -1);
+	ck_assert_int_eq(k8sa_parse_rfc3339("tomorrow", &t), -1);
 }
 END_TEST
 
@@ -533,7 +794,13 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, wrong_types);
 	tcase_add_test(tc, bad_base64_names_the_field);
 	tcase_add_test(tc, insecure_flag);
-	tcase_add_test(tc, exec_and_basic_auth_unsupported);
+	tcase_add_test(tc, basic_auth_and_auth_provider_unsupported);
+	tcase_add_test(tc, exec_kubeconfig_parses);
+	tcase_add_test(tc, exec_kubeconfig_errors);
+	tcase_add_test(tc, exec_plugin_token_args_env_info);
+	tcase_add_test(tc, exec_plugin_client_certificate);
+	tcase_add_test(tc, exec_plugin_failures);
+	tcase_add_test(tc, rfc3339_times);
 	tcase_add_test(tc, explicit_settings);
 	tcase_add_test(tc, every_truncation_fails_cleanly);
 	suite_add_tcase(s, tc);

@@ -19,8 +19,19 @@
  * (`client-certificate(-data)`, `client-key(-data)`), `certificate-authority(-data)`,
  * `insecure-skip-tls-verify`, `tls-server-name`, the context's `namespace`. Relative file
  * paths resolve against the kubeconfig's directory. In a ':'-joined list, missing files are
- * skipped (as kubectl does); a single missing file is an error. `exec` credential plugins,
- * `auth-provider` and username/password fail with K8SA_E_UNSUPPORTED (no command is run).
+ * skipped (as kubectl does); a single missing file is an error. `auth-provider` and
+ * username/password fail with K8SA_E_UNSUPPORTED.
+ *
+ * Exec credential plugins (`users[].user.exec`, client.authentication.k8s.io/v1 and v1beta1,
+ * as EKS, GKE and AKS write them): **like kubectl, the client runs the command the kubeconfig
+ * names** — with its `args` and `env`, no shell, `KUBERNETES_EXEC_INFO` set (`interactive`,
+ * and `cluster` when `provideClusterInfo`) — when it first needs credentials, not at load
+ * time. The ExecCredential's token or client certificate is cached until its
+ * `expirationTimestamp` and the command runs again after a 401. `interactiveMode` Never,
+ * IfAvailable (stdin passed on when a terminal) or Always (fails with K8SA_E_CONFIG without a
+ * terminal); a run is bounded (60 s, 300 s interactive; 1 MiB of output); a missing command
+ * fails with K8SA_E_CONFIG naming it and the kubeconfig's `installHint`. Load only
+ * kubeconfigs you trust. In-cluster configuration runs nothing.
  * Errors name the file and the field (`users[0].user.client-key-data: invalid base64`) or
  * the line and column of a YAML syntax error.
  *

@@ -57,13 +57,13 @@ static k8sa_status stream_to_stdout(k8sa_answer_stream *s, k8sa_error *e)
 	return st;
 }
 
-static void no_model_message(const k8sa_answer *x)
+static void no_model_message(const cli_globals *g, const k8sa_answer *x)
 {
 	fputs("k8sagent: no model answered: ", stderr);
 	cli_puts_text(stderr, k8sa_answer_llm_error(x) ? k8sa_answer_llm_error(x) : k8sa_strerror(k8sa_answer_llm_status(x)));
-	fputs("\nk8sagent: the findings above come from the deterministic analyzers alone; point --llm-url "
-	      "(or OLLAMA_HOST / K8SA_LLM_URL) at an Ollama or OpenAI-compatible server\n",
-	      stderr);
+	fputc('\n', stderr);
+	cli_warn(g, "k8sagent: the findings above come from the deterministic analyzers alone; point --llm-url "
+		    "(or OLLAMA_HOST / K8SA_LLM_URL) at an Ollama or OpenAI-compatible server\n");
 }
 
 /* "k8sagent: <what>: <message>" with the message escaped (servers write part of it). */
@@ -74,11 +74,22 @@ static void print_error(const char *what, const char *message)
 	fputc('\n', stderr);
 }
 
+/* The question: the arguments joined, or standard input for a lone "-". */
+static char *question_from(const char *cmd, int argc, char **argv)
+{
+	if (argc == 1 && !strcmp(argv[0], "-"))
+		return cli_read_question_stdin(cmd);
+	return cli_join_args(argc, argv);
+}
+
 static void ask_usage(FILE *f)
 {
-	fprintf(f, "usage: k8sagent [global options] ask [--prompt-dir DIR] QUESTION\n"
+	fprintf(f, "usage: k8sagent [global options] ask [--prompt-dir DIR] QUESTION|-\n"
 		   "\n"
 		   "Ask the model a Kubernetes question (no cluster access). The answer streams to stdout.\n"
+		   "A lone - reads the question from standard input (at most 64 KiB).\n"
+		   "  --prompt-dir DIR     system prompt overrides (ask.md); env K8SA_PROMPT_DIR\n"
+		   "  -h, --help           this help\n"
 		   "Exit status: 0 answered, 2 usage error, 3 no model answered (the reason is on stderr).\n");
 }
 
@@ -125,7 +136,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 		ask_usage(stderr);
 		return CLI_ERROR;
 	}
-	char *q = cli_join_args(argc - optind, argv + optind);
+	char *q = question_from("ask", argc - optind, argv + optind);
 	k8sa_agent *a = NULL;
 	int rc = q ? cli_make_agent(g, prompt_dir, CLI_AGENT_MODEL, &a) : CLI_ERROR;
 	if (rc != CLI_OK) {
@@ -141,7 +152,7 @@ int cli_ask(const cli_globals *g, int argc, char **argv)
 	} else {
 		st = stream_to_stdout(s, &e);
 		if (st != K8SA_OK) {
-			no_model_message(k8sa_answer_stream_answer(s));
+			no_model_message(g, k8sa_answer_stream_answer(s));
 			rc = CLI_NO_MODEL;
 		}
 	}
@@ -155,10 +166,11 @@ static void diagnose_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: k8sagent [global options] diagnose [-n NS | -A] [--print-prompt] [-o text|json]\n"
-		"                [--prompt-dir DIR] [QUESTION]\n"
+		"                [--prompt-dir DIR] [QUESTION|-]\n"
 		"\n"
 		"Read the namespace (GET only), run the analyzers, and have the model explain the findings\n"
 		"with exact kubectl commands. The findings print first, then the answer streams.\n"
+		"A lone - reads the question from standard input (at most 64 KiB).\n"
 		"\n"
 		"  -n, --namespace NS   namespace (default: the kubeconfig context's)\n"
 		"  -A, --all-namespaces every namespace\n"
@@ -166,6 +178,7 @@ static void diagnose_usage(FILE *f)
 		"                       budgeting) and call no model\n"
 		"  -o, --output FMT     text (default, streamed) or json (the whole answer as one object)\n"
 		"  --prompt-dir DIR     system prompt overrides (diagnose.md); env K8SA_PROMPT_DIR\n"
+		"  -h, --help           this help\n"
 		"\n"
 		"Exit status: 0 no problems, 1 problems found (and explained), 2 usage/config/API error,\n"
 		"3 no model answered (the findings were printed; the reason is on stderr).\n");
@@ -186,10 +199,8 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 		default: diagnose_usage(stderr); return CLI_ERROR;
 		}
 	}
-	if (strcmp(output, "text") != 0 && strcmp(output, "json") != 0) {
-		fprintf(stderr, "k8sagent: diagnose: -o %s: use text or json\n", output);
+	if (cli_check_format("diagnose", output, "text json"))
 		return CLI_ERROR;
-	}
 	if (ns && all) {
 		fprintf(stderr, "k8sagent: diagnose: -n and -A exclude each other\n");
 		return CLI_ERROR;
@@ -202,7 +213,9 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "k8sagent: diagnose: with --scenario, give -n NAMESPACE or -A\n");
 		return CLI_ERROR;
 	}
-	char *q = optind < argc ? cli_join_args(argc - optind, argv + optind) : NULL;
+	char *q = NULL;
+	if (optind < argc && !(q = question_from("diagnose", argc - optind, argv + optind)))
+		return CLI_ERROR;
 	k8sa_agent *a = NULL;
 	int rc = cli_make_agent(g, prompt_dir, CLI_AGENT_CLUSTER | CLI_AGENT_MODEL, &a);
 	if (rc != CLI_OK) {
@@ -215,7 +228,9 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 	k8sa_status st;
 	if (print_prompt || strcmp(output, "json") == 0) {
 		k8sa_answer *x = NULL;
+		cli_progress_start(g, print_prompt ? "reading the cluster" : "reading the cluster and asking the model");
 		st = k8sa_agent_diagnose(a, ns, q, !print_prompt, &x, &e);
+		cli_progress_stop();
 		if (st != K8SA_OK) {
 			fprintf(stderr, "k8sagent: diagnose: %s\n", e.message);
 			rc = CLI_ERROR;
@@ -230,24 +245,26 @@ int cli_diagnose(const cli_globals *g, int argc, char **argv)
 			rc = k8sa_answer_llm_status(x) != K8SA_OK ? CLI_NO_MODEL
 			     : k8sa_answer_problem_count(x) ? CLI_PROBLEMS : CLI_OK;
 			if (rc == CLI_NO_MODEL)
-				no_model_message(x);
+				no_model_message(g, x);
 		}
 		k8sa_answer_free(x);
 	} else {
 		k8sa_answer_stream *s = NULL;
+		cli_progress_start(g, "reading the cluster");
 		st = k8sa_agent_diagnose_start(a, ns, q, &s, &e);
+		cli_progress_stop();
 		if (st != K8SA_OK) {
 			fprintf(stderr, "k8sagent: diagnose: %s\n", e.message);
 			rc = CLI_ERROR;
 		} else {
 			const k8sa_answer *x = k8sa_answer_stream_answer(s);
 			const char *text = k8sa_answer_findings_text(x);
-			cli_puts_text(stdout, text ? text : "");
+			cli_print_findings_text(text ? text : "", cli_use_color(g, stdout), stdout);
 			fputs("\n", stdout);
 			fflush(stdout);
 			st = stream_to_stdout(s, &e);
 			if (st != K8SA_OK) {
-				no_model_message(x);
+				no_model_message(g, x);
 				rc = CLI_NO_MODEL;
 			} else {
 				rc = k8sa_answer_problem_count(x) ? CLI_PROBLEMS : CLI_OK;

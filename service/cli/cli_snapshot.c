@@ -9,13 +9,13 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: k8sagent snapshot [-n NAMESPACE | -A] [-o json|summary]\n"
+	fprintf(out, "Usage: k8sagent snapshot [-n NAMESPACE | -A] [-o json|yaml|summary|wide]\n"
 		     "\n"
 		     "Read everything a diagnosis needs from a namespace (pods, events, workloads,\n"
 		     "services, storage, nodes, logs of unhealthy containers) and print it.\n"
 		     "  -n, --namespace NS   namespace (default: the kubeconfig context's)\n"
 		     "  -A, --all-namespaces every namespace\n"
-		     "  -o, --output FORMAT  json (default) or summary\n"
+		     "  -o, --output FORMAT  json (default), yaml, summary (counts) or wide (a table of pods)\n"
 		     "  -h, --help           this help\n");
 }
 
@@ -39,15 +39,17 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv)
 		default: usage(stderr); return CLI_ERROR;
 		}
 	}
-	if (optind < argc || (strcmp(output, "json") != 0 && strcmp(output, "summary") != 0)) {
+	if (optind < argc) {
 		usage(stderr);
 		return CLI_ERROR;
 	}
+	if (cli_check_format("snapshot", output, "json yaml summary wide"))
+		return CLI_ERROR;
 	k8sa_snapshot *snap;
 	int rc = cli_take_snapshot(g, ns, all, &snap);
 	if (rc)
 		return rc;
-	if (strcmp(output, "json") == 0) {
+	if (strcmp(output, "summary") != 0) {
 		char *json = NULL;
 		k8sa_error err;
 		if (k8sa_snapshot_to_json(snap, &json, &err)) {
@@ -55,7 +57,12 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv)
 			k8sa_snapshot_free(snap);
 			return CLI_ERROR;
 		}
-		puts(json);
+		if (!strcmp(output, "yaml"))
+			rc = cli_print_yaml(json, stdout) ? CLI_ERROR : CLI_OK;
+		else if (!strcmp(output, "wide"))
+			rc = cli_print_snapshot_wide(json, stdout) ? CLI_ERROR : CLI_OK;
+		else
+			puts(json);
 		k8sa_free(json);
 	} else {
 		static const k8sa_resource res[] = {
@@ -80,5 +87,5 @@ int cli_snapshot(const cli_globals *g, int argc, char **argv)
 		k8sa_free(gaps);
 	}
 	k8sa_snapshot_free(snap);
-	return CLI_OK;
+	return rc;
 }

@@ -76,6 +76,13 @@ static void usage(FILE *f)
 "                          of the container's memory limit, else 268435456)\n"
 "  --max-steps N           most tool calls a request may ask for per question (default 20;\n"
 "                          a request without \"max_steps\" gets 8)\n"
+"Alerting without a question (no model involved):\n"
+"  --watch-namespaces NS[,NS...]  analyze these namespaces periodically, one at a time;\n"
+"                          /metrics exports k8sagent_findings{namespace,code,severity,root_cause}\n"
+"  --interval DURATION     time between rounds (default 60s; 90, 90s, 5m, 1h)\n"
+"  --webhook-url URL       POST new root causes there, redacted, as {\"text\": ...} (Slack-compatible;\n"
+"                          env K8SA_WEBHOOK_URL keeps the URL out of the command line)\n"
+"  --webhook-max-per-hour N  at most N posts an hour (default 20); more are counted, not sent\n"
 "  --version, --help\n"
 "\n"
 "Environment:\n"
@@ -228,7 +235,7 @@ static const num_opt num_opts[] = {
 #define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
 
 enum { O_NUM = 256, O_LISTEN = O_NUM + 64, O_PORT_FILE, O_NAMESPACE, O_REQ_TIMEOUT, O_LOG_LEVEL,
-       O_ALLOWED_HOSTS, O_LLM_PROXY, O_VERSION, O_HELP };
+       O_ALLOWED_HOSTS, O_LLM_PROXY, O_VERSION, O_HELP, O_WATCH };
 
 static int take_num(const num_opt *o, const char *v)
 {
@@ -248,7 +255,7 @@ static int take_num(const num_opt *o, const char *v)
 
 static int parse_args(int argc, char **argv)
 {
-	struct option opts[SVC_OPT_COUNT + N_NUM + 10];
+	struct option opts[SVC_OPT_COUNT + N_NUM + 14];
 	int n_opts = svc_options_getopt(opts);
 	for (size_t i = 0; i < N_NUM; i++)
 		opts[n_opts++] = (struct option){num_opts[i].name, required_argument, NULL, O_NUM + (int)i};
@@ -261,6 +268,11 @@ static int parse_args(int argc, char **argv)
 	opts[n_opts++] = (struct option){"llm-proxy", required_argument, NULL, O_LLM_PROXY};
 	opts[n_opts++] = (struct option){"version", no_argument, NULL, O_VERSION};
 	opts[n_opts++] = (struct option){"help", no_argument, NULL, O_HELP};
+	/* k8sagentd_watch.c parses these four */
+	opts[n_opts++] = (struct option){"watch-namespaces", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"interval", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"webhook-url", required_argument, NULL, O_WATCH};
+	opts[n_opts++] = (struct option){"webhook-max-per-hour", required_argument, NULL, O_WATCH};
 	opts[n_opts] = (struct option){NULL, 0, NULL, 0};
 	/* Defaults, then the environment, then flags. */
 	kd_cfg.listen_addr = strdup("0.0.0.0");
@@ -292,8 +304,8 @@ static int parse_args(int argc, char **argv)
 		}
 	}
 
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, idx = -1;
+	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		if (svc_options_take(&kd_cfg.opts, c, optarg))
 			continue; /* checked by the library below */
 		if (c >= O_NUM && c < O_NUM + (int)N_NUM) {
@@ -302,6 +314,10 @@ static int parse_args(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
+		case O_WATCH:
+			if (kd_watch_option(opts[idx].name, optarg))
+				return -1;
+			break;
 		case O_LISTEN:
 			if (parse_listen(optarg)) {
 				fprintf(stderr, "k8sagentd: --listen: expected ADDR:PORT, got '%s'\n", optarg);
@@ -486,6 +502,14 @@ int main(int argc, char **argv)
 	       PACKAGE_VERSION, kd_cfg.listen_addr, port, kd_cfg.llm_url,
 	       kd_cfg.llm_proxy ? " through proxy " : "", kd_cfg.llm_proxy ? kd_cfg.llm_proxy : "",
 	       kd_cfg.backend, kd_cfg.model, kd_auth_enabled() ? ", bearer auth on" : "");
+	if (kd_watch_start()) { /* --watch-namespaces */
+		MHD_stop_daemon(d);
+		kd_httpd_shutdown();
+		kd_sse_shutdown();
+		kd_backend_cleanup();
+		free_config();
+		return 1;
+	}
 
 	int sig = 0;
 	sigwait(&set, &sig);
@@ -509,6 +533,7 @@ int main(int argc, char **argv)
 	}
 	MHD_stop_daemon(d);
 	kd_httpd_shutdown();
+	kd_watch_stop();
 	kd_sse_shutdown();
 	kd_sessions_cleanup();
 	kd_backend_cleanup();

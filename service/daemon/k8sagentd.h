@@ -230,10 +230,10 @@ uint64_t kd_sse_bytes(const kd_sse *sse);
 
 /* Call cancel(arg) (from the watcher thread) when the client of `c` hangs up; for work that
  * is not a model stream (an investigation). NULL when out of memory (then nothing watches). */
-typedef struct kd_watch kd_watch;
-kd_watch *kd_watch_start(struct MHD_Connection *c, void (*cancel)(void *), void *arg);
+typedef struct kd_hangup kd_hangup;
+kd_hangup *kd_hangup_watch(struct MHD_Connection *c, void (*cancel)(void *), void *arg);
 /* After this returns cancel() is not called any more. NULL is a no-op. */
-void kd_watch_stop(kd_watch *w);
+void kd_hangup_unwatch(kd_hangup *w);
 
 /* ---- helpers of k8sagentd_routes.c for the other routes ------------------------------------ */
 /* Send a JSON object (consumed) as the response. */
@@ -292,6 +292,17 @@ void kd_sessions_sweep(void);
 void kd_sessions_cleanup(void);
 /* Prometheus text for the sessions (caller frees), NULL when out of memory. */
 char *kd_sessions_metrics(void);
+
+/* ---- watch: periodic analysis, metrics, webhook (k8sagentd_watch.c) ------------------------- */
+/* A --watch-namespaces, --interval, --webhook-url or --webhook-max-per-hour option (name
+ * without "--"); 0, or -1 with a message on stderr. */
+int kd_watch_option(const char *name, const char *value);
+/* Start the watch thread when --watch-namespaces was given (0: started or not asked). */
+int kd_watch_start(void);
+/* Stop it (waits for the namespace being read) and free its state. */
+void kd_watch_stop(void);
+/* Its Prometheus metrics (caller frees), NULL when not watching. */
+char *kd_watch_metrics(void);
 
 /* ---- embedded assets (generated: k8sagentd_assets.c) --------------------------------------- */
 typedef struct kd_asset {

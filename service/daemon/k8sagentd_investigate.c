@@ -137,7 +137,7 @@ struct kd_inv {
 	kd_session *ks;        /* NULL once released */
 	k8sa_session *s;
 	int holds_slot;
-	kd_watch *w;
+	kd_hangup *w;
 	int phase;
 	int producing;         /* the reader is in produce(), unlocked */
 	int abandoned;         /* the request ended meanwhile: finish when produce() returns */
@@ -168,7 +168,7 @@ static void inv_unref(kd_inv *v)
 /* Release the watch, the model slot and the session. Idempotent; v->mu held. */
 static void inv_finish(kd_inv *v)
 {
-	kd_watch_stop(v->w);
+	kd_hangup_unwatch(v->w);
 	v->w = NULL;
 	if (v->holds_slot) {
 		kd_slot_release();
@@ -343,11 +343,11 @@ void kd_investigate_request_done(kd_req *req)
 }
 
 /* Stream the question just asked. Takes the session, the slot and the watch. */
-static enum MHD_Result respond_sse(struct MHD_Connection *c, kd_req *req, kd_session *ks, kd_watch *w)
+static enum MHD_Result respond_sse(struct MHD_Connection *c, kd_req *req, kd_session *ks, kd_hangup *w)
 {
 	kd_inv *v = calloc(1, sizeof *v);
 	if (!v) {
-		kd_watch_stop(w);
+		kd_hangup_unwatch(w);
 		kd_slot_release();
 		kd_session_put(ks, 0);
 		return MHD_NO;
@@ -378,7 +378,7 @@ static enum MHD_Result respond_sse(struct MHD_Connection *c, kd_req *req, kd_ses
 }
 
 /* ---- one JSON answer ------------------------------------------------------------------------ */
-static enum MHD_Result respond_json(struct MHD_Connection *c, kd_req *req, kd_session *ks, kd_watch *w)
+static enum MHD_Result respond_json(struct MHD_Connection *c, kd_req *req, kd_session *ks, kd_hangup *w)
 {
 	k8sa_session *s = kd_session_handle(ks);
 	json_object *steps = json_object_new_array();
@@ -404,7 +404,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, kd_req *req, kd_se
 			}
 		}
 	}
-	kd_watch_stop(w);
+	kd_hangup_unwatch(w);
 	kd_slot_release();
 	json_object *o;
 	int status = 200;
@@ -530,7 +530,7 @@ enum MHD_Result kd_investigate(struct MHD_Connection *c, kd_req *req)
 		ret = kd_send_agent_error(c, req, st, &err, 1);
 		goto out;
 	}
-	kd_watch *w = kd_watch_start(c, cancel_session, s);
+	kd_hangup *w = kd_hangup_watch(c, cancel_session, s);
 	ret = stream ? respond_sse(c, req, ks, w) : respond_json(c, req, ks, w);
 out:
 	kd_body_clear(&b);

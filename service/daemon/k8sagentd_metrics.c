@@ -339,6 +339,10 @@ char *kd_metrics_render(size_t *len)
 	if (sessions)
 		sb_printf(&b, "%s", sessions);
 	free(sessions);
+	char *watch = kd_watch_metrics(); /* --watch-namespaces: k8sagent_findings and friends */
+	if (watch)
+		sb_printf(&b, "%s", watch);
+	free(watch);
 	*len = b.len;
 	return b.p;
 }

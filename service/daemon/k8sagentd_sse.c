@@ -19,13 +19,13 @@
 typedef struct watch {
 	int fd;
 	k8sa_answer_stream *stream;
-	void (*cancel)(void *); /* instead of a stream: kd_watch_start() */
+	void (*cancel)(void *); /* instead of a stream: kd_hangup_watch() */
 	void *arg;
 	int fired;
 	struct watch *next;
 } watch;
 
-struct kd_watch {
+struct kd_hangup {
 	watch w;
 };
 
@@ -155,9 +155,9 @@ static void watch_remove(watch *w)
 	pthread_mutex_unlock(&w_mu);
 }
 
-kd_watch *kd_watch_start(struct MHD_Connection *c, void (*cancel)(void *), void *arg)
+kd_hangup *kd_hangup_watch(struct MHD_Connection *c, void (*cancel)(void *), void *arg)
 {
-	kd_watch *kw = calloc(1, sizeof *kw);
+	kd_hangup *kw = calloc(1, sizeof *kw);
 	if (!kw)
 		return NULL;
 	watch_add(&kw->w, c, NULL);
@@ -168,7 +168,7 @@ kd_watch *kd_watch_start(struct MHD_Connection *c, void (*cancel)(void *), void 
 	return kw;
 }
 
-void kd_watch_stop(kd_watch *kw)
+void kd_hangup_unwatch(kd_hangup *kw)
 {
 	if (!kw)
 		return;
