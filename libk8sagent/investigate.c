@@ -5,18 +5,9 @@
  * waiting and a binding gets a plain iterator. */
 #include "internal.h"
 #include "agent_internal.h"
-#include "llm_tools.h"
-#include "tbuf.h"
+#include "investigate_internal.h"
 #include "tools_internal.h"
 
-#include <k8sagent/investigate.h>
-#include <k8sagent/kube.h>
-#include <k8sagent/tools.h>
-#include <k8sagent/verify.h>
-
-#include <json-c/json.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,71 +42,6 @@ static const char json_protocol[] =
 	"{\"answer\": \"<your answer in Markdown>\"}\n"
 	"The tools (JSON Schema of the arguments in \"parameters\"):\n";
 
-typedef enum { M_SYSTEM, M_CONTEXT, M_QUESTION, M_ASSISTANT, M_TOOL } mkind;
-
-typedef struct {
-	llm_tmsg m;
-	mkind kind;
-	int turn;
-	int summarised;
-	char *call_args; /* M_TOOL: the call's arguments, for the summary */
-} tmsg;
-
-typedef struct {
-	char *key; /* name + "\n" + canonical arguments */
-	char *result;
-	k8sa_status status;
-} cached;
-
-typedef enum { Q_NONE, Q_CALL_MODEL, Q_STREAM, Q_TOOLS, Q_VERIFY, Q_DONE, Q_OVER } qstate;
-
-struct k8sa_event {
-	k8sa_event_kind type;
-	char *text;
-	char *json;
-};
-
-struct k8sa_session {
-	k8sa_agent *agent;
-	k8sa_kube *kube;
-	k8sa_llm *llm; /* a copy: the session sets context and timeouts per call */
-	char *ns;
-	k8sa_tools *tools;
-	k8sa_verifier *verifier;
-	int max_steps, result_tokens;
-	double time_limit_s;
-	k8sa_tool_protocol protocol_setting, protocol;
-	int need_snapshot, snapshots;
-	char *context, *findings_text;
-	/* transcript */
-	tmsg *msgs;
-	size_t nmsgs, capmsgs;
-	cached *cache;
-	size_t ncache, capcache;
-	/* the current question */
-	int turn;
-	char *question;
-	qstate state;
-	int final_call;    /* the last call, after the step limit: tool calls then stop the question */
-	int fallback_retry;
-	int steps_used;
-	int model_calls;
-	json_object *steps;
-	llm_tool_acc acc;
-	k8sa_llm_stream *stream;
-	k8sa_tbuf turn_text;
-	k8sa_tbuf answer;
-	char *last_text; /* the best answer so far (last non-empty model text of this question) */
-	size_t pending_from; /* Q_TOOLS: index in msgs of the assistant message with the calls */
-	size_t pending_next;
-	k8sa_stop_reason stopped;
-	char *verification;
-	char *error;
-	double t_start, deadline, snapshot_ms, tools_ms, llm_ms, t_end;
-	atomic_int cancelled;
-	pthread_mutex_t stream_mu; /* guards `stream` against k8sa_session_cancel() from another thread */
-	k8sa_event ev;
-};
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -387,11 +313,6 @@ static k8sa_status take_snapshot(k8sa_session *s, k8sa_error *err)
 	return K8SA_OK;
 }
 
-static const char *protocol_name(k8sa_tool_protocol p)
-{
-	return p == K8SA_PROTOCOL_NATIVE ? "native" : p == K8SA_PROTOCOL_JSON ? "json" : "auto";
-}
-
 static char *system_prompt(k8sa_session *s)
 {
 	k8sa_tbuf b = {0};
@@ -580,11 +501,6 @@ static void set_answer(k8sa_session *s, const char *prefix, const char *text)
 	k8sa_tbuf_puts(&s->answer, text ? text : "");
 }
 
-static const char *answer_text(const k8sa_session *s)
-{
-	return s->answer.p ? s->answer.p : "";
-}
-
 static void finish_question(k8sa_session *s, k8sa_stop_reason why)
 {
 	s->stopped = why;
@@ -685,11 +601,11 @@ static k8sa_status turn_done(k8sa_session *s, int *emitted, k8sa_error *err)
 		k8sa_tbuf_release(&s->turn_text);
 		if (above)
 			k8sa_tbuf_puts(&s->turn_text, "\n\n");
-		k8sa_tbuf_puts(&s->turn_text, above ? (note ? note : "") : answer_text(s));
+		k8sa_tbuf_puts(&s->turn_text, above ? (note ? note : "") : session_answer_text(s));
 		free(note);
 		if (s->turn_text.p && emit_token(s, s->turn_text.p) == K8SA_OK)
 			*emitted = 1;
-		add_msg(s, M_ASSISTANT, "assistant", answer_text(s));
+		add_msg(s, M_ASSISTANT, "assistant", session_answer_text(s));
 		free(jans);
 		finish_question(s, K8SA_STOP_MAX_STEPS);
 		return K8SA_OK;
@@ -980,7 +896,7 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 			return K8SA_OK;
 		case Q_VERIFY: {
 			char *v = NULL;
-			if (k8sa_verifier_check(s->verifier, answer_text(s), &v, &e) != K8SA_OK)
+			if (k8sa_verifier_check(s->verifier, session_answer_text(s), &v, &e) != K8SA_OK)
 				return fail_question(s, K8SA_E_NOMEM, &e, err);
 			free(s->verification);
 			s->verification = v;
@@ -997,9 +913,9 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 			json_object *j = json_object_new_object();
 			json_object_object_add(j, "type", json_object_new_string("done"));
 			json_object_object_add(j, "stopped", json_object_new_string(k8sa_stop_reason_name(s->stopped)));
-			json_object_object_add(j, "answer", json_object_new_string(answer_text(s)));
+			json_object_object_add(j, "answer", json_object_new_string(session_answer_text(s)));
 			s->state = Q_OVER;
-			if (set_event(s, K8SA_EVENT_DONE, answer_text(s), j) != K8SA_OK)
+			if (set_event(s, K8SA_EVENT_DONE, session_answer_text(s), j) != K8SA_OK)
 				return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 			*event = &s->ev;
 			return K8SA_OK;
@@ -1008,7 +924,6 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 	}
 }
 
-static char *result_text(const k8sa_session *s);
 
 K8SA_EXPORT k8sa_status k8sa_session_run(k8sa_session *s, const char *question, char **result_json, k8sa_error *err)
 {
@@ -1021,143 +936,6 @@ K8SA_EXPORT k8sa_status k8sa_session_run(k8sa_session *s, const char *question, 
 	while ((st = k8sa_session_next(s, &ev, err)) == K8SA_OK && ev)
 		;
 	if (result_json)
-		*result_json = result_text(s);
+		*result_json = investigate_result_text(s);
 	return st;
-}
-
-/* ---- events and results ---------------------------------------------------------------- */
-
-K8SA_EXPORT k8sa_event_kind k8sa_event_type(const k8sa_event *ev)
-{
-	return ev ? ev->type : K8SA_EVENT_DONE;
-}
-
-K8SA_EXPORT const char *k8sa_event_text(const k8sa_event *ev)
-{
-	return ev && ev->text ? ev->text : "";
-}
-
-K8SA_EXPORT const char *k8sa_event_json(const k8sa_event *ev)
-{
-	return ev && ev->json ? ev->json : "{}";
-}
-
-K8SA_EXPORT const char *k8sa_session_answer(const k8sa_session *s)
-{
-	return s && s->question ? answer_text(s) : NULL;
-}
-
-K8SA_EXPORT k8sa_stop_reason k8sa_session_stopped(const k8sa_session *s)
-{
-	return s ? s->stopped : K8SA_STOP_NONE;
-}
-
-K8SA_EXPORT const char *k8sa_stop_reason_name(k8sa_stop_reason r)
-{
-	switch (r) {
-	case K8SA_STOP_ANSWER:
-		return "answer";
-	case K8SA_STOP_MAX_STEPS:
-		return "max_steps";
-	case K8SA_STOP_TIMEOUT:
-		return "timeout";
-	case K8SA_STOP_ERROR:
-		return "error";
-	case K8SA_STOP_NONE:
-		break;
-	}
-	return "none";
-}
-
-K8SA_EXPORT const char *k8sa_session_verification_json(const k8sa_session *s)
-{
-	return s ? s->verification : NULL;
-}
-
-K8SA_EXPORT k8sa_tool_protocol k8sa_session_protocol(const k8sa_session *s)
-{
-	return s ? s->protocol : K8SA_PROTOCOL_AUTO;
-}
-
-K8SA_EXPORT int k8sa_session_snapshot_count(const k8sa_session *s)
-{
-	return s ? s->snapshots : 0;
-}
-
-static char *result_text(const k8sa_session *s)
-{
-	json_object *o = json_object_new_object();
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "answer", json_object_new_string(answer_text(s)));
-	json_object_object_add(o, "steps", s->steps ? json_object_get(s->steps) : json_object_new_array());
-	json_object *v = s->verification ? json_tokener_parse(s->verification) : NULL;
-	if (!v) {
-		v = json_object_new_object();
-		json_object_object_add(v, "unknown_names", json_object_new_array());
-		json_object_object_add(v, "mutating_commands", json_object_new_array());
-		json_object_object_add(v, "secret_commands", json_object_new_array());
-	}
-	json_object_object_add(o, "verification", v);
-	json_object_object_add(o, "stopped", json_object_new_string(k8sa_stop_reason_name(s->stopped)));
-	json_object_object_add(o, "question", s->question ? json_object_new_string(s->question) : NULL);
-	json_object_object_add(o, "namespace", json_object_new_string(s->ns));
-	json_object_object_add(o, "protocol", json_object_new_string(protocol_name(s->protocol)));
-	json_object_object_add(o, "turn", json_object_new_int(s->turn));
-	json_object_object_add(o, "model_calls", json_object_new_int(s->model_calls));
-	json_object_object_add(o, "snapshots", json_object_new_int(s->snapshots));
-	json_object *t = json_object_new_object();
-	double end = s->stopped != K8SA_STOP_NONE ? s->t_end : k8sa_now_ms();
-	double total = s->question ? end - s->t_start : 0;
-	double loop = total - s->snapshot_ms - s->tools_ms - s->llm_ms;
-	json_object_object_add(t, "snapshot_ms", json_object_new_double(s->snapshot_ms));
-	json_object_object_add(t, "tools_ms", json_object_new_double(s->tools_ms));
-	json_object_object_add(t, "llm_ms", json_object_new_double(s->llm_ms));
-	json_object_object_add(t, "loop_ms", json_object_new_double(loop > 0 ? loop : 0));
-	json_object_object_add(t, "total_ms", json_object_new_double(total));
-	json_object_object_add(o, "timings", t);
-	if (s->error)
-		json_object_object_add(o, "error", json_object_new_string(s->error));
-	char *r = k8sa_strdup0(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return r;
-}
-
-K8SA_EXPORT k8sa_status k8sa_session_result_to_json(const k8sa_session *s, char **out, k8sa_error *err)
-{
-	if (out)
-		*out = NULL;
-	if (!s || !out)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session or out is NULL");
-	*out = result_text(s);
-	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
-}
-
-static char *transcript_json(const k8sa_session *s)
-{
-	llm_tmsg *wire = malloc((s->nmsgs ? s->nmsgs : 1) * sizeof(*wire));
-	if (!wire)
-		return NULL;
-	for (size_t i = 0; i < s->nmsgs; i++)
-		wire[i] = s->msgs[i].m;
-	char *body = llm_tools_request(s->llm, wire, s->nmsgs, s->protocol == K8SA_PROTOCOL_NATIVE, 0, NULL);
-	free(wire);
-	json_object *o = body ? json_tokener_parse(body) : NULL;
-	free(body);
-	json_object *m = NULL;
-	char *r = NULL;
-	if (o && json_object_object_get_ex(o, "messages", &m))
-		r = k8sa_strdup0(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return r;
-}
-
-K8SA_EXPORT k8sa_status k8sa_session_transcript_to_json(const k8sa_session *s, char **out, k8sa_error *err)
-{
-	if (out)
-		*out = NULL;
-	if (!s || !out)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "session or out is NULL");
-	*out = transcript_json(s);
-	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
