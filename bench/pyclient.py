@@ -3,7 +3,8 @@
 python3-kubernetes), as a script would do it: list pods, list events, read the logs of the
 pods that are not running well (previous instance when the container has terminated before).
 
-    /usr/bin/python3 bench/pyclient.py KUBECONFIG NAMESPACE"""
+    /usr/bin/python3 bench/pyclient.py KUBECONFIG NAMESPACE
+    /usr/bin/python3 bench/pyclient.py --all KUBECONFIG     (list_pod_for_all_namespaces only)"""
 
 import sys
 
@@ -12,6 +13,11 @@ from kubernetes.client.rest import ApiException
 
 
 def main():
+    if sys.argv[1] == "--all":
+        config.load_kube_config(config_file=sys.argv[2])
+        pods = client.CoreV1Api().list_pod_for_all_namespaces()
+        print("pods %d" % len(pods.items))
+        return
     config.load_kube_config(config_file=sys.argv[1])
     ns = sys.argv[2]
     v1 = client.CoreV1Api()

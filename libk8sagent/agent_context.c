@@ -11,18 +11,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Items are built in one reused buffer: reset, print, add. */
-static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int roots, k8sa_error *err)
+/* All namespaces: findings alike (code, severity, root-ness, kind, container) are shown
+ * once, the first with "and N alike in M namespaces" and examples, so a thousand identical
+ * crash loops cost one finding's tokens. */
+static int alike(const k8sa_findings *f, size_t i, size_t j)
+{
+	const char *ci = k8sa_finding_container(f, i), *cj = k8sa_finding_container(f, j);
+	return !strcmp(k8sa_finding_code(f, i), k8sa_finding_code(f, j)) &&
+	       k8sa_finding_severity(f, i) == k8sa_finding_severity(f, j) &&
+	       !!k8sa_finding_root_cause(f, i) == !!k8sa_finding_root_cause(f, j) &&
+	       !strcmp(k8sa_finding_kind(f, i), k8sa_finding_kind(f, j)) && !strcmp(ci ? ci : "", cj ? cj : "");
+}
+
+/* rep[i]: the first finding alike to i (i itself when it is the first); NULL on ENOMEM. */
+static size_t *alike_groups(const k8sa_findings *f, size_t n)
+{
+	size_t *rep = malloc((n ? n : 1) * sizeof(*rep)), *heads = malloc((n ? n : 1) * sizeof(*heads));
+	size_t nheads = 0;
+	if (!rep || !heads) {
+		free(rep);
+		free(heads);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t h = 0;
+		while (h < nheads && !alike(f, heads[h], i))
+			h++;
+		if (h == nheads)
+			heads[nheads++] = i;
+		rep[i] = heads[h];
+	}
+	free(heads);
+	return rep;
+}
+
+/* Items are built in one reused buffer: reset, print, add. `all`: every namespace (fold
+ * alike findings, and only the first root-cause group is the root-cause section; the other
+ * roots are findings the budget may shorten). */
+static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int roots, int all, k8sa_error *err)
 {
 	k8sa_tbuf t = {0};
 	k8sa_status st = K8SA_OK;
 	size_t n = k8sa_findings_count(f);
+	size_t *rep = NULL;
+	int first_root = 1;
 
+	if (all && n && !(rep = alike_groups(f, n)))
+		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the findings context");
 	for (size_t i = 0; i < n && st == K8SA_OK; i++) {
 		if (!!k8sa_finding_root_cause(f, i) != roots)
 			continue;
 		if (!roots && k8sa_finding_severity(f, i) < K8SA_SEV_WARNING)
 			continue;
+		if (rep && rep[i] != i)
+			continue; /* told with the first of its kind */
+		size_t nalike = 0, nns = 0;
+		const char *last_ns = NULL;
+		for (size_t j = i; rep && j < n; j++)
+			if (rep[j] == i) {
+				const char *jns = k8sa_finding_namespace(f, j);
+				nalike++;
+				if (!last_ns || strcmp(last_ns, jns ? jns : ""))
+					nns++;
+				last_ns = jns ? jns : "";
+			}
 		const char *ns = k8sa_finding_namespace(f, i), *c = k8sa_finding_container(f, i);
 		size_t members = k8sa_finding_member_count(f, i);
 		k8sa_tbuf_reset(&t);
@@ -34,13 +86,33 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 			k8sa_tbuf_printf(&t, " (container %s)", c);
 		if (members > 1)
 			k8sa_tbuf_printf(&t, " and %zu similar", members - 1);
+		if (nalike > 1)
+			k8sa_tbuf_printf(&t, "; the same in %zu more object%s (%zu namespace%s)", nalike - 1,
+					 nalike == 2 ? "" : "s", nns, nns == 1 ? "" : "s");
 		if (t.oom)
 			break;
 		/* The summary and evidence quote cluster text (messages, log lines): fenced. */
-		st = k8sa_prompt_add_section(p, roots ? K8SA_SECTION_ROOT_CAUSE : K8SA_SECTION_FINDING,
-					     k8sa_tbuf_str(&t), NULL, 1, err);
+		k8sa_section_kind kind = roots && (!all || first_root) ? K8SA_SECTION_ROOT_CAUSE : K8SA_SECTION_FINDING;
+		if (roots)
+			first_root = 0;
+		st = k8sa_prompt_add_section(p, kind, k8sa_tbuf_str(&t), NULL, 1, err);
 		if (st == K8SA_OK)
 			st = k8sa_prompt_add_item(p, k8sa_finding_summary(f, i), err);
+		if (nalike > 1 && st == K8SA_OK) {
+			k8sa_tbuf_reset(&t);
+			k8sa_tbuf_printf(&t, "alike:");
+			size_t shown = 0;
+			for (size_t j = i + 1; j < n && shown < 10; j++)
+				if (rep[j] == i) {
+					const char *jns = k8sa_finding_namespace(f, j);
+					k8sa_tbuf_printf(&t, " %s%s%s", jns && *jns ? jns : "", jns && *jns ? "/" : "",
+							 k8sa_finding_name(f, j));
+					shown++;
+				}
+			if (nalike - 1 > shown)
+				k8sa_tbuf_printf(&t, " (+%zu more)", nalike - 1 - shown);
+			st = t.oom ? K8SA_E_NOMEM : k8sa_prompt_add_item(p, k8sa_tbuf_str(&t), err);
+		}
 		for (size_t j = 0; st == K8SA_OK && j < k8sa_finding_evidence_count(f, i); j++) {
 			k8sa_tbuf_reset(&t);
 			k8sa_tbuf_printf(&t, "evidence: %s", k8sa_finding_evidence(f, i, j));
@@ -64,6 +136,7 @@ static k8sa_status add_findings(k8sa_prompt *p, const k8sa_findings *f, int root
 	if (t.oom && st == K8SA_OK)
 		st = k8sa_fail(err, K8SA_E_NOMEM, "out of memory building the findings context");
 	k8sa_tbuf_release(&t);
+	free(rep);
 	return st;
 }
 
@@ -298,9 +371,10 @@ k8sa_status k8sa_agent_add_context(k8sa_prompt *p, const k8sa_snapshot *snap, co
 	const m_model *m = k8sa_snapshot_model(snap);
 	k8sa_status st;
 
-	if ((st = add_findings(p, f, 1, err)) != K8SA_OK)
+	int all = k8sa_snapshot_namespace(snap) == NULL;
+	if ((st = add_findings(p, f, 1, all, err)) != K8SA_OK)
 		return st;
-	if ((st = add_findings(p, f, 0, err)) != K8SA_OK)
+	if ((st = add_findings(p, f, 0, all, err)) != K8SA_OK)
 		return st;
 	if ((st = add_facts(p, m, err)) != K8SA_OK)
 		return st;

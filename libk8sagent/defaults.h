@@ -14,6 +14,7 @@
 #define K8SA_KUBE_PAGE_SIZE 500         /* list ?limit= */
 #define K8SA_KUBE_MAX_PARALLEL 8        /* requests (and connections) at once */
 #define K8SA_KUBE_TOKEN_REFRESH_S 60    /* token file re-read period, as client-go */
+#define K8SA_KUBE_CONN_IDLE_S 3600    /* an idle API connection is kept this long (curl: 118 s) */
 #define K8SA_KUBE_RETRIES 2             /* after 429 and 503 (see kube_internal.h) */
 #define K8SA_KUBE_MAX_RETRY_AFTER 5     /* seconds: a longer Retry-After is cut to this */
 #define K8SA_KUBE_MAX_PAGE_BYTES (256u * 1024 * 1024) /* a list page's body */

@@ -444,6 +444,192 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_json(const k8sa_findings *f, char **out
 	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }
 
+/* One finding's block of the text report. */
+static void put_finding(k8sa_tbuf *b, const a_finding *x)
+{
+	k8sa_tbuf_printf(b, "\n%s[%s] %s: %s %s%s%s", x->root ? "ROOT CAUSE " : "", k8sa_severity_name(x->sev),
+			 fc_table[x->code].code, x->kind, x->ns[0] ? x->ns : "", x->ns[0] ? "/" : "", x->name);
+	if (x->container[0])
+		k8sa_tbuf_printf(b, " (container %s)", x->container);
+	k8sa_tbuf_printf(b, "\n  %s\n", x->summary);
+	if (x->members.n > 1) {
+		k8sa_tbuf_printf(b, "  affects %zu pods:", x->members.n);
+		for (size_t j = 0; j < x->members.n && j < 10; j++)
+			k8sa_tbuf_printf(b, " %s", x->members.v[j]);
+		if (x->members.n > 10)
+			k8sa_tbuf_printf(b, " ... (%zu more)", x->members.n - 10);
+		k8sa_tbuf_printf(b, "\n");
+	}
+	if (x->evidence.n)
+		k8sa_tbuf_printf(b, "  evidence:\n");
+	for (size_t j = 0; j < x->evidence.n; j++)
+		k8sa_tbuf_printf(b, "    - %s\n", x->evidence.v[j]);
+	if (x->commands.n)
+		k8sa_tbuf_printf(b, "  next:\n");
+	for (size_t j = 0; j < x->commands.n; j++)
+		k8sa_tbuf_printf(b, "    $ %s\n", x->commands.v[j]);
+}
+
+/* ---- the all-namespaces report: identical findings folded, the rest by namespace -------- */
+
+/* Findings alike enough to be told once: same code, severity, root-ness, kind, container. */
+static int alike_cmp(const a_finding *x, const a_finding *y)
+{
+	if (x->code != y->code)
+		return (int)x->code - (int)y->code;
+	if (x->sev != y->sev)
+		return (int)x->sev - (int)y->sev;
+	if (x->root != y->root)
+		return x->root - y->root;
+	int c = strcmp(x->kind, y->kind);
+	return c ? c : strcmp(x->container, y->container);
+}
+
+/* qsort_r context: the findings, and for by_run the sorted indices and run starts */
+typedef struct sort_ctx {
+	const a_finding *v;
+	const size_t *idx, *first;
+} sort_ctx;
+
+static int by_alike(const void *a, const void *b, void *ud)
+{
+	const a_finding *sort_base = ((const sort_ctx *)ud)->v;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = alike_cmp(&sort_base[i], &sort_base[j]);
+	return c ? c : (i < j ? -1 : i > j);
+}
+
+static int by_ns_then_order(const void *a, const void *b, void *ud)
+{
+	const a_finding *sort_base = ((const sort_ctx *)ud)->v;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(sort_base[i].ns, sort_base[j].ns);
+	return c ? c : (i < j ? -1 : i > j);
+}
+
+static int by_run(const void *a, const void *b, void *ud)
+{
+	const sort_ctx *c = ud;
+	const a_finding *sort_base = c->v;
+	const size_t *run_idx = c->idx, *run_first = c->first;
+	size_t p = run_idx[run_first[*(const size_t *)a]], q = run_idx[run_first[*(const size_t *)b]];
+	int pc = sort_base[p].ns[0] != 0, qc = sort_base[q].ns[0] != 0;
+	if (pc != qc)
+		return pc - qc;
+	return p < q ? -1 : p > q;
+}
+
+#define FOLD_AT 4       /* this many alike findings or more are told once */
+#define FOLD_EXAMPLES 5 /* objects named as examples of a folded group */
+
+/* Folded groups first (in report order), then every other finding under its namespace
+ * (namespaces in the order of their most important finding; cluster-scoped first). */
+static void put_all_namespaces(k8sa_tbuf *b, const a_finding *v, size_t n)
+{
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	size_t *group = malloc((n ? n : 1) * sizeof(*group)); /* finding -> first of its run in idx */
+	size_t *gsize = calloc(n ? n : 1, sizeof(*gsize));
+	if (!idx || !group || !gsize) {
+		b->oom = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	sort_ctx ctx = {v, NULL, NULL};
+	qsort_r(idx, n, sizeof(*idx), by_alike, &ctx);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && alike_cmp(&v[idx[i]], &v[idx[j]]) == 0)
+			j++;
+		for (size_t k = i; k < j; k++)
+			group[idx[k]] = idx[i]; /* the run's first is its earliest finding */
+		gsize[idx[i]] = j - i;
+		i = j;
+	}
+	/* folded groups, in the order of their first finding */
+	for (size_t i = 0; i < n; i++) {
+		if (group[i] != i || gsize[i] < FOLD_AT)
+			continue;
+		const a_finding *x = &v[i];
+		size_t nns = 0, pods = 0;
+		const char *last_ns = NULL;
+		for (size_t k = i; k < n; k++) {
+			if (group[k] != i)
+				continue;
+			pods += v[k].members.n ? v[k].members.n : 1;
+			if (!last_ns || strcmp(last_ns, v[k].ns)) /* namespaces come sorted within a code */
+				nns++;
+			last_ns = v[k].ns;
+		}
+		k8sa_tbuf_printf(b, "\n%s[%s] %s x%zu: %s%s%s%s in %zu namespace%s", x->root ? "ROOT CAUSE " : "",
+				 k8sa_severity_name(x->sev), fc_table[x->code].code, gsize[i], x->kind,
+				 x->container[0] ? " (container " : "", x->container, x->container[0] ? ")" : "", nns,
+				 nns == 1 ? "" : "s");
+		if (!strcmp(x->kind, "Pod") && pods != gsize[i])
+			k8sa_tbuf_printf(b, ", %zu pods", pods);
+		k8sa_tbuf_printf(b, "\n  e.g.");
+		size_t shown = 0;
+		for (size_t k = i; k < n && shown < FOLD_EXAMPLES; k++)
+			if (group[k] == i) {
+				k8sa_tbuf_printf(b, "%s %s%s%s", shown ? "," : "", v[k].ns, v[k].ns[0] ? "/" : "", v[k].name);
+				shown++;
+			}
+		if (gsize[i] > shown)
+			k8sa_tbuf_printf(b, " (%zu more)", gsize[i] - shown);
+		k8sa_tbuf_printf(b, "\n  first: %s\n", x->summary);
+		if (x->evidence.n)
+			k8sa_tbuf_printf(b, "  evidence (first):\n");
+		for (size_t j = 0; j < x->evidence.n; j++)
+			k8sa_tbuf_printf(b, "    - %s\n", x->evidence.v[j]);
+		if (x->commands.n)
+			k8sa_tbuf_printf(b, "  next (first):\n");
+		for (size_t j = 0; j < x->commands.n; j++)
+			k8sa_tbuf_printf(b, "    $ %s\n", x->commands.v[j]);
+		k8sa_tbuf_printf(b, "  all of them: k8sagent analyze -A -o json\n");
+	}
+	/* the rest, by namespace */
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (gsize[group[i]] < FOLD_AT)
+			idx[m++] = i;
+	/* namespaces ordered by their first finding: rank each namespace by its earliest index */
+	qsort_r(idx, m, sizeof(*idx), by_ns_then_order, &ctx);
+	size_t *first = group; /* reuse: namespace run start -> earliest finding index */
+	size_t nruns = 0;
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j < m && !strcmp(v[idx[j]].ns, v[idx[i]].ns))
+			j++;
+		first[nruns++] = i;
+		i = j;
+	}
+	/* runs in the order of their most important finding; cluster-scoped ("") first */
+	ctx.idx = idx;
+	ctx.first = first;
+	size_t *order = malloc((nruns ? nruns : 1) * sizeof(*order));
+	if (!order) {
+		b->oom = 1;
+		goto out;
+	}
+	for (size_t r = 0; r < nruns; r++)
+		order[r] = r;
+	qsort_r(order, nruns, sizeof(*order), by_run, &ctx);
+	for (size_t r = 0; r < nruns; r++) {
+		size_t q = order[r];
+		size_t s0 = first[q], e0 = q + 1 < nruns ? first[q + 1] : m;
+		const char *ns = v[idx[s0]].ns;
+		k8sa_tbuf_printf(b, "\n== %s%s (%zu finding%s) ==\n", ns[0] ? "namespace " : "cluster", ns, e0 - s0,
+				 e0 - s0 == 1 ? "" : "s");
+		for (size_t k = s0; k < e0; k++)
+			put_finding(b, &v[idx[k]]);
+	}
+	free(order);
+out:
+	free(idx);
+	free(group);
+	free(gsize);
+}
+
 K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out, k8sa_error *err)
 {
 	if (!f || !out)
@@ -466,30 +652,11 @@ K8SA_EXPORT k8sa_status k8sa_findings_to_text(const k8sa_findings *f, char **out
 		for (size_t i = 0; i < f->gaps.n; i++)
 			k8sa_tbuf_printf(&b, "  - %s\n", f->gaps.v[i]);
 	}
-	for (size_t i = 0; i < f->n; i++) {
-		const a_finding *x = &f->v[i];
-		k8sa_tbuf_printf(&b, "\n%s[%s] %s: %s %s%s%s", x->root ? "ROOT CAUSE " : "", k8sa_severity_name(x->sev), fc_table[x->code].code,
-			  x->kind, x->ns[0] ? x->ns : "", x->ns[0] ? "/" : "", x->name);
-		if (x->container[0])
-			k8sa_tbuf_printf(&b, " (container %s)", x->container);
-		k8sa_tbuf_printf(&b, "\n  %s\n", x->summary);
-		if (x->members.n > 1) {
-			k8sa_tbuf_printf(&b, "  affects %zu pods:", x->members.n);
-			for (size_t j = 0; j < x->members.n && j < 10; j++)
-				k8sa_tbuf_printf(&b, " %s", x->members.v[j]);
-			if (x->members.n > 10)
-				k8sa_tbuf_printf(&b, " ... (%zu more)", x->members.n - 10);
-			k8sa_tbuf_printf(&b, "\n");
-		}
-		if (x->evidence.n)
-			k8sa_tbuf_printf(&b, "  evidence:\n");
-		for (size_t j = 0; j < x->evidence.n; j++)
-			k8sa_tbuf_printf(&b, "    - %s\n", x->evidence.v[j]);
-		if (x->commands.n)
-			k8sa_tbuf_printf(&b, "  next:\n");
-		for (size_t j = 0; j < x->commands.n; j++)
-			k8sa_tbuf_printf(&b, "    $ %s\n", x->commands.v[j]);
-	}
+	if (all)
+		put_all_namespaces(&b, f->v, f->n);
+	else
+		for (size_t i = 0; i < f->n; i++)
+			put_finding(&b, &f->v[i]);
 	*out = k8sa_tbuf_finish(&b, NULL);
 	return *out ? K8SA_OK : k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 }

@@ -10,6 +10,7 @@
 #include "http_internal.h"
 #include "kube_internal.h"
 #include "kubeconfig_internal.h"
+#include "jv.h"
 #include "tbuf.h"
 
 #include <errno.h>
@@ -208,8 +209,10 @@ K8SA_EXPORT void k8sa_kube_set_max_parallel(k8sa_kube *kube, unsigned int n)
 	if (!kube)
 		return;
 	kube->max_parallel = n ? n : 1;
-	if (kube->multi)
+	if (kube->multi) {
 		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+		curl_multi_setopt(kube->multi, CURLMOPT_MAXCONNECTS, (long)kube->max_parallel);
+	}
 }
 
 K8SA_EXPORT const char *k8sa_kube_namespace(const k8sa_kube *kube)
@@ -342,6 +345,7 @@ typedef struct xfer {
 	char retry_after[32];
 	char errbuf[CURL_ERROR_SIZE];
 	char what[320]; /* "list pods in namespace shop" */
+	jv_doc *doc;    /* the batch's reusable tape (on_jitem lists) */
 } xfer;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -470,7 +474,7 @@ static k8sa_status xfer_prepare(xfer *x, k8sa_error *err)
 		if ((unsigned)r->resource >= K8SA_RES_COUNT)
 			return k8sa_fail(err, K8SA_E_READ_ONLY, "refusing to list an unknown resource (%d)",
 					 (int)r->resource);
-		if (!r->on_item)
+		if (!r->on_item && !r->on_jitem)
 			return k8sa_fail(err, K8SA_E_INVALID_ARG, "list %s: no item callback",
 					 k8sa_resource_name(r->resource));
 		if (k8sa_resource_namespaced(r->resource) && r->ns) {
@@ -553,6 +557,12 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 		if (!(x->easy = k8sa_http_easy(&conf)))
 			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
 		curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+		/* Keep API connections (and their TLS sessions) for the next call of a long-lived
+		 * client (the daemon): a reused connection costs no handshake. TCP keep-alive keeps
+		 * them open through idle NAT/conntrack timeouts; a connection the server closed is
+		 * noticed by libcurl and replaced. */
+		curl_easy_setopt(x->easy, CURLOPT_MAXAGE_CONN, (long)K8SA_KUBE_CONN_IDLE_S);
+		curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 		curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 		curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -658,23 +668,25 @@ static k8sa_status strip_configmap(json_object *item)
 	return K8SA_OK;
 }
 
-/* Parse a complete 200 list page, deliver its items, remember the continue token.
- * Returns K8SA_OK with x->cont set (NULL on the last page). */
-static k8sa_status deliver_page(xfer *x)
+/* Parse a complete 200 list page with json-c: the page object (a JSON object), or NULL with
+ * the request's error set. */
+static json_object *parse_page_jsonc(xfer *x)
 {
 	k8sa_kube_req *r = x->req;
 	k8sa_error *err = &r->err;
 	json_tokener *tok = json_tokener_new_ex(256);
-	json_object *page = NULL, *items = NULL, *meta = NULL, *cont = NULL;
-	k8sa_status st = K8SA_OK;
+	json_object *page = NULL;
 
-	if (!tok)
-		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	if (!tok) {
+		k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+		return NULL;
+	}
 	const char *buf = x->body.p ? x->body.p : "";
 	size_t len = x->body.len;
 	if (len > 0x7fffffff) {
 		json_tokener_free(tok);
-		return k8sa_fail(err, K8SA_E_LIMIT, "%s: page of %zu bytes is too large to parse", x->what, len);
+		k8sa_fail(err, K8SA_E_LIMIT, "%s: page of %zu bytes is too large to parse", x->what, len);
+		return NULL;
 	}
 	page = json_tokener_parse_ex(tok, buf, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -682,35 +694,132 @@ static k8sa_status deliver_page(xfer *x)
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !page) {
 		json_object_put(page);
-		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: malformed JSON in the response (%s, %zu bytes)", x->what,
-				 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr), len);
+		k8sa_fail(err, K8SA_E_PROTOCOL, "%s: malformed JSON in the response (%s, %zu bytes)", x->what,
+			  jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr), len);
+		return NULL;
 	}
 	for (size_t i = used; i < len; i++)
 		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') {
 			json_object_put(page);
-			return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: trailing data after the JSON body", x->what);
+			k8sa_fail(err, K8SA_E_PROTOCOL, "%s: trailing data after the JSON body", x->what);
+			return NULL;
 		}
 	if (!json_object_is_type(page, json_type_object)) {
 		json_object_put(page);
-		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
+		k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response is not a JSON object", x->what);
+		return NULL;
 	}
+	return page;
+}
+
+/* The page's continue token (malloc'd into *next, NULL on the last page). */
+static k8sa_status next_token(xfer *x, const char *cont, char **next)
+{
+	*next = NULL;
+	if (!cont || !cont[0])
+		return K8SA_OK;
+	if (x->cont && !strcmp(x->cont, cont))
+		return k8sa_fail(&x->req->err, K8SA_E_PROTOCOL, "%s: the server returned the same continue token twice",
+				 x->what);
+	if (!(*next = strdup(cont)))
+		return k8sa_fail(&x->req->err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	return K8SA_OK;
+}
+
+/* A page for an on_jitem list: read in place by jv; what jv cannot read goes through json-c
+ * (same errors as the json-c path; json-c's tree is then read back by jv). */
+static k8sa_status deliver_page_jv(xfer *x)
+{
+	k8sa_kube_req *r = x->req;
+	k8sa_error *err = &r->err;
+	char *text = NULL;
+	size_t used = 0, len = x->body.len;
+	int rc = x->body.p ? jv_parse(x->doc, x->body.p, len, 256, &used) : -1;
+	if (rc == -2)
+		return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
+	if (rc == 0) {
+		for (size_t i = used; i < len; i++) {
+			char c = x->body.p[i];
+			if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+				rc = -1; /* json-c words the error */
+				break;
+			}
+		}
+	}
+	if (rc == 0 && !jv_is(jv_root(x->doc), JV_OBJ))
+		rc = -1;
+	if (rc == -1) {
+		json_object *page = parse_page_jsonc(x);
+		if (!page)
+			return err->code ? err->code : K8SA_E_PROTOCOL;
+		rc = jv_from_jsonc(x->doc, page, &text);
+		json_object_put(page);
+		if (rc) {
+			free(text);
+			return rc == -2 ? k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what)
+					: k8sa_fail(err, K8SA_E_PROTOCOL, "%s: malformed JSON in the response", x->what);
+		}
+	}
+	k8sa_status st = K8SA_OK;
+	jv *page = jv_root(x->doc);
+	jv *items = jv_get(page, "items", 5);
+	if (!items || !(items->type == JV_ARR || items->type == JV_NULL)) {
+		free(text);
+		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response has no \"items\" list", x->what);
+	}
+	jv *cont = jv_get(jv_get(page, "metadata", 8), "continue", 8);
+	char *next = NULL;
+	if ((st = next_token(x, jv_is(cont, JV_STR) && cont->len ? cont->s : NULL, &next))) {
+		free(text);
+		return st;
+	}
+	r->pages++;
+	size_t i = 0;
+	for (jv *it = jv_first(items); it && st == K8SA_OK; it = jv_next(items, it), i++) {
+		if (it->type != JV_OBJ) {
+			st = k8sa_fail(err, K8SA_E_PROTOCOL, "%s: item %zu is not an object", x->what, i);
+			break;
+		}
+		st = r->on_jitem(r->ud, it);
+		if (st != K8SA_OK)
+			k8sa_fail(err, st, "%s: stopped by the consumer (%s)", x->what, k8sa_strerror(st));
+		else
+			r->items++;
+	}
+	free(text);
+	free(x->cont);
+	x->cont = st == K8SA_OK ? next : NULL;
+	if (st != K8SA_OK)
+		free(next);
+	return st;
+}
+
+/* Parse a complete 200 list page, deliver its items, remember the continue token.
+ * Returns K8SA_OK with x->cont set (NULL on the last page). */
+static k8sa_status deliver_page(xfer *x)
+{
+	k8sa_kube_req *r = x->req;
+	k8sa_error *err = &r->err;
+	json_object *items = NULL, *meta = NULL, *cont = NULL;
+	k8sa_status st = K8SA_OK;
+
+	if (r->on_jitem)
+		return deliver_page_jv(x);
+	json_object *page = parse_page_jsonc(x);
+	if (!page)
+		return err->code ? err->code : K8SA_E_PROTOCOL;
 	if (!json_object_object_get_ex(page, "items", &items) ||
 	    !(json_object_is_type(items, json_type_array) || json_object_is_type(items, json_type_null))) {
 		json_object_put(page);
 		return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the response has no \"items\" list", x->what);
 	}
 	char *next = NULL;
-	if (json_object_object_get_ex(page, "metadata", &meta) && json_object_object_get_ex(meta, "continue", &cont) &&
-	    json_object_is_type(cont, json_type_string) && json_object_get_string_len(cont) > 0) {
-		if (x->cont && !strcmp(x->cont, json_object_get_string(cont))) {
-			json_object_put(page);
-			return k8sa_fail(err, K8SA_E_PROTOCOL, "%s: the server returned the same continue token twice",
-					 x->what);
-		}
-		if (!(next = strdup(json_object_get_string(cont)))) {
-			json_object_put(page);
-			return k8sa_fail(err, K8SA_E_NOMEM, "%s: out of memory", x->what);
-		}
+	json_object_object_get_ex(page, "metadata", &meta);
+	json_object_object_get_ex(meta, "continue", &cont);
+	if ((st = next_token(x, json_object_is_type(cont, json_type_string) ? json_object_get_string(cont) : NULL,
+			     &next))) {
+		json_object_put(page);
+		return st;
 	}
 	r->pages++;
 	size_t n = items && json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
@@ -856,10 +965,14 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 		if (!(kube->multi = curl_multi_init()))
 			return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");
 		curl_multi_setopt(kube->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)kube->max_parallel);
+		/* keep every connection between runs (libcurl's default cache is sized by the
+		 * handles added, so an idle client kept few, and the next run queued on them) */
+		curl_multi_setopt(kube->multi, CURLMOPT_MAXCONNECTS, (long)kube->max_parallel);
 	}
 	xfer *xs = calloc(n, sizeof(*xs));
 	if (!xs)
 		return k8sa_fail(err, K8SA_E_NOMEM, "kube run: out of memory");
+	jv_doc doc = {0}; /* one tape for the batch: pages are read one at a time */
 	for (size_t i = 0; i < n; i++) {
 		k8sa_kube_req *r = &reqs[i];
 		r->status = K8SA_OK;
@@ -871,6 +984,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 		r->restarts = 0;
 		r->attempts = 0;
 		xs[i].req = r;
+		xs[i].doc = &doc;
 	}
 
 	size_t next = 0, finished = 0, active = 0;
@@ -961,6 +1075,7 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 		xfer_cleanup(kube, &xs[i]);
 	}
 	free(xs);
+	jv_doc_free(&doc);
 	return ret;
 }
 

@@ -13,6 +13,12 @@
  * request with this status. */
 typedef k8sa_status (*k8sa_item_fn)(void *ud, json_object *item);
 
+/* The same with a node of jv's document (jv.h): no json-c tree is built for the page.
+ * Borrowed for the call only (the page's buffer and tape are reused). ConfigMap items come
+ * unstripped: the consumer reads their keys only. */
+struct jv;
+typedef k8sa_status (*k8sa_jitem_fn)(void *ud, struct jv *item);
+
 typedef enum { K8SA_REQ_LIST, K8SA_REQ_LOG, K8SA_REQ_VERSION, K8SA_REQ_GET } k8sa_req_type;
 
 /* Called when a list restarts from scratch (its continue token expired: 410 Expired). The
@@ -36,6 +42,7 @@ typedef struct k8sa_kube_req {
 	long tail_lines;            /* LOG, <= 0: all */
 	long limit_bytes;           /* LOG, <= 0: no limit */
 	k8sa_restart_fn on_restart; /* LIST, optional; see k8sa_restart_fn */
+	k8sa_jitem_fn on_jitem;     /* LIST: instead of on_item, the fast reader (big lists) */
 	/* out */
 	k8sa_status status;         /* K8SA_OK or why this request failed */
 	k8sa_error err;             /* detail when status != K8SA_OK */

@@ -30,6 +30,7 @@ typedef struct m_arena {
 } m_arena;
 
 void *m_alloc(m_arena *a, size_t n);                 /* zeroed; NULL on ENOMEM */
+void m_arena_reset(m_arena *a);                       /* forget every allocation, keep one chunk */
 const char *m_intern(m_arena *a, const char *s);      /* NULL -> NULL; "" kept */
 const char *m_intern_n(m_arena *a, const char *s, size_t n);
 void m_arena_free(m_arena *a);
@@ -274,6 +275,12 @@ typedef struct m_model {
 	size_t events_merged;              /* duplicates folded into another event's count */
 	int64_t ref_time;                  /* latest timestamp seen ("cluster now") */
 
+	/* container arrays are shared: pods of one template (and the template itself) have the
+	 * same containers; they are reduced in `scratch` and kept once (open addressing on their
+	 * content; strings are interned, so their addresses stand for them) */
+	m_arena scratch;
+	struct m_ctab_slot { uint64_t hash; const m_container *v; unsigned n; } *ctab;
+	size_t ctab_cap, ctab_n;
 	/* event dedupe index: open addressing on (kind, ns, name, reason, message) -> index+1 */
 	size_t *ev_tab; size_t ev_tab_cap;
 	/* indices of healthy pods that may be evicted to make room for unhealthy ones */
@@ -284,7 +291,13 @@ void m_model_init(m_model *m, size_t max_pods, size_t max_events);
 void m_model_free(m_model *m);
 
 /* Reduce one list item of resource `res` into the model. K8SA_E_NOMEM on allocation failure;
- * malformed items (not an object, no name) are skipped with K8SA_OK. */
+ * malformed items (not an object, no name) are skipped with K8SA_OK. The item is a node of
+ * a jv document (jv.h: the fast reader the client and the scenario loader use). */
+struct jv;
+k8sa_status m_model_add_jv(m_model *m, k8sa_resource res, struct jv *item);
+
+/* The same for a json-c object (tests, fuzzers): written out and read back with jv, so both
+ * paths reduce the very same way. */
 k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item);
 
 /* Forget every item of `res` reduced so far (its list restarts from scratch after 410
@@ -293,6 +306,13 @@ void m_model_drop(m_model *m, k8sa_resource res);
 
 /* After all items arrived: apply the event bound (newest first), sort lists for stable output. */
 k8sa_status m_model_finish(m_model *m);
+
+/* What the model holds in memory, in bytes: the arena's chunks (strings and per-object
+ * arrays), the object vectors (their capacity), and the intern table. */
+typedef struct m_model_size {
+	size_t arena, arena_used, vectors, intern;
+} m_model_size;
+void m_model_size_of(const m_model *m, m_model_size *out);
 
 /* Attach a log text (copied, bounded by the caller) to a pod. */
 k8sa_status m_pod_add_log(m_model *m, m_pod *p, const char *container, int previous,

@@ -45,6 +45,22 @@ void *m_alloc(m_arena *a, size_t n)
 	return p;
 }
 
+void m_arena_reset(m_arena *a)
+{
+	m_arena_chunk *c = a->head;
+	if (!c)
+		return;
+	m_arena_chunk *n = c->next;
+	while (n) {
+		m_arena_chunk *nx = n->next;
+		free(n);
+		n = nx;
+	}
+	c->next = NULL;
+	c->used = 0;
+	a->used_total = 0;
+}
+
 static uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
@@ -122,4 +138,19 @@ void m_arena_free(m_arena *a)
 	}
 	free(a->tab);
 	memset(a, 0, sizeof(*a));
+}
+
+void m_model_size_of(const m_model *m, m_model_size *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (const m_arena_chunk *c = m->arena.head; c; c = c->next)
+		out->arena += sizeof(*c) + c->size;
+	out->arena_used = m->arena.used_total;
+	out->intern = m->arena.tab_cap * sizeof(*m->arena.tab);
+#define VEC_BYTES(vec) ((vec).cap * sizeof(*(vec).v))
+	out->vectors = VEC_BYTES(m->pods) + VEC_BYTES(m->events) + VEC_BYTES(m->workloads) + VEC_BYTES(m->jobs) +
+		       VEC_BYTES(m->cronjobs) + VEC_BYTES(m->services) + VEC_BYTES(m->endpoints) + VEC_BYTES(m->pvcs) +
+		       VEC_BYTES(m->pvs) + VEC_BYTES(m->configmaps) + VEC_BYTES(m->ingresses) + VEC_BYTES(m->hpas) +
+		       VEC_BYTES(m->quotas) + VEC_BYTES(m->nodes) + VEC_BYTES(m->namespaces);
+#undef VEC_BYTES
 }

@@ -25,8 +25,32 @@ int64_t m_parse_time(const char *s)
 		return 0;
 	int y, mo, d, h, mi, sec;
 	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6)
+	/* the API's own form ("2026-11-24T14:59:00Z") without sscanf, which was ~5% of the CPU
+	 * of a 100,000-pod snapshot; anything else goes through sscanf as before (same result) */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t k = 0;
+	for (; shape[k]; k++)
+		if (shape[k] == 'd' ? !isdigit((unsigned char)s[k]) : s[k] != shape[k])
+			break;
+	if (!shape[k]) {
+#define D2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+		y = D2(0) * 100 + D2(2);
+		mo = D2(5);
+		d = D2(8);
+		h = D2(11);
+		mi = D2(14);
+		sec = D2(17);
+#undef D2
+		size_t n = 0; /* %15s: white space skipped, then up to 15 characters that are not */
+		const char *r = s + 19;
+		while (isspace((unsigned char)*r))
+			r++;
+		for (; *r && !isspace((unsigned char)*r) && n < 15; r++)
+			rest[n++] = *r;
+		rest[n] = 0;
+	} else if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6) {
 		return 0;
+	}
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return 0;
 	int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;

@@ -10,9 +10,9 @@
 
 /* Cheap look at the raw item: is it a pod nobody needs to look at closer? Used before the
  * reduction so healthy pods over the bound cost nothing. */
-static int pod_json_healthy(json_object *item)
+static int pod_json_healthy(jv *item)
 {
-	json_object *st = jo(item, "status");
+	jv *st = jo(item, "status");
 	if (js(jo(item, "metadata"), "deletionTimestamp"))
 		return 0;
 	const char *phase = js(st, "phase");
@@ -20,19 +20,18 @@ static int pod_json_healthy(json_object *item)
 		return 1;
 	if (!phase || strcmp(phase, "Running") != 0)
 		return 0;
-	json_object *cs = jo(st, "containerStatuses");
+	jv *cs = jo(st, "containerStatuses");
 	size_t n = jlen(cs);
 	if (!n)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		json_object *c = json_object_array_get_idx(cs, i);
+	for (jv *c = jv_first(cs); c; c = jv_next(cs, c)) {
 		if (!jbool(c, "ready") || jint(c, "restartCount", 0) != 0)
 			return 0;
 	}
 	return 1;
 }
 
-static k8sa_status red_pod(m_model *m, json_object *item)
+static k8sa_status red_pod(m_model *m, jv *item)
 {
 	int healthy = pod_json_healthy(item);
 	size_t slot = (size_t)-1;
@@ -52,7 +51,7 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 		return st;
 	if (!p.meta.name)
 		return K8SA_OK;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	p.healthy = healthy;
 	m_strings(m, status, "phase reason message qosClass", &p.phase, &p.reason, &p.message, &p.qos);
 	p.start_time = m_parse_time(js(status, "startTime"));
@@ -64,10 +63,10 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 	    (st = m_red_statuses(m, jo(status, "containerStatuses"), &p.statuses, &p.nstatuses)) ||
 	    (st = m_red_statuses(m, jo(status, "initContainerStatuses"), &p.init_statuses, &p.ninit_statuses)))
 		return st;
-	json_object *vols = jo(spec, "volumes");
+	jv *vols = jo(spec, "volumes");
 	NOMEM_IF(RED_ARRAY(m, vols, M_MAX_ARRAY, p.volumes, p.nvolumes));
-	for (unsigned i = 0; i < p.nvolumes; i++) {
-		json_object *v = json_object_array_get_idx(vols, i), *x;
+	jv *v = jv_first(vols), *x;
+	for (unsigned i = 0; i < p.nvolumes; i++, v = jv_next(vols, v)) {
 		m_volume *mv = &p.volumes[i];
 		mv->name = IN(m, js(v, "name"));
 		if ((x = jo(v, "persistentVolumeClaim"))) {
@@ -84,10 +83,9 @@ static k8sa_status red_pod(m_model *m, json_object *item)
 		} else {
 			/* other volume types: keep the type name only */
 			const char *type = "other";
-			json_object_object_foreach(v, k, val) {
-				(void)val;
-				if (strcmp(k, "name") != 0) {
-					type = k;
+			for (jv_iter it = jv_iter_start(v); jv_iter_next(&it);) {
+				if (strcmp(it.key, "name") != 0) {
+					type = it.key;
 					break;
 				}
 			}
@@ -171,11 +169,11 @@ static k8sa_status ev_prune(m_model *m, size_t keep)
 	return ev_rehash(m, m->ev_tab_cap ? m->ev_tab_cap : 64);
 }
 
-static k8sa_status red_event(m_model *m, json_object *item)
+static k8sa_status red_event(m_model *m, jv *item)
 {
 	m_event e;
 	memset(&e, 0, sizeof(e));
-	json_object *io = jo(item, "involvedObject");
+	jv *io = jo(item, "involvedObject");
 	int newapi = 0;
 	if (!io) {
 		io = jo(item, "regarding");
@@ -195,7 +193,7 @@ static k8sa_status red_event(m_model *m, json_object *item)
 	if (!msg)
 		msg = js(item, "note");
 	e.message = IN(m, msg ? msg : "");
-	json_object *series = jo(item, "series");
+	jv *series = jo(item, "series");
 	e.count = jint(item, newapi ? "deprecatedCount" : "count", 0);
 	if (series && jint(series, "count", 0) > e.count)
 		e.count = jint(series, "count", 0);
@@ -256,11 +254,11 @@ static k8sa_status red_event(m_model *m, json_object *item)
 /* ---- objects: metadata first, then the kind's own fields ------------------------------ */
 
 /* Fills one element of a model list (metadata already reduced); arg: the workload kind. */
-typedef k8sa_status (*fill_fn)(m_model *m, json_object *item, void *obj, int arg);
+typedef k8sa_status (*fill_fn)(m_model *m, jv *item, void *obj, int arg);
 
 /* Append an element, reduce the item's metadata into it, then fill the rest; an item
  * without a name is skipped (K8SA_OK), and nothing is kept on failure. */
-static k8sa_status red_object(m_model *m, json_object *item, void **v, size_t *n, size_t *cap, size_t elem,
+static k8sa_status red_object(m_model *m, jv *item, void **v, size_t *n, size_t *cap, size_t elem,
 			      size_t meta_off, fill_fn fill, int arg)
 {
 	char *obj = m_vec_push(v, n, cap, elem);
@@ -279,12 +277,12 @@ static k8sa_status red_object(m_model *m, json_object *item, void **v, size_t *n
 
 /* ---- workloads ------------------------------------------------------------------------ */
 
-static k8sa_status fill_workload(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_workload(m_model *m, jv *item, void *obj, int arg)
 {
 	m_workload *w = obj;
 	m_wl_kind k = (m_wl_kind)arg;
 	k8sa_status st;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	w->wkind = k;
 	w->generation = jint(jo(item, "metadata"), "generation", 0);
 	w->observed_generation = jint(status, "observedGeneration", 0);
@@ -311,11 +309,11 @@ static k8sa_status fill_workload(m_model *m, json_object *item, void *obj, int a
 	return m_red_containers(m, jo(jo(jo(spec, "template"), "spec"), "containers"), &w->containers, &w->ncontainers);
 }
 
-static k8sa_status fill_job(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_job(m_model *m, jv *item, void *obj, int arg)
 {
 	m_job *j = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	j->completions = jint(spec, "completions", 1);
 	j->parallelism = jint(spec, "parallelism", 1);
 	j->backoff_limit = jint(spec, "backoffLimit", 6);
@@ -330,11 +328,11 @@ static k8sa_status fill_job(m_model *m, json_object *item, void *obj, int arg)
 	return m_red_conds(m, jo(status, "conditions"), &j->conds, &j->nconds);
 }
 
-static k8sa_status fill_cronjob(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_cronjob(m_model *m, jv *item, void *obj, int arg)
 {
 	m_cronjob *c = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	c->schedule = IN(m, js(spec, "schedule"));
 	c->suspend = jbool(spec, "suspend");
 	c->last_schedule = m_parse_time(js(status, "lastScheduleTime"));
@@ -345,19 +343,19 @@ static k8sa_status fill_cronjob(m_model *m, json_object *item, void *obj, int ar
 
 /* ---- networking ----------------------------------------------------------------------- */
 
-static k8sa_status fill_service(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_service(m_model *m, jv *item, void *obj, int arg)
 {
 	m_service *s = obj;
 	k8sa_status st;
 	(void)arg;
-	json_object *spec = jo(item, "spec");
+	jv *spec = jo(item, "spec");
 	m_strings(m, spec, "type clusterIP externalName", &s->type, &s->cluster_ip, &s->external_name);
 	if ((st = m_red_kv(m, jo(spec, "selector"), &s->selector, &s->nselector, M_MAX_LABELS)))
 		return st;
-	json_object *ports = jo(spec, "ports");
+	jv *ports = jo(spec, "ports");
 	NOMEM_IF(RED_ARRAY(m, ports, M_MAX_ARRAY, s->ports, s->nports));
-	for (unsigned i = 0; i < s->nports; i++) {
-		json_object *p = json_object_array_get_idx(ports, i);
+	jv *p = jv_first(ports);
+	for (unsigned i = 0; i < s->nports; i++, p = jv_next(ports, p)) {
 		s->ports[i].name = IN(m, js(p, "name"));
 		s->ports[i].port = jint(p, "port", 0);
 		s->ports[i].target = m_jscalar(m, p, "targetPort");
@@ -378,22 +376,21 @@ static k8sa_status keep_strings(m_model *m, const char **v, unsigned n, const ch
 	return K8SA_OK;
 }
 
-static k8sa_status fill_endpoints(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_endpoints(m_model *m, jv *item, void *obj, int arg)
 {
 	m_endpoints *e = obj;
 	(void)arg;
-	json_object *subsets = jo(item, "subsets");
-	size_t n = jlen(subsets);
+	jv *subsets = jo(item, "subsets");
 	const char *nr[8];
 	unsigned nnr = 0;
-	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(subsets, i);
+	for (jv *s = jv_first(subsets); s; s = jv_next(subsets, s)) {
 		e->ready += (int64_t)jlen(jo(s, "addresses"));
-		json_object *na = jo(s, "notReadyAddresses");
+		jv *na = jo(s, "notReadyAddresses");
 		size_t k = jlen(na);
 		e->not_ready += (int64_t)k;
-		for (size_t j = 0; j < k && nnr < 8; j++) {
-			const char *pn = js(jo(json_object_array_get_idx(na, j), "targetRef"), "name");
+		jv *a = jv_first(na);
+		for (size_t j = 0; j < k && nnr < 8; j++, a = jv_next(na, a)) {
+			const char *pn = js(jo(a, "targetRef"), "name");
 			if (pn)
 				nr[nnr++] = IN(m, pn);
 		}
@@ -401,37 +398,35 @@ static k8sa_status fill_endpoints(m_model *m, json_object *item, void *obj, int 
 	return keep_strings(m, nr, nnr, &e->not_ready_pods, &e->nnot_ready_pods);
 }
 
-static k8sa_status add_backend(m_model *m, m_ingress *ing, json_object *be, const char *host, const char *path)
+static k8sa_status add_backend(m_model *m, m_ingress *ing, jv *be, const char *host, const char *path)
 {
-	json_object *svc = jo(be, "service");
+	jv *svc = jo(be, "service");
 	if (!svc || ing->nbackends >= M_MAX_ARRAY)
 		return K8SA_OK;
 	m_backend *b = &ing->backends[ing->nbackends++];
 	b->host = IN(m, host);
 	b->path = IN(m, path);
 	b->service = IN(m, js(svc, "name"));
-	json_object *port = jo(svc, "port");
+	jv *port = jo(svc, "port");
 	b->port = jint(port, "number", 0);
 	b->port_name = IN(m, js(port, "name"));
 	return K8SA_OK;
 }
 
-static k8sa_status fill_ingress(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_ingress(m_model *m, jv *item, void *obj, int arg)
 {
 	m_ingress *g = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec");
+	jv *spec = jo(item, "spec");
 	g->class_name = IN(m, js(spec, "ingressClassName"));
 	g->backends = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*g->backends));
 	NOMEM_IF(!g->backends);
 	if (jo(spec, "defaultBackend"))
 		add_backend(m, g, jo(spec, "defaultBackend"), NULL, NULL);
-	json_object *rules = jo(spec, "rules");
-	for (size_t i = 0; i < jlen(rules); i++) {
-		json_object *r = json_object_array_get_idx(rules, i);
-		json_object *paths = jo(jo(r, "http"), "paths");
-		for (size_t j = 0; j < jlen(paths); j++) {
-			json_object *p = json_object_array_get_idx(paths, j);
+	jv *rules = jo(spec, "rules");
+	for (jv *r = jv_first(rules); r; r = jv_next(rules, r)) {
+		jv *paths = jo(jo(r, "http"), "paths");
+		for (jv *p = jv_first(paths); p; p = jv_next(paths, p)) {
 			add_backend(m, g, jo(p, "backend"), js(r, "host"), js(p, "path"));
 		}
 	}
@@ -440,11 +435,11 @@ static k8sa_status fill_ingress(m_model *m, json_object *item, void *obj, int ar
 
 /* ---- storage, config, autoscaling, quota, nodes ---------------------------------------- */
 
-static k8sa_status fill_pvc(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_pvc(m_model *m, jv *item, void *obj, int arg)
 {
 	m_pvc *c = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec");
+	jv *spec = jo(item, "spec");
 	c->phase = IN(m, js(jo(item, "status"), "phase"));
 	c->has_storage_class = jo(spec, "storageClassName") != NULL;
 	c->storage_class = IN(m, js(spec, "storageClassName"));
@@ -453,18 +448,18 @@ static k8sa_status fill_pvc(m_model *m, json_object *item, void *obj, int arg)
 	return K8SA_OK;
 }
 
-static k8sa_status fill_pv(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_pv(m_model *m, jv *item, void *obj, int arg)
 {
 	m_pv *v = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	m_strings(m, status, "phase reason message", &v->phase, &v->reason, &v->message);
 	v->storage_class = IN(m, js(spec, "storageClassName"));
 	m_strings(m, jo(spec, "claimRef"), "namespace name", &v->claim_ns, &v->claim_name);
 	return K8SA_OK;
 }
 
-static k8sa_status fill_configmap(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_configmap(m_model *m, jv *item, void *obj, int arg)
 {
 	m_configmap *c = obj;
 	(void)arg;
@@ -473,23 +468,20 @@ static k8sa_status fill_configmap(m_model *m, json_object *item, void *obj, int 
 	unsigned n = 0;
 	static const char *const maps[2] = {"data", "binaryData"};
 	for (int k = 0; k < 2; k++) {
-		json_object *d = jo(item, maps[k]);
-		if (!d || !json_object_is_type(d, json_type_object))
+		jv *d = jo(item, maps[k]);
+		if (!d || d->type != JV_OBJ)
 			continue;
-		json_object_object_foreach(d, key, val) {
-			(void)val;
-			if (n < M_MAX_ARRAY)
-				keys[n++] = IN(m, key);
-		}
+		for (jv_iter it = jv_iter_start(d); n < M_MAX_ARRAY && jv_iter_next(&it);)
+			keys[n++] = IN(m, it.key);
 	}
 	return keep_strings(m, keys, n, &c->keys, &c->nkeys);
 }
 
-static k8sa_status fill_hpa(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_hpa(m_model *m, jv *item, void *obj, int arg)
 {
 	m_hpa *h = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	m_strings(m, jo(spec, "scaleTargetRef"), "kind name", &h->target_kind, &h->target_name);
 	h->min = jint(spec, "minReplicas", 1);
 	h->max = jint(spec, "maxReplicas", 0);
@@ -498,50 +490,47 @@ static k8sa_status fill_hpa(m_model *m, json_object *item, void *obj, int arg)
 	return m_red_conds(m, jo(status, "conditions"), &h->conds, &h->nconds);
 }
 
-static k8sa_status fill_quota(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_quota(m_model *m, jv *item, void *obj, int arg)
 {
 	m_quota *q = obj;
 	(void)arg;
-	json_object *status = jo(item, "status");
-	json_object *hard = jo(status, "hard"), *used = jo(status, "used");
+	jv *status = jo(item, "status");
+	jv *hard = jo(status, "hard"), *used = jo(status, "used");
 	if (!hard)
 		hard = jo(jo(item, "spec"), "hard");
-	if (hard && json_object_is_type(hard, json_type_object)) {
+	if (hard && hard->type == JV_OBJ) {
 		q->items = m_alloc(&m->arena, M_MAX_ARRAY * sizeof(*q->items));
 		NOMEM_IF(!q->items);
-		json_object_object_foreach(hard, k, v) {
-			if (q->nitems >= M_MAX_ARRAY)
-				break;
+		for (jv_iter it = jv_iter_start(hard); q->nitems < M_MAX_ARRAY && jv_iter_next(&it);) {
 			m_quota_item *qi = &q->items[q->nitems++];
-			qi->resource = IN(m, k);
-			qi->hard = json_object_is_type(v, json_type_string) ? IN(m, json_object_get_string(v))
-									  : m_jscalar(m, hard, k);
-			qi->used = m_jscalar(m, used, k);
+			qi->resource = IN(m, it.key);
+			qi->hard = it.val->type == JV_STR ? IN(m, it.val->s) : m_jscalar(m, hard, it.key);
+			qi->used = m_jscalar(m, used, it.key);
 		}
 	}
 	return K8SA_OK;
 }
 
-static k8sa_status fill_node(m_model *m, json_object *item, void *obj, int arg)
+static k8sa_status fill_node(m_model *m, jv *item, void *obj, int arg)
 {
 	m_node *n = obj;
 	(void)arg;
-	json_object *spec = jo(item, "spec"), *status = jo(item, "status");
+	jv *spec = jo(item, "spec"), *status = jo(item, "status");
 	n->unschedulable = jbool(spec, "unschedulable");
-	json_object *taints = jo(spec, "taints");
+	jv *taints = jo(spec, "taints");
 	NOMEM_IF(RED_ARRAY(m, taints, M_MAX_ARRAY, n->taints, n->ntaints));
-	for (unsigned i = 0; i < n->ntaints; i++) {
-		json_object *t = json_object_array_get_idx(taints, i);
+	jv *t = jv_first(taints);
+	for (unsigned i = 0; i < n->ntaints; i++, t = jv_next(taints, t)) {
 		m_strings(m, t, "key value effect", &n->taints[i].key, &n->taints[i].value, &n->taints[i].effect);
 	}
-	json_object *alloc = jo(status, "allocatable");
+	jv *alloc = jo(status, "allocatable");
 	n->alloc_cpu = m_jscalar(m, alloc, "cpu");
 	n->alloc_mem = m_jscalar(m, alloc, "memory");
 	n->alloc_pods = m_jscalar(m, alloc, "pods");
 	return m_red_conds(m, jo(status, "conditions"), &n->conds, &n->nconds);
 }
 
-static k8sa_status red_namespace(m_model *m, json_object *item)
+static k8sa_status red_namespace(m_model *m, jv *item)
 {
 	const char *name = IN(m, js(jo(item, "metadata"), "name"));
 	if (!name)
@@ -589,6 +578,8 @@ void m_model_free(m_model *m)
 	free(m->namespaces.v);
 	free(m->ev_tab);
 	free(m->healthy_idx);
+	free(m->ctab);
+	m_arena_free(&m->scratch);
 	m_arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
@@ -596,6 +587,19 @@ void m_model_free(m_model *m)
 k8sa_status m_model_add(m_model *m, k8sa_resource res, json_object *item)
 {
 	if (!item || !json_object_is_type(item, json_type_object))
+		return K8SA_OK;
+	jv_doc doc = {0};
+	char *text = NULL;
+	int rc = jv_from_jsonc(&doc, item, &text);
+	k8sa_status st = rc == -2 ? K8SA_E_NOMEM : rc ? K8SA_E_PROTOCOL : m_model_add_jv(m, res, jv_root(&doc));
+	jv_doc_free(&doc);
+	free(text);
+	return st;
+}
+
+k8sa_status m_model_add_jv(m_model *m, k8sa_resource res, jv *item)
+{
+	if (!item || item->type != JV_OBJ)
 		return K8SA_OK;
 	if ((unsigned)res < K8SA_RES_COUNT)
 		m->seen[res]++;
@@ -666,6 +670,18 @@ static int cmp_event_obj(const void *a, const void *b)
 			qsort((vec).v, (vec).n, sizeof(*(vec).v), fn);                           \
 	} while (0)
 
+/* Realloc a vector to its length (a failure keeps the bigger block: harmless). */
+#define SHRINK(vec)                                                                              \
+	do {                                                                                     \
+		if ((vec).n && (vec).n < (vec).cap) {                                            \
+			void *nv_ = realloc((vec).v, (vec).n * sizeof(*(vec).v));                \
+			if (nv_) {                                                               \
+				(vec).v = nv_;                                                   \
+				(vec).cap = (vec).n;                                             \
+			}                                                                        \
+		}                                                                                \
+	} while (0)
+
 void m_model_drop(m_model *m, k8sa_resource res)
 {
 	if ((unsigned)res >= K8SA_RES_COUNT)
@@ -723,6 +739,26 @@ k8sa_status m_model_finish(m_model *m)
 	free(m->healthy_idx);
 	m->healthy_idx = NULL;
 	m->nhealthy = m->healthy_cap = 0;
+	free(m->ctab);
+	m->ctab = NULL;
+	m->ctab_cap = m->ctab_n = 0;
+	m_arena_free(&m->scratch);
+	/* the vectors grew by doubling: give back what is not used */
+	SHRINK(m->pods);
+	SHRINK(m->events);
+	SHRINK(m->workloads);
+	SHRINK(m->jobs);
+	SHRINK(m->cronjobs);
+	SHRINK(m->services);
+	SHRINK(m->endpoints);
+	SHRINK(m->pvcs);
+	SHRINK(m->pvs);
+	SHRINK(m->configmaps);
+	SHRINK(m->ingresses);
+	SHRINK(m->hpas);
+	SHRINK(m->quotas);
+	SHRINK(m->nodes);
+	SHRINK(m->namespaces);
 	/* sorted by (namespace, name): stable output, and the finders below bisect */
 	SORT(m->pods, cmp_pod);
 	SORT(m->events, cmp_event_obj);

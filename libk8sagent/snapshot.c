@@ -5,6 +5,7 @@
 #include "defaults.h"
 #include "snapshot_internal.h"
 #include "kube_internal.h"
+#include "jv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -392,20 +393,37 @@ static k8sa_status load_list(k8sa_snapshot *s, const char *dir, k8sa_resource re
 		return r;
 	}
 	fclose(f);
-	json_object *doc = json_object_from_file(path);
-	if (!doc) {
-		k8sa_fail(err, K8SA_E_PROTOCOL, "%s: not valid JSON", path);
-		free(path);
-		return K8SA_E_PROTOCOL;
+	/* jv reads the file in place; what it does not read as json_object_from_file() would
+	 * (its depth limit is 32: deep files go to json-c; so do scalars and errors) goes
+	 * through json-c, with the same message, and is read back by jv */
+	char *text = NULL;
+	size_t len = 0;
+	jv_doc doc = {0};
+	int rc = -1;
+	if (k8sa_read_file(path, SIZE_MAX / 2, &text, &len, NULL) == K8SA_OK) {
+		rc = jv_parse(&doc, text, len, 30, NULL);
+		if (rc == 0 && !jv_is(jv_root(&doc), JV_OBJ) && !jv_is(jv_root(&doc), JV_ARR))
+			rc = -1;
 	}
-	json_object *items = NULL;
-	k8sa_status st = K8SA_OK;
-	if (json_object_object_get_ex(doc, "items", &items) && json_object_is_type(items, json_type_array)) {
-		size_t n = json_object_array_length(items);
-		for (size_t i = 0; i < n && !st; i++)
-			st = m_model_add(&s->m, res, json_object_array_get_idx(items, i));
+	if (rc == -1) {
+		free(text);
+		text = NULL;
+		json_object *jdoc = json_object_from_file(path);
+		if (!jdoc) {
+			jv_doc_free(&doc);
+			k8sa_fail(err, K8SA_E_PROTOCOL, "%s: not valid JSON", path);
+			free(path);
+			return K8SA_E_PROTOCOL;
+		}
+		rc = jv_from_jsonc(&doc, jdoc, &text);
+		json_object_put(jdoc);
 	}
-	json_object_put(doc);
+	k8sa_status st = rc == -2 ? K8SA_E_NOMEM : rc ? K8SA_E_PROTOCOL : K8SA_OK;
+	jv *items = st ? NULL : jv_get(jv_root(&doc), "items", 5);
+	for (jv *it = jv_first(items); it && !st; it = jv_next(items, it))
+		st = m_model_add_jv(&s->m, res, it);
+	jv_doc_free(&doc);
+	free(text);
 	if (st)
 		k8sa_fail(err, st, "%s: %s", path, k8sa_strerror(st));
 	free(path);

@@ -6,6 +6,7 @@
 #include "kube_internal.h"
 #include <k8sagent/agent.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +19,10 @@ typedef struct item_ctx {
 
 /* The client calls this from the thread running k8sa_kube_run() (curl multi), one item at a
  * time, so the model needs no lock. */
-static k8sa_status on_item(void *ud, json_object *item)
+static k8sa_status on_item(void *ud, struct jv *item)
 {
 	item_ctx *c = ud;
-	return m_model_add(&c->snap->m, c->res, item);
+	return m_model_add_jv(&c->snap->m, c->res, item);
 }
 
 /* A list restarted after 410 Expired delivers its items again: forget the first copies. */
@@ -58,7 +59,7 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 		reqs[i].type = K8SA_REQ_LIST;
 		reqs[i].resource = ctx[i].res;
 		reqs[i].ns = i < K8SA_SNAP_NNS ? ns : NULL;
-		reqs[i].on_item = on_item;
+		reqs[i].on_jitem = on_item;
 		reqs[i].ud = &ctx[i];
 		reqs[i].on_restart = on_restart;
 	}
@@ -122,6 +123,17 @@ K8SA_EXPORT k8sa_status k8sa_snapshot_take(k8sa_kube *kube, const char *ns, cons
 	if ((st = m_model_finish(&s->m))) {
 		k8sa_snapshot_free(s);
 		return k8sa_fail(err, st, "out of memory");
+	}
+	if (getenv("K8SA_MODEL_STATS")) {
+		/* bench/scale reads this: what the model retains, per pod */
+		m_model_size z;
+		m_model_size_of(&s->m, &z);
+		size_t total = z.arena + z.vectors + z.intern;
+		fprintf(stderr,
+			"k8sagent: model: %zu pods, %zu events; %zu bytes (arena %zu, %zu used; vectors %zu; intern "
+			"table %zu); %.0f bytes per pod\n",
+			s->m.pods.n, s->m.events.n, total, z.arena, z.arena_used, z.vectors, z.intern,
+			s->m.pods.n ? (double)total / (double)s->m.pods.n : 0.0);
 	}
 
 	/* second batch: logs of unhealthy containers */

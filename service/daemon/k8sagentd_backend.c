@@ -116,8 +116,11 @@ int kd_backend_init(void)
 	return 0;
 }
 
+static void warm_join(void);
+
 void kd_backend_cleanup(void)
 {
+	warm_join();
 	for (int i = 0; i < pool_n; i++)
 		k8sa_agent_free(pool[i]);
 	pool_n = 0;
@@ -212,6 +215,53 @@ static void kube_error_metric(k8sa_status st, const k8sa_error *err)
 	kd_metrics_kube_error(err->http_status ? code : k8sa_strerror(st));
 }
 
+/* Once the API answers (the first good /readyz), one pooled agent takes a snapshot of the
+ * default namespace in the background: its connections to the API server (TLS handshakes
+ * included) and the library's first-use set-up are then paid before the first /diagnose or
+ * /api/findings, which finds them warm. Skipped when the allowlist excludes that namespace. */
+static pthread_once_t warm_once = PTHREAD_ONCE_INIT;
+
+static void *warm_agent(void *unused)
+{
+	(void)unused;
+	const char *ns = kd_default_namespace();
+	if (!kd_namespace_allowed(ns))
+		return NULL;
+	k8sa_error err = {0};
+	double t0 = kd_now();
+	k8sa_agent *a = kd_agent_acquire(&err);
+	if (!a)
+		return NULL;
+	k8sa_snapshot *snap = NULL;
+	k8sa_status st = k8sa_agent_snapshot(a, ns, &snap, &err);
+	k8sa_snapshot_free(snap);
+	kd_agent_release(a);
+	kd_log(KD_LOG_DEBUG, "warm-up snapshot of namespace %s: %s in %.0f ms", ns, st == K8SA_OK ? "ok" : err.message,
+	       (kd_now() - t0) * 1000.0);
+	return NULL;
+}
+
+static pthread_t warm_thread;
+static int warm_started;
+
+static void warm_start(void)
+{
+	if (pthread_create(&warm_thread, NULL, warm_agent, NULL) == 0)
+		warm_started = 1;
+	else
+		kd_log(KD_LOG_DEBUG, "warm-up thread not started");
+}
+
+static void warm_join(void)
+{
+	/* under the probe's lock: warm_start() runs there, so this sees it whole */
+	pthread_mutex_lock(&kube_probe.mu);
+	if (warm_started)
+		pthread_join(warm_thread, NULL);
+	warm_started = 0;
+	pthread_mutex_unlock(&kube_probe.mu);
+}
+
 static int kube_check(char *why, size_t whylen)
 {
 	if (!kcfg) {
@@ -233,6 +283,7 @@ static int kube_check(char *why, size_t whylen)
 		kube_error_metric(st, &err);
 		return 0;
 	}
+	pthread_once(&warm_once, warm_start);
 	return 1;
 }
 

@@ -364,7 +364,18 @@ static enum MHD_Result r_findings(struct MHD_Connection *c, kd_req *req)
 		return kd_send_error(c, req, rc, "%s", msg);
 	const char *ns = arg ? arg : kd_default_namespace();
 	int ok;
-	enum MHD_Result ret = check_namespace(c, req, ns, arg ? len : strlen(ns), &ok);
+	enum MHD_Result ret;
+	if (arg && len == 1 && arg[0] == '*') {
+		/* every namespace: only when no allowlist limits what may be read */
+		if (kd_cfg.allow_ns) {
+			free(arg);
+			return kd_send_error(c, req, 403, "namespace=* (every namespace) is refused while "
+					     "K8SA_NAMESPACES limits the namespaces");
+		}
+		ret = check_namespace(c, req, "default", strlen("default"), &ok);
+	} else {
+		ret = check_namespace(c, req, ns, arg ? len : strlen(ns), &ok);
+	}
 	if (!ok) {
 		free(arg);
 		return ret;

@@ -8,11 +8,14 @@
  *             picks (the bounded tail reaches the model and the prompt);
  *   value:    a List object (its "items" are reduced one by one, as the client does) or a
  *             single object (reduced as one item).
+ * Each value json-c accepts is also read by jv (the client's fast reader): when jv accepts it
+ * too, both must make the same JSON of it.
  * Seeds: one per scenario (tests/fuzz/make-seeds.py). */
 #include "internal.h"
 #include "snapshot_internal.h"
 #include "agent_internal.h"
 #include "fuzz_json.h"
+#include "jv.h"
 
 #include <string.h>
 
@@ -62,6 +65,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (jerr != json_tokener_success || used == 0) {
 			json_object_put(v);
 			break;
+		}
+		/* jv (the client's reader) must read what it accepts exactly as json-c does */
+		char *copy = malloc(used ? used : 1);
+		if (copy) {
+			jv_doc d = {0};
+			memcpy(copy, p, used);
+			size_t jused = 0;
+			if (jv_parse(&d, copy, used, 256, &jused) == 0) {
+				json_object *mine = jv_jsonc(jv_root(&d));
+				char *a = strdup(json_object_to_json_string_ext(mine, JSON_C_TO_STRING_PLAIN));
+				const char *b = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+				FUZZ_ASSERT(a && strcmp(a, b) == 0);
+				free(a);
+				json_object_put(mine);
+			}
+			jv_doc_free(&d);
+			free(copy);
 		}
 		add_value(s, (k8sa_resource)((unsigned char)(sel - 'a') % K8SA_RES_COUNT), v);
 		json_object_put(v);
