@@ -172,9 +172,10 @@ int kd_namespace_allowed(const char *ns);
 
 /* ---- answer cache (k8sagentd_cache.c) ------------------------------------------------------ */
 void kd_cache_init(void);
-/* Key of an answer: SHA-256 over the namespace and question asked, the exact messages sent,
- * backend, URL, model and the options that shape the prompt or answer. Hex into key[65]. */
-void kd_cache_key(const char *ns, const char *question, const char *messages_json, char key[65]);
+/* Key of an answer: SHA-256 over the namespace and question asked, the exact request sent to
+ * the model (k8sa_answer_request_json(): model, messages, options), backend, URL and the
+ * daemon's options as given. Hex into key[65]. */
+void kd_cache_key(const char *ns, const char *question, const char *request_json, char key[65]);
 /* Bytes the cached answers use now (within --cache-bytes). */
 size_t kd_cache_bytes(void);
 /* The cached answer JSON (caller frees), NULL on a miss or an expired entry. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* k8sagentd answer cache: the same diagnosis (same model, same prompt, same cluster evidence)
  * asked again within a short TTL is answered from memory instead of occupying the model for
- * minutes. The key covers the exact messages sent, so any change in the cluster (a new event,
- * a restart count) or in the prompt makes a new key. Small and linear: a few dozen entries. */
+ * minutes. The key covers the namespace and question, and the exact request sent to the model
+ * (messages and options), so any change in the cluster (a new event, a restart count), the
+ * prompt or the options makes a new key. Small and linear: a few dozen entries, within a byte
+ * budget (--cache-bytes), least recently used evicted first. */
 #include "k8sagentd.h"
 
 #include <nettle/sha2.h>
@@ -42,9 +44,10 @@ size_t kd_cache_bytes(void)
 
 /* nettle's SHA-256, like the auth token's (see k8sagentd_auth.c for why not OpenSSL's).
  * Everything that changes the answer is in the key: the namespace and the question as asked
- * (two namespaces with no findings get the very same prompt text), the exact messages, the
- * backend, server, model and the options that shape the prompt or the answer. */
-void kd_cache_key(const char *ns, const char *question, const char *messages_json, char key[65])
+ * (two namespaces with no findings get the very same prompt text), the exact request body
+ * (model, messages, num_ctx, temperature, seed, max tokens), the backend, the server and the
+ * options as given. */
+void kd_cache_key(const char *ns, const char *question, const char *request_json, char key[65])
 {
 	uint8_t md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx ctx;
@@ -54,7 +57,7 @@ void kd_cache_key(const char *ns, const char *question, const char *messages_jso
 	/* Length-prefixed fields, then every shared option as given (--context, --context-tokens,
 	 * --prompt-dir, --timeout...). */
 	const char *parts[] = {opts, kd_cfg.backend, kd_cfg.llm_url, kd_cfg.model ? kd_cfg.model : "",
-			       ns ? ns : "", question ? question : "", messages_json ? messages_json : ""};
+			       ns ? ns : "", question ? question : "", request_json ? request_json : ""};
 	size_t n_parts = sizeof parts / sizeof *parts;
 	for (size_t i = 0; i < n_parts + SVC_OPT_COUNT; i++) {
 		const char *v = i < n_parts ? parts[i] : kd_cfg.opts.value[i - n_parts];

@@ -5,6 +5,7 @@
 #include "k8sagentd_request.h"
 
 #include <k8sagent/agent.h>
+#include <k8sagent/text.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -317,56 +318,33 @@ int kd_method_allowed(const char *allow, const char *method)
 }
 
 /* ---- URL userinfo ------------------------------------------------------------------------- */
-static int authority_end(char c)
-{
-	return c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' ||
-	       c == '\\' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == ')' ||
-	       c == ']' || c == ',' || c == ';' || c == '`';
-}
-
 char *kd_mask_userinfo(const char *s, size_t len, size_t *out_len)
 {
-	char *out = NULL;
-	size_t o = 0, from = 0;
-	for (size_t i = 0; i + 3 <= len; i++) {
-		if (s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/')
-			continue;
-		size_t a = i + 3, e = a, at = 0;
-		int has_at = 0;
-		while (e < len && !authority_end(s[e]) && e - a < 2048) {
-			if (s[e] == '@') {
-				at = e;
-				has_at = 1;
-			}
-			e++;
-		}
-		if (!has_at || at == a)
-			continue;
-		/* user:password@ keeps the user; a lone user part may be a token: masked whole. */
-		size_t keep = a;
-		while (keep < at && s[keep] != ':')
-			keep++;
-		if (keep == at)
-			keep = a;
-		else
-			keep++; /* keep "user:" */
-		/* Each match spans at least "://x@" (5 bytes) and grows by at most 3: 2*len is room. */
-		if (!out && !(out = malloc(2 * len + 16)))
-			return NULL;
-		size_t n = keep - from;
-		memcpy(out + o, s + from, n);
-		o += n;
-		memcpy(out + o, "***", 3);
-		o += 3;
-		from = at; /* the '@' and what follows are copied next */
-		i = e > 0 ? e - 1 : e;
-	}
-	if (!out)
+	/* Fast path: most bodies hold no URL at all. */
+	int any = 0;
+	for (size_t i = 0; i + 3 <= len && !any; i++)
+		any = s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/';
+	if (!any)
 		return NULL;
-	memcpy(out + o, s + from, len - from);
-	o += len - from;
-	out[o] = '\0';
-	if (out_len)
-		*out_len = o;
+	/* The library's masking (text.h), on a NUL-terminated copy; a NUL inside the bytes (not in
+	 * JSON or a log line) ends what is masked, so such input is masked up to it and cut. */
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	char *masked = NULL;
+	k8sa_status st = k8sa_url_mask_userinfo(copy, &masked, NULL);
+	free(copy);
+	if (st != K8SA_OK || !masked)
+		return NULL;
+	size_t n = strlen(masked);
+	char *out = malloc(n + 1); /* plain malloc/free for the callers */
+	if (out) {
+		memcpy(out, masked, n + 1);
+		if (out_len)
+			*out_len = n;
+	}
+	k8sa_free(masked);
 	return out;
 }

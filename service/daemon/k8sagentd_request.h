@@ -46,9 +46,9 @@ int kd_namespace_check(const char *ns, size_t len, char *msg, size_t msglen);
  * beyond U+10FFFF). */
 int kd_utf8_valid(const unsigned char *p, size_t len);
 
-/* A copy of the len bytes at s with the password of every "scheme://user:password@" (or the
- * whole userinfo when it has no ':') replaced by "***", NUL-terminated, length in *out_len
- * (caller frees); NULL when there is nothing to mask, or no memory. */
+/* A copy of the len bytes at s with the password of every "scheme://user:password@host" masked
+ * ("user:***@"), by the library's k8sa_url_mask_userinfo(); NUL-terminated, its length in
+ * *out_len, freed with free(). NULL when s holds no "://" (nothing to mask) or no memory. */
 char *kd_mask_userinfo(const char *s, size_t len, size_t *out_len);
 
 /* 1 when method is one of the comma-separated allow list ("GET, HEAD"). */

@@ -476,7 +476,10 @@ static enum MHD_Result r_model_call(struct MHD_Connection *c, kd_req *req, int d
 	const k8sa_answer *a = k8sa_answer_stream_answer(s);
 	char key[65] = "";
 	if (diagnose && kd_cfg.cache_ttl > 0 && !b.no_cache) {
-		kd_cache_key(ns, b.question, k8sa_answer_messages_json(a), key);
+		/* The exact request body (model, messages, num_ctx, temperature, seed, max tokens)
+		 * when the model was called, else the messages. */
+		const char *sent = k8sa_answer_request_json(a);
+		kd_cache_key(ns, b.question, sent ? sent : k8sa_answer_messages_json(a), key);
 		char *hit = kd_cache_get(key);
 		if (hit) {
 			kd_metrics_answer(a); /* the snapshot did run */
@@ -685,7 +688,18 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	case KD_R_ASK: return r_model_call(c, req, 0);
 	case KD_R_DIAGNOSE: return r_model_call(c, req, 1);
 	case KD_R_INVESTIGATE: return kd_investigate(c, req);
-	case KD_R_MCP: return kd_route_mcp(c, req);
+	case KD_R_MCP: {
+		/* An MCP tool call may read the cluster (analyze is a snapshot): bounded with the
+		 * snapshots, and dropped when its client has left. */
+		if (strcmp(req->method, "POST") != 0)
+			return kd_route_mcp(c, req);
+		int rc = kd_snapshot_acquire(c);
+		if (rc)
+			return send_snapshot_error(c, req, rc);
+		enum MHD_Result ret = kd_route_mcp(c, req);
+		kd_snapshot_release();
+		return ret;
+	}
 	default: return kd_send_error(c, req, 404, "not found");
 	}
 }

@@ -79,6 +79,9 @@ def main():
     try:
         with Kubesim("demo-shop", "--fault", "status=500,path=/api/v1/namespaces/shop/pods,count=1") as ks, \
                 K8sagentd("--kubeconfig", ks.kubeconfig, "--llm-url", "http://127.0.0.1:%d" % free_port(),
+                          # --namespace: the warm-up snapshot after the first probe must
+                          # not take the injected failure meant for round 1
+                          "--namespace", "default",
                           "--watch-namespaces", "shop", "--interval", "1s", "--webhook-url", hook,
                           "--webhook-max-per-hour", "1") as kd:
             text = ""

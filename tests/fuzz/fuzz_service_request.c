@@ -99,7 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m) {
 		FUZZ_ASSERT(mlen <= 2 * size + 16 && m[mlen] == '\0');
 		char *m2 = kd_mask_userinfo(m, mlen, &m2len);
-		FUZZ_ASSERT(m2 && m2len == mlen && memcmp(m, m2, mlen) == 0);
+		/* No second copy when the masked text has no URL left (a NUL cut it short). */
+		FUZZ_ASSERT(m2 ? m2len == mlen && memcmp(m, m2, mlen) == 0 : !strstr(m, "://"));
 		free(m2);
 		free(m);
 	}
