@@ -677,65 +677,26 @@ K8SA_EXPORT size_t k8sa_llm_result_text_len(const k8sa_llm_result *r)
 	return r ? r->text.len : 0;
 }
 
-K8SA_EXPORT const char *k8sa_llm_result_model(const k8sa_llm_result *r)
-{
-	return r ? r->model : NULL;
-}
-
-K8SA_EXPORT const char *k8sa_llm_result_done_reason(const k8sa_llm_result *r)
-{
-	return r ? r->done_reason : NULL;
-}
-
-K8SA_EXPORT int k8sa_llm_result_complete(const k8sa_llm_result *r)
-{
-	return r ? r->complete : 0;
-}
-
-K8SA_EXPORT long k8sa_llm_result_prompt_tokens(const k8sa_llm_result *r)
-{
-	return r ? r->prompt_tokens : -1;
-}
-
-K8SA_EXPORT long k8sa_llm_result_answer_tokens(const k8sa_llm_result *r)
-{
-	return r ? r->answer_tokens : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_total_ms(const k8sa_llm_result *r)
-{
-	return r ? r->total_ms : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_load_ms(const k8sa_llm_result *r)
-{
-	return r ? r->load_ms : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_prompt_eval_ms(const k8sa_llm_result *r)
-{
-	return r ? r->prompt_eval_ms : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_eval_ms(const k8sa_llm_result *r)
-{
-	return r ? r->eval_ms : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_first_token_ms(const k8sa_llm_result *r)
-{
-	return r ? r->first_token_ms : -1;
-}
-
-K8SA_EXPORT double k8sa_llm_result_elapsed_ms(const k8sa_llm_result *r)
-{
-	return r ? r->elapsed_ms : 0;
-}
-
-K8SA_EXPORT int k8sa_llm_result_attempts(const k8sa_llm_result *r)
-{
-	return r ? r->attempts : 0;
-}
+/* The result's fields, each read through a NULL-safe getter that returns the value given last
+ * when r is NULL. */
+#define RESULT_FIELD(type, field, none) \
+	K8SA_EXPORT type k8sa_llm_result_##field(const k8sa_llm_result *r) \
+	{ \
+		return r ? r->field : none; \
+	}
+RESULT_FIELD(const char *, model, NULL)
+RESULT_FIELD(const char *, done_reason, NULL)
+RESULT_FIELD(int, complete, 0)
+RESULT_FIELD(long, prompt_tokens, -1)
+RESULT_FIELD(long, answer_tokens, -1)
+RESULT_FIELD(double, total_ms, -1)
+RESULT_FIELD(double, load_ms, -1)
+RESULT_FIELD(double, prompt_eval_ms, -1)
+RESULT_FIELD(double, eval_ms, -1)
+RESULT_FIELD(double, first_token_ms, -1)
+RESULT_FIELD(double, elapsed_ms, 0)
+RESULT_FIELD(int, attempts, 0)
+#undef RESULT_FIELD
 
 static json_object *num_or_null(double v, int is_int)
 {

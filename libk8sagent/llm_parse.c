@@ -3,6 +3,7 @@
  * Bytes arrive split anywhere (a read may end inside a line, an event, or a UTF-8
  * sequence), so everything is buffered up to a line end before it is looked at. */
 #include "internal.h"
+#include "json_get.h"
 #include "defaults.h"
 #include "llm_internal.h"
 
@@ -65,23 +66,9 @@ static json_object *parse_json(const char *s, size_t n)
 	return obj;
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v))
-		return v;
-	return NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static int get_num(json_object *o, const char *key, double *out)
 {
-	json_object *v = get(o, key);
+	json_object *v = jget(o, key);
 	if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
 		*out = json_object_get_double(v);
 		return 1;
@@ -92,18 +79,18 @@ static int get_num(json_object *o, const char *key, double *out)
 /* The message of an "error" member, whatever its shape; NULL when there is none. */
 static const char *error_text(json_object *o)
 {
-	json_object *e = get(o, "error");
+	json_object *e = jget(o, "error");
 	if (e) {
 		if (json_object_is_type(e, json_type_string))
 			return json_object_get_string(e);
-		const char *m = get_str(e, "message");
+		const char *m = jstr(e, "message");
 		if (m)
 			return m;
 		return json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN);
 	}
-	const char *obj = get_str(o, "object"); /* vLLM legacy flat error */
+	const char *obj = jstr(o, "object"); /* vLLM legacy flat error */
 	if (obj && strcmp(obj, "error") == 0) {
-		const char *m = get_str(o, "message");
+		const char *m = jstr(o, "message");
 		return m ? m : "unknown error";
 	}
 	return NULL;
@@ -139,34 +126,48 @@ static k8sa_status bad_json(struct llm_parser *p, const char *s, size_t n)
 	return pfail(p, K8SA_E_PROTOCOL, "the model server sent invalid JSON: \"%s\"", snip);
 }
 
-/* One Ollama object: a stream line or the whole stream:false body. */
-static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
+/* The start every model object shares: parse s (n bytes) as a JSON object, fail on an error
+ * object ("the model failed mid-answer"), hand it to on_object. Returns the object (the
+ * caller puts it), or NULL with *st set to the parser's failure. */
+static json_object *open_object(struct llm_parser *p, const char *s, size_t n, int whole, k8sa_status *st)
 {
 	json_object *o = parse_json(s, n);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return bad_json(p, s, n);
+		*st = bad_json(p, s, n);
+		return NULL;
 	}
 	const char *etext = error_text(o);
 	if (etext) {
-		pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
+		*st = pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
 		json_object_put(o);
-		return p->status;
+		return NULL;
 	}
-	if (p->on_object && p->on_object(p->oud, o, p->framing == LLM_FRAME_OLLAMA_WHOLE) != 0) {
+	if (p->on_object && p->on_object(p->oud, o, whole) != 0) {
 		json_object_put(o);
-		return pfail(p, K8SA_E_NOMEM, "out of memory");
+		*st = pfail(p, K8SA_E_NOMEM, "out of memory");
+		return NULL;
 	}
+	return o;
+}
+
+/* One Ollama object: a stream line or the whole stream:false body. */
+static k8sa_status ollama_object(struct llm_parser *p, const char *s, size_t n)
+{
+	k8sa_status st;
+	json_object *o = open_object(p, s, n, p->framing == LLM_FRAME_OLLAMA_WHOLE, &st);
+	if (!o)
+		return st;
 	k8sa_llm_result *r = p->res;
-	set_str(&r->model, get_str(o, "model"));
-	k8sa_status st = emit(p, get(get(o, "message"), "content"));
+	set_str(&r->model, jstr(o, "model"));
+	st = emit(p, jget(jget(o, "message"), "content"));
 	if (st == K8SA_OK)
-		st = emit(p, get(o, "response")); /* /api/generate */
-	json_object *done = get(o, "done");
+		st = emit(p, jget(o, "response")); /* /api/generate */
+	json_object *done = jget(o, "done");
 	if (st == K8SA_OK && done && json_object_get_boolean(done)) {
 		double v;
 		p->done = 1;
-		set_str(&r->done_reason, get_str(o, "done_reason"));
+		set_str(&r->done_reason, jstr(o, "done_reason"));
 		/* Metrics are omitempty: absent means 0 on the server, unknown here. */
 		if (get_num(o, "total_duration", &v))
 			r->total_ms = v / 1e6;
@@ -192,35 +193,24 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 		p->done = 1;
 		return K8SA_OK;
 	}
-	json_object *o = parse_json(s, n);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return bad_json(p, s, n);
-	}
-	const char *etext = error_text(o);
-	if (etext) {
-		pfail(p, K8SA_E_LLM, "the model failed mid-answer: %s", etext);
-		json_object_put(o);
-		return p->status;
-	}
-	if (p->on_object && p->on_object(p->oud, o, whole) != 0) {
-		json_object_put(o);
-		return pfail(p, K8SA_E_NOMEM, "out of memory");
-	}
+	k8sa_status st;
+	json_object *o = open_object(p, s, n, whole, &st);
+	if (!o)
+		return st;
 	k8sa_llm_result *r = p->res;
-	k8sa_status st = K8SA_OK;
 	double v;
-	set_str(&r->model, get_str(o, "model"));
-	json_object *choices = get(o, "choices");
+	st = K8SA_OK;
+	set_str(&r->model, jstr(o, "model"));
+	json_object *choices = jget(o, "choices");
 	if (choices && json_object_is_type(choices, json_type_array)) {
 		size_t nc = json_object_array_length(choices);
 		for (size_t i = 0; i < nc && st == K8SA_OK; i++) {
 			json_object *c = json_object_array_get_idx(choices, i);
-			json_object *idx = get(c, "index");
+			json_object *idx = jget(c, "index");
 			if (idx && json_object_get_int(idx) != 0)
 				continue; /* only the first choice is ours */
-			st = emit(p, get(get(c, whole ? "message" : "delta"), "content"));
-			const char *fr = get_str(c, "finish_reason");
+			st = emit(p, jget(jget(c, whole ? "message" : "delta"), "content"));
+			const char *fr = jstr(c, "finish_reason");
 			if (fr) {
 				p->finish_seen = 1;
 				set_str(&r->done_reason, fr);
@@ -229,14 +219,14 @@ static k8sa_status openai_object(struct llm_parser *p, const char *s, size_t n, 
 		if (whole && nc > 0)
 			p->done = 1;
 	}
-	json_object *usage = get(o, "usage");
+	json_object *usage = jget(o, "usage");
 	if (usage && json_object_is_type(usage, json_type_object)) {
 		if (get_num(usage, "prompt_tokens", &v))
 			r->prompt_tokens = (long)v;
 		if (get_num(usage, "completion_tokens", &v))
 			r->answer_tokens = (long)v;
 	}
-	json_object *t = get(o, "timings"); /* llama.cpp */
+	json_object *t = jget(o, "timings"); /* llama.cpp */
 	if (t) {
 		double pm = -1, em = -1;
 		if (get_num(t, "prompt_ms", &v))

@@ -5,26 +5,13 @@
  * fragments joined per `index`; results go back as {"role":"tool","tool_call_id","content"}
  * after the assistant message holding the calls (WIRE.md §4). */
 #include "internal.h"
+#include "json_get.h"
 #include "llm_tools.h"
 #include "tbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v))
-		return v;
-	return NULL;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
 
 void llm_tool_call_clear(llm_tool_call *c)
 {

@@ -3,6 +3,7 @@
  * redacted, fenced and cut to a token budget. Shared by the investigation loop and the MCP
  * server: one place decides what a model may read. */
 #include "internal.h"
+#include "json_get.h"
 #include "tools_internal.h"
 #include "kube_internal.h"
 #include "tbuf.h"
@@ -300,20 +301,6 @@ static char *finish_result(k8sa_tools *t, const char *raw, size_t len, int keep_
 }
 
 /* ---- JSON helpers ----------------------------------------------------------------------- */
-
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v))
-		return v;
-	return NULL;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
 
 static const char *jpath(json_object *o, const char *a, const char *b)
 {
@@ -725,6 +712,39 @@ static void table_row(k8sa_tbuf *b, int res, json_object *o, int all_ns)
 	}
 }
 
+/* Every object of kind res in ns (NULL: all namespaces) that the selectors (NULL: none)
+ * match, as a new array the caller puts; NULL with r's error set on failure. */
+static json_object *list_items(k8sa_tools *t, int res, const char *ns, const char *fs, const char *ls, outcome *r)
+{
+	json_object *arr = json_object_new_array();
+	if (!arr) {
+		tool_error(r, K8SA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	k8sa_kube_req req = {
+		.type = K8SA_REQ_LIST,
+		.resource = (k8sa_resource)res,
+		.ns = ns,
+		.field_selector = fs,
+		.label_selector = ls,
+		.on_item = tools_collect_item,
+		.on_restart = tools_collect_restart,
+		.ud = arr,
+	};
+	k8sa_error e = {0};
+	k8sa_status st = k8sa_kube_run(t->kube, &req, 1, &e);
+	if (st == K8SA_OK && req.status != K8SA_OK) {
+		st = req.status;
+		e = req.err;
+	}
+	if (st != K8SA_OK) {
+		json_object_put(arr);
+		cluster_error(r, st, &e);
+		return NULL;
+	}
+	return arr;
+}
+
 static void do_list(k8sa_tools *t, json_object *ao, outcome *r)
 {
 	args a = {.o = ao};
@@ -739,29 +759,9 @@ static void do_list(k8sa_tools *t, json_object *ao, outcome *r)
 		return;
 	int all = ns && strcmp(ns, "*") == 0;
 	ns = all ? NULL : ns_or_default(t, ns);
-	json_object *arr = json_object_new_array();
+	json_object *arr = list_items(t, res, ns, fs, ls, r);
 	if (!arr)
-		return tool_error(r, K8SA_E_NOMEM, "out of memory");
-	k8sa_kube_req req = {
-		.type = K8SA_REQ_LIST,
-		.resource = (k8sa_resource)res,
-		.ns = ns,
-		.field_selector = fs,
-		.label_selector = ls,
-	};
-	req.on_item = tools_collect_item;
-	req.on_restart = tools_collect_restart;
-	req.ud = arr;
-	k8sa_error e = {0};
-	k8sa_status st = k8sa_kube_run(t->kube, &req, 1, &e);
-	if (st == K8SA_OK && req.status != K8SA_OK) {
-		st = req.status;
-		e = req.err;
-	}
-	if (st != K8SA_OK) {
-		json_object_put(arr);
-		return cluster_error(r, st, &e);
-	}
+		return;
 	size_t n = json_object_array_length(arr);
 	if (res == K8SA_RES_EVENTS)
 		json_object_array_sort(arr, cmp_event);
@@ -855,32 +855,13 @@ static void do_get(k8sa_tools *t, json_object *ao, outcome *r)
 	 * the client's ConfigMap value stripping applies. */
 	size_t fl = strlen(name) + 16;
 	char *fs = malloc(fl);
-	json_object *arr = json_object_new_array();
-	if (!fs || !arr) {
-		free(fs);
-		json_object_put(arr);
+	if (!fs)
 		return tool_error(r, K8SA_E_NOMEM, "out of memory");
-	}
 	snprintf(fs, fl, "metadata.name=%s", name);
-	k8sa_kube_req req = {
-		.type = K8SA_REQ_LIST,
-		.resource = (k8sa_resource)res,
-		.ns = ns,
-		.field_selector = fs,
-		.on_item = tools_collect_item,
-		.on_restart = tools_collect_restart,
-		.ud = arr,
-	};
-	st = k8sa_kube_run(t->kube, &req, 1, &e);
+	json_object *arr = list_items(t, res, ns, fs, NULL, r);
 	free(fs);
-	if (st == K8SA_OK && req.status != K8SA_OK) {
-		st = req.status;
-		e = req.err;
-	}
-	if (st != K8SA_OK) {
-		json_object_put(arr);
-		return cluster_error(r, st, &e);
-	}
+	if (!arr)
+		return;
 	if (json_object_array_length(arr) == 0) {
 		json_object_put(arr);
 		if (k8sa_resource_namespaced((k8sa_resource)res))

@@ -13,6 +13,7 @@ TOP_SRC = os.environ.get("top_srcdir", ".")
 TOP_BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
+from verdict import report  # noqa: E402
 
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")
 
@@ -59,10 +60,7 @@ def main():
         check(r.returncode == 0 and doc.get("complete") is True and
               any(g.startswith("namespace: forbidden") for g in doc.get("gaps", [])),
               "a refused namespace GET: exit %d, %r" % (r.returncode, r.stdout[:300]))
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d passed, %d failed" % (1 if not failures else 0, 1 if failures else 0))
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sanitizers import preload_asan  # noqa: E402
 
 preload_asan()
 from kubesim import Kubesim  # noqa: E402
+from verdict import report  # noqa: E402
 
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")
 
@@ -84,10 +85,7 @@ def main():
         checked += 1
     print("scenarios with secrets: %d; outputs checked: %d; python binding: %s"
           % (len(scenarios()), checked, "yes" if k8sagent else "not built"))
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d passed, %d failed" % (1 if not failures else 0, 1 if failures else 0))
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ TOP_SRC = os.environ.get("top_srcdir", ".")
 TOP_BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
+from verdict import report  # noqa: E402
 
 SCEN = os.path.join(TOP_SRC, "tests", "scenarios", "secrets-everywhere")
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")
@@ -73,10 +74,7 @@ def main():
         failures.append("diagnose -o json exited %d: %s" % (run.returncode, run.stderr[-300:]))
     print("planted lines: %d, all in the prompt: %s; secrets checked: %d; markers: %d"
           % (len(tags), not missing, len(secrets), markers))
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d passed, %d failed" % (1 if not failures else 0, 1 if failures else 0))
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

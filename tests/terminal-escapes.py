@@ -15,6 +15,7 @@ TOP_SRC = os.environ.get("top_srcdir", ".")
 TOP_BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
+from verdict import report  # noqa: E402
 from llmsim import Llmsim  # noqa: E402
 
 K8SAGENT = os.path.join(TOP_BUILD, "service", "k8sagent")
@@ -73,10 +74,7 @@ def main():
                     failures.append("%s printed control bytes %s" % (label, bad))
                 if b"\\x1b" not in r.stdout:
                     failures.append("%s: the planted ESC is not shown as \\x1b" % label)
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d passed, %d failed" % (1 if not failures else 0, 1 if failures else 0))
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,43 +23,17 @@
 #define ANSWER "The payments pod " POD " cannot charge: the TLS certificate of fraud-check.pay.svc has expired " \
 	"(x509 errors in its log).\\n```bash\\nkubectl logs " POD " -n pay\\n```"
 #define GET_LOGS "{\"name\":\"get_logs\",\"arguments\":{\"namespace\":\"pay\",\"pod\":\"" POD "\"}}"
+/* The JSON-action protocol (for llmsim rules): the rule answering once the log was read, and
+ * the get_logs action as the text of a reply. */
+#define JSON_ANSWER_RULE "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"}"
+#define JSON_LOGS_ACTION \
+	"{\\\"tool\\\": \\\"get_logs\\\", \\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}"
 
 static struct test_sim kube, llm;
-static char kubeconfig[512], audit[512];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	char tmp[4096];
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		if (n + r + 1 > cap) {
-			cap = (n + r + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + n, tmp, r);
-		n += r;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
-	return buf ? buf : strdup("");
-}
 
 static void setup(void)
 {
-	char bin[512], scen[512];
-	ck_assert_int_eq(test_sim_mkdir(&kube), 0);
-	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
-	test_src_path(scen, sizeof(scen), "tests/scenarios/log-only-fault");
-	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", kube.dir);
-	snprintf(audit, sizeof(audit), "%s/audit.jsonl", kube.dir);
-	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kubeconfig,
-			"--audit-log", audit, NULL};
-	ck_assert_int_eq(test_sim_start(&kube, argv, 10000), 0);
+	ck_assert_int_eq(start_kubesim(&kube, "log-only-fault", 1), 0);
 }
 
 static void teardown(void)
@@ -72,7 +47,7 @@ static k8sa_agent *agent(const char *backend)
 	k8sa_agent *a = NULL;
 	k8sa_error e = {0};
 	ck_assert_int_eq(k8sa_agent_new(&a, &e), K8SA_OK);
-	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_msg(k8sa_agent_load_kubeconfig(a, kube.kubeconfig, NULL, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_int_eq(k8sa_agent_set_llm_url(a, llm.url, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_backend(a, backend, NULL), K8SA_OK);
 	k8sa_agent_set_timeout(a, 20, NULL);
@@ -111,7 +86,7 @@ static json_object *jget(json_object *o, const char *k)
 static json_object *records(void)
 {
 	json_object *arr = json_object_new_array();
-	char *all = slurp(llm.record);
+	char *all = test_slurp(llm.record, NULL);
 	ck_assert_ptr_nonnull(all);
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
 		json_object *o = json_tokener_parse(line), *path;
@@ -128,7 +103,7 @@ static json_object *records(void)
 /* Audit log: every request a GET; count those whose path contains `needle` (and query `q`). */
 static int audit_count(const char *needle, const char *q)
 {
-	char *all = slurp(audit);
+	char *all = test_slurp(kube.audit, NULL);
 	ck_assert_ptr_nonnull(all);
 	int n = 0;
 	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
@@ -151,6 +126,23 @@ static int audit_count(const char *needle, const char *q)
 static void start_llm(const char *script)
 {
 	ck_assert_int_eq(start_llmsim(&llm, script), 0);
+}
+
+/* A session on namespace pay of a new agent (backend, on llmsim); the agent in *a. */
+static k8sa_session *pay_session(const char *backend, k8sa_agent **a)
+{
+	k8sa_session *s = NULL;
+	*a = agent(backend);
+	ck_assert_int_eq(k8sa_session_new(&s, *a, "pay", NULL), K8SA_OK);
+	return s;
+}
+
+/* Put the last result o, free the session, then its agent. */
+static void close_session(k8sa_session *s, k8sa_agent *a, json_object *o)
+{
+	json_object_put(o);
+	k8sa_session_free(s);
+	k8sa_agent_free(a);
 }
 
 /* The scripted model: asked the question it reads the payments log; given the log it answers. */
@@ -185,14 +177,24 @@ static void check_log_fault_solved(json_object *o, const char *protocol)
 	ck_assert_int_eq(audit_count("/pods/" POD "/log", NULL), 1);
 }
 
+/* llmsim on script, a session of a backend agent asks QUESTION, and the answer (returned, with
+ * the session in *s and the agent in *a for close_session()) solves the log-only fault over
+ * protocol. */
+static json_object *solved(const char *script, const char *backend, const char *protocol, k8sa_session **s,
+			   k8sa_agent **a)
+{
+	start_llm(script);
+	*s = pay_session(backend, a);
+	json_object *o = run(*s, QUESTION, K8SA_OK);
+	check_log_fault_solved(o, protocol);
+	return o;
+}
+
 START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 {
-	start_llm(script_native("ollama"));
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "native");
+	k8sa_agent *a;
+	k8sa_session *s;
+	json_object *o = solved(script_native("ollama"), "ollama", "native", &s, &a);
 	/* wire: the second request carries tools, the assistant's call (arguments an object) and
 	 * the tool result with tool_name, fenced */
 	json_object *rec = records();
@@ -210,20 +212,15 @@ START_TEST(ollama_native_tool_calls_find_the_log_only_fault)
 	ck_assert_ptr_nonnull(strstr(jstr(res, "content"), "untrusted data"));
 	ck_assert_ptr_nonnull(strstr(jstr(res, "content"), "x509: certificate has expired"));
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
 static void openai_case(const char *flavor)
 {
-	start_llm(script_native(flavor));
-	k8sa_agent *a = agent("openai");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "native");
+	k8sa_agent *a;
+	k8sa_session *s;
+	json_object *o = solved(script_native(flavor), "openai", "native", &s, &a);
 	json_object *rec = records();
 	json_object *body = jget(json_object_array_get_idx(rec, 1), "body");
 	json_object *msgs = jget(body, "messages");
@@ -234,9 +231,7 @@ static void openai_case(const char *flavor)
 	ck_assert_str_eq(jstr(res, "role"), "tool");
 	ck_assert_str_eq(jstr(res, "tool_call_id"), jstr(tc, "id"));
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 
 START_TEST(openai_tool_calls_streamed_in_fragments)
@@ -253,15 +248,11 @@ END_TEST
 
 START_TEST(json_fallback_for_models_without_tools)
 {
-	start_llm("{\"capabilities\":[\"completion\"],\"rules\":["
-		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
-		  "{\"match\":\"checkouts\",\"reply\":\"I will read the log.\\n{\\\"tool\\\": \\\"get_logs\\\", "
-		  "\\\"arguments\\\": {\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "json");
+	k8sa_agent *a;
+	k8sa_session *s;
+	json_object *o = solved("{\"capabilities\":[\"completion\"],\"rules\":[" JSON_ANSWER_RULE ","
+				"{\"match\":\"checkouts\",\"reply\":\"I will read the log.\\n" JSON_LOGS_ACTION "\"}]}",
+				"ollama", "json", &s, &a);
 	ck_assert_ptr_null(strstr(jstr(o, "answer"), "{"));
 	json_object *rec = records();
 	for (size_t i = 0; i < json_object_array_length(rec); i++) {
@@ -269,28 +260,19 @@ START_TEST(json_fallback_for_models_without_tools)
 		ck_assert(!json_object_object_get_ex(b, "tools", &t));
 	}
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
 START_TEST(server_rejecting_tools_switches_to_json)
 {
-	start_llm("{\"rules\":["
-		  "{\"tools\":true,\"error\":{\"status\":400,\"message\":\"registry.ollama.ai/library/mistral:latest does "
-		  "not support tools\"}},"
-		  "{\"match\":\"certificate has expired\",\"reply\":\"{\\\"answer\\\": \\\"" ANSWER "\\\"}\"},"
-		  "{\"match\":\"checkouts\",\"reply\":\"{\\\"tool\\\": \\\"get_logs\\\", \\\"arguments\\\": "
-		  "{\\\"namespace\\\": \\\"pay\\\", \\\"pod\\\": \\\"" POD "\\\"}}\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
-	json_object *o = run(s, QUESTION, K8SA_OK);
-	check_log_fault_solved(o, "json");
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	k8sa_agent *a;
+	k8sa_session *s;
+	json_object *o = solved("{\"rules\":[{\"tools\":true,\"error\":{\"status\":400,\"message\":"
+				"\"registry.ollama.ai/library/mistral:latest does not support tools\"}}," JSON_ANSWER_RULE ","
+				"{\"match\":\"checkouts\",\"reply\":\"" JSON_LOGS_ACTION "\"}]}",
+				"ollama", "json", &s, &a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -301,18 +283,15 @@ START_TEST(secrets_are_refused_as_a_tool_error)
 		  "refers to them by name only.\"},"
 		  "{\"match\":\"password\",\"tool_calls\":[{\"name\":\"get_object\",\"arguments\":{\"kind\":\"secrets\","
 		  "\"namespace\":\"pay\",\"name\":\"payments-db\"}}]}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, "What is the database password?", K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "answer");
 	json_object *st = json_object_array_get_idx(jget(o, "steps"), 0);
 	ck_assert_str_eq(jstr(st, "tool"), "get_object");
 	ck_assert_ptr_nonnull(strstr(jstr(st, "error"), "Secrets are never read"));
 	ck_assert_int_eq(audit_count("secret", NULL), 0); /* audit_count also asserts it */
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -320,9 +299,8 @@ START_TEST(looping_model_stops_at_max_steps)
 {
 	/* always calls a tool, even when told to answer */
 	start_llm("{\"rules\":[{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Still looking at " POD ".\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_set_max_steps(s, 3, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "max_steps");
@@ -337,18 +315,15 @@ START_TEST(looping_model_stops_at_max_steps)
 	ck_assert(json_object_get_boolean(jget(json_object_array_get_idx(steps, 2), "cached")));
 	ck_assert_int_eq(audit_count("/log", NULL), 1);
 	ck_assert_int_eq(json_object_get_int(jget(o, "model_calls")), 4); /* 3 steps + the last, told to stop */
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
 START_TEST(follow_ups_reuse_the_session)
 {
 	start_llm(script_native("ollama"));
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	json_object_put(o);
 	int pod_lists = audit_count("/namespaces/pay/pods", "limit");
@@ -365,18 +340,14 @@ START_TEST(follow_ups_reuse_the_session)
 	json_object *rec = records();
 	json_object *last = jget(json_object_array_get_idx(rec, json_object_array_length(rec) - 1), "body");
 	const char *all = json_object_to_json_string(jget(last, "messages"));
-	ck_assert_ptr_nonnull(strstr(all, "Why do checkouts fail"));
-	ck_assert_ptr_nonnull(strstr(all, "frontend?"));
-	ck_assert_ptr_nonnull(strstr(all, "fraud-check.pay.svc has expired"));
+	TEXT_HAS(all, "Why do checkouts fail", "frontend?", "fraud-check.pay.svc has expired");
 	json_object_put(rec);
 	json_object_put(o);
 	/* refresh: a new snapshot at the next question */
 	k8sa_session_refresh(s);
 	o = run(s, "Once more: why do checkouts fail?", K8SA_OK);
 	ck_assert_int_eq(k8sa_session_snapshot_count(s), 2);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -416,9 +387,7 @@ START_TEST(oldest_tool_results_make_room_in_a_small_window)
 	size_t defs = (strlen(k8sa_tools_definitions_json()) + 2) / 3;
 	ck_assert_msg(tokens + defs <= 3072 - 1024, "%zu + %zu tokens", tokens, defs);
 	json_object_put(rec);
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -426,9 +395,8 @@ START_TEST(verification_catches_made_up_pod_and_delete)
 {
 	start_llm("{\"rules\":[{\"reply\":\"Pod payments-9rq9jkchhs-zzzzz is stuck. Fix:\\n```\\nkubectl delete pod "
 		  "payments-9rq9jkchhs-zzzzz -n pay\\nkubectl get secret payments-db -n pay -o yaml\\n```\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_ask(s, QUESTION, NULL), K8SA_OK);
 	const k8sa_event *ev;
 	int tokens = 0, verif = 0, done = 0;
@@ -470,17 +438,14 @@ START_TEST(time_limit_gives_the_best_answer_so_far)
 {
 	start_llm("{\"rules\":[{\"match_last\":\"certificate\",\"reply\":\"too late\",\"delay_ms\":9000},"
 		  "{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Reading the payments log first.\"}]}");
-	k8sa_agent *a = agent("ollama");
-	k8sa_session *s = NULL;
-	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	k8sa_agent *a;
+	k8sa_session *s = pay_session("ollama", &a);
 	ck_assert_int_eq(k8sa_session_set_time_limit(s, 3.0, NULL), K8SA_OK);
 	json_object *o = run(s, QUESTION, K8SA_OK);
 	ck_assert_str_eq(jstr(o, "stopped"), "timeout");
 	ck_assert_ptr_nonnull(strstr(jstr(o, "answer"), "Time limit reached"));
 	ck_assert_ptr_nonnull(strstr(jstr(o, "answer"), "Reading the payments log"));
-	json_object_put(o);
-	k8sa_session_free(s);
-	k8sa_agent_free(a);
+	close_session(s, a, o);
 }
 END_TEST
 
@@ -490,7 +455,7 @@ START_TEST(no_model_is_an_error_with_the_steps_so_far)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", test_free_port());
 	k8sa_agent *a = NULL;
 	ck_assert_int_eq(k8sa_agent_new(&a, NULL), K8SA_OK);
-	ck_assert_int_eq(k8sa_agent_load_kubeconfig(a, kubeconfig, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_agent_load_kubeconfig(a, kube.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_agent_set_llm_url(a, url, NULL), K8SA_OK);
 	k8sa_session *s = NULL;
 	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
@@ -536,7 +501,7 @@ static k8sa_kube *client(void)
 {
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *k = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kubeconfig, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kube.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&k, cfg, NULL), K8SA_OK);
 	k8sa_kubeconfig_free(cfg);
 	return k;
@@ -551,6 +516,25 @@ static char *call(k8sa_tools *t, const char *name, const char *args, k8sa_status
 	return r;
 }
 
+/* A tool call, its status, what its result must hold (up to two strings) and must not. */
+struct tool_case {
+	const char *tool, *args;
+	k8sa_status want;
+	const char *has[2], *lacks;
+};
+
+static void call_each(k8sa_tools *t, const struct tool_case *c, size_t n)
+{
+	for (; n--; c++) {
+		char *r = call(t, c->tool, c->args, c->want);
+		for (int h = 0; h < 2; h++)
+			ck_assert_msg(!c->has[h] || strstr(r, c->has[h]), "%s %s: no \"%s\" in %s", c->tool, c->args,
+				      c->has[h], r);
+		ck_assert_msg(!c->lacks || !strstr(r, c->lacks), "%s %s: \"%s\" in %s", c->tool, c->args, c->lacks, r);
+		free(r);
+	}
+}
+
 START_TEST(tools_answer_typed_queries)
 {
 	k8sa_kube *k = client();
@@ -562,60 +546,37 @@ START_TEST(tools_answer_typed_queries)
 	json_object_put(defs);
 	ck_assert(k8sa_tools_exists("get_logs") && !k8sa_tools_exists("get_secret"));
 
-	char *r = call(t, "list_objects", "{\"kind\":\"pods\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "untrusted data"));
-	ck_assert_ptr_nonnull(strstr(r, POD " ready=1/1 status=Running restarts=0"));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"po\",\"label_selector\":\"app=frontend\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "pods in namespace pay: 2"));
-	ck_assert_ptr_null(strstr(r, POD));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"Service\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "payments type=ClusterIP"));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"nodes\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "Ready=True"));
-	free(r);
-	r = call(t, "get_object", "{\"kind\":\"deployments\",\"name\":\"payments\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "\"kind\": \"Deployment\""));
-	ck_assert_ptr_nonnull(strstr(r, "ghcr.io/example/payments:3.8.1"));
-	free(r);
-	r = call(t, "get_object", "{\"kind\":\"pods\",\"name\":\"nosuch\"}", K8SA_E_NOT_FOUND);
-	ck_assert_ptr_nonnull(strstr(r, "not found"));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\",\"grep\":\"X509\",\"tail_lines\":1}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "order=88413"));
-	ck_assert_ptr_null(strstr(r, "order=88412 failed"));
-	free(r);
-	r = call(t, "get_events", "{\"namespace\":\"pay\",\"kind\":\"pods\",\"name\":\"" POD "\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "events in namespace pay"));
-	free(r);
-	r = call(t, "analyze", "{\"namespace\":\"pay\"}", K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(r, "findings in namespace pay"));
-	free(r);
-	/* refusals: never a request */
-	int before = audit_count("/", NULL);
-	r = call(t, "get_object", "{\"kind\":\"Secret\",\"name\":\"x\"}", K8SA_E_READ_ONLY);
-	ck_assert_ptr_nonnull(strstr(r, "Secrets are never read"));
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"secrets.v1\"}", K8SA_E_READ_ONLY);
-	free(r);
-	r = call(t, "list_objects", "{\"kind\":\"clusterroles\"}", K8SA_E_INVALID_ARG);
-	ck_assert_ptr_nonnull(strstr(r, "unknown kind"));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\"}", K8SA_E_INVALID_ARG);
-	ck_assert_ptr_nonnull(strstr(r, "missing argument \"pod\""));
-	free(r);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"../../secrets\"}", K8SA_E_READ_ONLY);
-	free(r);
-	r = call(t, "get_object", "[1]", K8SA_E_INVALID_ARG);
-	free(r);
-	r = call(t, "delete_pod", "{}", K8SA_E_INVALID_ARG);
-	free(r);
+	static const struct tool_case queries[] = {
+		{"list_objects", "{\"kind\":\"pods\"}", K8SA_OK,
+		 {"untrusted data", POD " ready=1/1 status=Running restarts=0"}, NULL},
+		{"list_objects", "{\"kind\":\"po\",\"label_selector\":\"app=frontend\"}", K8SA_OK,
+		 {"pods in namespace pay: 2"}, POD},
+		{"list_objects", "{\"kind\":\"Service\"}", K8SA_OK, {"payments type=ClusterIP"}, NULL},
+		{"list_objects", "{\"kind\":\"nodes\"}", K8SA_OK, {"Ready=True"}, NULL},
+		{"get_object", "{\"kind\":\"deployments\",\"name\":\"payments\"}", K8SA_OK,
+		 {"\"kind\": \"Deployment\"", "ghcr.io/example/payments:3.8.1"}, NULL},
+		{"get_object", "{\"kind\":\"pods\",\"name\":\"nosuch\"}", K8SA_E_NOT_FOUND, {"not found"}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\",\"grep\":\"X509\",\"tail_lines\":1}", K8SA_OK,
+		 {"order=88413"}, "order=88412 failed"},
+		{"get_events", "{\"namespace\":\"pay\",\"kind\":\"pods\",\"name\":\"" POD "\"}", K8SA_OK,
+		 {"events in namespace pay"}, NULL},
+		{"analyze", "{\"namespace\":\"pay\"}", K8SA_OK, {"findings in namespace pay"}, NULL},
+	}, refusals[] = {
+		{"get_object", "{\"kind\":\"Secret\",\"name\":\"x\"}", K8SA_E_READ_ONLY, {"Secrets are never read"}, NULL},
+		{"list_objects", "{\"kind\":\"secrets.v1\"}", K8SA_E_READ_ONLY, {NULL}, NULL},
+		{"list_objects", "{\"kind\":\"clusterroles\"}", K8SA_E_INVALID_ARG, {"unknown kind"}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\"}", K8SA_E_INVALID_ARG, {"missing argument \"pod\""}, NULL},
+		{"get_logs", "{\"namespace\":\"pay\",\"pod\":\"../../secrets\"}", K8SA_E_READ_ONLY, {NULL}, NULL},
+		{"get_object", "[1]", K8SA_E_INVALID_ARG, {NULL}, NULL},
+		{"delete_pod", "{}", K8SA_E_INVALID_ARG, {NULL}, NULL},
+	};
+	call_each(t, queries, sizeof(queries) / sizeof(queries[0]));
+	int before = audit_count("/", NULL); /* refusals: never a request */
+	call_each(t, refusals, sizeof(refusals) / sizeof(refusals[0]));
 	ck_assert_int_eq(audit_count("/", NULL), before);
 	/* the per-result budget cuts with a note */
 	ck_assert_int_eq(k8sa_tools_set_result_tokens(t, 100, NULL), K8SA_OK);
-	r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\"}", K8SA_OK);
+	char *r = call(t, "get_logs", "{\"namespace\":\"pay\",\"pod\":\"" POD "\"}", K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(r, "earlier log lines cut to fit 100 tokens"));
 	ck_assert_uint_le(k8sa_estimate_tokens(r), 110);
 	free(r);
@@ -628,20 +589,15 @@ END_TEST
 START_TEST(tool_results_never_carry_secrets)
 {
 	struct test_sim ks = {0};
-	char bin[512], scen[512], kc[600], exp[600];
-	ck_assert_int_eq(test_sim_mkdir(&ks), 0);
-	test_build_path(bin, sizeof(bin), "tests/kubesim/kubesim");
-	test_src_path(scen, sizeof(scen), "tests/scenarios/secrets-everywhere");
-	snprintf(kc, sizeof(kc), "%s/kubeconfig", ks.dir);
-	snprintf(exp, sizeof(exp), "%s/expect.json", scen);
-	char *argv[] = {bin, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", kc, NULL};
-	ck_assert_int_eq(test_sim_start(&ks, argv, 10000), 0);
+	char exp[600];
+	ck_assert_int_eq(start_kubesim(&ks, "secrets-everywhere", 0), 0);
+	test_src_path(exp, sizeof(exp), "tests/scenarios/secrets-everywhere/expect.json");
 	json_object *expect = json_object_from_file(exp), *absent = jget(expect, "absent");
 	ck_assert_uint_gt(json_object_array_length(absent), 10);
 	k8sa_kubeconfig *cfg = NULL;
 	k8sa_kube *k = NULL;
 	k8sa_tools *t = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, kc, NULL, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_load_default(&cfg, ks.kubeconfig, NULL, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_kube_new(&k, cfg, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_tools_new(&t, k, NULL), K8SA_OK);
 	ck_assert_int_eq(k8sa_tools_set_namespace(t, "inventory", NULL), K8SA_OK);

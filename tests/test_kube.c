@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include "lib/sim.h"
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -251,11 +252,19 @@ static void teardown(void)
 	k8sa_global_cleanup();
 }
 
+/* An empty configuration, asserted made; k8sa_kubeconfig_free() it. */
+static k8sa_kubeconfig *new_config(void)
+{
+	k8sa_kubeconfig *cfg = NULL;
+	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	ck_assert_ptr_nonnull(cfg);
+	return cfg;
+}
+
 static k8sa_kube *client_for(const char *scheme, int port, const char *token)
 {
 	char url[128];
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%d/", scheme, port);
@@ -272,6 +281,43 @@ static k8sa_kube *client_for(const char *scheme, int port, const char *token)
 static k8sa_kube *client(void)
 {
 	return client_for("http", srv.port, "secret-token");
+}
+
+/* The "client" cases: the stand-in server and a client of it, kc. */
+static k8sa_kube *kc;
+
+static void setup_client(void)
+{
+	setup();
+	kc = client();
+}
+
+/* kc lists res in namespace shop, no selector, asserting the status want: the JSON it gives
+ * (k8sa_free()), detail in *e. */
+static char *list_shop(k8sa_resource res, k8sa_status want, k8sa_error *e)
+{
+	char *json = NULL;
+	k8sa_status st = k8sa_kube_list_json(kc, res, "shop", NULL, &json, e);
+	ck_assert_msg(st == want, "list %s: %s, want %s: %s", k8sa_resource_name(res), k8sa_strerror(st),
+		      k8sa_strerror(want), e->message);
+	return json;
+}
+
+/* json (freed here) is an array of n items. */
+static void assert_items(char *json, size_t n)
+{
+	json_object *arr = json_tokener_parse(json);
+	ck_assert_msg(json_object_is_type(arr, json_type_array), "not an array: %s", json);
+	ck_assert_uint_eq(json_object_array_length(arr), n);
+	json_object_put(arr);
+	k8sa_free(json);
+}
+
+static void teardown_client(void)
+{
+	k8sa_kube_free(kc);
+	kc = NULL;
+	teardown();
 }
 
 /* Every request the server saw was a GET and none touched secrets. */
@@ -360,12 +406,11 @@ END_TEST
 
 START_TEST(pagination_follows_continue)
 {
-	k8sa_kube *kube = client();
-	k8sa_kube_set_page_size(kube, 2);
+	k8sa_kube_set_page_size(kc, 2);
 	collected col = {0};
 	k8sa_kube_req req = {.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = collect, .ud = &col};
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_run(kube, &req, 1, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_run(kc, &req, 1, &e), K8SA_OK);
 	ck_assert_msg(req.status == K8SA_OK, "%s", req.err.message);
 	ck_assert_int_eq(col.n, 5);
 	ck_assert_uint_eq(req.items, 5);
@@ -380,29 +425,23 @@ START_TEST(pagination_follows_continue)
 	ck_assert_str_eq(srv.recs[0].accept, "application/json");
 	ck_assert_int_eq(strncmp(srv.recs[0].agent, "libk8sagent/", 12), 0);
 	/* Page size 0: no limit parameter, one page. */
-	k8sa_kube_set_page_size(kube, 0);
-	char *json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_OK);
-	json_object *arr = json_tokener_parse(json);
-	ck_assert_int_eq(json_object_array_length(arr), 5);
-	json_object_put(arr);
-	k8sa_free(json);
+	k8sa_kube_set_page_size(kc, 0);
+	char *json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
+	assert_items(json, 5);
 	ck_assert_str_eq(srv.recs[3].limit, "");
 	assert_read_only();
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(expired_continue_restarts_once)
 {
-	k8sa_kube *kube = client();
-	k8sa_kube_set_page_size(kube, 2);
+	k8sa_kube_set_page_size(kc, 2);
 	collected col = {0};
 	k8sa_kube_req req = {.type = K8SA_REQ_LIST, .resource = K8SA_RES_PODS, .ns = "shop", .on_item = collect,
 			     .on_restart = restarted, .ud = &col};
 	k8sa_error e;
 	srv.expire_left = 1;
-	ck_assert_int_eq(k8sa_kube_run(kube, &req, 1, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_run(kc, &req, 1, &e), K8SA_OK);
 	ck_assert_msg(req.status == K8SA_OK, "%s", req.err.message);
 	ck_assert_int_eq(col.restarts, 1);
 	ck_assert_uint_eq(req.restarts, 1);
@@ -414,150 +453,124 @@ START_TEST(expired_continue_restarts_once)
 
 	/* list_json drops the partial result itself. */
 	srv.expire_left = 1;
-	char *json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_OK);
-	json_object *arr = json_tokener_parse(json);
-	ck_assert_int_eq(json_object_array_length(arr), 5);
-	json_object_put(arr);
-	k8sa_free(json);
+	char *json = list_shop(K8SA_RES_PODS, K8SA_OK, &e);
+	assert_items(json, 5);
 
 	/* Expiring again after the restart: K8SA_E_GONE with the server's message. */
 	srv.expire_left = 2;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_PODS, "shop", NULL, &json, &e), K8SA_E_GONE);
+	json = list_shop(K8SA_RES_PODS, K8SA_E_GONE, &e);
 	ck_assert_int_eq(e.http_status, 410);
-	ck_assert_ptr_nonnull(strstr(e.message, "continue parameter is too old"));
-	ck_assert_ptr_nonnull(strstr(e.message, "list pods in namespace shop"));
+	TEXT_HAS(e.message, "continue parameter is too old", "list pods in namespace shop");
 	assert_read_only();
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(forbidden_keeps_rbac_message)
 {
-	k8sa_kube *kube = client();
 	char *json = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_NODES, NULL, NULL, &json, &e), K8SA_E_FORBIDDEN);
+	ck_assert_int_eq(k8sa_kube_list_json(kc, K8SA_RES_NODES, NULL, NULL, &json, &e), K8SA_E_FORBIDDEN);
 	ck_assert_int_eq(e.code, K8SA_E_FORBIDDEN);
 	ck_assert_int_eq(e.http_status, 403);
-	ck_assert_ptr_nonnull(strstr(e.message, "list nodes: nodes is forbidden: User \"system:serviceaccount:k8s-doctor"));
-	ck_assert_ptr_nonnull(strstr(e.message, "at the cluster scope"));
+	TEXT_HAS(e.message, "list nodes: nodes is forbidden: User \"system:serviceaccount:k8s-doctor",
+		"at the cluster scope");
 	ck_assert_ptr_null(json);
 	ck_assert_int_eq(srv.nrec, 1); /* 403 is not retried */
 	/* Unknown path: 404 with the server's text. */
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_INGRESSES, "shop", NULL, &json, &e), K8SA_E_NOT_FOUND);
+	json = list_shop(K8SA_RES_INGRESSES, K8SA_E_NOT_FOUND, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "the server could not find the requested resource"));
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(retry_after_429_then_success)
 {
-	k8sa_kube *kube = client();
-	char *json = NULL;
 	k8sa_error e;
 	srv.busy_left = 1;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_EVENTS, "shop", NULL, &json, &e), K8SA_OK);
+	char *json = list_shop(K8SA_RES_EVENTS, K8SA_OK, &e);
 	ck_assert_str_eq(json, "[{\"metadata\":{}}]");
 	k8sa_free(json);
 	ck_assert_int_eq(srv.nrec, 2);
 	/* Three 429s: two retries, then the error with Retry-After. */
 	srv.busy_left = 3;
 	json = NULL;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_EVENTS, "shop", NULL, &json, &e), K8SA_E_TOO_MANY_REQUESTS);
+	json = list_shop(K8SA_RES_EVENTS, K8SA_E_TOO_MANY_REQUESTS, &e);
 	ck_assert_int_eq(e.retry_after, 1);
 	ck_assert_int_eq(e.http_status, 429);
 	ck_assert_ptr_nonnull(strstr(e.message, "Too many requests"));
 	ck_assert_int_eq(srv.nrec, 5);
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(server_error_plain_text_uses_status_line)
 {
-	k8sa_kube *kube = client();
-	char *json = NULL;
 	k8sa_error e;
 	srv.unavailable_left = 5;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_DEPLOYMENTS, "shop", NULL, &json, &e), K8SA_E_SERVER);
+	char *json = list_shop(K8SA_RES_DEPLOYMENTS, K8SA_E_SERVER, &e);
 	ck_assert_int_eq(e.http_status, 503);
 	ck_assert_str_eq(e.message, "list deployments in namespace shop: HTTP 503 Service Unavailable");
 	ck_assert_int_eq(srv.nrec, 3); /* first try + 2 retries */
 	/* 503 once, then fine. */
 	srv.unavailable_left = 1;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_DEPLOYMENTS, "shop", NULL, &json, &e), K8SA_OK);
+	json = list_shop(K8SA_RES_DEPLOYMENTS, K8SA_OK, &e);
 	ck_assert_str_eq(json, "[]");
 	k8sa_free(json);
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(malformed_and_truncated_bodies)
 {
-	k8sa_kube *kube = client();
-	char *json = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_SERVICES, "shop", NULL, &json, &e), K8SA_E_PROTOCOL);
+	char *json = list_shop(K8SA_RES_SERVICES, K8SA_E_PROTOCOL, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "list services in namespace shop: malformed JSON"));
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_ENDPOINTS, "shop", NULL, &json, &e), K8SA_E_PROTOCOL);
+	json = list_shop(K8SA_RES_ENDPOINTS, K8SA_E_PROTOCOL, &e);
 	ck_assert_ptr_nonnull(strstr(e.message, "list endpoints in namespace shop"));
 	ck_assert_ptr_null(json);
 	/* Body cap. */
-	k8sa_kube_set_body_limits(kube, 0, 1000);
+	k8sa_kube_set_body_limits(kc, 0, 1000);
 	char *log = NULL;
-	ck_assert_int_eq(k8sa_kube_pod_log(kube, "shop", "big", NULL, 0, 0, 0, &log, NULL, &e), K8SA_E_LIMIT);
+	ck_assert_int_eq(k8sa_kube_pod_log(kc, "shop", "big", NULL, 0, 0, 0, &log, NULL, &e), K8SA_E_LIMIT);
 	ck_assert_ptr_nonnull(strstr(e.message, "larger than 1000 bytes"));
 	ck_assert_ptr_null(log);
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(configmap_values_are_stripped)
 {
-	k8sa_kube *kube = client();
-	char *json = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_list_json(kube, K8SA_RES_CONFIGMAPS, "shop", NULL, &json, &e), K8SA_OK);
-	ck_assert_ptr_null(strstr(json, "hunter2"));
-	ck_assert_ptr_null(strstr(json, "aHVudGVyMg"));
-	ck_assert_ptr_null(strstr(json, "prod\""));
-	ck_assert_ptr_nonnull(strstr(json, "\"data\":{\"DB_PASSWORD\":null,\"mode\":null}"));
-	ck_assert_ptr_nonnull(strstr(json, "\"binaryData\":{\"blob\":null}"));
+	char *json = list_shop(K8SA_RES_CONFIGMAPS, K8SA_OK, &e);
+	TEXT_LACKS(json, "hunter2", "aHVudGVyMg", "prod\"");
+	TEXT_HAS(json, "\"data\":{\"DB_PASSWORD\":null,\"mode\":null}", "\"binaryData\":{\"blob\":null}");
 	k8sa_free(json);
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(logs_and_version)
 {
-	k8sa_kube *kube = client();
 	char *log = NULL, *ver = NULL;
 	size_t len = 0;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_pod_log(kube, "shop", "web", "app", 1, 100, 4096, &log, &len, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_pod_log(kc, "shop", "web", "app", 1, 100, 4096, &log, &len, &e), K8SA_OK);
 	ck_assert_str_eq(log, "log line 1\nquery: container=app&previous=true&tailLines=100&limitBytes=4096\n");
 	ck_assert_uint_eq(len, strlen(log));
 	k8sa_free(log);
-	ck_assert_int_eq(k8sa_kube_pod_log(kube, "shop", "web", NULL, 0, 0, 0, &log, NULL, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_pod_log(kc, "shop", "web", NULL, 0, 0, 0, &log, NULL, &e), K8SA_OK);
 	ck_assert_str_eq(log, "log line 1\nquery: \n");
 	k8sa_free(log);
 	log = NULL;
-	ck_assert_int_eq(k8sa_kube_pod_log(kube, "shop", "web-prev", "app", 1, 0, 0, &log, NULL, &e), K8SA_E_BAD_REQUEST);
+	ck_assert_int_eq(k8sa_kube_pod_log(kc, "shop", "web-prev", "app", 1, 0, 0, &log, NULL, &e), K8SA_E_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(e.message, "previous terminated container \"app\" in pod"));
 	ck_assert_ptr_null(log);
-	ck_assert_int_eq(k8sa_kube_server_version(kube, &ver, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_server_version(kc, &ver, &e), K8SA_OK);
 	ck_assert_ptr_nonnull(strstr(ver, "\"gitVersion\":\"v1.31.0\""));
 	k8sa_free(ver);
 	assert_read_only();
-	k8sa_kube_free(kube);
 }
 END_TEST
 
 START_TEST(parallel_batch)
 {
-	k8sa_kube *kube = client();
-	k8sa_kube_set_page_size(kube, 2);
-	k8sa_kube_set_max_parallel(kube, 3);
+	k8sa_kube_set_page_size(kc, 2);
+	k8sa_kube_set_max_parallel(kc, 3);
 	collected cols[K8SA_RES_COUNT];
 	k8sa_kube_req reqs[K8SA_RES_COUNT + 2];
 	memset(cols, 0, sizeof(cols));
@@ -573,7 +586,7 @@ START_TEST(parallel_batch)
 	reqs[n++] = (k8sa_kube_req){.type = K8SA_REQ_LOG, .ns = "shop", .pod = "web", .tail_lines = 5};
 	reqs[n++] = (k8sa_kube_req){.type = K8SA_REQ_VERSION};
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_kube_run(kube, reqs, n, &e), K8SA_OK);
+	ck_assert_int_eq(k8sa_kube_run(kc, reqs, n, &e), K8SA_OK);
 	for (size_t i = 0; i < n; i++) {
 		k8sa_kube_req *r = &reqs[i];
 		if (r->type == K8SA_REQ_LIST && r->resource == K8SA_RES_PODS) {
@@ -588,7 +601,6 @@ START_TEST(parallel_batch)
 		}
 	}
 	assert_read_only();
-	k8sa_kube_free(kube);
 }
 END_TEST
 
@@ -603,8 +615,7 @@ START_TEST(token_file_rotation_after_401)
 
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kubeconfig_set_server(cfg, url);
 	k8sa_kubeconfig_set_token(cfg, "static-ignored"); /* the file wins */
 	k8sa_kubeconfig_set_token_file(cfg, path);
@@ -696,9 +707,7 @@ END_TEST
  * directly. */
 START_TEST(environment_proxies_are_ignored)
 {
-	char dead[64];
-	test_dead_url(dead, sizeof(dead));
-	test_set_env_proxies(dead);
+	test_set_dead_proxies();
 	k8sa_kube *kube = client();
 	char *ver = NULL;
 	k8sa_error e;
@@ -710,19 +719,26 @@ START_TEST(environment_proxies_are_ignored)
 }
 END_TEST
 
+/* A client of cfg with its server and proxy-url set to these. */
+static k8sa_kube *client_via_proxy(k8sa_kubeconfig *cfg, const char *server, const char *proxy)
+{
+	k8sa_kube *kube = NULL;
+	k8sa_error e;
+	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, server), K8SA_OK);
+	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, proxy), K8SA_OK);
+	ck_assert_msg(k8sa_kube_new(&kube, cfg, &e) == K8SA_OK, "%s", e.message);
+	return kube;
+}
+
 /* kubeconfig proxy-url: every request goes to the proxy; a dead proxy is a transport error. */
 START_TEST(configured_proxy_is_used)
 {
 	struct test_proxy px;
 	char dead[64], line[512], server[64];
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
-	k8sa_kube *kube = NULL;
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_error e;
 	ck_assert_int_eq(test_proxy_start(&px, "{\"major\":\"1\",\"minor\":\"30\"}"), 0);
-	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, "http://kube.invalid:6443"), K8SA_OK);
-	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, px.url), K8SA_OK);
-	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
+	k8sa_kube *kube = client_via_proxy(cfg, "http://kube.invalid:6443", px.url);
 	char *ver = NULL;
 	ck_assert_msg(k8sa_kube_server_version(kube, &ver, &e) == K8SA_OK, "%s", e.message);
 	ck_assert_str_eq(ver, "{\"major\":\"1\",\"minor\":\"30\"}");
@@ -733,9 +749,7 @@ START_TEST(configured_proxy_is_used)
 
 	test_dead_url(dead, sizeof(dead));
 	snprintf(server, sizeof(server), "http://127.0.0.1:%d", srv.port);
-	ck_assert_int_eq(k8sa_kubeconfig_set_server(cfg, server), K8SA_OK);
-	ck_assert_int_eq(k8sa_kubeconfig_set_proxy_url(cfg, dead), K8SA_OK);
-	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
+	kube = client_via_proxy(cfg, server, dead);
 	k8sa_kube_set_timeout_ms(kube, 2000, 5000);
 	ck_assert_int_eq(k8sa_kube_server_version(kube, &ver, &e), K8SA_E_TRANSPORT);
 	k8sa_kube_free(kube);
@@ -745,14 +759,14 @@ END_TEST
 
 START_TEST(client_config_checks)
 {
-	k8sa_kubeconfig *cfg = NULL;
-	ck_assert_int_eq(k8sa_kubeconfig_new(&cfg, NULL), K8SA_OK);
+	k8sa_kubeconfig *cfg = new_config();
 	k8sa_kube *kube = NULL;
 	k8sa_error e;
-	k8sa_kubeconfig_set_server(cfg, "ftp://127.0.0.1:1");
-	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_E_CONFIG);
-	k8sa_kubeconfig_set_server(cfg, "https://127.0.0.1:1/?x=y");
-	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_E_CONFIG);
+	static const char *const refused[] = {"ftp://127.0.0.1:1", "https://127.0.0.1:1/?x=y"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		k8sa_kubeconfig_set_server(cfg, refused[i]);
+		ck_assert_msg(k8sa_kube_new(&kube, cfg, &e) == K8SA_E_CONFIG, "%s accepted", refused[i]);
+	}
 	k8sa_kubeconfig_set_server(cfg, "https://127.0.0.1:6443");
 	k8sa_kubeconfig_set_tls_server_name(cfg, "kubernetes.default.svc");
 	ck_assert_int_eq(k8sa_kube_new(&kube, cfg, &e), K8SA_OK);
@@ -820,29 +834,25 @@ END_TEST
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("kube");
-	TCase *unit = tcase_create("unit");
-	tcase_add_checked_fixture(unit, setup, teardown);
+	TCase *unit = test_add_case(s, "unit", setup, teardown, 0);
 	tcase_add_test(unit, resource_table_has_no_secrets);
 	tcase_add_test(unit, path_guard_refuses_tricks);
 	tcase_add_test(unit, status_bodies_map_to_codes);
 	tcase_add_test(unit, client_config_checks);
-	suite_add_tcase(s, unit);
-	TCase *http = tcase_create("http");
-	tcase_add_checked_fixture(http, setup, teardown);
-	tcase_set_timeout(http, 30);
-	tcase_add_test(http, pagination_follows_continue);
-	tcase_add_test(http, expired_continue_restarts_once);
-	tcase_add_test(http, forbidden_keeps_rbac_message);
-	tcase_add_test(http, retry_after_429_then_success);
-	tcase_add_test(http, server_error_plain_text_uses_status_line);
-	tcase_add_test(http, malformed_and_truncated_bodies);
-	tcase_add_test(http, configmap_values_are_stripped);
-	tcase_add_test(http, logs_and_version);
-	tcase_add_test(http, parallel_batch);
+	TCase *cl = test_add_case(s, "client", setup_client, teardown_client, 30);
+	tcase_add_test(cl, pagination_follows_continue);
+	tcase_add_test(cl, expired_continue_restarts_once);
+	tcase_add_test(cl, forbidden_keeps_rbac_message);
+	tcase_add_test(cl, retry_after_429_then_success);
+	tcase_add_test(cl, server_error_plain_text_uses_status_line);
+	tcase_add_test(cl, malformed_and_truncated_bodies);
+	tcase_add_test(cl, configmap_values_are_stripped);
+	tcase_add_test(cl, logs_and_version);
+	tcase_add_test(cl, parallel_batch);
+	TCase *http = test_add_case(s, "http", setup, teardown, 30);
 	tcase_add_test(http, token_file_rotation_after_401);
 	tcase_add_test(http, transport_errors);
 	tcase_add_test(http, environment_proxies_are_ignored);
 	tcase_add_test(http, configured_proxy_is_used);
-	suite_add_tcase(s, http);
 	return s;
 }

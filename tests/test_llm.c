@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "lib/check_main.h"
+#include "lib/text_check.h"
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -29,17 +30,8 @@ static char *read_file(const char *rel, size_t *len)
 {
 	char path[1024];
 	test_src_path(path, sizeof(path), rel);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
+	char *b = test_slurp(path, len);
+	ck_assert_msg(b != NULL, "cannot open %s", path);
 	return b;
 }
 
@@ -103,6 +95,22 @@ static void check_sample(const char *rel, enum llm_framing fr, const char *text,
 	free(data);
 }
 
+/* A sample file (rel) parsed split by mode (see parse_split()), asserted OK; free the
+ * result r and the text c with parsed_free(). */
+static void parse_file(const char *rel, enum llm_framing fr, unsigned mode, k8sa_llm_result *r, struct collected *c)
+{
+	size_t len;
+	char *d = read_file(rel, &len);
+	ck_assert_int_eq(parse_split(fr, d, len, mode, r, c, NULL), K8SA_OK);
+	free(d);
+}
+
+static void parsed_free(k8sa_llm_result *r, struct collected *c)
+{
+	k8sa_tbuf_release(&c->text);
+	llm_result_clear(r);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* framing parsers */
 
@@ -110,44 +118,33 @@ START_TEST(ndjson_sample_any_split)
 {
 	check_sample("tests/data/llm/ollama/api-chat-stream.ndjson", LLM_FRAME_NDJSON, SKY, 26, 10);
 	/* The metrics are nanoseconds on the wire, milliseconds here. */
-	size_t len;
-	char *d = read_file("tests/data/llm/ollama/api-chat-stream.ndjson", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 1, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-chat-stream.ndjson", LLM_FRAME_NDJSON, 1, &r, &c);
 	ck_assert_double_eq_tol(r.total_ms, 174.560334, 1e-6);
 	ck_assert_double_eq_tol(r.load_ms, 101.397084, 1e-6);
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 13.074791, 1e-6);
 	ck_assert_double_eq_tol(r.eval_ms, 52.479709, 1e-6);
 	ck_assert_str_eq(r.model, "llama3.2");
 	ck_assert_int_eq(c.pieces, 9);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
 START_TEST(ndjson_length_and_generate)
 {
-	size_t len;
-	char *d = read_file("tests/data/llm/ollama/api-chat-stream-length.ndjson", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 7, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-chat-stream-length.ndjson", LLM_FRAME_NDJSON, 7, &r, &c);
 	ck_assert_str_eq(c.text.p, "The sky appears blue");
 	ck_assert_str_eq(r.done_reason, "length");
 	ck_assert_int_eq(r.answer_tokens, 4);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 	/* /api/generate streams "response" instead of message.content */
-	d = read_file("tests/data/llm/ollama/api-generate-stream.ndjson", &len);
-	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, d, len, 3, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/ollama/api-generate-stream.ndjson", LLM_FRAME_NDJSON, 3, &r, &c);
 	ck_assert_ptr_nonnull(c.text.p);
 	ck_assert_int_gt((int)c.text.len, 10);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -157,25 +154,18 @@ START_TEST(sse_samples_any_split)
 	check_sample("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, SKY, 26, 10);
 	check_sample("tests/data/llm/vllm/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, SKY, 26, 10);
 	/* llama.cpp: content null in the role chunk, timings on the last chunk */
-	size_t len;
-	char *d = read_file("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", &len);
 	k8sa_llm_result r;
 	struct collected c;
-	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 1, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/llamacpp/v1-chat-stream-include_usage.sse", LLM_FRAME_SSE, 1, &r, &c);
 	ck_assert_double_eq_tol(r.prompt_eval_ms, 41.812, 1e-9);
 	ck_assert_double_eq_tol(r.eval_ms, 188.064, 1e-9);
 	ck_assert_str_eq(r.model, "Qwen2.5-7B-Instruct-Q4_K_M.gguf");
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 	/* without include_usage: text and stop reason, no counts */
-	d = read_file("tests/data/llm/llamacpp/v1-chat-stream.sse", &len);
-	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, d, len, 5, &r, &c, NULL), K8SA_OK);
+	parse_file("tests/data/llm/llamacpp/v1-chat-stream.sse", LLM_FRAME_SSE, 5, &r, &c);
 	ck_assert_str_eq(c.text.p, SKY);
 	ck_assert_str_eq(r.done_reason, "stop");
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
-	free(d);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -201,8 +191,7 @@ START_TEST(sse_edge_cases)
 		ck_assert_str_eq(r.done_reason, "length");
 		ck_assert_int_eq(r.prompt_tokens, 3);
 		ck_assert_int_eq(r.answer_tokens, 1);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 }
 END_TEST
@@ -220,8 +209,7 @@ START_TEST(midstream_errors_keep_text)
 		ck_assert_ptr_nonnull(strstr(p.message, "an error was encountered while running the model"));
 		ck_assert_int_eq(r.complete, 0);
 		llm_parser_free(&p);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 	free(d);
 	d = read_file("tests/data/llm/llamacpp/midstream-error.sse", &len);
@@ -233,8 +221,7 @@ START_TEST(midstream_errors_keep_text)
 		ck_assert_str_eq(c.text.p, "The");
 		ck_assert_ptr_nonnull(strstr(p.message, "Input prompt is too big"));
 		llm_parser_free(&p);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 	}
 	free(d);
 	/* older llama.cpp: a bare "error:" line */
@@ -245,8 +232,7 @@ START_TEST(midstream_errors_keep_text)
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, old, strlen(old), 1, &r, &c, &p), K8SA_E_LLM);
 	ck_assert_ptr_nonnull(strstr(p.message, "KV full"));
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -265,26 +251,22 @@ START_TEST(truncated_and_garbage_streams)
 	ck_assert_ptr_nonnull(strstr(p.message, "stream ended before the model finished"));
 	ck_assert_int_eq(r.complete, 0);
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	free(d);
 	/* SSE without [DONE] or finish_reason */
 	const char *sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, sse, strlen(sse), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	/* garbage */
 	const char *g = "{\"model\":\"m\",\"message\":{\"content\":\"ok\"},\"done\":false}\nthis is not json\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_NDJSON, g, strlen(g), 1, &r, &c, &p), K8SA_E_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(p.message, "invalid JSON"));
 	ck_assert_str_eq(c.text.p, "ok");
 	llm_parser_free(&p);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 	const char *g2 = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n";
 	ck_assert_int_eq(parse_split(LLM_FRAME_SSE, g2, strlen(g2), 0, &r, &c, NULL), K8SA_E_PROTOCOL);
-	k8sa_tbuf_release(&c.text);
-	llm_result_clear(&r);
+	parsed_free(&r, &c);
 }
 END_TEST
 
@@ -314,8 +296,7 @@ START_TEST(whole_bodies)
 			ck_assert_int_eq(r.prompt_tokens, cases[i].ptok);
 		else
 			ck_assert_int_gt(r.prompt_tokens, 0);
-		k8sa_tbuf_release(&c.text);
-		llm_result_clear(&r);
+		parsed_free(&r, &c);
 		free(d);
 	}
 }
@@ -430,15 +411,13 @@ START_TEST(messages_and_request_json)
 	k8sa_llm_set_seed(l, 42);
 	k8sa_llm_set_keep_alive(l, "10m", NULL);
 	ck_assert_int_eq(k8sa_llm_request_json(l, m, &j, &e), K8SA_OK);
-	ck_assert_ptr_nonnull(strstr(j, "\"options\":{\"temperature\":0.2,\"num_ctx\":8192,\"num_predict\":512,\"seed\":42}"));
-	ck_assert_ptr_nonnull(strstr(j, "\"keep_alive\":\"10m\""));
-	ck_assert_ptr_nonnull(strstr(j, "\"stream\":true"));
+	TEXT_HAS(j, "\"options\":{\"temperature\":0.2,\"num_ctx\":8192,\"num_predict\":512,\"seed\":42}",
+		"\"keep_alive\":\"10m\"", "\"stream\":true");
 	k8sa_free(j);
 	k8sa_llm_set_keep_alive(l, "-1", NULL);
 	k8sa_llm_set_backend(l, K8SA_LLM_OPENAI, NULL);
 	ck_assert_int_eq(k8sa_llm_request_json(l, m, &j, &e), K8SA_OK);
-	ck_assert_ptr_null(strstr(j, "num_ctx"));
-	ck_assert_ptr_null(strstr(j, "keep_alive"));
+	TEXT_LACKS(j, "num_ctx", "keep_alive");
 	ck_assert_ptr_nonnull(strstr(j, "\"stream_options\":{\"include_usage\":true},\"max_tokens\":512,\"temperature\":0.2,\"seed\":42"));
 	k8sa_free(j);
 	k8sa_llm_free(l);
@@ -495,6 +474,17 @@ static k8sa_llm *mk_llm(k8sa_backend b)
 	return l;
 }
 
+/* A client of url (defaults otherwise) that makes up to retries more attempts, backoff_ms
+ * apart at first. */
+static k8sa_llm *llm_for(const char *url, unsigned int retries, long backoff_ms)
+{
+	k8sa_llm *l = NULL;
+	ck_assert_int_eq(k8sa_llm_new(&l, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
+	k8sa_llm_set_retries(l, retries, backoff_ms);
+	return l;
+}
+
 static k8sa_messages *mk_msgs(const char *user)
 {
 	k8sa_messages *m;
@@ -504,15 +494,22 @@ static k8sa_messages *mk_msgs(const char *user)
 	return m;
 }
 
+/* l's answer to the one user message `user` (k8sa_llm_chat()). */
+static k8sa_status chat_on(k8sa_llm *l, const char *user, k8sa_llm_result **r, k8sa_error *e)
+{
+	k8sa_messages *m = mk_msgs(user);
+	k8sa_status st = k8sa_llm_chat(l, m, r, e);
+	k8sa_messages_free(m);
+	return st;
+}
+
 static k8sa_status chat(k8sa_backend b, int streaming, const char *user, k8sa_llm_result **r,
 			k8sa_error *e)
 {
 	k8sa_llm *l = mk_llm(b);
 	k8sa_llm_set_streaming(l, streaming);
-	k8sa_messages *m = mk_msgs(user);
 	memset(e, 0, sizeof(*e));
-	k8sa_status st = k8sa_llm_chat(l, m, r, e);
-	k8sa_messages_free(m);
+	k8sa_status st = chat_on(l, user, r, e);
 	k8sa_llm_free(l);
 	return st;
 }
@@ -699,14 +696,12 @@ START_TEST(model_not_found_with_hint)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_model(l, "nosuchmodel", NULL);
-		k8sa_messages *m = mk_msgs("hello");
 		k8sa_llm_result *r = (k8sa_llm_result *)1;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_MODEL_NOT_FOUND);
+		ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_MODEL_NOT_FOUND);
 		ck_assert_ptr_null(r);
 		ck_assert_int_eq(e.http_status, 404);
-		ck_assert_ptr_nonnull(strstr(e.message, "model 'nosuchmodel' not found"));
-		ck_assert_ptr_nonnull(strstr(e.message, sim.url));
+		TEXT_HAS(e.message, "model 'nosuchmodel' not found", sim.url);
 		if (b == K8SA_LLM_OLLAMA)
 			ck_assert_ptr_nonnull(strstr(e.message, "run: ollama pull nosuchmodel"));
 		/* check_model says the same before any chat */
@@ -723,7 +718,6 @@ START_TEST(model_not_found_with_hint)
 		ck_assert_int_eq(k8sa_llm_list_models(l, &j, &e), K8SA_OK);
 		ck_assert_str_eq(j, "[\"mistral:latest\",\"llama3.2:latest\"]");
 		k8sa_free(j);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -731,32 +725,34 @@ END_TEST
 
 START_TEST(http_errors_keep_server_message)
 {
-	for (int b = 0; b < 2; b++) {
-		k8sa_llm_result *r = NULL;
-		k8sa_error e;
-		ck_assert_int_eq(chat((k8sa_backend)b, 1, "bad400", &r, &e), K8SA_E_BAD_REQUEST);
-		ck_assert_int_eq(e.http_status, 400);
-		ck_assert_ptr_nonnull(strstr(e.message, "bad thing"));
-		ck_assert_ptr_null(r);
-		ck_assert_int_eq(chat((k8sa_backend)b, 0, "boom500", &r, &e), K8SA_E_LLM);
-		ck_assert_int_eq(e.http_status, 500);
-		ck_assert_ptr_nonnull(strstr(e.message, "boom"));
-		ck_assert_ptr_null(r);
-	}
+	static const struct {
+		int streaming;
+		const char *user;
+		k8sa_status want;
+		int http_status;
+		const char *says;
+	} errs[] = {{1, "bad400", K8SA_E_BAD_REQUEST, 400, "bad thing"}, {0, "boom500", K8SA_E_LLM, 500, "boom"}};
+	for (int b = 0; b < 2; b++)
+		for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+			k8sa_llm_result *r = NULL;
+			k8sa_error e;
+			ck_assert_int_eq(chat((k8sa_backend)b, errs[i].streaming, errs[i].user, &r, &e), errs[i].want);
+			ck_assert_int_eq(e.http_status, errs[i].http_status);
+			ck_assert_ptr_nonnull(strstr(e.message, errs[i].says));
+			ck_assert_ptr_null(r);
+		}
 	/* wrong backend for the server path: a 404 that is not about the model */
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	char url[300];
 	snprintf(url, sizeof(url), "%s/some/prefix", sim.url);
 	k8sa_llm_set_url(l, url, NULL);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_NOT_FOUND);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e.message, "--backend"));
 	char *j = NULL;
 	ck_assert_int_eq(k8sa_llm_list_models(l, &j, &e), K8SA_E_NOT_FOUND);
 	ck_assert_ptr_null(j);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -767,8 +763,7 @@ START_TEST(midstream_error_keeps_partial)
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
 		ck_assert_int_eq(chat((k8sa_backend)b, 1, "midstream", &r, &e), K8SA_E_LLM);
-		ck_assert_ptr_nonnull(strstr(e.message, "CUDA out of memory"));
-		ck_assert_ptr_nonnull(strstr(e.message, "partial answer kept"));
+		TEXT_HAS(e.message, "CUDA out of memory", "partial answer kept");
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "one two");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
@@ -783,17 +778,15 @@ START_TEST(disconnect_keeps_partial_and_no_retry)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_retries(l, 3, 10); /* must not be used after the first token */
-		k8sa_messages *m = mk_msgs("disconnect");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
-		ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_PROTOCOL);
+		ck_assert_int_eq(chat_on(l, "disconnect", &r, &e), K8SA_E_PROTOCOL);
 		ck_assert_ptr_nonnull(strstr(e.message, "stream ended before the model finished (partial answer kept)"));
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "one two");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
 		ck_assert_int_eq(k8sa_llm_result_attempts(r), 1);
 		k8sa_llm_result_free(r);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -814,28 +807,19 @@ END_TEST
 
 START_TEST(connection_refused_names_url)
 {
-	int port = test_free_port();
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
-	k8sa_llm_set_retries(l, 2, 20);
-	k8sa_messages *m = mk_msgs("hello");
+	test_dead_url(url, sizeof(url));
+	k8sa_llm *l = llm_for(url, 2, 20);
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TRANSPORT);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_TRANSPORT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert(took >= 60 - 5); /* 20 + 40 ms of backoff */
 	ck_assert_ptr_null(r);
-	ck_assert_ptr_nonnull(strstr(e.message, url));
-	ck_assert_ptr_nonnull(strstr(e.message, "OLLAMA_HOST"));
-	ck_assert_ptr_nonnull(strstr(e.message, "--llm-url"));
-	ck_assert_ptr_nonnull(strstr(e.message, "after 3 attempts"));
+	TEXT_HAS(e.message, url, "OLLAMA_HOST", "--llm-url", "after 3 attempts");
 	ck_assert_int_eq(k8sa_llm_check_model(l, &e), K8SA_E_TRANSPORT);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -848,16 +832,14 @@ START_TEST(tls_failure_is_tls_error)
 	snprintf(url, sizeof(url), "https://%s", strstr(sim.url, "://") + 3);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	ck_assert_int_eq(k8sa_llm_set_url(l, url, NULL), K8SA_OK);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TLS);
+	ck_assert_int_eq(chat_on(l, "hello", &r, &e), K8SA_E_TLS);
 	ck_assert_int_eq(e.code, K8SA_E_TLS);
 	ck_assert_ptr_nonnull(strstr(e.message, url));
 	char *json = NULL;
 	ck_assert_int_eq(k8sa_llm_list_models(l, &json, &e), K8SA_E_TLS);
 	ck_assert_ptr_nonnull(strstr(e.message, "GET /api/tags"));
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -865,14 +847,11 @@ END_TEST
 /* http_proxy and friends pointing at a dead port change nothing: llmsim is reached directly. */
 START_TEST(environment_proxies_are_ignored)
 {
-	char dead[64];
-	test_dead_url(dead, sizeof(dead));
-	test_set_env_proxies(dead);
+	test_set_dead_proxies();
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	k8sa_status st = chat_on(l, "hello", &r, &e);
 	char *json = NULL;
 	k8sa_status st2 = k8sa_llm_list_models(l, &json, &e);
 	test_set_env_proxies(NULL);
@@ -881,7 +860,6 @@ START_TEST(environment_proxies_are_ignored)
 	ck_assert_int_eq(st2, K8SA_OK);
 	k8sa_free(json);
 	k8sa_llm_result_free(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -949,9 +927,7 @@ START_TEST(retry_refused_until_server_comes_up)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	struct bg_chat c;
 	memset(&c, 0, sizeof(c));
-	k8sa_llm_new(&c.l, NULL);
-	k8sa_llm_set_url(c.l, url, NULL);
-	k8sa_llm_set_retries(c.l, 8, 50); /* 50, 100, 200, 400... */
+	c.l = llm_for(url, 8, 50); /* 50, 100, 200, 400... */
 	c.m = mk_msgs("anyone there?");
 	pthread_t t;
 	pthread_create(&t, NULL, chat_in_background, &c);
@@ -995,8 +971,7 @@ START_TEST(retry_503_then_ok)
 	k8sa_error e;
 	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_LLM);
 	ck_assert_int_eq(e.http_status, 503);
-	ck_assert_ptr_nonnull(strstr(e.message, "503"));
-	ck_assert_ptr_nonnull(strstr(e.message, "after 2 attempts"));
+	TEXT_HAS(e.message, "503", "after 2 attempts");
 	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
@@ -1006,16 +981,14 @@ START_TEST(first_token_timeout)
 {
 	k8sa_llm *l = mk_llm(K8SA_LLM_OPENAI);
 	k8sa_llm_set_timeouts_ms(l, -1, 300, -1);
-	k8sa_messages *m = mk_msgs("slowfirst");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
+	ck_assert_int_eq(chat_on(l, "slowfirst", &r, &e), K8SA_E_TIMEOUT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "first-token timeout"));
 	ck_assert_ptr_null(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1024,11 +997,10 @@ START_TEST(total_timeout_keeps_partial)
 {
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
 	k8sa_llm_set_timeouts_ms(l, -1, -1, 500);
-	k8sa_messages *m = mk_msgs("slowchunks");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	ck_assert_int_eq(k8sa_llm_chat(l, m, &r, &e), K8SA_E_TIMEOUT);
+	ck_assert_int_eq(chat_on(l, "slowchunks", &r, &e), K8SA_E_TIMEOUT);
 	double took = k8sa_now_ms() - t0;
 	ck_assert_msg(took >= 490 && took < 1500, "took %.0f ms", took);
 	ck_assert_ptr_nonnull(strstr(e.message, "total timeout"));
@@ -1036,7 +1008,6 @@ START_TEST(total_timeout_keeps_partial)
 	ck_assert_int_gt((int)k8sa_llm_result_text_len(r), 0);
 	ck_assert_int_eq(k8sa_llm_result_complete(r), 0);
 	k8sa_llm_result_free(r);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1045,15 +1016,10 @@ START_TEST(connect_timeout)
 {
 	/* A listener whose accept queue is full and never accepted: new SYNs are dropped, so
 	 * connect() hangs until the connect timeout. */
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
+	int port, lfd = test_listen_loopback(0, &port);
+	ck_assert_int_ge(lfd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(lfd, 0), 0);
-	getsockname(lfd, (struct sockaddr *)&a, &al);
 	int fill[8], nfill = 0;
 	for (; nfill < 8; nfill++) {
 		fill[nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -1061,17 +1027,13 @@ START_TEST(connect_timeout)
 	}
 	usleep(100 * 1000);
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	k8sa_llm *l = llm_for(url, 2, 10); /* a timeout is not retried */
 	k8sa_llm_set_timeouts_ms(l, 300, 5000, 5000);
-	k8sa_llm_set_retries(l, 2, 10); /* a timeout is not retried */
-	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
 	double t0 = k8sa_now_ms();
-	k8sa_status st = k8sa_llm_chat(l, m, &r, &e);
+	k8sa_status st = chat_on(l, "hello", &r, &e);
 	double took = k8sa_now_ms() - t0;
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
@@ -1079,7 +1041,6 @@ START_TEST(connect_timeout)
 	ck_assert_msg(st == K8SA_E_TIMEOUT, "status %d: %s", st, e.message);
 	ck_assert_ptr_nonnull(strstr(e.message, "connect timeout"));
 	ck_assert_msg(took >= 290 && took < 1500, "took %.0f ms", took);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 }
 END_TEST
@@ -1129,13 +1090,9 @@ END_TEST
 
 START_TEST(cancel_during_retry_backoff)
 {
-	int port = test_free_port();
 	char url[64];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	k8sa_llm *l;
-	k8sa_llm_new(&l, NULL);
-	k8sa_llm_set_url(l, url, NULL);
-	k8sa_llm_set_retries(l, 3, 5000); /* long backoff: the cancel must cut it short */
+	test_dead_url(url, sizeof(url));
+	k8sa_llm *l = llm_for(url, 3, 5000); /* long backoff: the cancel must cut it short */
 	k8sa_messages *m = mk_msgs("hello");
 	k8sa_llm_stream *s;
 	k8sa_error e;
@@ -1162,16 +1119,14 @@ START_TEST(done_without_waiting_for_close)
 	for (int b = 0; b < 2; b++) {
 		k8sa_llm *l = mk_llm((k8sa_backend)b);
 		k8sa_llm_set_timeouts_ms(l, -1, -1, 1500);
-		k8sa_messages *m = mk_msgs("lingering");
 		k8sa_llm_result *r = NULL;
 		k8sa_error e;
 		double t0 = k8sa_now_ms();
-		ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+		ck_assert_msg(chat_on(l, "lingering", &r, &e) == K8SA_OK, "%s", e.message);
 		ck_assert_msg(k8sa_now_ms() - t0 < 1000, "took %.0f ms", k8sa_now_ms() - t0);
 		ck_assert_str_eq(k8sa_llm_result_text(r), "done here");
 		ck_assert_int_eq(k8sa_llm_result_complete(r), 1);
 		k8sa_llm_result_free(r);
-		k8sa_messages_free(m);
 		k8sa_llm_free(l);
 	}
 }
@@ -1411,17 +1366,15 @@ START_TEST(big_prompt_arrives_intact)
 	big[n] = '\0';
 	memcpy(big, "bigprompt ", 10);
 	k8sa_llm *l = mk_llm(K8SA_LLM_OLLAMA);
-	k8sa_messages *m = mk_msgs(big);
 	k8sa_llm_result *r = NULL;
 	k8sa_error e;
-	ck_assert_msg(k8sa_llm_chat(l, m, &r, &e) == K8SA_OK, "%s", e.message);
+	ck_assert_msg(chat_on(l, big, &r, &e) == K8SA_OK, "%s", e.message);
 	k8sa_llm_result_free(r);
 	json_object *b = recorded("bigprompt "), *msgs, *c;
 	ck_assert(json_object_object_get_ex(b, "messages", &msgs));
 	ck_assert(json_object_object_get_ex(json_object_array_get_idx(msgs, 1), "content", &c));
 	ck_assert_str_eq(json_object_get_string(c), big);
 	json_object_put(b);
-	k8sa_messages_free(m);
 	k8sa_llm_free(l);
 	free(big);
 }

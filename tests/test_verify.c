@@ -35,6 +35,16 @@ static int has(json_object *o, const char *key, const char *value)
 	return 0;
 }
 
+/* want != 0: every value of list (NULL-terminated) is in o's array key; want == 0: none is. */
+static void has_each(json_object *o, const char *key, const char *const *list, int want)
+{
+	for (; *list; list++)
+		ck_assert_msg(has(o, key, *list) == (want != 0), "%s: \"%s\" %s", key, *list, want ? "missing" : "listed");
+}
+
+#define HAS_ALL(o, key, ...) has_each((o), (key), (const char *const[]){__VA_ARGS__, NULL}, 1)
+#define HAS_NONE(o, key, ...) has_each((o), (key), (const char *const[]){__VA_ARGS__, NULL}, 0)
+
 static size_t count(json_object *o, const char *key)
 {
 	json_object *a = NULL;
@@ -67,15 +77,10 @@ START_TEST(names_in_prose_and_commands)
 			       "healthy. But deployment checkout-api and the `payments` service do not exist; node "
 			       "kind-worker9 neither. See `kubectl get deploy/ghost -n nowhere`, and "
 			       "`kubectl describe pod web-0 -n shop`. The statefulset `web` owns web-0.");
-	ck_assert(has(o, "unknown_names", "checkout-api"));
-	ck_assert(has(o, "unknown_names", "payments"));
-	ck_assert(has(o, "unknown_names", "kind-worker9"));
-	ck_assert(has(o, "unknown_names", "ghost"));
-	ck_assert(has(o, "unknown_names", "nowhere"));
+	HAS_ALL(o, "unknown_names", "checkout-api", "payments", "kind-worker9", "ghost", "nowhere");
 	ck_assert(!has(o, "unknown_names", "cart"));
 	ck_assert(!has(o, "unknown_names", "web")); /* prefix of web-0 */
-	ck_assert(!has(o, "unknown_names", "healthy"));
-	ck_assert(!has(o, "unknown_names", "shop"));
+	HAS_NONE(o, "unknown_names", "healthy", "shop");
 	ck_assert_uint_eq(count(o, "mutating_commands"), 0);
 	json_object_put(o);
 }
@@ -88,9 +93,9 @@ START_TEST(secret_commands)
 			       "    kubectl get secrets/db -n shop -o jsonpath='{.data.password}' | base64 -d\n"
 			       "`kubectl get secret db -n shop` (a table) and `kubectl describe secret db -n shop` are "
 			       "fine, `kubectl edit secret db -n shop` is not.");
-	ck_assert(has(o, "secret_commands", "kubectl get secret db -n shop -o yaml"));
-	ck_assert(has(o, "secret_commands", "kubectl get secrets/db -n shop -o jsonpath='{.data.password}' | base64 -d"));
-	ck_assert(has(o, "secret_commands", "kubectl edit secret db -n shop"));
+	HAS_ALL(o, "secret_commands", "kubectl get secret db -n shop -o yaml",
+		"kubectl get secrets/db -n shop -o jsonpath='{.data.password}' | base64 -d",
+		"kubectl edit secret db -n shop");
 	ck_assert_uint_eq(count(o, "secret_commands"), 3);
 	ck_assert(has(o, "mutating_commands", "kubectl edit secret db -n shop"));
 	ck_assert_uint_eq(count(o, "mutating_commands"), 1);

@@ -86,6 +86,9 @@ const svc_option svc_options[SVC_OPT_COUNT] = {
 			     "Kubernetes request (default 30)", set_timeout},
 	[SVC_OPT_PROMPT_DIR] = {OPT("prompt-dir"), "DIR", "K8SA_PROMPT_DIR",
 				"prompt overrides ask.md, diagnose.md (default: built-in prompts)", set_prompt_dir},
+	[SVC_OPT_LLM_PROXY] = {OPT("llm-proxy"), "URL", "K8SA_LLM_PROXY",
+			       "HTTP proxy for the model server (default none: http_proxy and\n"
+			       "https_proxy in the environment are not followed)", k8sa_agent_set_llm_proxy},
 };
 
 int svc_options_getopt(struct option *opts)

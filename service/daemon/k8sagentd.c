@@ -41,9 +41,6 @@ static void usage(FILE *f)
 "defaults to http://ollama:11434):\n");
 	svc_options_help(f, 1);
 	fprintf(f,
-"  --llm-proxy URL         HTTP proxy for the model server (default none: http_proxy and\n"
-"                          https_proxy in the environment are not followed)\n");
-	fprintf(f,
 "Limits:\n"
 "  --max-llm N             model calls at once (default 4)\n"
 "  --queue N               requests waiting for a model slot (default 16); beyond: 429\n"
@@ -235,7 +232,7 @@ static const num_opt num_opts[] = {
 #define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
 
 enum { O_NUM = 256, O_LISTEN = O_NUM + 64, O_PORT_FILE, O_NAMESPACE, O_REQ_TIMEOUT, O_LOG_LEVEL,
-       O_ALLOWED_HOSTS, O_LLM_PROXY, O_VERSION, O_HELP, O_WATCH };
+       O_ALLOWED_HOSTS, O_VERSION, O_HELP, O_WATCH };
 
 static int take_num(const num_opt *o, const char *v)
 {
@@ -265,7 +262,6 @@ static int parse_args(int argc, char **argv)
 	opts[n_opts++] = (struct option){"request-timeout", required_argument, NULL, O_REQ_TIMEOUT};
 	opts[n_opts++] = (struct option){"log-level", required_argument, NULL, O_LOG_LEVEL};
 	opts[n_opts++] = (struct option){"allowed-hosts", required_argument, NULL, O_ALLOWED_HOSTS};
-	opts[n_opts++] = (struct option){"llm-proxy", required_argument, NULL, O_LLM_PROXY};
 	opts[n_opts++] = (struct option){"version", no_argument, NULL, O_VERSION};
 	opts[n_opts++] = (struct option){"help", no_argument, NULL, O_HELP};
 	/* k8sagentd_watch.c parses these four */
@@ -334,7 +330,6 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			}
 			break;
-		case O_LLM_PROXY: set_str(&kd_cfg.llm_proxy, optarg); break;
 		case O_REQ_TIMEOUT:
 			if (parse_seconds("--request-timeout", optarg, &kd_cfg.request_timeout))
 				return -1;
@@ -367,6 +362,7 @@ static int parse_args(int argc, char **argv)
 	set_str(&kd_cfg.llm_url, so->value[SVC_OPT_LLM_URL]);
 	set_str(&kd_cfg.backend, so->value[SVC_OPT_BACKEND] ? so->value[SVC_OPT_BACKEND] : "ollama");
 	set_str(&kd_cfg.model, so->value[SVC_OPT_MODEL]);
+	set_str(&kd_cfg.llm_proxy, so->value[SVC_OPT_LLM_PROXY]);
 	if (optind < argc) {
 		fprintf(stderr, "k8sagentd: unexpected argument '%s'\n", argv[optind]);
 		return -1;

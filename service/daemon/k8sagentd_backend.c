@@ -159,8 +159,7 @@ static k8sa_agent *agent_new(k8sa_error *err)
 	if ((kcfg && k8sa_agent_set_kubeconfig(a, kcfg, err) != K8SA_OK) ||
 	    svc_options_apply(&kd_cfg.opts, a, NULL, err) != K8SA_OK ||
 	    k8sa_agent_set_llm_url(a, kd_cfg.llm_url, err) != K8SA_OK ||
-	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key, err) != K8SA_OK) ||
-	    (kd_cfg.llm_proxy && k8sa_agent_set_llm_proxy(a, kd_cfg.llm_proxy, err) != K8SA_OK)) {
+	    (kd_cfg.api_key && k8sa_agent_set_api_key(a, kd_cfg.api_key, err) != K8SA_OK)) {
 		k8sa_agent_free(a);
 		return NULL;
 	}

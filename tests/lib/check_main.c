@@ -9,6 +9,17 @@
 
 #include "lib/check_main.h"
 
+TCase *test_add_case(Suite *s, const char *name, SFun up, SFun down, int timeout)
+{
+	TCase *tc = tcase_create(name);
+	if (up || down)
+		tcase_add_checked_fixture(tc, up, down);
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 int main(void)
 {
 	if (k8sa_global_init() != K8SA_OK)

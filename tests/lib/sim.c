@@ -50,16 +50,21 @@ int test_sim_mkdir(struct test_sim *s)
 	return 0;
 }
 
+int test_write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int bad = fputs(text, f) < 0;
+	return fclose(f) == 0 && !bad ? 0 : -1;
+}
+
 int test_sim_write_file(struct test_sim *s, const char *name, const char *text, char *out, size_t n)
 {
 	if (test_sim_mkdir(s) != 0)
 		return -1;
 	snprintf(out, n, "%s/%s", s->dir, name);
-	FILE *f = fopen(out, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
+	return test_write_text(out, text);
 }
 
 static void *drain(void *arg)
@@ -218,22 +223,77 @@ int start_llmsim(struct test_sim *s, const char *script_json)
 	return start_llmsim_port(s, script_json, 0);
 }
 
-int test_free_port(void)
+int start_kubesim(struct test_sim *s, const char *scenario, int audit)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
+	char prog[512], scen[512], rel[300];
+	if (test_sim_mkdir(s) != 0)
+		return -1;
+	test_build_path(prog, sizeof(prog), "tests/kubesim/kubesim");
+	snprintf(rel, sizeof(rel), "tests/scenarios/%s", scenario);
+	test_src_path(scen, sizeof(scen), rel);
+	snprintf(s->kubeconfig, sizeof(s->kubeconfig), "%s/kubeconfig", s->dir);
+	snprintf(s->audit, sizeof(s->audit), "%s/audit.jsonl", s->dir);
+	char *argv[] = {prog, "--scenario", scen, "--listen", "127.0.0.1:0", "--write-kubeconfig", s->kubeconfig,
+			audit ? "--audit-log" : NULL, s->audit, NULL};
+	return test_sim_start(s, argv, 10000);
+}
+
+char *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+	char tmp[4096];
+	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (n + r + 1 > cap) {
+			cap = (n + r + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + n, tmp, r);
+		n += r;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	if (!buf)
+		return NULL;
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int test_listen_loopback(int backlog, int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
 	socklen_t l = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || (backlog >= 0 && listen(fd, backlog) != 0) ||
 	    getsockname(fd, (struct sockaddr *)&a, &l) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+int test_free_port(void)
+{
+	int port, fd = test_listen_loopback(-1, &port);
+	if (fd < 0)
+		return -1;
 	close(fd);
-	return ntohs(a.sin_port);
+	return port;
 }
 
 /* ---------------------------------------------------------------- stand-in proxy */
@@ -293,16 +353,11 @@ int test_proxy_start(struct test_proxy *p, const char *body)
 {
 	memset(p, 0, sizeof(*p));
 	p->body = body;
-	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t sl = sizeof(sa);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(p->fd, 8) != 0 ||
-	    getsockname(p->fd, (struct sockaddr *)&sa, &sl) != 0) {
+	p->fd = test_listen_loopback(8, &p->port);
+	if (p->fd < 0) {
 		perror("test proxy");
 		return -1;
 	}
-	p->port = ntohs(sa.sin_port);
 	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%d", p->port);
 	pthread_t t;
 	if (pthread_create(&t, NULL, proxy_loop, p) != 0)
@@ -340,4 +395,11 @@ void test_set_env_proxies(const char *url)
 		else
 			unsetenv(names[i]);
 	}
+}
+
+void test_set_dead_proxies(void)
+{
+	char dead[64];
+	test_dead_url(dead, sizeof(dead));
+	test_set_env_proxies(dead);
 }

@@ -13,6 +13,8 @@ struct test_sim {
 	char url[256];      /* e.g. http://127.0.0.1:40123 (from the "listening on" line) */
 	char dir[256];      /* private temp dir, removed by test_sim_stop() */
 	char record[320];   /* start_llmsim(): dir/record.jsonl */
+	char kubeconfig[320]; /* start_kubesim(): dir/kubeconfig */
+	char audit[320];    /* start_kubesim(..., 1): dir/audit.jsonl */
 	int out_fd;         /* read end of the child's stdout, drained by a thread */
 	unsigned long drain_thread;
 };
@@ -35,6 +37,9 @@ int test_sim_start(struct test_sim *s, char *const argv[], int timeout_ms);
 /* SIGTERM (then SIGKILL after 2 s), reap, remove s->dir. Safe to call twice. */
 void test_sim_stop(struct test_sim *s);
 
+/* Write `text` to the file at path (made or truncated). 0 on success. */
+int test_write_text(const char *path, const char *text);
+
 /* Write `text` to s->dir/name and put the full path in out. 0 on success. */
 int test_sim_write_file(struct test_sim *s, const char *name, const char *text, char *out, size_t n);
 
@@ -44,6 +49,19 @@ int start_llmsim(struct test_sim *s, const char *script_json);
 
 /* Same on a given port (for tests that need a server to appear at a known address). */
 int start_llmsim_port(struct test_sim *s, const char *script_json, int port);
+
+/* Start tests/kubesim/kubesim on 127.0.0.1:0 serving tests/scenarios/<scenario>, its
+ * kubeconfig written to s->kubeconfig and, when audit is nonzero, its audit log to s->audit.
+ * 0 on success. */
+int start_kubesim(struct test_sim *s, const char *scenario, int audit);
+
+/* The whole file at path, NUL-terminated (its size in *len when len is not NULL), or NULL
+ * when it cannot be read. The caller frees it. */
+char *test_slurp(const char *path, size_t *len);
+
+/* A TCP socket bound to 127.0.0.1 on a free port (its number in *port), listening with
+ * backlog when backlog >= 0. The fd (close-on-exec), or -1. */
+int test_listen_loopback(int backlog, int *port);
 
 /* A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
 int test_free_port(void);
@@ -71,5 +89,8 @@ void test_dead_url(char *out, size_t n);
 /* Point every proxy variable libcurl reads (http_proxy, HTTPS_PROXY, ALL_PROXY, in both
  * cases) at url, or unset them all (url NULL). */
 void test_set_env_proxies(const char *url);
+
+/* The same with a URL where nothing listens (test_dead_url()); undo: test_set_env_proxies(NULL). */
+void test_set_dead_proxies(void);
 
 #endif

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 
 import k8sagent_c as _c  # type: ignore  # the SWIG module has no type information
 
+from ._handle import Closing
 from .errors import Cancelled, Error, no_model_answer
 from .results import Finding, Result, findings_from_json, result_from_answer
 
@@ -211,7 +212,7 @@ class Agent:
         return s
 
 
-class AnswerStream(Iterator[str]):
+class AnswerStream(Closing, Iterator[str]):
     """Iterator over the chunks (str) of a streamed answer (the agent's answer stream, the C
     ``k8sa_answer_stream``).
 
@@ -307,18 +308,6 @@ class AnswerStream(Iterator[str]):
             self._finish()
             h, self._h = self._h, None
             _c.k8sa_answer_stream_free(h)
-
-    def __enter__(self) -> "AnswerStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 # Last: investigate.py uses Agent (a cycle Python resolves because Agent exists by now).

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Set
 
 import k8sagent_c as _c  # type: ignore  # the SWIG module has no type information
 
+from ._handle import Closing
 from .agent import Agent
 
 __all__ = ["Session", "Investigation", "tool_definitions", "classify_kubectl"]
@@ -16,7 +17,7 @@ _EVENT_TYPES = {0: "token", 1: "step", 2: "verification", 3: "done"}
 _PROTOCOLS = {"auto": 0, "native": 1, "json": 2}
 
 
-class Session:
+class Session(Closing):
     """An investigation of one namespace (see ``investigate.h``). Made by
     :meth:`k8sagent.Agent.investigate` or directly: ``Session(agent, "shop")``.
 
@@ -95,18 +96,6 @@ class Session:
         if self._h is not None:
             h, self._h = self._h, None
             _c.k8sa_session_free(h)
-
-    def __enter__(self) -> "Session":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class Investigation:
