@@ -376,8 +376,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	}
 	conn_deadline(c, 1); /* the next request on this connection gets its own deadline */
-	uint64_t bytes = req->sse ? kd_sse_bytes(req->sse) : req->bytes;
+	uint64_t bytes = req->sse ? kd_sse_bytes(req->sse) : req->inv ? kd_investigate_bytes(req->inv) : req->bytes;
 	kd_sse_request_done(req);
+	kd_investigate_request_done(req);
 	/* A client gone before any response is logged as 499, as nginx does. */
 	int status = req->status ? req->status : 499;
 	double dt = kd_now() - req->t0;

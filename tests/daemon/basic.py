@@ -58,7 +58,7 @@ def test_routes(kd, ks):
     ok(st == 200 and body == b"", "HEAD /")
     st, spec = kd.json("GET", "/openapi.json")
     ok(st == 200 and spec["openapi"].startswith("3."), "/openapi.json")
-    for p in ("/ask", "/diagnose", "/api/findings", "/api/namespaces", "/models", "/health",
+    for p in ("/ask", "/diagnose", "/investigate", "/api/findings", "/api/namespaces", "/models", "/health",
               "/healthz", "/readyz", "/metrics"):
         ok(p in spec["paths"], "openapi describes " + p)
 
