@@ -271,8 +271,7 @@ def main():
             test_sigterm(ks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-basic: %d checks passed" % ok.count)
-    return 0
+    return ok.done("service-basic")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
 from llmsim import Llmsim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, wait_for  # noqa: E402
 
 checks = 0
 POD = "payments-9rq9jkchhs-wsplt"
@@ -60,15 +60,6 @@ class Daemon(K8sagentd):
         super().__exit__(*exc)
         if exc[0] is None:
             ok(self.returncode == 0, "k8sagentd exit %s: %s" % (self.returncode, err[-3000:]))
-
-
-def wait_for(pred, timeout=5.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def pod_lists(ks):

@@ -17,7 +17,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, wait_for  # noqa: E402
 from llmsim import free_port  # noqa: E402,F401
 from verdict import Strict  # noqa: E402
 
@@ -65,15 +65,6 @@ class Llmsim:
                 return [r for r in (json.loads(ln) for ln in f if ln.strip()) if r["path"] == path]
         except FileNotFoundError:
             return []
-
-
-def wait_for(pred, timeout=5.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def test_answers(kd, ks, llm):
@@ -348,8 +339,7 @@ def main():
             test_sigterm(ks, llm)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-routes: %d checks passed" % ok.count)
-    return 0
+    return ok.done("service-routes")
 
 
 if __name__ == "__main__":

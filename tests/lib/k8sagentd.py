@@ -222,3 +222,13 @@ def raw(port, data, timeout=10, source=None):
         pass
     s.close()
     return out
+
+
+def wait_for(pred, timeout=5.0, step=0.05):
+    """Poll pred() until it is true or `timeout` seconds passed; its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
