@@ -271,24 +271,26 @@ static int parse_args(int argc, char **argv)
 	opts[n_opts++] = (struct option){"webhook-max-per-hour", required_argument, NULL, O_WATCH};
 	opts[n_opts] = (struct option){NULL, 0, NULL, 0};
 	/* Defaults, then the environment, then flags. */
-	kd_cfg.listen_addr = strdup("0.0.0.0");
-	kd_cfg.port = 8000;
-	kd_cfg.request_timeout = 60;
-	kd_cfg.max_llm = 4;
-	kd_cfg.queue = 16;
-	kd_cfg.max_body = 65536;
-	kd_cfg.max_question = 8192;
-	kd_cfg.max_conns = 2048;
-	kd_cfg.grace = 10;
-	kd_cfg.cache_ttl = 60;
-	kd_cfg.cache_entries = 64;
-	kd_cfg.session_ttl = 900;
-	kd_cfg.max_sessions = 64;
-	kd_cfg.max_steps = 20;
-	kd_cfg.log_level = KD_LOG_INFO;
-	kd_cfg.header_timeout = 10;
-	kd_cfg.max_answer = 256 * 1024;
-	kd_cfg.cache_bytes = 8L << 20;
+	kd_cfg = (kd_config){
+		.listen_addr = strdup("0.0.0.0"),
+		.port = 8000,
+		.request_timeout = 60,
+		.max_llm = 4,
+		.queue = 16,
+		.max_body = 65536,
+		.max_question = 8192,
+		.max_conns = 2048,
+		.grace = 10,
+		.cache_ttl = 60,
+		.cache_entries = 64,
+		.session_ttl = 900,
+		.max_sessions = 64,
+		.max_steps = 20,
+		.log_level = KD_LOG_INFO,
+		.header_timeout = 10,
+		.max_answer = 256 * 1024,
+		.cache_bytes = 8L << 20,
+	};
 	const char *e;
 	svc_options_from_env(&kd_cfg.opts);
 	set_str(&kd_cfg.default_ns, getenv("K8SA_NAMESPACE"));
