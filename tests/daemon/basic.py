@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, promtool_check  # noqa: E402
 from llmsim import free_port  # noqa: E402,F401
 from verdict import Strict  # noqa: E402
 
@@ -113,12 +113,9 @@ def test_routes(kd, ks):
     for name in ("k8sagentd_llm_first_token_seconds", "k8sagentd_llm_tokens_per_second",
                  "k8sagentd_snapshot_duration_seconds", "k8sagentd_kube_api_errors_total"):
         ok("# TYPE " + name in text, name)
-    promtool = shutil.which("promtool")
-    if promtool:
-        r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
-        ok(r.returncode == 0, "promtool check metrics: " + r.stdout + r.stderr)
-    else:
-        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+    lint = promtool_check(text)
+    if lint:
+        ok(lint[0], "promtool check metrics: " + lint[1])
 
     # the Kubernetes API only ever saw GETs
     audit = ks.audit()

@@ -17,7 +17,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd, wait_for  # noqa: E402
+from k8sagentd import K8sagentd, promtool_check, wait_for  # noqa: E402
 from llmsim import free_port  # noqa: E402,F401
 from verdict import Strict  # noqa: E402
 
@@ -311,12 +311,9 @@ def test_metrics(kd):
     # kept-alive connection, so the polling scrapes do not count each other).
     v = kd.settle("k8sagentd_http_requests_in_flight", 1)
     ok(v == 1, "in-flight back to 1 (this request; got %r)" % v)
-    promtool = shutil.which("promtool")
-    if promtool:
-        r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
-        ok(r.returncode == 0, "promtool: " + r.stdout + r.stderr)
-    else:
-        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+    lint = promtool_check(text)
+    if lint:
+        ok(lint[0], "promtool: " + lint[1])
 
 
 def main():

@@ -232,3 +232,16 @@ def wait_for(pred, timeout=5.0, step=0.05):
             return True
         time.sleep(step)
     return pred()
+
+
+def promtool_check(text):
+    """`promtool check metrics` on a /metrics body: (passed, output), or None when promtool
+    (Debian package prometheus) is not installed; then a note says the lint was skipped."""
+    import shutil
+    import subprocess
+    promtool = shutil.which("promtool")
+    if not promtool:
+        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+        return None
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    return r.returncode == 0, r.stdout + r.stderr

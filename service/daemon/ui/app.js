@@ -119,6 +119,25 @@ function findingsList(data) {
 }
 
 // ---- SSE over fetch ---------------------------------------------------------------------
+// POST a JSON request for a Server-Sent Events answer; an error answer (JSON {"error"}) or
+// any other content type throws an Error carrying the message and the HTTP status.
+async function openStream(path, req) {
+  const r = await api(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+    body: JSON.stringify(req),
+  });
+  const ctype = r.headers.get("Content-Type") || "";
+  if (!r.ok || !ctype.startsWith("text/event-stream")) {
+    let msg = r.status + " " + r.statusText;
+    try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
+    const err = new Error(msg);
+    err.status = r.status;
+    throw err;
+  }
+  return r;
+}
+
 async function* sse(body) {
   const reader = body.getReader();
   const dec = new TextDecoder();
@@ -196,17 +215,7 @@ async function send(question) {
   let text = "", pending = false, ended = false;
   const paint = () => { pending = false; renderMarkdown(answer, text); window.scrollTo(0, document.body.scrollHeight); };
   try {
-    const r = await api("/" + mode, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify(req),
-    });
-    const ctype = r.headers.get("Content-Type") || "";
-    if (!r.ok || !ctype.startsWith("text/event-stream")) {
-      let msg = r.status + " " + r.statusText;
-      try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
-      throw new Error(msg);
-    }
+    const r = await openStream("/" + mode, req);
     for await (const ev of sse(r.body)) {
       const d = ev.data || {};
       if (ev.event === "context") {
@@ -373,20 +382,15 @@ async function investigate(question, ns, follow, p) {
     window.scrollTo(0, document.body.scrollHeight);
   };
   try {
-    const r = await api("/investigate", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify(req),
-    });
-    const ctype = r.headers.get("Content-Type") || "";
-    if (!r.ok || !ctype.startsWith("text/event-stream")) {
-      let msg = r.status + " " + r.statusText;
-      try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
-      if (r.status === 404 && follow) {
+    let r;
+    try {
+      r = await openStream("/investigate", req);
+    } catch (e) {
+      if (e.status === 404 && follow) {
         setConversation(null);
-        msg = "This conversation has ended on the server (idle too long). Ask again to start a new one.";
+        throw new Error("This conversation has ended on the server (idle too long). Ask again to start a new one.");
       }
-      throw new Error(msg);
+      throw e;
     }
     for await (const ev of sse(r.body)) {
       const d = ev.data || {};
