@@ -31,6 +31,14 @@ except ImportError:
 K8SAGENT = os.path.join(BUILD, "service", "k8sagent")
 SCENARIO = os.path.join(TOP, "tests", "scenarios", "demo-shop")
 check = Tally("cli-habits")
+
+
+def scenario_copy(d):
+    """A private copy of the demo scenario under d: (its directory, its shop pods.json),
+    for the checks that rewrite pods."""
+    scen = os.path.join(d, "scenario")
+    shutil.copytree(SCENARIO, scen)
+    return scen, os.path.join(scen, "cluster", "shop", "pods.json")
 skipped = check.skipped
 
 
@@ -176,9 +184,7 @@ def colour():
     # an OSC title sequence prints as a visible escape.
     d = tempfile.mkdtemp(prefix="k8sa-esc.")
     try:
-        scen = os.path.join(d, "s")
-        shutil.copytree(SCENARIO, scen)
-        pods = os.path.join(scen, "cluster", "shop", "pods.json")
+        scen, pods = scenario_copy(d)
         with open(pods) as f:
             doc = json.load(f)
         for p in doc["items"]:
@@ -232,9 +238,7 @@ def cluster():
 def watch():
     d = tempfile.mkdtemp(prefix="k8sa-watch.")
     try:
-        scen = os.path.join(d, "scenario")
-        shutil.copytree(SCENARIO, scen)
-        pods = os.path.join(scen, "cluster", "shop", "pods.json")
+        scen, pods = scenario_copy(d)
         with open(pods) as f:
             original = json.load(f)
         for fmt in ("json", "text"):
