@@ -457,12 +457,7 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 	x->token_gen = kube->token_gen;
 	if (kube->exec && kube->exec_cred.cert_pem) {
 		/* The plugin's client certificate: set on every send, as it may have been renewed. */
-		struct curl_blob cb = {kube->exec_cred.cert_pem, strlen(kube->exec_cred.cert_pem), CURL_BLOB_COPY};
-		struct curl_blob kb = {kube->exec_cred.key_pem, strlen(kube->exec_cred.key_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(x->easy, CURLOPT_SSLCERT_BLOB, &cb);
-		curl_easy_setopt(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(x->easy, CURLOPT_SSLKEY_BLOB, &kb);
-		curl_easy_setopt(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
+		k8sa_http_set_client_pem(x->easy, kube->exec_cred.cert_pem, kube->exec_cred.key_pem);
 	}
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
