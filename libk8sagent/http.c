@@ -70,17 +70,13 @@ CURL *k8sa_http_easy(const k8sa_http_conf *c)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
-	if (c->cert_pem) {
-		set_blob(e, CURLOPT_SSLCERT_BLOB, c->cert_pem);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-	} else if (c->cert_file) {
-		curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file);
-	}
-	if (c->key_pem) {
-		set_blob(e, CURLOPT_SSLKEY_BLOB, c->key_pem);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-	} else if (c->key_file) {
-		curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file);
+	if (c->cert_pem || c->key_pem) {
+		k8sa_http_set_client_pem(e, c->cert_pem, c->key_pem);
+	} else {
+		if (c->cert_file)
+			curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file);
+		if (c->key_file)
+			curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file);
 	}
 	return e;
 }
@@ -165,4 +161,16 @@ k8sa_status k8sa_http_check_proxy(const char *url, const char *what, k8sa_error 
 			return K8SA_OK;
 	return k8sa_fail(err, K8SA_E_INVALID_ARG,
 			 "%s \"%s\": not an http://, https://, socks5:// or socks5h:// URL with a host", what, url);
+}
+
+void k8sa_http_set_client_pem(CURL *e, const char *cert_pem, const char *key_pem)
+{
+	if (cert_pem) {
+		set_blob(e, CURLOPT_SSLCERT_BLOB, cert_pem);
+		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+	}
+	if (key_pem) {
+		set_blob(e, CURLOPT_SSLKEY_BLOB, key_pem);
+		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 }

@@ -38,6 +38,10 @@ CURL *k8sa_http_easy(const k8sa_http_conf *conf);
  * or a build with K8SA_HIDE_CURL_7_85 defined, which tests that fallback). */
 int k8sa_http_uses_protocols_str(void);
 
+/* A client certificate and key given as PEM text (copied by libcurl), e.g. an exec
+ * plugin's, renewed between transfers. */
+void k8sa_http_set_client_pem(CURL *e, const char *cert_pem, const char *key_pem);
+
 /* The library status of a failed transfer, the same for every client: TLS failures
  * K8SA_E_TLS, timeouts K8SA_E_TIMEOUT, cut or garbled responses K8SA_E_PROTOCOL, a bad or
  * refused URL K8SA_E_CONFIG, libcurl's ENOMEM K8SA_E_NOMEM, the rest K8SA_E_TRANSPORT.

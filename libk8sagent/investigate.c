@@ -52,6 +52,17 @@ static void event_clear(k8sa_event *e)
 	e->text = e->json = NULL;
 }
 
+/* Replace the model stream (NULL: none); the old one is freed outside the lock, so a
+ * concurrent k8sa_session_cancel() never sees a freed stream. */
+static void stream_set(k8sa_session *s, k8sa_llm_stream *st)
+{
+	pthread_mutex_lock(&s->stream_mu);
+	k8sa_llm_stream *old = s->stream;
+	s->stream = st;
+	pthread_mutex_unlock(&s->stream_mu);
+	k8sa_llm_stream_free(old);
+}
+
 static k8sa_status set_event(k8sa_session *s, k8sa_event_kind type, const char *text, json_object *json)
 {
 	event_clear(&s->ev);
@@ -119,6 +130,7 @@ K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, 
 	if (!s)
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
 	atomic_init(&s->cancelled, 0);
+	pthread_mutex_init(&s->stream_mu, NULL);
 	s->agent = agent;
 	s->kube = kube;
 	s->llm = llm_clone(agent_llm(agent));
@@ -142,8 +154,7 @@ K8SA_EXPORT k8sa_status k8sa_session_new(k8sa_session **out, k8sa_agent *agent, 
 
 static void question_reset(k8sa_session *s)
 {
-	k8sa_llm_stream_free(s->stream);
-	s->stream = NULL;
+	stream_set(s, NULL);
 	llm_tool_acc_free(&s->acc);
 	k8sa_tbuf_release(&s->turn_text);
 	k8sa_tbuf_release(&s->answer);
@@ -181,6 +192,7 @@ K8SA_EXPORT void k8sa_session_free(k8sa_session *s)
 	free(s->ns);
 	free(s->context);
 	free(s->findings_text);
+	pthread_mutex_destroy(&s->stream_mu);
 	free(s);
 }
 
@@ -238,8 +250,10 @@ K8SA_EXPORT void k8sa_session_cancel(k8sa_session *s)
 	if (!s)
 		return;
 	atomic_store(&s->cancelled, 1);
+	pthread_mutex_lock(&s->stream_mu);
 	if (s->stream)
 		k8sa_llm_stream_cancel(s->stream);
+	pthread_mutex_unlock(&s->stream_mu);
 }
 
 /* ---- the snapshot ------------------------------------------------------------------------- */
@@ -471,7 +485,10 @@ static k8sa_status start_model(k8sa_session *s, k8sa_error *err)
 	s->acc.backend = k8sa_llm_backend(s->llm);
 	k8sa_tbuf_release(&s->turn_text);
 	s->model_calls++;
-	return llm_stream_start_body(s->llm, NULL, body, native ? llm_tools_on_object : NULL, &s->acc, &s->stream, err);
+	k8sa_llm_stream *st = NULL;
+	k8sa_status rc = llm_stream_start_body(s->llm, NULL, body, native ? llm_tools_on_object : NULL, &s->acc, &st, err);
+	stream_set(s, st);
+	return rc;
 }
 
 /* ---- ending a question --------------------------------------------------------------------- */
@@ -488,8 +505,7 @@ static void finish_question(k8sa_session *s, k8sa_stop_reason why)
 {
 	s->stopped = why;
 	s->t_end = k8sa_now_ms();
-	k8sa_llm_stream_free(s->stream);
-	s->stream = NULL;
+	stream_set(s, NULL);
 	if (why == K8SA_STOP_ERROR) {
 		s->state = Q_OVER;
 		return;
@@ -735,10 +751,11 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 	free(result);
 	free(args);
 	free(id);
-	k8sa_status st = set_event(s, K8SA_EVENT_STEP, name, j);
-	free(name);
-	if (!tm)
+	if (!tm) {
+		json_object_put(j);
+		free(name);
 		return k8sa_fail(err, K8SA_E_NOMEM, "out of memory");
+	}
 	if (s->pending_next >= s->msgs[s->pending_from].m.ncalls) {
 		if (s->steps_used >= s->max_steps) {
 			/* told with the last result (a message after it would stand between the results
@@ -757,6 +774,10 @@ static k8sa_status run_one_tool(k8sa_session *s, k8sa_error *err)
 		}
 		s->state = Q_CALL_MODEL;
 	}
+	/* the exact text the model gets for this call (the step-limit note included) */
+	json_object_object_add(j, "result", json_object_new_string(s->msgs[s->nmsgs - 1].m.content));
+	k8sa_status st = set_event(s, K8SA_EVENT_STEP, name, j);
+	free(name);
 	return st;
 }
 
@@ -809,8 +830,7 @@ K8SA_EXPORT k8sa_status k8sa_session_next(k8sa_session *s, const k8sa_event **ev
 				timeout_answer(s);
 				continue;
 			}
-			k8sa_llm_stream_free(s->stream);
-			s->stream = NULL;
+			stream_set(s, NULL);
 			if ((st = start_model(s, &e)) != K8SA_OK)
 				return fail_question(s, st, &e, err);
 			s->state = Q_STREAM;

@@ -13,6 +13,7 @@
 #include <k8sagent/verify.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 typedef enum { M_SYSTEM, M_CONTEXT, M_QUESTION, M_ASSISTANT, M_TOOL } mkind;
@@ -77,6 +78,7 @@ struct k8sa_session {
 	char *error;
 	double t_start, deadline, snapshot_ms, tools_ms, llm_ms, t_end;
 	atomic_int cancelled;
+	pthread_mutex_t stream_mu; /* guards `stream` against k8sa_session_cancel() from another thread */
 	k8sa_event ev;
 };
 

@@ -9,6 +9,7 @@
 #include "defaults.h"
 #include "http_internal.h"
 #include "kube_internal.h"
+#include "kube_client.h"
 #include "kubeconfig_internal.h"
 #include "jv.h"
 #include "tbuf.h"
@@ -23,35 +24,6 @@
 
 /* ---------------------------------------------------------------- the client */
 
-struct k8sa_kube {
-	char *base; /* server URL, no trailing '/'; host replaced by tls-server-name if set */
-	struct curl_slist *connect_to;
-	char *ca_file, *ca_pem, *cert_file, *key_file, *cert_pem, *key_pem;
-	int insecure, warned_insecure;
-	char *proxy; /* NULL: direct (the environment's proxies are never used) */
-	char *ns;
-	/* bearer token: fixed, or from a file re-read as it rotates */
-	char *token;
-	char *token_file;
-	char *token_cached;
-	unsigned int token_gen; /* bumped whenever the cached token changes */
-	time_t token_read_at;
-	struct stat token_st;
-	int token_period;
-	/* exec credential plugin: run when credentials are needed, cached until they expire or
-	 * the server answers 401 */
-	k8sa_exec_config *exec;
-	k8sa_exec_cred exec_cred;
-	int have_exec_cred;
-	unsigned int exec_runs;
-	long connect_ms, request_ms;
-	unsigned int page_size, max_parallel;
-	size_t max_page, max_log;
-	CURLM *multi; /* made by the first run (not at _new: a multi handle initialises libcurl's
-		       * TLS library, megabytes, before anything is fetched); kept across calls:
-		       * its connection cache gives keep-alive */
-	char user_agent[64];
-};
 
 K8SA_EXPORT void k8sa_kube_free(k8sa_kube *kube)
 {
@@ -234,97 +206,6 @@ void k8sa_kube_set_token_refresh(k8sa_kube *kube, int seconds)
 {
 	if (kube)
 		kube->token_period = seconds > 0 ? seconds : 0;
-}
-
-/* ---------------------------------------------------------------- bearer token */
-
-static int str_differs(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
-}
-
-/* Credentials of the exec plugin: run it when none are cached, when they expire (10 s of
- * slack), or when `force` (after a 401). token_gen moves when they change. */
-static k8sa_status exec_credentials(k8sa_kube *kube, int force, k8sa_error *err)
-{
-	time_t now = time(NULL);
-	if (kube->have_exec_cred && !force && (!kube->exec_cred.expires || now + 10 < kube->exec_cred.expires))
-		return K8SA_OK;
-	k8sa_exec_cred cred = {0};
-	k8sa_status st = k8sa_exec_run(kube->exec, &cred, err);
-	kube->exec_runs++;
-	if (st != K8SA_OK)
-		return st;
-	if (!kube->have_exec_cred || str_differs(cred.token, kube->exec_cred.token) ||
-	    str_differs(cred.cert_pem, kube->exec_cred.cert_pem) || str_differs(cred.key_pem, kube->exec_cred.key_pem))
-		kube->token_gen++;
-	k8sa_exec_cred_clear(&kube->exec_cred);
-	kube->exec_cred = cred;
-	kube->have_exec_cred = 1;
-	return K8SA_OK;
-}
-
-unsigned int k8sa_kube_exec_runs(const k8sa_kube *kube)
-{
-	return kube ? kube->exec_runs : 0;
-}
-
-/* Current token (borrowed; NULL: none). A token file is re-read when its period has passed
- * and the file changed, or at once when `force` (after a 401), as client-go does. A file
- * that cannot be read keeps the last good token. */
-static k8sa_status current_token(k8sa_kube *kube, int force, const char **out, k8sa_error *err)
-{
-	*out = NULL;
-	if (kube->exec) {
-		k8sa_status es = exec_credentials(kube, force, err);
-		if (es != K8SA_OK)
-			return es;
-		if (!kube->token && !kube->token_file) {
-			/* A static token in the same user wins, as in client-go. */
-			*out = kube->exec_cred.token;
-			return K8SA_OK;
-		}
-		force = 0;
-	}
-	if (!kube->token_file) {
-		*out = kube->token;
-		return K8SA_OK;
-	}
-	time_t now = (time_t)(k8sa_now_ms() / 1000);
-	if (kube->token_cached && !force && now - kube->token_read_at < kube->token_period) {
-		*out = kube->token_cached;
-		return K8SA_OK;
-	}
-	struct stat st;
-	int have_st = stat(kube->token_file, &st) == 0;
-	if (kube->token_cached && !force && have_st && st.st_ino == kube->token_st.st_ino &&
-	    st.st_size == kube->token_st.st_size && st.st_mtim.tv_sec == kube->token_st.st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == kube->token_st.st_mtim.tv_nsec) {
-		kube->token_read_at = now;
-		*out = kube->token_cached;
-		return K8SA_OK;
-	}
-	char *tok = NULL;
-	k8sa_status s = k8sa_read_token_file(kube->token_file, &tok, err);
-	if (s != K8SA_OK) {
-		if (kube->token_cached) {
-			*out = kube->token_cached;
-			return K8SA_OK;
-		}
-		return s;
-	}
-	if (!kube->token_cached || strcmp(tok, kube->token_cached)) {
-		free(kube->token_cached);
-		kube->token_cached = tok;
-		kube->token_gen++;
-	} else {
-		free(tok);
-	}
-	if (have_st)
-		kube->token_st = st;
-	kube->token_read_at = now;
-	*out = kube->token_cached;
-	return K8SA_OK;
 }
 
 /* ---------------------------------------------------------------- transfers */
@@ -569,19 +450,14 @@ static k8sa_status xfer_send(k8sa_kube *kube, xfer *x)
 		curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 		curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	}
-	if ((st = current_token(kube, 0, &token, err)) != K8SA_OK) {
+	if ((st = kube_current_token(kube, 0, &token, err)) != K8SA_OK) {
 		k8sa_error_prefix(err, "%s: ", x->what);
 		return st;
 	}
 	x->token_gen = kube->token_gen;
 	if (kube->exec && kube->exec_cred.cert_pem) {
 		/* The plugin's client certificate: set on every send, as it may have been renewed. */
-		struct curl_blob cb = {kube->exec_cred.cert_pem, strlen(kube->exec_cred.cert_pem), CURL_BLOB_COPY};
-		struct curl_blob kb = {kube->exec_cred.key_pem, strlen(kube->exec_cred.key_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(x->easy, CURLOPT_SSLCERT_BLOB, &cb);
-		curl_easy_setopt(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(x->easy, CURLOPT_SSLKEY_BLOB, &kb);
-		curl_easy_setopt(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
+		k8sa_http_set_client_pem(x->easy, kube->exec_cred.cert_pem, kube->exec_cred.key_pem);
 	}
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
@@ -910,7 +786,7 @@ static next_step xfer_complete(k8sa_kube *kube, xfer *x, CURLcode rc)
 		x->auth_retried = 1;
 		if (kube->token_gen != x->token_gen)
 			return NEXT_SEND;
-		if (current_token(kube, 1, &tok, &ignored) == K8SA_OK && kube->token_gen != x->token_gen)
+		if (kube_current_token(kube, 1, &tok, &ignored) == K8SA_OK && kube->token_gen != x->token_gen)
 			return NEXT_SEND;
 	}
 	if (http == 410 && r->type == K8SA_REQ_LIST && x->cont && !x->restarted) {
@@ -1077,113 +953,4 @@ k8sa_status k8sa_kube_run(k8sa_kube *kube, k8sa_kube_req *reqs, size_t n, k8sa_e
 	free(xs);
 	jv_doc_free(&doc);
 	return ret;
-}
-
-/* ---------------------------------------------------------------- conveniences */
-
-static k8sa_status collect_item(void *ud, json_object *item)
-{
-	if (json_object_array_add(ud, json_object_get(item)) != 0) {
-		json_object_put(item);
-		return K8SA_E_NOMEM;
-	}
-	return K8SA_OK;
-}
-
-static void collect_restart(void *ud)
-{
-	json_object *arr = ud;
-	size_t n = json_object_array_length(arr);
-	if (n)
-		json_object_array_del_idx(arr, 0, n);
-}
-
-static k8sa_status run_one(k8sa_kube *kube, k8sa_kube_req *req, k8sa_error *err)
-{
-	k8sa_status st = k8sa_kube_run(kube, req, 1, err);
-	if (st != K8SA_OK)
-		return st;
-	if (req->status != K8SA_OK) {
-		if (err)
-			*err = req->err;
-		free(req->body);
-		req->body = NULL;
-		return req->status;
-	}
-	return K8SA_OK;
-}
-
-K8SA_EXPORT k8sa_status k8sa_kube_list_json(k8sa_kube *kube, k8sa_resource res, const char *ns,
-					     const char *field_selector, char **out_json, k8sa_error *err)
-{
-	if (!kube || !out_json)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "list: NULL client or output");
-	json_object *arr = json_object_new_array();
-	if (!arr)
-		return k8sa_fail(err, K8SA_E_NOMEM, "list: out of memory");
-	k8sa_kube_req req = {
-		.type = K8SA_REQ_LIST,
-		.resource = res,
-		.ns = ns,
-		.field_selector = field_selector,
-		.on_item = collect_item,
-		.on_restart = collect_restart,
-		.ud = arr,
-	};
-	k8sa_status st = run_one(kube, &req, err);
-	if (st == K8SA_OK) {
-		const char *s = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if (!s || !(*out_json = strdup(s)))
-			st = k8sa_fail(err, K8SA_E_NOMEM, "list: out of memory");
-	}
-	json_object_put(arr);
-	return st;
-}
-
-K8SA_EXPORT k8sa_status k8sa_kube_pod_log(k8sa_kube *kube, const char *ns, const char *pod, const char *container,
-					   int previous, long tail_lines, long limit_bytes, char **out, size_t *out_len,
-					   k8sa_error *err)
-{
-	if (!kube || !out)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "pod log: NULL client or output");
-	k8sa_kube_req req = {
-		.type = K8SA_REQ_LOG,
-		.ns = ns,
-		.pod = pod,
-		.container = container,
-		.previous = previous,
-		.tail_lines = tail_lines,
-		.limit_bytes = limit_bytes,
-	};
-	k8sa_status st = run_one(kube, &req, err);
-	if (st != K8SA_OK)
-		return st;
-	*out = req.body;
-	if (out_len)
-		*out_len = req.body_len;
-	return K8SA_OK;
-}
-
-K8SA_EXPORT k8sa_status k8sa_kube_get_json(k8sa_kube *kube, k8sa_resource res, const char *ns, const char *name,
-					    char **out_json, k8sa_error *err)
-{
-	if (!kube || !out_json)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "get: NULL client or output");
-	*out_json = NULL;
-	k8sa_kube_req req = {.type = K8SA_REQ_GET, .resource = res, .ns = ns, .name = name};
-	k8sa_status st = run_one(kube, &req, err);
-	if (st == K8SA_OK)
-		*out_json = req.body;
-	return st;
-}
-
-K8SA_EXPORT k8sa_status k8sa_kube_server_version(k8sa_kube *kube, char **out_json, k8sa_error *err)
-{
-	if (!kube || !out_json)
-		return k8sa_fail(err, K8SA_E_INVALID_ARG, "server version: NULL client or output");
-	k8sa_kube_req req = {.type = K8SA_REQ_VERSION};
-	k8sa_status st = run_one(kube, &req, err);
-	if (st == K8SA_OK)
-		*out_json = req.body;
-	return st;
 }

@@ -21,4 +21,11 @@ char *tools_fence(const char *text, size_t len);
  * of repeated calls. NULL when not a JSON object (or ENOMEM). */
 char *tools_canonical_args(const char *arguments_json);
 
+/* One list_objects line for an object of resource `res` (tools_table.c). */
+struct k8sa_tbuf;
+struct json_object;
+void tools_table_row(struct k8sa_tbuf *b, int res, struct json_object *o, int all_ns);
+/* qsort() order of events (json_object **), oldest first. */
+int tools_cmp_event(const void *a, const void *b);
+
 #endif

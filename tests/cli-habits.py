@@ -19,6 +19,7 @@ import time
 TOP = os.environ.get("top_srcdir", ".")
 BUILD = os.environ.get("top_builddir", ".")
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from verdict import Tally  # noqa: E402
 from kubesim import Kubesim  # noqa: E402
 from llmsim import Llmsim  # noqa: E402
 
@@ -29,17 +30,16 @@ except ImportError:
 
 K8SAGENT = os.path.join(BUILD, "service", "k8sagent")
 SCENARIO = os.path.join(TOP, "tests", "scenarios", "demo-shop")
-passed, failed, skipped = 0, [], []
+check = Tally("cli-habits")
 
 
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failed.append(what)
-        print("FAIL: " + what)
-    return cond
+def scenario_copy(d):
+    """A private copy of the demo scenario under d: (its directory, its shop pods.json),
+    for the checks that rewrite pods."""
+    scen = os.path.join(d, "scenario")
+    shutil.copytree(SCENARIO, scen)
+    return scen, os.path.join(scen, "cluster", "shop", "pods.json")
+skipped = check.skipped
 
 
 def run(*args, stdin=None, env=None, timeout=60):
@@ -184,9 +184,7 @@ def colour():
     # an OSC title sequence prints as a visible escape.
     d = tempfile.mkdtemp(prefix="k8sa-esc.")
     try:
-        scen = os.path.join(d, "s")
-        shutil.copytree(SCENARIO, scen)
-        pods = os.path.join(scen, "cluster", "shop", "pods.json")
+        scen, pods = scenario_copy(d)
         with open(pods) as f:
             doc = json.load(f)
         for p in doc["items"]:
@@ -240,9 +238,7 @@ def cluster():
 def watch():
     d = tempfile.mkdtemp(prefix="k8sa-watch.")
     try:
-        scen = os.path.join(d, "scenario")
-        shutil.copytree(SCENARIO, scen)
-        pods = os.path.join(scen, "cluster", "shop", "pods.json")
+        scen, pods = scenario_copy(d)
         with open(pods) as f:
             original = json.load(f)
         for fmt in ("json", "text"):
@@ -284,9 +280,7 @@ def main():
     colour()
     cluster()
     watch()
-    print("cli-habits: %d passed, %d failed%s" % (passed, len(failed),
-          "; skipped: " + "; ".join(skipped) if skipped else ""))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

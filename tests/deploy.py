@@ -41,20 +41,11 @@ OCI_LABELS = ("org.opencontainers.image.source", "org.opencontainers.image.revis
               "org.opencontainers.image.title", "org.opencontainers.image.description",
               "org.opencontainers.image.licenses")
 
-failures = []
-passed = 0
-skipped = []
+sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tests", "lib"))
+from verdict import Tally  # noqa: E402
 
-
-def check(cond, what):
-    """Record one assertion; keep going so one run reports every problem."""
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL: " + what)
-    return bool(cond)
+check = Tally("deploy")
+skipped = check.skipped
 
 
 def path(*parts):
@@ -949,9 +940,7 @@ def main():
     check_distlist()
     check_yaml_parses()
     check_yamllint()
-    print("deploy: %d checks passed, %d failed%s" % (passed, len(failures),
-          "; skipped: " + "; ".join(skipped) if skipped else ""))
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

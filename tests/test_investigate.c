@@ -671,6 +671,46 @@ START_TEST(tool_results_never_carry_secrets)
 }
 END_TEST
 
+/* A step event carries the exact text the model gets for the call: the tool message of the
+ * transcript, with the step-limit note when it was the last allowed call. */
+START_TEST(step_events_carry_the_exact_result)
+{
+	start_llm("{\"rules\":[{\"tool_calls\":[" GET_LOGS "],\"reply\":\"Still looking.\"}]}");
+	k8sa_agent *a = agent("ollama");
+	k8sa_session *s = NULL;
+	ck_assert_int_eq(k8sa_session_new(&s, a, "pay", NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_set_max_steps(s, 1, NULL), K8SA_OK);
+	ck_assert_int_eq(k8sa_session_ask(s, QUESTION, NULL), K8SA_OK);
+	const k8sa_event *ev;
+	char *result = NULL;
+	while (k8sa_session_next(s, &ev, NULL) == K8SA_OK && ev) {
+		if (k8sa_event_type(ev) != K8SA_EVENT_STEP)
+			continue;
+		json_object *o = json_tokener_parse(k8sa_event_json(ev));
+		ck_assert_ptr_null(result);
+		result = strdup(jstr(o, "result"));
+		ck_assert(json_object_get_int(jget(o, "result_chars")) > 100);
+		json_object_put(o);
+		/* the same text as the transcript's last message, now */
+		char *tj = NULL;
+		ck_assert_int_eq(k8sa_session_transcript_to_json(s, &tj, NULL), K8SA_OK);
+		json_object *t = json_tokener_parse(tj);
+		k8sa_free(tj);
+		json_object *last = json_object_array_get_idx(t, json_object_array_length(t) - 1);
+		ck_assert_str_eq(jstr(last, "role"), "tool");
+		ck_assert_str_eq(jstr(last, "content"), result);
+		json_object_put(t);
+	}
+	ck_assert_ptr_nonnull(result);
+	ck_assert_ptr_nonnull(strstr(result, "certificate has expired"));
+	ck_assert_ptr_nonnull(strstr(result, "```text"));
+	ck_assert_ptr_nonnull(strstr(result, "The step limit is reached"));
+	free(result);
+	k8sa_session_free(s);
+	k8sa_agent_free(a);
+}
+END_TEST
+
 Suite *k8sa_test_suite(void)
 {
 	Suite *s = suite_create("investigate");
@@ -684,6 +724,7 @@ Suite *k8sa_test_suite(void)
 	tcase_add_test(tc, server_rejecting_tools_switches_to_json);
 	tcase_add_test(tc, secrets_are_refused_as_a_tool_error);
 	tcase_add_test(tc, looping_model_stops_at_max_steps);
+	tcase_add_test(tc, step_events_carry_the_exact_result);
 	tcase_add_test(tc, follow_ups_reuse_the_session);
 	tcase_add_test(tc, oldest_tool_results_make_room_in_a_small_window);
 	tcase_add_test(tc, verification_catches_made_up_pod_and_delete);

@@ -91,7 +91,10 @@ typedef enum k8sa_event_kind {
 				      *   calls may say something first ("Let me read the log."); the
 				      *   answer (DONE, k8sa_session_answer()) is the last turn only */
 	K8SA_EVENT_STEP = 1,         /**< a tool call ran: k8sa_event_json() is
-				      *   `{"type":"step","index","tool","arguments","result_chars","error","cached","ms"}` */
+				      *   `{"type":"step","index","tool","arguments","result_chars","error","cached","ms",
+				      *   "result"}`; "result" is the exact text the model gets for the call
+				      *   (redacted, fenced, cut to the per-result budget; with the step-limit
+				      *   note when it is the last allowed call) */
 	K8SA_EVENT_VERIFICATION = 2, /**< the final answer was checked: `{"type":"verification",
 				      *   "unknown_names","mutating_commands","secret_commands"}` */
 	K8SA_EVENT_DONE = 3          /**< the question is over: `{"type":"done","stopped","answer"}`;

@@ -4,6 +4,7 @@
  * progress line on stderr while a slow cluster is read, the question from stdin. */
 #include "config.h"
 #include "cli.h"
+#include "../common/clock.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -364,13 +365,7 @@ static void *progress_main(void *arg)
 	unsigned int tick = 0;
 	pthread_mutex_lock(&progress.lock);
 	while (!progress.stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 150 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = svc_after_ms(CLOCK_REALTIME, 150);
 		pthread_cond_timedwait(&progress.cond, &progress.lock, &until);
 		double t = now_s() - start;
 		if (progress.stop || t < 0.5) /* quick reads show nothing */

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: k8sagentd [OPTIONS]\n"
-"The libk8sagent HTTP service: /ask, /diagnose, a chat UI at /, health and metrics.\n"
+"The libk8sagent HTTP service: /ask, /diagnose, /investigate, a chat UI at /, health and metrics.\n"
 "\n"
 "Server:\n"
 "  --listen ADDR:PORT      address to listen on (default 0.0.0.0:8000; port 0: any free port)\n"
@@ -65,6 +65,14 @@ static void usage(FILE *f)
 "  --cache-entries N       answers kept (default 64)\n"
 "  --cache-bytes BYTES     memory the cached answers may use (default 8388608); least\n"
 "                          recently used answers are evicted first\n"
+"Investigation (POST /investigate):\n"
+"  --session-ttl SECONDS   an idle session is dropped after this long (default 900)\n"
+"  --max-sessions N        sessions kept at once (default 64); the least recently used idle\n"
+"                          one makes room, and when all are busy a new one gets 429\n"
+"  --session-memory BYTES  estimated memory the sessions may hold together (default: an eighth\n"
+"                          of the container's memory limit, else 268435456)\n"
+"  --max-steps N           most tool calls a request may ask for per question (default 20;\n"
+"                          a request without \"max_steps\" gets 8)\n"
 "Alerting without a question (no model involved):\n"
 "  --watch-namespaces NS[,NS...]  analyze these namespaces periodically, one at a time;\n"
 "                          /metrics exports k8sagent_findings{namespace,code,severity,root_cause}\n"
@@ -81,10 +89,10 @@ static void usage(FILE *f)
 "                          within a second when the file changes (Secret rotation)\n"
 "  K8SA_LLM_API_KEY        API key for an OpenAI-compatible server\n"
 "\n"
-"Routes: POST /ask, POST /diagnose (JSON; \"stream\": true or Accept: text/event-stream for\n"
-"Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces, /models, /health,\n"
-"/healthz, /readyz, /metrics, /openapi.json, / (chat UI), POST /mcp (the read-only tools over\n"
-"the Model Context Protocol, streamable HTTP, same token). See k8sagentd(8).\n");
+"Routes: POST /ask, POST /diagnose, POST /investigate (JSON; \"stream\": true or Accept:\n"
+"text/event-stream for Server-Sent Events), GET /api/findings?namespace=NS, /api/namespaces,\n"
+"/models, /health, /healthz, /readyz, /metrics, /openapi.json, / (chat UI), POST /mcp (the\n"
+"read-only tools over the Model Context Protocol, streamable HTTP, same token). See k8sagentd(8).\n");
 }
 
 static int parse_int(const char *opt, const char *v, long min, long max, long *out)
@@ -216,6 +224,10 @@ static const num_opt num_opts[] = {
 	{"max-connections-per-ip", 1, 1000000, NULL, NULL, &kd_cfg.max_conns_per_ip},
 	{"max-answer", 1024, 1L << 30, NULL, &kd_cfg.max_answer, NULL},
 	{"max-snapshots", 1, 100000, &kd_cfg.max_snapshots, NULL, NULL},
+	{"session-ttl", 1, 86400, &kd_cfg.session_ttl, NULL, NULL},
+	{"max-sessions", 1, 100000, &kd_cfg.max_sessions, NULL, NULL},
+	{"session-memory", 1L << 20, 1L << 40, NULL, &kd_cfg.session_memory, NULL},
+	{"max-steps", 1, K8SA_SESSION_MAX_STEPS_LIMIT, &kd_cfg.max_steps, NULL, NULL},
 };
 #define N_NUM (sizeof(num_opts) / sizeof(num_opts[0]))
 
@@ -259,21 +271,26 @@ static int parse_args(int argc, char **argv)
 	opts[n_opts++] = (struct option){"webhook-max-per-hour", required_argument, NULL, O_WATCH};
 	opts[n_opts] = (struct option){NULL, 0, NULL, 0};
 	/* Defaults, then the environment, then flags. */
-	kd_cfg.listen_addr = strdup("0.0.0.0");
-	kd_cfg.port = 8000;
-	kd_cfg.request_timeout = 60;
-	kd_cfg.max_llm = 4;
-	kd_cfg.queue = 16;
-	kd_cfg.max_body = 65536;
-	kd_cfg.max_question = 8192;
-	kd_cfg.max_conns = 2048;
-	kd_cfg.grace = 10;
-	kd_cfg.cache_ttl = 60;
-	kd_cfg.cache_entries = 64;
-	kd_cfg.log_level = KD_LOG_INFO;
-	kd_cfg.header_timeout = 10;
-	kd_cfg.max_answer = 256 * 1024;
-	kd_cfg.cache_bytes = 8L << 20;
+	kd_cfg = (kd_config){
+		.listen_addr = strdup("0.0.0.0"),
+		.port = 8000,
+		.request_timeout = 60,
+		.max_llm = 4,
+		.queue = 16,
+		.max_body = 65536,
+		.max_question = 8192,
+		.max_conns = 2048,
+		.grace = 10,
+		.cache_ttl = 60,
+		.cache_entries = 64,
+		.session_ttl = 900,
+		.max_sessions = 64,
+		.max_steps = 20,
+		.log_level = KD_LOG_INFO,
+		.header_timeout = 10,
+		.max_answer = 256 * 1024,
+		.cache_bytes = 8L << 20,
+	};
 	const char *e;
 	svc_options_from_env(&kd_cfg.opts);
 	set_str(&kd_cfg.default_ns, getenv("K8SA_NAMESPACE"));
@@ -452,6 +469,7 @@ int main(int argc, char **argv)
 	 * see net_ready() in k8sagentd_backend.c. */
 	kd_metrics_init();
 	kd_limits_init();
+	kd_sessions_init();
 	kd_cache_init();
 	if (kd_backend_init()) {
 		kd_backend_cleanup();
@@ -515,6 +533,7 @@ int main(int argc, char **argv)
 	kd_httpd_shutdown();
 	kd_watch_stop();
 	kd_sse_shutdown();
+	kd_sessions_cleanup();
 	kd_backend_cleanup();
 	kd_log(KD_LOG_INFO, "stopped");
 	free_config();

@@ -8,6 +8,7 @@
 #include "config.h"
 #include <k8sagent/k8sagent.h>
 #include <k8sagent/agent.h>
+#include <k8sagent/investigate.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -40,6 +41,10 @@ typedef struct kd_config {
 	int cache_entries;
 	int log_level;            /* KD_LOG_* */
 	char **allow_ns;          /* K8SA_NAMESPACES, NULL-terminated, NULL: all allowed */
+	int session_ttl;          /* seconds an idle investigation session is kept */
+	int max_sessions;         /* investigation sessions kept at once */
+	size_t session_memory;    /* estimated bytes the sessions may hold together */
+	int max_steps;            /* largest "max_steps" a request may ask for */
 	char **allowed_hosts;     /* --allowed-hosts, NULL-terminated, NULL: any Host */
 	int header_timeout;       /* seconds from connect (or the last answer) to a whole request */
 	unsigned max_conns_per_ip; /* concurrent connections from one address; 0: derived */
@@ -64,13 +69,15 @@ char *kd_json_quote(const char *s);
 /* ---- routes and requests (k8sagentd_http.c, k8sagentd_routes.c) ----------------------------- */
 typedef enum kd_route {
 	KD_R_UI = 0, KD_R_HEALTH, KD_R_HEALTHZ, KD_R_READYZ, KD_R_METRICS, KD_R_OPENAPI,
-	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_MCP, KD_R_OTHER,
+	KD_R_MODELS, KD_R_NAMESPACES, KD_R_FINDINGS, KD_R_ASK, KD_R_DIAGNOSE, KD_R_INVESTIGATE, KD_R_MCP,
+	KD_R_OTHER,
 	KD_R_COUNT
 } kd_route;
 
 const char *kd_route_label(kd_route r);
 
 typedef struct kd_sse kd_sse;
+typedef struct kd_inv kd_inv;
 
 /* One HTTP request, from the first access-handler call to the completion callback. */
 typedef struct kd_req {
@@ -89,6 +96,7 @@ typedef struct kd_req {
 	kd_sse *sse;              /* streamed response state (shared with the response) */
 	char *log_question;       /* debug-level access log only */
 	int holds_slot;           /* a model slot is held until completion */
+	kd_inv *inv;              /* a streamed investigation (k8sagentd_investigate.c) */
 } kd_req;
 
 /* Queue a response and record its status/size on the request. Takes ownership of nothing. */
@@ -220,6 +228,71 @@ int kd_client_gone(struct MHD_Connection *c);
 /* The request finished (completion callback): cancel a stream still running, drop references. */
 void kd_sse_request_done(kd_req *req);
 uint64_t kd_sse_bytes(const kd_sse *sse);
+
+/* Call cancel(arg) (from the watcher thread) when the client of `c` hangs up; for work that
+ * is not a model stream (an investigation). NULL when out of memory (then nothing watches). */
+typedef struct kd_hangup kd_hangup;
+kd_hangup *kd_hangup_watch(struct MHD_Connection *c, void (*cancel)(void *), void *arg);
+/* After this returns cancel() is not called any more. NULL is a no-op. */
+void kd_hangup_unwatch(kd_hangup *w);
+
+/* ---- helpers of k8sagentd_routes.c for the other routes ------------------------------------ */
+/* Send a JSON object (consumed) as the response. */
+enum MHD_Result kd_send_json(struct MHD_Connection *c, kd_req *req, int status, json_object *o);
+/* HTTP status for a failed library call. */
+int kd_status_for(k8sa_status st);
+/* Error response for a failed library call (counted as a Kubernetes API error when kube). */
+enum MHD_Result kd_send_agent_error(struct MHD_Connection *c, kd_req *req, k8sa_status st,
+				    const k8sa_error *err, int kube);
+/* The namespace checks before the API is touched: *ok 1, or the error response is queued. */
+enum MHD_Result kd_check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns,
+				   size_t len, int *ok);
+/* 429/503 for a failed kd_slot_acquire(). */
+enum MHD_Result kd_send_slot_error(struct MHD_Connection *c, kd_req *req, int rc);
+/* 1 when the client asked for Server-Sent Events (Accept: text/event-stream). */
+int kd_wants_sse(struct MHD_Connection *c);
+/* 429/503 for a failed kd_snapshot_acquire(), MHD_NO for a client that left. */
+enum MHD_Result kd_send_snapshot_error(struct MHD_Connection *c, kd_req *req, int rc);
+
+/* ---- investigation (k8sagentd_investigate.c, k8sagentd_sessions.c) ------------------------ */
+/* POST /investigate. */
+enum MHD_Result kd_investigate(struct MHD_Connection *c, kd_req *req);
+/* The request ended (completion callback): a streamed investigation still running is
+ * cancelled and its session released. */
+void kd_investigate_request_done(kd_req *req);
+uint64_t kd_investigate_bytes(const kd_inv *inv);
+
+#define KD_SESSION_ID_LEN 32           /* 128 random bits, lowercase hex */
+/* The fixed part of a session's memory: mostly its own agent's Kubernetes client once it has
+ * connected (TLS state), measured with bench/service-sessions; the transcript is added per
+ * session. */
+#define KD_SESSION_BASE_BYTES (320 * 1024)
+typedef struct kd_session kd_session;
+/* 1 when id (len bytes) has the shape of a session id. */
+int kd_session_id_valid(const char *id, size_t len);
+/* A new session on ns, busy for the caller, evicting expired then least recently used idle
+ * sessions to make room. 0, or 429 (every kept session busy) / 500 with msg. */
+int kd_session_reserve(const char *ns, kd_session **out, char *msg, size_t msglen);
+/* Give a reserved session its agent (owned from now on) and library session. */
+void kd_session_attach(kd_session *ks, k8sa_agent *agent, k8sa_session *s);
+/* Take an existing session for one request: 0, 404 (unknown, expired, evicted) or 409 (busy). */
+int kd_session_claim(const char *id, kd_session **out, char *msg, size_t msglen);
+/* The request is over: the session becomes idle (its memory re-estimated, the budget
+ * enforced), or is freed when discard. NULL is a no-op. */
+void kd_session_put(kd_session *ks, int discard);
+k8sa_session *kd_session_handle(const kd_session *ks);
+const char *kd_session_id(const kd_session *ks);
+const char *kd_session_ns(const kd_session *ks);
+size_t kd_session_bytes(const kd_session *ks);
+/* The memory budget: --session-memory, else an eighth of the container's memory limit, else
+ * 256 MiB. */
+void kd_sessions_init(void);
+/* Drop expired sessions now. */
+void kd_sessions_sweep(void);
+/* Free every session (shutdown, after the server stopped). */
+void kd_sessions_cleanup(void);
+/* Prometheus text for the sessions (caller frees), NULL when out of memory. */
+char *kd_sessions_metrics(void);
 
 /* ---- watch: periodic analysis, metrics, webhook (k8sagentd_watch.c) ------------------------- */
 /* A --watch-namespaces, --interval, --webhook-url or --webhook-max-per-hour option (name

@@ -4,6 +4,7 @@
  * more than FD_SETSIZE clients may be connected, request bodies bounded as they arrive, and
  * per-request bookkeeping (access log, metrics, in-flight count) in the completion callback. */
 #include "k8sagentd.h"
+#include "../common/clock.h"
 #include "k8sagentd_request.h"
 
 #include <arpa/inet.h>
@@ -133,13 +134,7 @@ static void *reaper(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&conn_mu);
 	while (!reaper_stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = svc_after_ms(CLOCK_REALTIME, 200);
 		pthread_cond_timedwait(&conn_cv, &conn_mu, &ts);
 		double now = kd_now();
 		long n = 0;
@@ -376,8 +371,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	}
 	conn_deadline(c, 1); /* the next request on this connection gets its own deadline */
-	uint64_t bytes = req->sse ? kd_sse_bytes(req->sse) : req->bytes;
+	uint64_t bytes = req->sse ? kd_sse_bytes(req->sse) : req->inv ? kd_investigate_bytes(req->inv) : req->bytes;
 	kd_sse_request_done(req);
+	kd_investigate_request_done(req);
 	/* A client gone before any response is logged as 499, as nginx does. */
 	int status = req->status ? req->status : 499;
 	double dt = kd_now() - req->t0;

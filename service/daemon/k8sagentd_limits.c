@@ -3,6 +3,7 @@
  * (a local LLM serves one or a few answers at a time; piling up requests only makes every one
  * of them slow), and the namespace allowlist. Bearer-token auth: k8sagentd_auth.c. */
 #include "k8sagentd.h"
+#include "../common/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -87,13 +88,7 @@ int kd_snapshot_acquire(struct MHD_Connection *c)
 			break;
 		}
 		/* Wake every 100 ms to see whether the client is still there. */
-		struct timespec dl;
-		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_nsec += 100 * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		struct timespec dl = svc_after_ms(CLOCK_MONOTONIC, 100);
 		pthread_cond_timedwait(&snap_cv, &mu, &dl);
 		if (c && kd_client_gone(c)) {
 			rc = -4;

@@ -335,6 +335,10 @@ char *kd_metrics_render(size_t *len)
 		      "k8sagentd_cache_requests_total{result=\"miss\"} %llu\n",
 		  (unsigned long long)cache_hits, (unsigned long long)cache_misses);
 	pthread_mutex_unlock(&mu);
+	char *sessions = kd_sessions_metrics();
+	if (sessions)
+		sb_printf(&b, "%s", sessions);
+	free(sessions);
 	char *watch = kd_watch_metrics(); /* --watch-namespaces: k8sagent_findings and friends */
 	if (watch)
 		sb_printf(&b, "%s", watch);

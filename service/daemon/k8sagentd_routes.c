@@ -31,6 +31,8 @@ static const struct {
 	{"/diagnose", KD_R_DIAGNOSE, "POST", 1},
 	{"/api/ask", KD_R_ASK, "POST", 1},
 	{"/api/diagnose", KD_R_DIAGNOSE, "POST", 1},
+	{"/investigate", KD_R_INVESTIGATE, "POST", 1},
+	{"/api/investigate", KD_R_INVESTIGATE, "POST", 1},
 	{"/mcp", KD_R_MCP, "POST, GET, DELETE", 1},
 };
 
@@ -38,7 +40,7 @@ const char *kd_route_label(kd_route r)
 {
 	static const char *const names[KD_R_COUNT] = {
 		"ui", "/health", "/healthz", "/readyz", "/metrics", "/openapi.json", "/models",
-		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "/mcp", "other"};
+		"/api/namespaces", "/api/findings", "/ask", "/diagnose", "/investigate", "/mcp", "other"};
 	return (unsigned)r < KD_R_COUNT ? names[r] : "other";
 }
 
@@ -711,6 +713,7 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	case KD_R_FINDINGS: return r_findings(c, req);
 	case KD_R_ASK: return r_model_call(c, req, 0);
 	case KD_R_DIAGNOSE: return r_model_call(c, req, 1);
+	case KD_R_INVESTIGATE: return kd_investigate(c, req);
 	case KD_R_MCP: {
 		/* An MCP tool call may read the cluster (analyze is a snapshot): bounded with the
 		 * snapshots, and dropped when its client has left. */
@@ -725,4 +728,42 @@ enum MHD_Result kd_dispatch(struct MHD_Connection *c, kd_req *req)
 	}
 	default: return kd_send_error(c, req, 404, "not found");
 	}
+}
+
+/* ---- the helpers other routes share (k8sagentd_investigate.c) ------------------------------ */
+enum MHD_Result kd_send_json(struct MHD_Connection *c, kd_req *req, int status, json_object *o)
+{
+	return send_json_obj(c, req, status, o);
+}
+
+int kd_status_for(k8sa_status st)
+{
+	return status_for(st);
+}
+
+enum MHD_Result kd_send_agent_error(struct MHD_Connection *c, kd_req *req, k8sa_status st,
+				    const k8sa_error *err, int kube)
+{
+	return send_agent_error(c, req, st, err, kube);
+}
+
+enum MHD_Result kd_check_namespace(struct MHD_Connection *c, kd_req *req, const char *ns,
+				   size_t len, int *ok)
+{
+	return check_namespace(c, req, ns, len, ok);
+}
+
+enum MHD_Result kd_send_slot_error(struct MHD_Connection *c, kd_req *req, int rc)
+{
+	return send_slot_error(c, req, rc);
+}
+
+int kd_wants_sse(struct MHD_Connection *c)
+{
+	return wants_sse(c);
+}
+
+enum MHD_Result kd_send_snapshot_error(struct MHD_Connection *c, kd_req *req, int rc)
+{
+	return send_snapshot_error(c, req, rc);
 }

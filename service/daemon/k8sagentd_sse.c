@@ -19,9 +19,24 @@
 typedef struct watch {
 	int fd;
 	k8sa_answer_stream *stream;
+	void (*cancel)(void *); /* instead of a stream: kd_hangup_watch() */
+	void *arg;
 	int fired;
 	struct watch *next;
 } watch;
+
+struct kd_hangup {
+	watch w;
+};
+
+/* Stop the watched work. w_mu held. */
+static void watch_cancel(watch *w)
+{
+	if (w->stream)
+		k8sa_answer_stream_cancel(w->stream);
+	else if (w->cancel)
+		w->cancel(w->arg);
+}
 
 static pthread_mutex_t w_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t w_cv = PTHREAD_COND_INITIALIZER;
@@ -74,7 +89,7 @@ static void *watcher(void *arg)
 				if (w->fd == pfds[i].fd && !w->fired) {
 					w->fired = 1;
 					kd_log(KD_LOG_DEBUG, "client went away: cancelling its model call");
-					k8sa_answer_stream_cancel(w->stream);
+					watch_cancel(w);
 				}
 		}
 		/* Fired entries stay until their owner removes them; do not spin on them. */
@@ -116,6 +131,8 @@ static void watch_add(watch *w, struct MHD_Connection *c, k8sa_answer_stream *s)
 {
 	w->fd = conn_fd(c);
 	w->stream = s;
+	w->cancel = NULL;
+	w->arg = NULL;
 	w->fired = 0;
 	pthread_mutex_lock(&w_mu);
 	w->next = watches;
@@ -134,15 +151,36 @@ static void watch_remove(watch *w)
 			break;
 		}
 	w->stream = NULL;
+	w->cancel = NULL;
 	pthread_mutex_unlock(&w_mu);
+}
+
+kd_hangup *kd_hangup_watch(struct MHD_Connection *c, void (*cancel)(void *), void *arg)
+{
+	kd_hangup *kw = calloc(1, sizeof *kw);
+	if (!kw)
+		return NULL;
+	watch_add(&kw->w, c, NULL);
+	pthread_mutex_lock(&w_mu);
+	kw->w.cancel = cancel;
+	kw->w.arg = arg;
+	pthread_mutex_unlock(&w_mu);
+	return kw;
+}
+
+void kd_hangup_unwatch(kd_hangup *kw)
+{
+	if (!kw)
+		return;
+	watch_remove(&kw->w);
+	free(kw);
 }
 
 void kd_sse_cancel_all(void)
 {
 	pthread_mutex_lock(&w_mu);
 	for (watch *w = watches; w; w = w->next)
-		if (w->stream)
-			k8sa_answer_stream_cancel(w->stream);
+		watch_cancel(w);
 	pthread_mutex_unlock(&w_mu);
 }
 

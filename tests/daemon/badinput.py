@@ -11,7 +11,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, raw  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
 
 checks = []
 
@@ -20,25 +21,6 @@ def ok(cond, what):
     checks.append((bool(cond), what))
     if not cond:
         print("FAIL: " + what)
-
-
-def raw(port, data, timeout=10):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(data)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the server answered (413) and closed before reading it all: read that answer
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except (socket.timeout, ConnectionResetError):
-        pass
-    s.close()
-    return out
 
 
 def post(port, body_bytes, path="/diagnose"):

@@ -13,25 +13,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, promtool_check  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
+from verdict import Strict  # noqa: E402
 
 BIN = os.path.join(os.environ.get("top_builddir", "."), "service", "k8sagentd")
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+ok = Strict()
 
 
 def test_flags():
@@ -71,7 +58,7 @@ def test_routes(kd, ks):
     ok(st == 200 and body == b"", "HEAD /")
     st, spec = kd.json("GET", "/openapi.json")
     ok(st == 200 and spec["openapi"].startswith("3."), "/openapi.json")
-    for p in ("/ask", "/diagnose", "/api/findings", "/api/namespaces", "/models", "/health",
+    for p in ("/ask", "/diagnose", "/investigate", "/api/findings", "/api/namespaces", "/models", "/health",
               "/healthz", "/readyz", "/metrics"):
         ok(p in spec["paths"], "openapi describes " + p)
 
@@ -126,12 +113,9 @@ def test_routes(kd, ks):
     for name in ("k8sagentd_llm_first_token_seconds", "k8sagentd_llm_tokens_per_second",
                  "k8sagentd_snapshot_duration_seconds", "k8sagentd_kube_api_errors_total"):
         ok("# TYPE " + name in text, name)
-    promtool = shutil.which("promtool")
-    if promtool:
-        r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
-        ok(r.returncode == 0, "promtool check metrics: " + r.stdout + r.stderr)
-    else:
-        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+    lint = promtool_check(text)
+    if lint:
+        ok(lint[0], "promtool check metrics: " + lint[1])
 
     # the Kubernetes API only ever saw GETs
     audit = ks.audit()
@@ -284,8 +268,7 @@ def main():
             test_sigterm(ks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-basic: %d checks passed" % checks)
-    return 0
+    return ok.done("service-basic")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,13 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, promtool_check, wait_for  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
+from verdict import Strict  # noqa: E402
 
 TOP = os.environ.get("top_builddir", ".")
 LLMSIM = os.path.join(TOP, "tests", "llmsim", "llmsim")
-checks = 0
+ok = Strict()
 
 ANSWER = ("The cart pod was **OOMKilled**: its memory limit is 64Mi.\n\n"
           "```bash\nkubectl -n shop set resources deployment cart --limits=memory=256Mi\n```\n")
@@ -36,21 +38,6 @@ SCRIPT = {
         {"reply": ANSWER, "chunks": 8},
     ],
 }
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Llmsim:
@@ -78,15 +65,6 @@ class Llmsim:
                 return [r for r in (json.loads(ln) for ln in f if ln.strip()) if r["path"] == path]
         except FileNotFoundError:
             return []
-
-
-def wait_for(pred, timeout=5.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def test_answers(kd, ks, llm):
@@ -361,12 +339,9 @@ def test_metrics(kd):
     # kept-alive connection, so the polling scrapes do not count each other).
     v = kd.settle("k8sagentd_http_requests_in_flight", 1)
     ok(v == 1, "in-flight back to 1 (this request; got %r)" % v)
-    promtool = shutil.which("promtool")
-    if promtool:
-        r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
-        ok(r.returncode == 0, "promtool: " + r.stdout + r.stderr)
-    else:
-        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+    lint = promtool_check(text)
+    if lint:
+        ok(lint[0], "promtool: " + lint[1])
 
 
 def main():
@@ -390,8 +365,7 @@ def main():
             test_sigterm(ks, llm)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("service-routes: %d checks passed" % checks)
-    return 0
+    return ok.done("service-routes")
 
 
 if __name__ == "__main__":

@@ -9,15 +9,10 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
 from k8sagentd import K8sagentd  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
+from verdict import Strict  # noqa: E402
 
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
+ok = Strict()
 
 
 with Kubesim("demo-shop") as ks:
@@ -45,4 +40,4 @@ with Kubesim("demo-shop") as ks:
         ok(st == 403, "namespace=* is refused under an allowlist: %s" % st)
         st, body = kd.json("GET", "/api/findings?namespace=%2A")
         ok(st == 403, "namespace=%%2A too: %s" % st)
-print("PASS: %d checks" % checks)
+print("PASS: %d checks" % ok.count)

@@ -22,7 +22,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib"))
 from kubesim import Kubesim  # noqa: E402
-from k8sagentd import K8sagentd  # noqa: E402
+from k8sagentd import K8sagentd, raw  # noqa: E402
+from llmsim import free_port  # noqa: E402,F401
 from llmsim import Llmsim  # noqa: E402
 
 TOP = os.environ.get("top_builddir", ".")
@@ -37,37 +38,6 @@ def ok(cond, what):
     checks.append((bool(cond), group[0], what))
     if not cond:
         print("FAIL [%s]: %s" % (group[0], what), flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def raw(port, data, timeout=10, source=None):
-    s = socket.socket()
-    s.settimeout(timeout)
-    if source:
-        s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    try:
-        s.sendall(data)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except (socket.timeout, ConnectionResetError):
-        pass
-    s.close()
-    return out
 
 
 def status(resp):

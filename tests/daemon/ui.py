@@ -20,6 +20,26 @@ ANSWER = ("The **cart** pod is OOMKilled: its container uses more than its 64Mi 
           "```bash\nkubectl -n shop set resources deployment cart --limits=memory=256Mi\n"
           "kubectl -n shop rollout status deployment cart\n```\n\n"
           "The `payment` pod is a separate problem: its image tag does not exist.\n")
+# The investigation: the model reads cart's previous log, then its events, then answers with a
+# command that changes the cluster and a pod name it made up (both flagged); a follow-up.
+CART = "cart-tjfjrxcqw9-7j69q"
+INV_ANSWER = ("The **cart** container runs out of memory: its previous log stops at `loading 250000 "
+              "carts into memory` and the events show `Back-off restarting failed container`. Its "
+              "limit is 64Mi.\n\nRaise it (this changes the cluster):\n\n```bash\n"
+              "kubectl -n shop set resources deployment cart --limits=memory=256Mi\n```\n\n"
+              "The older pod cart-7d9f8b6c5-x2x7q failed the same way.\n")
+FOLLOW_UP = ("Yes, if the node has room: `kubectl describe node kind-worker` shows its allocatable "
+             "memory. Watch the rollout with `kubectl -n shop rollout status deployment cart`.\n")
+RULES = [
+    {"match": "safe", "tools": True, "reply": FOLLOW_UP, "chunk_delay_ms": 30},
+    {"match_last": "events in namespace shop", "tools": True, "reply": INV_ANSWER, "chunk_delay_ms": 40},
+    {"match_last": "previous log of pod shop/", "tools": True, "delay_ms": 400,
+     "reply": "The log stops while loading carts; the events may say why.",
+     "tool_calls": [{"name": "get_events", "arguments": {"namespace": "shop", "kind": "Pod", "name": CART}}]},
+    {"match": "restarting", "tools": True, "delay_ms": 400,
+     "tool_calls": [{"name": "get_logs", "arguments": {"namespace": "shop", "pod": CART, "previous": True}}]},
+    {"reply": ANSWER, "chunk_delay_ms": 40},
+]
 
 
 def skip(msg):
@@ -56,7 +76,8 @@ def main():
     if not os.access(llmsim, os.X_OK):
         skip("llmsim not built")
     # Screenshots go to a temp dir removed afterwards, or to K8SA_UI_SCREENSHOT_DIR
-    # (K8SA_UI_SCREENSHOT_DIR=$PWD/docs refreshes the committed docs/ui.png, docs/ui-phone.png).
+    # (K8SA_UI_SCREENSHOT_DIR=$PWD/docs refreshes the committed docs/ui.png, docs/ui-phone.png,
+    # docs/ui-investigate.png).
     tmp = tempfile.mkdtemp(prefix="svc-ui.")
     out = os.environ.get("K8SA_UI_SCREENSHOT_DIR") or tmp
     os.makedirs(out, exist_ok=True)
@@ -64,7 +85,7 @@ def main():
         mods = node_modules(tmp)
         script = os.path.join(tmp, "script.json")
         with open(script, "w") as f:
-            json.dump({"rules": [{"reply": ANSWER, "chunk_delay_ms": 40}]}, f)
+            json.dump({"rules": RULES}, f)
         llm = subprocess.Popen([llmsim, "--listen", "127.0.0.1:0", "--script", script],
                                stdout=subprocess.PIPE)
         try:

@@ -20,18 +20,10 @@ sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "lib
 from k8sagentd import K8sagentd  # noqa: E402
 from kubesim import Kubesim  # noqa: E402
 from llmsim import free_port  # noqa: E402
+from verdict import Tally  # noqa: E402
 
-passed, failed, skipped = 0, [], []
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failed.append(what)
-        print("FAIL: " + what)
-    return cond
+check = Tally("watch")
+skipped = check.skipped
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -131,8 +123,7 @@ def main():
             check(kd.returncode == 0, "SIGTERM stops the watch and exits 0 (got %s)" % kd.returncode)
     finally:
         httpd.shutdown()
-    print("watch: %d passed, %d failed%s" % (passed, len(failed), "; skipped: " + "; ".join(skipped) if skipped else ""))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

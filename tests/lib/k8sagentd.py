@@ -196,3 +196,52 @@ def sample(text, name, **labels):
         if n == name and lab == want:
             return float(val)
     return None
+
+
+def raw(port, data, timeout=10, source=None):
+    """Send raw bytes to 127.0.0.1:port (from `source` when given) and read until the server
+    closes or goes quiet: what a malformed or hostile request gets back."""
+    import socket
+    s = socket.socket()
+    s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered (413, 400) and closed before reading it all: read that answer
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    return out
+
+
+def wait_for(pred, timeout=5.0, step=0.05):
+    """Poll pred() until it is true or `timeout` seconds passed; its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def promtool_check(text):
+    """`promtool check metrics` on a /metrics body: (passed, output), or None when promtool
+    (Debian package prometheus) is not installed; then a note says the lint was skipped."""
+    import shutil
+    import subprocess
+    promtool = shutil.which("promtool")
+    if not promtool:
+        print("NOTE: promtool not installed (Debian package prometheus): metrics lint skipped")
+        return None
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    return r.returncode == 0, r.stdout + r.stderr

@@ -119,6 +119,25 @@ function findingsList(data) {
 }
 
 // ---- SSE over fetch ---------------------------------------------------------------------
+// POST a JSON request for a Server-Sent Events answer; an error answer (JSON {"error"}) or
+// any other content type throws an Error carrying the message and the HTTP status.
+async function openStream(path, req) {
+  const r = await api(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+    body: JSON.stringify(req),
+  });
+  const ctype = r.headers.get("Content-Type") || "";
+  if (!r.ok || !ctype.startsWith("text/event-stream")) {
+    let msg = r.status + " " + r.statusText;
+    try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
+    const err = new Error(msg);
+    err.status = r.status;
+    throw err;
+  }
+  return r;
+}
+
 async function* sse(body) {
   const reader = body.getReader();
   const dec = new TextDecoder();
@@ -164,10 +183,11 @@ async function send(question) {
   const ns = $("namespace").value;
   const intro = $("intro");
   if (intro) intro.remove();
+  const follow = mode === "investigate" && conv && conv.ns === ns;
 
   const u = el("div", "msg user");
   const bubble = el("div", "bubble");
-  bubble.appendChild(el("span", "tag", mode === "diagnose" ? "diagnose " + ns + " ·" : "ask ·"));
+  bubble.appendChild(el("span", "tag", mode === "ask" ? "ask ·" : follow ? "follow-up ·" : mode + " " + ns + " ·"));
   bubble.appendChild(document.createTextNode(question));
   u.appendChild(bubble);
   log.appendChild(u);
@@ -176,7 +196,8 @@ async function send(question) {
   const card = el("div", "card");
   a.appendChild(card);
   log.appendChild(a);
-  const status = el("div", "note", mode === "diagnose" ? "Reading namespace " + ns + "…" : "Thinking…");
+  const status = el("div", "note", mode === "ask" ? "Thinking…" : follow ? "Continuing the investigation…" :
+    "Reading namespace " + ns + "…");
   card.appendChild(status);
   const findingsBox = el("div");
   const answerHead = el("div", "section-head", "Answer");
@@ -186,23 +207,15 @@ async function send(question) {
   const meta = el("div", "meta");
   card.append(findingsBox, answerHead, answer, notes, meta);
   a.scrollIntoView({ block: "end" });
+  if (mode === "investigate")
+    return investigate(question, ns, follow, { a, card, status, findingsBox, answerHead, answer, notes, meta });
 
   const req = { question: question, stream: true };
   if (mode === "diagnose") req.namespace = ns;
   let text = "", pending = false, ended = false;
   const paint = () => { pending = false; renderMarkdown(answer, text); window.scrollTo(0, document.body.scrollHeight); };
   try {
-    const r = await api("/" + mode, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify(req),
-    });
-    const ctype = r.headers.get("Content-Type") || "";
-    if (!r.ok || !ctype.startsWith("text/event-stream")) {
-      let msg = r.status + " " + r.statusText;
-      try { const j = await r.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
-      throw new Error(msg);
-    }
+    const r = await openStream("/" + mode, req);
     for await (const ev of sse(r.body)) {
       const d = ev.data || {};
       if (ev.event === "context") {
@@ -249,11 +262,204 @@ async function send(question) {
   }
 }
 
+// ---- investigation: read-only tool calls, a checked answer, follow-ups on one session ---
+let conv = null; // the conversation going on: {session, ns}; follow-ups are sent to it
+
+function setConversation(c) {
+  conv = c;
+  $("new-session").hidden = !conv;
+  $("question").placeholder = conv ? "Ask a follow-up…" : "Why is this namespace broken?";
+}
+
+function argsText(args) {
+  if (!args || typeof args !== "object") return "";
+  return Object.keys(args).map((k) => k + "=" + (typeof args[k] === "string" ? args[k] : JSON.stringify(args[k])))
+    .join(" ");
+}
+
+// One tool call: collapsed to a line (tool, arguments, size or error); open, the exact text
+// the model got back (already redacted by the agent).
+function stepItem(d) {
+  const li = el("li", "step" + (d.error ? " failed" : ""));
+  const det = el("details");
+  const sum = el("summary");
+  sum.appendChild(el("span", "tool", d.tool || "?"));
+  const args = argsText(d.arguments);
+  if (args) sum.appendChild(el("span", "args", args));
+  sum.appendChild(el("span", "size", d.error ? "failed" : (d.result_chars || 0) + " chars"));
+  if (d.cached) sum.appendChild(el("span", "badge code", "from the session"));
+  if (d.error) sum.appendChild(el("span", "step-error", d.error));
+  det.appendChild(sum);
+  det.appendChild(el("div", "note", "What the model got back:"));
+  det.appendChild(el("pre", "result", d.result || d.error || ""));
+  li.appendChild(det);
+  return li;
+}
+
+// Wrap each occurrence of the needles in the text under root in <mark class=cls>.
+function highlight(root, needles, cls, title) {
+  needles = (needles || []).filter((n) => typeof n === "string" && n.length > 1);
+  if (!needles.length) return 0;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  let hits = 0;
+  for (const node of nodes) {
+    const text = node.nodeValue;
+    const frag = document.createDocumentFragment();
+    let pos = 0;
+    for (;;) {
+      let at = -1, len = 0;
+      for (const n of needles) {
+        const i = text.indexOf(n, pos);
+        if (i >= 0 && (at < 0 || i < at || (i === at && n.length > len))) { at = i; len = n.length; }
+      }
+      if (at < 0) break;
+      frag.appendChild(document.createTextNode(text.slice(pos, at)));
+      const m = el("mark", cls, text.slice(at, at + len));
+      m.title = title;
+      frag.appendChild(m);
+      pos = at + len;
+      hits++;
+    }
+    if (!pos) continue;
+    frag.appendChild(document.createTextNode(text.slice(pos)));
+    node.parentNode.replaceChild(frag, node);
+  }
+  return hits;
+}
+
+function verificationBox(v) {
+  const unknown = v.unknown_names || [], mut = v.mutating_commands || [], sec = v.secret_commands || [];
+  const box = el("div", "verify");
+  if (!unknown.length && !mut.length && !sec.length) {
+    box.classList.add("ok");
+    box.appendChild(el("div", "verify-head", "\u2713 Checked against the cluster: every object name was seen; " +
+      "no command changes the cluster or prints a Secret."));
+    return box;
+  }
+  box.appendChild(el("div", "verify-head", "Checked against the cluster"));
+  const row = (list, cls, label) => {
+    if (!list.length) return;
+    const r = el("div", "verify-row " + cls);
+    r.appendChild(el("div", "verify-label", label));
+    const ul = el("ul");
+    for (const x of list) { const li = el("li"); li.appendChild(el("code", "flag " + cls, x)); ul.appendChild(li); }
+    r.appendChild(ul);
+    box.appendChild(r);
+  };
+  row(unknown, "unknown", "Names never seen in the cluster: check them before you use them");
+  row(mut, "mutating", "Commands that change the cluster: review before running");
+  row(sec, "secret", "Commands that would print Secret values");
+  return box;
+}
+
+function investigationMeta(d, steps) {
+  const parts = [steps ? steps + (steps === 1 ? " tool call" : " tool calls") : "no tool calls"];
+  if (d.model_calls != null) parts.push(d.model_calls + (d.model_calls === 1 ? " model call" : " model calls"));
+  const t = d.timings || {};
+  if (t.snapshot_ms) parts.push("snapshot " + fmtMs(t.snapshot_ms));
+  else if (d.turn > 1) parts.push("same snapshot");
+  if (t.total_ms != null) parts.push("total " + fmtMs(t.total_ms));
+  if (d.turn) parts.push("turn " + d.turn);
+  return parts.join(" · ");
+}
+
+async function investigate(question, ns, follow, p) {
+  const stepsHead = el("div", "section-head", "Steps");
+  const steps = el("ol", "steps");
+  steps.setAttribute("aria-label", "Tool calls");
+  stepsHead.hidden = steps.hidden = true;
+  p.findingsBox.append(stepsHead, steps);
+  const req = { question: question, stream: true };
+  if (follow) req.session = conv.session;
+  else req.namespace = ns;
+  let text = "", pending = false, ended = false, verification = null, nsteps = 0, final = false;
+  const paint = () => {
+    pending = false;
+    if (final) return; // rendered (and highlighted) once and for all below
+    renderMarkdown(p.answer, text);
+    window.scrollTo(0, document.body.scrollHeight);
+  };
+  try {
+    let r;
+    try {
+      r = await openStream("/investigate", req);
+    } catch (e) {
+      if (e.status === 404 && follow) {
+        setConversation(null);
+        throw new Error("This conversation has ended on the server (idle too long). Ask again to start a new one.");
+      }
+      throw e;
+    }
+    for await (const ev of sse(r.body)) {
+      const d = ev.data || {};
+      if (ev.event === "session") {
+        setConversation({ session: d.session, ns: d.namespace });
+        p.status.textContent = "Investigating " + d.namespace + "…";
+      } else if (ev.event === "step") {
+        if (text) { // what the model said before calling the tool
+          const li = el("li", "thought", text);
+          steps.appendChild(li);
+          text = "";
+          p.answer.textContent = "";
+          p.answerHead.hidden = true;
+        }
+        stepsHead.hidden = steps.hidden = false;
+        steps.appendChild(stepItem(d));
+        nsteps++;
+        p.status.textContent = "Looking further (" + nsteps + (nsteps === 1 ? " tool call" : " tool calls") + ")…";
+        p.card.appendChild(p.status);
+        window.scrollTo(0, document.body.scrollHeight);
+      } else if (ev.event === "token") {
+        if (!text) { p.answerHead.hidden = false; p.answer.classList.add("streaming"); }
+        text += d.text || "";
+        if (!pending) { pending = true; requestAnimationFrame(paint); }
+      } else if (ev.event === "verification") {
+        verification = d;
+      } else if (ev.event === "done") {
+        ended = true;
+        p.status.remove();
+        if (typeof d.answer === "string") text = d.answer; // the answer is the last turn's text
+        p.answerHead.hidden = !text;
+        if (d.stopped === "max_steps")
+          p.notes.appendChild(el("div", "note warn", "Stopped at the step limit: this is the best answer so far."));
+        else if (d.stopped === "timeout")
+          p.notes.appendChild(el("div", "note warn", "Stopped at the time limit: this is the best answer so far."));
+        else if (d.stopped === "max_answer")
+          p.notes.appendChild(el("div", "note warn", "The answer was cut: the model did not stop writing."));
+        p.meta.textContent = investigationMeta(d, nsteps);
+      } else if (ev.event === "error") {
+        ended = true;
+        p.status.remove();
+        p.notes.appendChild(el("div", "error", "Error: " + (d.error || "the investigation failed")));
+      }
+    }
+    if (!ended) p.notes.appendChild(el("div", "error", "The answer was cut off."));
+  } catch (e) {
+    p.status.remove();
+    p.notes.appendChild(el("div", "error", "Error: " + e.message));
+  } finally {
+    final = true;
+    p.answer.classList.remove("streaming");
+    if (text) renderMarkdown(p.answer, text);
+    if (verification) {
+      highlight(p.answer, verification.mutating_commands, "flag mutating", "changes the cluster");
+      highlight(p.answer, verification.secret_commands, "flag secret", "would print Secret values");
+      highlight(p.answer, verification.unknown_names, "flag unknown", "never seen in the cluster");
+      p.card.insertBefore(verificationBox(verification), p.meta);
+    }
+    p.a.dataset.done = "1";
+  }
+}
+
 // ---- page setup -------------------------------------------------------------------------
 function setMode() {
   const mode = document.querySelector("input[name=mode]:checked").value;
   document.body.classList.toggle("ask", mode === "ask");
-  $("question").placeholder = mode === "ask" ? "What is a StatefulSet?" : "Why is this namespace broken?";
+  document.body.classList.toggle("investigating", mode === "investigate");
+  $("question").placeholder = mode === "ask" ? "What is a StatefulSet?" :
+    mode === "investigate" && conv ? "Ask a follow-up…" : "Why is this namespace broken?";
 }
 
 async function loadNamespaces() {
@@ -287,6 +493,15 @@ async function checkReady() {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", setMode));
   setMode();
+  const endConversation = () => {
+    if (!conv) return;
+    setConversation(null);
+    log.appendChild(el("div", "divider", "New conversation"));
+    setMode();
+  };
+  $("new-session").addEventListener("click", () => { endConversation(); $("question").focus(); });
+  // A session investigates one namespace: another one starts a new conversation.
+  $("namespace").addEventListener("change", () => { if (conv && conv.ns !== $("namespace").value) endConversation(); });
   loadNamespaces();
   checkReady();
   const q = $("question");
