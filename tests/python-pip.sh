@@ -43,7 +43,13 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL: $1"; }
 
-out=$(cd "$tmp" && LD_LIBRARY_PATH="$libdir_root" "$tmp/venv/bin/python" -c '
+# A sanitizer build's library needs ASan loaded first (as tests/lib/sanitizers.py does).
+preload=""
+if [ "${K8SA_SANITIZERS:-0}" = 1 ]; then
+	preload=$(${CC:-gcc} -print-file-name=libasan.so)
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+fi
+out=$(cd "$tmp" && LD_PRELOAD="$preload" LD_LIBRARY_PATH="$libdir_root" "$tmp/venv/bin/python" -c '
 import os, sys, k8sagent, k8sagent_c
 print(k8sagent.__version__)
 print(os.path.dirname(k8sagent.__file__).startswith(sys.prefix))
