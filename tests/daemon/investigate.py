@@ -216,6 +216,9 @@ def test_busy_and_disconnect(kd, llm):
     c.close()
     ok(wait_for(lambda: kd.metric("k8sagentd_llm_slots_in_use") == 0, 2.0), "slot freed when the client left")
     ok(time.time() - t0 < 2.0, "within 2 s, not after the 2.5 s answer (%.2f s)" % (time.time() - t0))
+    # The session is handed back just after the slot (the cancelled question winds down).
+    ok(wait_for(lambda: kd.metric("k8sagentd_investigate_sessions", state="busy") == 0, 5.0),
+       "the session is idle again after its client left")
     st, o = investigate(kd, {"session": sid, "question": "still there?"})
     ok(st == 200 and o["session"] == sid, "the session survives its client leaving: %d" % st)
     # The same for a client waiting for one JSON answer.
