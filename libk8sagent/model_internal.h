@@ -142,4 +142,7 @@ k8sa_status m_red_conds(m_model *m, jv *arr, m_cond **out, unsigned *nout);
 k8sa_status m_red_containers(m_model *m, jv *arr, m_container **out, unsigned *nout);
 k8sa_status m_red_statuses(m_model *m, jv *arr, m_cstatus **out, unsigned *nout);
 
+/* A pod's scheduling constraints into p (model_sched.c). */
+k8sa_status m_red_sched(m_model *m, jv *spec, m_pod *p);
+
 #endif
