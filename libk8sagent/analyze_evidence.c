@@ -78,18 +78,6 @@ int a_event_evidence(a_ctx *c, a_finding *f, const char *kind, const char *ns, c
 	return p.n;
 }
 
-static int ci_contains(const char *hay, size_t hlen, const char *needle)
-{
-	size_t nl = strlen(needle);
-	for (size_t i = 0; i + nl <= hlen; i++) {
-		size_t k = 0;
-		while (k < nl && tolower((unsigned char)hay[i + k]) == needle[k])
-			k++;
-		if (k == nl)
-			return 1;
-	}
-	return 0;
-}
 
 static int decisive(const char *line, size_t len)
 {
@@ -99,15 +87,15 @@ static int decisive(const char *line, size_t len)
 		"denied", "not found", "no such", "unable to", "timeout", "timed out", "deadline",
 	};
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		if (ci_contains(line, len, pats[i]))
+		if (k8sa_contains_ci(line, len, pats[i]))
 			return 1;
 	return 0;
 }
 
 static int starts_trace(const char *line, size_t len)
 {
-	return ci_contains(line, len, "panic") || ci_contains(line, len, "traceback") ||
-	       ci_contains(line, len, "exception") || ci_contains(line, len, "fatal");
+	return k8sa_contains_ci(line, len, "panic") || k8sa_contains_ci(line, len, "traceback") ||
+	       k8sa_contains_ci(line, len, "exception") || k8sa_contains_ci(line, len, "fatal");
 }
 
 void a_log_evidence(a_ctx *c, a_finding *f, const m_log *log, const char *label)

@@ -304,18 +304,6 @@ static void check_config_refs(a_ctx *c, a_finding *f, const m_pod *p, const m_co
 
 /* ---- the spec behind a message ---- */
 
-static int has_text(const char *hay, size_t len, const char *needle)
-{
-	size_t nl = strlen(needle);
-	for (size_t i = 0; hay && i + nl <= len; i++) {
-		size_t k = 0;
-		while (k < nl && tolower((unsigned char)hay[i + k]) == needle[k])
-			k++;
-		if (k == nl)
-			return 1;
-	}
-	return 0;
-}
 
 /* Does the container's own account (termination message, state, last log lines) say it? */
 static int container_says(const m_pod *p, const m_cstatus *cs, const char *const *pats)
@@ -327,12 +315,12 @@ static int container_says(const m_pod *p, const m_cstatus *cs, const char *const
 			/* the end of the log: where the fatal line is */
 			size_t len = l[k]->len, from = len > 4096 ? len - 4096 : 0;
 			for (const char *const *pp = pats; *pp; pp++)
-				if (has_text(l[k]->text + from, len - from, *pp))
+				if (k8sa_contains_ci(l[k]->text + from, len - from, *pp))
 					return 1;
 		}
 	for (int k = 0; k < 2; k++)
 		for (const char *const *pp = pats; texts[k] && *pp; pp++)
-			if (has_text(texts[k], strlen(texts[k]), *pp))
+			if (k8sa_contains_ci(texts[k], strlen(texts[k]), *pp))
 				return 1;
 	return 0;
 }

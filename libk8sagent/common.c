@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *const status_names[] = {
@@ -144,4 +145,13 @@ double k8sa_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int k8sa_contains_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; hay && i + m <= len; i++)
+		if (strncasecmp(hay + i, needle, m) == 0)
+			return 1;
+	return m == 0;
 }

@@ -33,6 +33,10 @@ double k8sa_now_ms(void);
  * max), K8SA_E_NOMEM, or K8SA_E_IO (anything else, a directory included). */
 k8sa_status k8sa_read_file(const char *path, size_t max, char **out, size_t *out_len, k8sa_error *err);
 
+/* 1 when hay[0..len) contains needle, ignoring ASCII case (hay may be NULL when len is 0;
+ * an empty needle is always found). */
+int k8sa_contains_ci(const char *hay, size_t len, const char *needle);
+
 /* strdup that tolerates NULL (returns NULL). */
 char *k8sa_strdup0(const char *s);
 

@@ -595,16 +595,6 @@ static void do_get(k8sa_tools *t, json_object *ao, outcome *r)
 	json_object_put(arr);
 }
 
-static int contains_ci(const char *hay, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-	if (!m)
-		return 1;
-	for (size_t i = 0; i + m <= n; i++)
-		if (strncasecmp(hay + i, needle, m) == 0)
-			return 1;
-	return 0;
-}
 
 static void do_logs(k8sa_tools *t, json_object *ao, outcome *r)
 {
@@ -635,7 +625,7 @@ static void do_logs(k8sa_tools *t, json_object *ao, outcome *r)
 		while (j < len && body[j] != '\n')
 			j++;
 		total++;
-		if (!grep || contains_ci(body + i, j - i, grep)) {
+		if (!grep || k8sa_contains_ci(body + i, j - i, grep)) {
 			k8sa_tbuf_put(&b, body + i, j - i);
 			k8sa_tbuf_putc(&b, '\n');
 			kept++;
