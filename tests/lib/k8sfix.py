@@ -381,6 +381,14 @@ def pod(ns, name, containers, statuses=None, node_name="kind-worker", created=No
 
 # ---------------------------------------------------------------- workloads
 
+def pod_template(lab, containers):
+    """A Deployment's or ReplicaSet's pod template, as the API server defaults it."""
+    return {"metadata": {"creationTimestamp": None, "labels": dict(lab)},
+            "spec": {"containers": template_containers(containers), "restartPolicy": "Always",
+                     "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+                     "securityContext": {}, "schedulerName": "default-scheduler"}}
+
+
 def deployment(ns, name, containers, replicas=1, status=None, created=None, revision=1,
                labels=None, progress_deadline=600, strategy=None):
     created = created or ts(60 * 24 * 9)
@@ -388,12 +396,7 @@ def deployment(ns, name, containers, replicas=1, status=None, created=None, revi
     d = {"metadata": meta(ns, "Deployment", name, created, labels=lab, generation=revision,
                           annotations={"deployment.kubernetes.io/revision": str(revision)}),
          "spec": {"replicas": replicas, "selector": {"matchLabels": dict(lab)},
-                  "template": {"metadata": {"creationTimestamp": None, "labels": dict(lab)},
-                               "spec": {"containers": template_containers(containers),
-                                        "restartPolicy": "Always",
-                                        "terminationGracePeriodSeconds": 30,
-                                        "dnsPolicy": "ClusterFirst", "securityContext": {},
-                                        "schedulerName": "default-scheduler"}},
+                  "template": pod_template(lab, containers),
                   "strategy": strategy or {"type": "RollingUpdate", "rollingUpdate": {
                       "maxUnavailable": "25%", "maxSurge": "25%"}},
                   "revisionHistoryLimit": 10, "progressDeadlineSeconds": progress_deadline},
@@ -449,12 +452,7 @@ def replicaset(ns, deploy, hashv, containers, replicas, ready, created=None, rev
                                           "deployment.kubernetes.io/max-replicas": str(replicas + 1),
                                           "deployment.kubernetes.io/revision": str(revision)}),
             "spec": {"replicas": replicas, "selector": {"matchLabels": dict(lab)},
-                     "template": {"metadata": {"creationTimestamp": None, "labels": dict(lab)},
-                                  "spec": {"containers": template_containers(containers),
-                                           "restartPolicy": "Always",
-                                           "terminationGracePeriodSeconds": 30,
-                                           "dnsPolicy": "ClusterFirst", "securityContext": {},
-                                           "schedulerName": "default-scheduler"}}},
+                     "template": pod_template(lab, containers)},
             "status": st}
 
 
