@@ -525,26 +525,22 @@ char *kd_watch_metrics(void)
 			mb_label(&b, c->severity);
 			mb_add(&b, "\",root_cause=\"%s\"} %lu\n", c->root_cause ? "true" : "false", c->n);
 		}
-	mb_add(&b, "# HELP k8sagent_watch_up Whether the last analysis of a watched namespace succeeded.\n"
-		   "# TYPE k8sagent_watch_up gauge\n");
-	for (size_t i = 0; i < kw.nns; i++) {
-		mb_add(&b, "k8sagent_watch_up{namespace=\"");
-		mb_label(&b, kw.ns[i].name);
-		mb_add(&b, "\"} %d\n", kw.ns[i].up);
-	}
-	mb_add(&b, "# HELP k8sagent_watch_last_success_timestamp_seconds When a watched namespace was last analyzed.\n"
-		   "# TYPE k8sagent_watch_last_success_timestamp_seconds gauge\n");
-	for (size_t i = 0; i < kw.nns; i++) {
-		mb_add(&b, "k8sagent_watch_last_success_timestamp_seconds{namespace=\"");
-		mb_label(&b, kw.ns[i].name);
-		mb_add(&b, "\"} %.0f\n", kw.ns[i].last_ok);
-	}
-	mb_add(&b, "# HELP k8sagent_watch_errors_total Analyses of a watched namespace that failed.\n"
-		   "# TYPE k8sagent_watch_errors_total counter\n");
-	for (size_t i = 0; i < kw.nns; i++) {
-		mb_add(&b, "k8sagent_watch_errors_total{namespace=\"");
-		mb_label(&b, kw.ns[i].name);
-		mb_add(&b, "\"} %llu\n", kw.ns[i].errors);
+	/* One sample per watched namespace for each of these families. */
+	static const struct {
+		const char *name, *type, *help;
+	} per_ns[] = {
+		{"k8sagent_watch_up", "gauge", "Whether the last analysis of a watched namespace succeeded."},
+		{"k8sagent_watch_last_success_timestamp_seconds", "gauge", "When a watched namespace was last analyzed."},
+		{"k8sagent_watch_errors_total", "counter", "Analyses of a watched namespace that failed."},
+	};
+	for (size_t f = 0; f < sizeof per_ns / sizeof *per_ns; f++) {
+		mb_add(&b, "# HELP %s %s\n# TYPE %s %s\n", per_ns[f].name, per_ns[f].help, per_ns[f].name, per_ns[f].type);
+		for (size_t i = 0; i < kw.nns; i++) {
+			double v = f == 0 ? kw.ns[i].up : f == 1 ? kw.ns[i].last_ok : (double)kw.ns[i].errors;
+			mb_add(&b, "%s{namespace=\"", per_ns[f].name);
+			mb_label(&b, kw.ns[i].name);
+			mb_add(&b, "\"} %.0f\n", v);
+		}
 	}
 	mb_add(&b, "# HELP k8sagent_watch_rounds_total Rounds over every watched namespace.\n"
 		   "# TYPE k8sagent_watch_rounds_total counter\n"
