@@ -28,6 +28,15 @@ static void sb_add(sbuf *s, const char *fmt, ...)
 		s->off = sizeof(s->b) - 1;
 }
 
+/* One selector expression, "key Operator [v1,v2]", after sep. */
+static void sb_expression(sbuf *s, const char *sep, jv *e)
+{
+	char vals[128];
+	m_join(jo(e, "values"), vals, sizeof(vals));
+	sb_add(s, "%s%s %s [%s]", sep, js(e, "key") ? js(e, "key") : "?", js(e, "operator") ? js(e, "operator") : "?",
+	       vals);
+}
+
 static void sb_labels(sbuf *s, jv *sel)
 {
 	int first = 1;
@@ -37,14 +46,8 @@ static void sb_labels(sbuf *s, jv *sel)
 		first = 0;
 	}
 	jv *ex = jo(sel, "matchExpressions");
-	for (size_t i = 0; i < jlen(ex); i++) {
-		jv *e = jat(ex, i);
-		char vals[128];
-		m_join(jo(e, "values"), vals, sizeof(vals));
-		sb_add(s, "%s%s %s [%s]", first ? "" : ",", js(e, "key") ? js(e, "key") : "?",
-		       js(e, "operator") ? js(e, "operator") : "?", vals);
-		first = 0;
-	}
+	for (size_t i = 0; i < jlen(ex); i++, first = 0)
+		sb_expression(s, first ? "" : ",", jat(ex, i));
 	if (first)
 		sb_add(s, "(all pods)");
 }
@@ -55,13 +58,8 @@ static void sb_terms(sbuf *s, jv *terms)
 		jv *t = jat(terms, i);
 		sb_add(s, "%s", i ? "; or " : "");
 		jv *ex = jo(t, "matchExpressions");
-		for (size_t j = 0; j < jlen(ex); j++) {
-			jv *e = jat(ex, j);
-			char vals[128];
-			m_join(jo(e, "values"), vals, sizeof(vals));
-			sb_add(s, "%s%s %s [%s]", j ? " and " : "", js(e, "key") ? js(e, "key") : "?",
-			       js(e, "operator") ? js(e, "operator") : "?", vals);
-		}
+		for (size_t j = 0; j < jlen(ex); j++)
+			sb_expression(s, j ? " and " : "", jat(ex, j));
 	}
 }
 
