@@ -11,6 +11,7 @@
 #include <k8sagent/investigate.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -205,6 +206,18 @@ int kd_have_kubeconfig(const char **why);
 k8sa_status kd_mcp_handle(const char *msg, size_t len, char **resp, k8sa_error *err);
 
 /* ---- streaming (k8sagentd_sse.c) ----------------------------------------------------------- */
+/* The bytes of an SSE response not yet handed to libmicrohttpd: events are appended by the
+ * producer, the content reader drains them. Used under the response's own lock. */
+typedef struct kd_sse_buf {
+	char *buf;
+	size_t len, off, cap;
+	atomic_ullong bytes; /* handed out so far (the access log's size) */
+} kd_sse_buf;
+/* Append "event: E\ndata: D\n\n". 0, or -1 when out of memory. */
+int kd_sse_buf_event(kd_sse_buf *b, const char *event, const char *data, size_t dlen);
+/* Copy pending bytes to out (at most max): their count, or 0 when none is left (the buffer
+ * is then emptied for the next event). */
+size_t kd_sse_buf_take(kd_sse_buf *b, char *out, size_t max);
 void kd_sse_init(void);
 void kd_sse_shutdown(void);
 /* Cancel every running model stream (graceful shutdown after the grace period). */

@@ -141,9 +141,7 @@ struct kd_inv {
 	int phase;
 	int producing;         /* the reader is in produce(), unlocked */
 	int abandoned;         /* the request ended meanwhile: finish when produce() returns */
-	char *buf;
-	size_t len, off, cap;
-	atomic_ullong bytes;
+	kd_sse_buf out;
 	double t_model;
 	int got_token;
 	turn_text text;
@@ -152,7 +150,7 @@ struct kd_inv {
 
 uint64_t kd_investigate_bytes(const kd_inv *v)
 {
-	return atomic_load(&((kd_inv *)(uintptr_t)v)->bytes);
+	return atomic_load(&((kd_inv *)(uintptr_t)v)->out.bytes);
 }
 
 static void inv_unref(kd_inv *v)
@@ -160,7 +158,7 @@ static void inv_unref(kd_inv *v)
 	if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
 		return;
 	pthread_mutex_destroy(&v->mu);
-	free(v->buf);
+	free(v->out.buf);
 	free(v->text.p);
 	free(v);
 }
@@ -183,30 +181,12 @@ static int emit(kd_inv *v, const char *event, json_object *o)
 	size_t dlen = 0;
 	const char *data = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE, &dlen);
-	size_t need = strlen(event) + dlen + 32;
-	int r = 0;
-	if (v->len + need > v->cap) {
-		size_t cap = v->len + need + 1024;
-		char *nb = realloc(v->buf, cap);
-		if (!nb)
-			r = -1;
-		else {
-			v->buf = nb;
-			v->cap = cap;
-		}
-	}
-	if (!r) {
-		v->len += (size_t)snprintf(v->buf + v->len, v->cap - v->len, "event: %s\ndata: ", event);
-		memcpy(v->buf + v->len, data, dlen);
-		v->len += dlen;
-		memcpy(v->buf + v->len, "\n\n", 2);
-		v->len += 2;
-	}
+	int r = kd_sse_buf_event(&v->out, event, data, dlen);
 	json_object_put(o);
 	return r;
 }
 
-/* The next piece of the stream into v->buf (unlocked: only the reader touches the buffer and
+/* The next piece of the stream into v->out (unlocked: only the reader touches the buffer and
  * the session). 0, or -1 to end the response with an error (the client left). */
 static int produce(kd_inv *v)
 {
@@ -291,15 +271,11 @@ static ssize_t inv_read(void *cls, uint64_t pos, char *out, size_t max)
 	kd_inv *v = cls;
 	pthread_mutex_lock(&v->mu);
 	for (;;) {
-		if (v->off < v->len) {
-			size_t n = v->len - v->off < max ? v->len - v->off : max;
-			memcpy(out, v->buf + v->off, n);
-			v->off += n;
-			atomic_fetch_add(&v->bytes, n);
+		size_t n = kd_sse_buf_take(&v->out, out, max);
+		if (n) {
 			pthread_mutex_unlock(&v->mu);
 			return (ssize_t)n;
 		}
-		v->len = v->off = 0;
 		if (v->phase == PH_END || !v->ks) {
 			inv_finish(v);
 			pthread_mutex_unlock(&v->mu);
@@ -353,7 +329,7 @@ static enum MHD_Result respond_sse(struct MHD_Connection *c, kd_req *req, kd_ses
 		return MHD_NO;
 	}
 	atomic_init(&v->refs, 2); /* the request and the response */
-	atomic_init(&v->bytes, 0);
+	atomic_init(&v->out.bytes, 0);
 	pthread_mutex_init(&v->mu, NULL);
 	v->ks = ks;
 	v->s = kd_session_handle(ks);

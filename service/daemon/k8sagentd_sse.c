@@ -280,9 +280,7 @@ struct kd_sse {
 	char key[65];
 	char *cached;               /* a cached answer JSON being replayed, else NULL */
 	int phase;
-	char *buf;
-	size_t len, off, cap;
-	atomic_ullong bytes;
+	kd_sse_buf out;
 	double t_model;
 	int got_token;
 	int finish_now;             /* set by sse_step: release the model call under mu */
@@ -292,7 +290,7 @@ struct kd_sse {
 
 uint64_t kd_sse_bytes(const kd_sse *s)
 {
-	return atomic_load(&((kd_sse *)(uintptr_t)s)->bytes);
+	return atomic_load(&((kd_sse *)(uintptr_t)s)->out.bytes);
 }
 
 static void sse_unref(kd_sse *s)
@@ -300,7 +298,7 @@ static void sse_unref(kd_sse *s)
 	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	pthread_mutex_destroy(&s->mu);
-	free(s->buf);
+	free(s->out.buf);
 	free(s->cached);
 	free(s);
 }
@@ -341,21 +339,39 @@ static int emit(kd_sse *s, const char *event, const char *data, size_t dlen)
 
 static int emit_raw(kd_sse *s, const char *event, const char *data, size_t dlen)
 {
+	return kd_sse_buf_event(&s->out, event, data, dlen);
+}
+
+int kd_sse_buf_event(kd_sse_buf *b, const char *event, const char *data, size_t dlen)
+{
 	size_t need = strlen(event) + dlen + 32;
-	if (s->len + need > s->cap) {
-		size_t cap = s->len + need + 1024;
-		char *nb = realloc(s->buf, cap);
+	if (b->len + need > b->cap) {
+		size_t cap = b->len + need + 1024;
+		char *nb = realloc(b->buf, cap);
 		if (!nb)
 			return -1;
-		s->buf = nb;
-		s->cap = cap;
+		b->buf = nb;
+		b->cap = cap;
 	}
-	s->len += (size_t)snprintf(s->buf + s->len, s->cap - s->len, "event: %s\ndata: ", event);
-	memcpy(s->buf + s->len, data, dlen);
-	s->len += dlen;
-	memcpy(s->buf + s->len, "\n\n", 2);
-	s->len += 2;
+	b->len += (size_t)snprintf(b->buf + b->len, b->cap - b->len, "event: %s\ndata: ", event);
+	memcpy(b->buf + b->len, data, dlen);
+	b->len += dlen;
+	memcpy(b->buf + b->len, "\n\n", 2);
+	b->len += 2;
 	return 0;
+}
+
+size_t kd_sse_buf_take(kd_sse_buf *b, char *out, size_t max)
+{
+	if (b->off >= b->len) {
+		b->len = b->off = 0;
+		return 0;
+	}
+	size_t n = b->len - b->off < max ? b->len - b->off : max;
+	memcpy(out, b->buf + b->off, n);
+	b->off += n;
+	atomic_fetch_add(&b->bytes, n);
+	return n;
 }
 
 static int emit_obj(kd_sse *s, const char *event, json_object *o)
@@ -412,7 +428,7 @@ static json_object *answer_obj(const k8sa_answer *a)
 	return o ? o : json_object_new_object();
 }
 
-/* Produce the next piece of output into s->buf. Returns 0, or -1 to end the response. */
+/* Produce the next piece of output into s->out. Returns 0, or -1 to end the response. */
 static int sse_step(kd_sse *s)
 {
 	const k8sa_answer *a = s->stream ? k8sa_answer_stream_answer(s->stream) : NULL;
@@ -521,15 +537,11 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
 	kd_sse *s = cls;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		if (s->off < s->len) {
-			size_t n = s->len - s->off < max ? s->len - s->off : max;
-			memcpy(out, s->buf + s->off, n);
-			s->off += n;
-			atomic_fetch_add(&s->bytes, n);
+		size_t n = kd_sse_buf_take(&s->out, out, max);
+		if (n) {
 			pthread_mutex_unlock(&s->mu);
 			return (ssize_t)n;
 		}
-		s->len = s->off = 0;
 		if (s->phase == PH_END) {
 			sse_finish(s, 0);
 			pthread_mutex_unlock(&s->mu);
@@ -559,7 +571,7 @@ static void sse_free_cb(void *cls)
 static enum MHD_Result start(struct MHD_Connection *c, kd_req *req, kd_sse *s)
 {
 	atomic_init(&s->refs, 2); /* the request and the response */
-	atomic_init(&s->bytes, 0);
+	atomic_init(&s->out.bytes, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	req->sse = s;
 	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read,
