@@ -3,10 +3,10 @@
  * prompt. Transport-free: the CLI frames it on stdio, the daemon on HTTP. */
 #include "internal.h"
 #include "agent_internal.h"
+#include "json_get.h"
 #include <k8sagent/mcp.h>
 
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,33 +274,6 @@ static json_object *do_prompts_get(k8sa_mcp *m, json_object *id, json_object *pa
 	return reply_result(id, res);
 }
 
-/* json-c takes NaN and Infinity, which JSON does not have: refuse them anywhere. */
-static int has_nonfinite(json_object *o, int depth)
-{
-	if (depth > 64)
-		return 1;
-	switch (json_object_get_type(o)) {
-	case json_type_double: {
-		double d = json_object_get_double(o);
-		return isnan(d) || isinf(d);
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			if (has_nonfinite(json_object_array_get_idx(o, i), depth + 1))
-				return 1;
-		return 0;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (has_nonfinite(v, depth + 1))
-				return 1;
-		}
-		return 0;
-	}
-	default: return 0;
-	}
-}
-
 /* One request object. Returns the answer, or NULL for a notification. */
 static json_object *dispatch(k8sa_mcp *m, json_object *req)
 {
@@ -362,7 +335,7 @@ K8SA_EXPORT k8sa_status k8sa_mcp_handle(k8sa_mcp *m, const char *msg, size_t len
 		/* Only white space may follow the message. */
 		while (req && used < len && strchr(" \t\r\n", msg[used]) && msg[used])
 			used++;
-		if (!req || jerr != json_tokener_success || used != len || has_nonfinite(req, 0)) {
+		if (!req || jerr != json_tokener_success || used != len || !json_numbers_finite(req, 0)) {
 			json_object_put(req);
 			ans = reply_error(NULL, RPC_PARSE, "Parse error: not one JSON value");
 		} else if (json_object_is_type(req, json_type_array)) {

@@ -595,7 +595,6 @@ static void do_get(k8sa_tools *t, json_object *ao, outcome *r)
 	json_object_put(arr);
 }
 
-
 static void do_logs(k8sa_tools *t, json_object *ao, outcome *r)
 {
 	args a = {.o = ao};

@@ -3,6 +3,7 @@
  * library is asked to touch the Kubernetes API or the model. */
 #include "config.h"
 #include "k8sagentd_request.h"
+#include "json_get.h" /* libk8sagent's private JSON readers: header-only */
 
 #include <k8sagent/agent.h>
 #include <k8sagent/text.h>
@@ -136,35 +137,6 @@ static int escapes_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* 1 when the tree holds no NaN or infinite number (json-c parses NaN and Infinity even in
- * strict mode). */
-static int numbers_finite(json_object *o, int depth)
-{
-	if (depth > 64)
-		return 0;
-	switch (json_object_get_type(o)) {
-	case json_type_double: {
-		double d = json_object_get_double(o);
-		return d == d && d - d == 0;
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			if (!numbers_finite(json_object_array_get_idx(o, i), depth + 1))
-				return 0;
-		return 1;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (!numbers_finite(v, depth + 1))
-				return 0;
-		}
-		return 1;
-	}
-	default:
-		return 1;
-	}
-}
-
 int kd_body_parse(const char *s, size_t len, int need_question, size_t max_question, kd_body *b,
 		  char *msg, size_t msglen)
 {
@@ -206,7 +178,7 @@ int kd_body_parse(const char *s, size_t len, int need_question, size_t max_quest
 		return fail(400, msg, msglen, "invalid JSON: trailing data after the object");
 	if (!json_object_is_type(root, json_type_object))
 		return fail(400, msg, msglen, "the request body must be a JSON object");
-	if (!numbers_finite(root, 0))
+	if (!json_numbers_finite(root, 0))
 		return fail(400, msg, msglen, "invalid JSON: NaN and Infinity are not JSON numbers");
 
 	size_t qlen;
